@@ -1,0 +1,342 @@
+"""The `mailwizard` command: the same core as the wizard, for IT staff and installers.
+
+Passwords never come from the command line: from standard input (--password-stdin), a prompt
+on a terminal, or the keyring (--stored-password). Exit codes: mailwizard/core/exitcodes.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from mailwizard import __version__
+from mailwizard.core import exitcodes as ec
+
+
+def _add_settings_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("server settings")
+    g.add_argument("--provider", metavar="ID",
+                   help="start from a preset (see `mailwizard providers`); other options "
+                        "override it")
+    g.add_argument("--region", help="region for presets that need one (Amazon SES)")
+    g.add_argument("--host", help="SMTP server name, e.g. smtp.example.com")
+    g.add_argument("--port", type=int, help="port, usually 587 (starttls) or 465 (tls)")
+    g.add_argument("--security", choices=["tls", "starttls", "none"],
+                   help="tls = SSL/TLS from the start; starttls = STARTTLS required")
+    g.add_argument("--auth", choices=["password", "none"], help="sign in, or not (IP relay)")
+    g.add_argument("--username", help="user name for the server (often the email address)")
+    g.add_argument("--from", dest="from_address", metavar="ADDR", help="the From address")
+    g.add_argument("--display-name", default=None, help="the sender's display name")
+    g.add_argument("--cafile", help="PEM file with your organisation's CA certificate(s)")
+    g.add_argument("--trust-sha256", metavar="FINGERPRINT",
+                   help="trust exactly this server certificate (SHA-256), only if IT "
+                        "confirmed it")
+    g.add_argument("--timeout", type=float, default=20.0, help="seconds per network step")
+    s = p.add_argument_group("password (never on the command line)")
+    s.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    s.add_argument("--stored-password", action="store_true",
+                   help="use the password already stored in the keyring for --profile-name")
+    p.add_argument("--send-test-to", metavar="ADDR",
+                   help="send a real test message to this address")
+    p.add_argument("--profile-name", default="default",
+                   help="name of the settings profile (keyring entry prefix)")
+    p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mailwizard",
+        description="Set up, really test and safely save your ERP's outgoing email.",
+        epilog="Exit codes: " + "; ".join(f"{k} {v}" for k, v in ec.DESCRIPTIONS.items()))
+    p.add_argument("--version", action="version", version=f"mailwizard {__version__}")
+    p.add_argument("--debug", action="store_true", help="log details to stderr (redacted)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    pr = sub.add_parser("providers", help="list the provider presets")
+    pr.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("validate", help="test settings by really connecting")
+    _add_settings_args(v)
+
+    s = sub.add_parser("save", help="test settings, then store the password in the keyring "
+                                    "and the settings in the config file")
+    _add_settings_args(s)
+    s.add_argument("--config", type=Path, help="config file path (default: per-user)")
+    s.add_argument("--replace-damaged", action="store_true",
+                   help="replace a damaged config file (it is kept beside the new one)")
+
+    sh = sub.add_parser("show", help="show the saved settings (password masked)")
+    sh.add_argument("--config", type=Path)
+    sh.add_argument("--json", action="store_true")
+
+    sub.add_parser("gui", help="open the wizard window")
+    return p
+
+
+class _Fail(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _build_profile(args):
+    from mailwizard.core.profile import Profile, ProfileError
+    from mailwizard.core.providers import load_catalogue
+
+    catalogue = load_catalogue()
+    provider = None
+    if args.provider:
+        provider = catalogue.get(args.provider)
+        if provider is None:
+            raise _Fail(ec.INVALID_SETTINGS, f"provider: no preset called “{args.provider}”; "
+                        "see `mailwizard providers` for the ids")
+        if provider.needs_region and args.region and args.region not in provider.regions:
+            raise _Fail(ec.INVALID_SETTINGS, f"region: {provider.name} has no region "
+                        f"“{args.region}”; expected one of {', '.join(provider.regions)}")
+        profile = provider.profile_for(args.from_address or "", region=args.region)
+    else:
+        profile = Profile()
+        if args.from_address:
+            provider = catalogue.match_email(args.from_address)
+    changes: dict[str, Any] = {}
+    for name in ("host", "port", "security", "auth", "username", "from_address", "cafile",
+                 "timeout"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.display_name is not None:
+        changes["display_name"] = args.display_name
+    if args.trust_sha256:
+        changes["pinned_sha256"] = args.trust_sha256
+    if "username" not in changes and not profile.username and args.from_address \
+            and (provider is None or provider.username_rule == "email"):
+        changes["username"] = args.from_address
+    try:
+        profile = Profile(**{**profile.to_dict(), **changes})
+    except ValueError as exc:
+        raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
+    errors = profile.errors()
+    if args.send_test_to:
+        from mailwizard.core.profile import check_email
+
+        args.send_test_to, err = check_email(args.send_test_to, "send-test-to")
+        if err:
+            errors.append(err)
+    if errors:
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{e.field}: {e.message}" for e in errors))
+    _ = ProfileError
+    return profile, provider
+
+
+def _read_secret(args, profile) -> str | None:
+    from mailwizard.core.profile import AuthMethod
+    from mailwizard.core.redact import register_secret
+
+    if profile.auth is not AuthMethod.PASSWORD:
+        return None
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        secret = line.rstrip("\r\n")
+        if not secret:
+            raise _Fail(ec.INVALID_SETTINGS, "password: standard input was empty")
+    elif args.stored_password:
+        from mailwizard.core.secrets import SecretRef, SecretStoreUnavailable, get_secret
+
+        try:
+            secret = get_secret(SecretRef(args.profile_name))
+        except SecretStoreUnavailable as exc:
+            raise _Fail(ec.SECRET_STORE, str(exc)) from None
+        if not secret:
+            raise _Fail(ec.INVALID_SETTINGS, "password: none is stored for profile "
+                        f"“{args.profile_name}”; give it with --password-stdin")
+    elif sys.stdin.isatty():
+        secret = getpass.getpass(f"Password for {profile.username}: ")
+    else:
+        raise _Fail(ec.INVALID_SETTINGS, "password: give it on standard input with "
+                    "--password-stdin (it is never accepted on the command line)")
+    register_secret(secret)
+    return secret
+
+
+def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
+    if as_json:
+        out = {"ok": result.ok, "exit_code": code,
+               "stages": [{"stage": s.stage, "status": s.status, "ms": round(s.ms, 1)}
+                          for s in result.stages],
+               "diagnosis": diagnosis.to_dict() if diagnosis else None,
+               "report": result.to_dict()}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    for s in result.stages:
+        mark = "ok" if s.status == "ok" else s.status.upper()
+        print(f"  {mark:9} {s.stage:10} {s.ms:8.1f} ms  {s.detail}")
+    if result.ok:
+        sent = f"; test message sent to {result.test_message_to}" if result.test_message_to \
+            else ""
+        print(f"Success: the settings work{sent}.")
+        return
+    d = diagnosis
+    print(f"\nFailed at: {d.stage}   [{d.code}]")
+    print(f"Cause:  {d.cause}")
+    print(f"Fix:    {d.fix}")
+    if d.help_url:
+        print(f"Help:   {d.help_url}")
+    if d.suggestion:
+        flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in d.suggestion.items())
+        print(f"Try:    {d.suggestion_text}  ({flags})")
+    if d.certificate:
+        c = d.certificate
+        fp = ":".join(c["sha256"][i:i + 2] for i in range(0, len(c["sha256"]), 2)).upper()
+        print(f"Certificate: subject {c['subject']}\n             issuer  {c['issuer']}\n"
+              f"             valid   {c['not_before']} .. {c['not_after']}\n"
+              f"             names   {', '.join(c['names'])}\n"
+              f"             SHA-256 {fp}")
+    if d.server_reply:
+        print(f"Server said: {d.server_reply}")
+
+
+def _run_check(args):
+    from mailwizard.core.diagnosis import diagnose
+    from mailwizard.core.smtp_check import SmtpCheck
+
+    profile, provider = _build_profile(args)
+    secret = _read_secret(args, profile)
+    check = SmtpCheck(profile, secret, send_test_to=args.send_test_to)
+    try:
+        result = check.run()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        check.cancel()
+        raise
+    diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
+    code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
+    return profile, provider, secret, result, diagnosis, code
+
+
+def cmd_providers(args) -> int:
+    from mailwizard.core.providers import load_catalogue
+
+    cat = load_catalogue()
+    if args.json:
+        print(json.dumps([p.raw for p in cat], indent=2, ensure_ascii=False))
+        return ec.OK
+    for p in cat:
+        eps = ", ".join(e.label() for e in p.endpoints)
+        host = p.host or "(you enter it)"
+        print(f"{p.id:24} {p.name:44} {host:36} {eps}")
+    return ec.OK
+
+
+def cmd_validate(args) -> int:
+    _, _, _, result, diagnosis, code = _run_check(args)
+    _print_result(result, diagnosis, args.json, code)
+    return code
+
+
+def cmd_save(args) -> int:
+    from mailwizard.core.config import ConfigError
+    from mailwizard.core.save import NotValidated, save_settings
+    from mailwizard.core.secrets import SecretStoreUnavailable, check_available
+
+    if not args.stored_password:
+        # Before anyone types a password: is there a safe place for it at all?
+        try:
+            check_available()
+        except SecretStoreUnavailable as exc:
+            raise _Fail(ec.SECRET_STORE, str(exc)) from None
+    profile, provider, secret, result, diagnosis, code = _run_check(args)
+    if not result.ok:
+        _print_result(result, diagnosis, args.json, code)
+        if not args.json:
+            print("Nothing was saved.")
+        return code
+    try:
+        plan = save_settings(profile, secret, result, config_path=args.config,
+                             profile_name=args.profile_name,
+                             replace_damaged=args.replace_damaged)
+    except SecretStoreUnavailable as exc:
+        raise _Fail(ec.SECRET_STORE, str(exc)) from None
+    except ConfigError as exc:
+        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+    except NotValidated as exc:
+        raise _Fail(ec.NOT_VALIDATED, str(exc)) from None
+    if args.json:
+        print(json.dumps({"ok": True, "exit_code": ec.OK, "config": str(plan.config_path),
+                          "secret": plan.secret.to_dict() if plan.secret else None,
+                          "report": result.to_dict()}, indent=2, ensure_ascii=False))
+    else:
+        _print_result(result, None, False, ec.OK)
+        for line in plan.describe():
+            print("Saved. " + line)
+    return ec.OK
+
+
+def cmd_show(args) -> int:
+    from mailwizard.core.config import ConfigError, default_config_path, read_config
+    from mailwizard.core.secrets import SecretStoreUnavailable, get_secret
+
+    path = args.config or default_config_path()
+    try:
+        saved = read_config(path)
+    except ConfigError as exc:
+        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+    stored: str | None
+    try:
+        present = bool(get_secret(saved.secret)) if saved.secret else None
+        stored = "stored" if present else ("MISSING" if saved.secret else "not needed")
+    except SecretStoreUnavailable:
+        present, stored = None, "keyring unavailable"
+    p = saved.profile
+    if args.json:
+        out = {"config": str(path), "profile_name": saved.profile_name,
+               "profile": p.to_dict(), "secret": saved.secret.to_dict() if saved.secret else None,
+               "secret_present": present, "validation": saved.validation,
+               "saved_at": saved.saved_at}
+        out["profile"].pop("timeout", None)
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return ec.OK
+    print(f"Settings file: {path}")
+    print(f"  Server:    {p.host} port {p.port}, security {p.security.value}")
+    print(f"  Login:     {p.username or '(none)'} ({p.auth.value})")
+    print(f"  From:      {p.display_name + ' ' if p.display_name else ''}<{p.from_address}>")
+    print(f"  Password:  ******** ({stored})" + (f" in {saved.secret.describe()}"
+                                                 if saved.secret else ""))
+    if saved.validation.get("validated_at"):
+        print(f"  Tested:    {saved.validation['validated_at']}")
+    return ec.OK
+
+
+def cmd_gui(args) -> int:
+    from mailwizard.gui.app import main as gui_main
+
+    return gui_main([])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from mailwizard.core.redact import install_log_redaction
+
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
+    handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
+                "show": cmd_show, "gui": cmd_gui}
+    if args.command is None:
+        return cmd_gui(args)
+    try:
+        return handlers[args.command](args)
+    except _Fail as exc:
+        print(f"mailwizard: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("mailwizard: cancelled", file=sys.stderr)
+        return ec.CANCELLED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The config file the host ERP reads: JSON, versioned, written atomically, never a secret.
+
+Format (resources/config.schema.json is the published schema)::
+
+    {
+      "schema_version": 1,
+      "generator": "mailwizard 0.1.0",
+      "saved_at": "2026-11-22T10:00:00+00:00",
+      "profile_name": "default",
+      "profile": {"service": "smtp", "host": ..., "port": 587, "security": "starttls", ...},
+      "secret": {"store": "keyring", "service": "mailwizard", "username": "default/password"},
+      "validation": {"validated_at": ..., "test_message_to": ..., "tls_version": ...}
+    }
+
+Writing: a temp file in the same folder, fsync, rename over the old file, fsync the folder;
+the previous file is kept as `<name>.bak`; mode 0600 on POSIX. Reading a damaged file or one
+from a newer mailwizard raises `ConfigError` with a plain message and leaves the file alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mailwizard import __version__
+from mailwizard.core.profile import Profile
+from mailwizard.core.secrets import SecretRef
+
+SCHEMA_VERSION = 1
+CONFIG_FILENAME = "mail-settings.json"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message says what and what to do."""
+
+
+def default_config_path() -> Path:
+    """The per-user config location: e.g. ~/.config/mailwizard/mail-settings.json on Linux,
+    %APPDATA%\\mailwizard\\mail-settings.json on Windows, ~/Library/Application Support/
+    mailwizard/mail-settings.json on macOS. MAILWIZARD_CONFIG overrides it."""
+    env = os.environ.get("MAILWIZARD_CONFIG")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("mailwizard", appauthor=False, roaming=True)) / CONFIG_FILENAME
+
+
+@dataclass
+class SavedSettings:
+    profile: Profile
+    secret: SecretRef | None
+    profile_name: str = "default"
+    validation: dict[str, Any] = field(default_factory=dict)
+    saved_at: str = ""
+    generator: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        profile = self.profile.to_dict()
+        profile.pop("timeout", None)  # a property of one check, not of the account
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "generator": f"mailwizard {__version__}",
+            "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "profile_name": self.profile_name,
+            "profile": profile,
+            "secret": self.secret.to_dict() if self.secret else None,
+            "validation": self.validation,
+        }
+
+
+def read_config(path: Path | None = None) -> SavedSettings:
+    path = Path(path) if path else default_config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"No saved mail settings at {path}. Run the wizard or "
+                          "`mailwizard save` first.") from None
+    except OSError as exc:
+        raise ConfigError(f"The mail settings file {path} cannot be read: "
+                          f"{exc.strerror or exc}.") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(
+            f"The mail settings file {path} is damaged ({exc}). It was left as it is. "
+            f"Restore {path.name}.bak from the same folder, or save new settings with "
+            "--replace-damaged (the damaged file is kept beside it).") from None
+    if not isinstance(data, dict) or not isinstance(data.get("schema_version"), int):
+        raise ConfigError(f"{path} is not a mailwizard settings file (no schema_version). "
+                          "It was left as it is.")
+    version = data["schema_version"]
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path} was written by a newer mailwizard (settings format {version}; this "
+            f"version reads up to {SCHEMA_VERSION}). Update mailwizard; the file was left as "
+            "it is.")
+    try:
+        profile = Profile.from_dict(data["profile"])
+        secret = SecretRef.from_dict(data["secret"]) if data.get("secret") else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"The mail settings file {path} has a missing or wrong value "
+                          f"({exc}). It was left as it is.") from None
+    return SavedSettings(profile=profile, secret=secret,
+                         profile_name=data.get("profile_name", "default"),
+                         validation=data.get("validation") or {},
+                         saved_at=data.get("saved_at", ""), generator=data.get("generator", ""))
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if os.name == "posix":
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_config(settings: SavedSettings, path: Path | None = None, *,
+                 replace_damaged: bool = False) -> Path:
+    """Write atomically, keeping the previous file as .bak. A damaged or newer-version file
+    in the way is never overwritten silently: ConfigError, unless replace_damaged is set, in
+    which case it is kept as <name>.damaged-<time>."""
+    path = Path(path) if path else default_config_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(f"Cannot create the folder {path.parent}: "
+                          f"{exc.strerror or exc}.") from None
+    if path.exists():
+        try:
+            read_config(path)
+        except ConfigError as exc:
+            if not replace_damaged:
+                raise
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            os.replace(path, path.with_name(f"{path.name}.damaged-{stamp}"))
+            _ = exc
+        else:
+            _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
+    body = json.dumps(settings.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    try:
+        _atomic_write(path, body.encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    return path

@@ -1,0 +1,470 @@
+"""The one place that turns a failed check into words a non-technical person can act on.
+
+`diagnose()` takes the facts of a failure (`CheckFailure`), the profile that was tried and,
+when known, the provider preset, and returns a `Diagnosis`: which stage failed, a stable code,
+the cause and the fix in plain language, a help link, and — where a change of settings would
+fix it — a machine-readable `suggestion` such as ``{"security": "tls", "port": 465}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mailwizard.core.profile import AuthMethod, Profile, Security
+from mailwizard.core.providers import ProviderPreset
+from mailwizard.core.smtp_check import STAGE_GROUPS, CheckFailure
+
+M365_SMTP_AUTH_HELP = "https://aka.ms/smtp_auth_disabled"
+GOOGLE_APP_PASSWORDS = "https://myaccount.google.com/apppasswords"
+GOOGLE_APP_PASSWORD_HELP = "https://support.google.com/accounts/answer/185833"
+
+
+@dataclass
+class Diagnosis:
+    stage: str
+    code: str
+    cause: str
+    fix: str
+    help_url: str = ""
+    #: Profile changes that would fix it, e.g. {"security": "tls"}; None when no setting would.
+    suggestion: dict[str, Any] | None = None
+    #: The same change in words, for a button ("Use SSL/TLS on port 465").
+    suggestion_text: str = ""
+    #: The server's own words, for IT (never shown as the headline).
+    server_reply: str = ""
+    #: Only for untrusted certificates: what the user is asked to trust explicitly.
+    certificate: dict[str, Any] | None = None
+    group: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def _enhanced_code(reply: str) -> str:
+    m = _ENHANCED.search(reply)
+    return m.group(0) if m else ""
+
+
+def _group(stage: str) -> str:
+    for group, stages in STAGE_GROUPS.items():
+        if stage in stages:
+            return group
+    return stage
+
+
+def _sec_label(security: Security | str, port: int | None = None) -> str:
+    security = Security(security)
+    word = {"tls": "SSL/TLS", "starttls": "STARTTLS", "none": "no encryption"}[security.value]
+    return f"{word} on port {port}" if port else word
+
+
+def _suggest(d: Diagnosis, profile: Profile, **changes: Any) -> None:
+    """Attach a suggestion only if it actually changes something."""
+    changes = {k: v for k, v in changes.items() if getattr(profile, k) != v}
+    if not changes:
+        return
+    d.suggestion = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
+    parts = []
+    if "security" in changes or "port" in changes:
+        parts.append("Use " + _sec_label(changes.get("security", profile.security),
+                                         changes.get("port", profile.port)))
+    if "host" in changes:
+        parts.append(f"Connect to {changes['host']}")
+    if "from_address" in changes:
+        parts.append(f"Send from {changes['from_address']}")
+    if "auth" in changes:
+        parts.append("Sign in with a password" if changes["auth"] == AuthMethod.PASSWORD
+                     else "Do not sign in")
+    d.suggestion_text = "; ".join(parts)
+
+
+def _other_endpoint(profile: Profile, provider: ProviderPreset | None,
+                    security: Security) -> int | None:
+    """The provider's port for a security mode, or the usual one."""
+    if provider:
+        for ep in provider.endpoints:
+            if ep.security is security:
+                return ep.port
+        return None  # e.g. Microsoft 365 has no SSL/TLS port at all
+    return {Security.TLS: 465, Security.STARTTLS: 587}.get(security)
+
+
+def _help(provider: ProviderPreset | None, *keys: str) -> str:
+    if provider:
+        for k in keys:
+            if provider.help.get(k):
+                return provider.help[k]
+    return ""
+
+
+def _is_google(profile: Profile, provider: ProviderPreset | None) -> bool:
+    return "gmail.com" in profile.host or bool(provider and provider.id.startswith(("gmail",
+                                                                                    "google")))
+
+
+def _is_microsoft(profile: Profile, provider: ProviderPreset | None) -> bool:
+    return ("office365.com" in profile.host or "outlook.com" in profile.host
+            or bool(provider and provider.id in ("microsoft-365", "outlook-com")))
+
+
+def diagnose(failure: CheckFailure, profile: Profile,
+             provider: ProviderPreset | None = None) -> Diagnosis:
+    f, p = failure, profile
+    reply = f.reply or ""
+    low = reply.lower()
+    enh = _enhanced_code(reply)
+    d = Diagnosis(stage=f.stage, code="unknown", cause="", fix="", server_reply=(
+        f"{f.code} {reply}".strip() if f.code else (f.message or "")), group=_group(f.stage))
+    host, port = p.host, p.port
+
+    if f.kind == "cancelled":
+        d.code, d.cause, d.fix = ("cancelled", "You cancelled the test.",
+                                  "Start the test again when you are ready.")
+        return d
+
+    if f.kind == "invalid_settings":
+        d.code, d.cause = "invalid_settings", f"Some settings are not filled in correctly: {f.message}"
+        d.fix = "Correct the fields named above and try again."
+        return d
+
+    # -- finding and reaching the server --------------------------------------------------
+    if f.kind == "resolve":
+        d.code = "unknown_host"
+        d.cause = f"The server name “{host}” could not be found."
+        d.fix = ("Check the spelling of the server name"
+                 + (f" (for {provider.name} it is {provider.host_for()})"
+                    if provider and provider.host and "{" not in provider.host else "")
+                 + ". If it is right, check that this computer is connected to the internet.")
+        if provider and provider.host and "{" not in provider.host:
+            _suggest(d, p, host=provider.host)
+        d.help_url = _help(provider, "smtp_settings")
+        return d
+    if f.kind == "resolve_timeout":
+        d.code = "dns_timeout"
+        d.cause = f"Looking up the server name “{host}” took too long."
+        d.fix = "Check this computer's internet connection, then try again."
+        return d
+    if f.kind == "refused":
+        d.code = "connection_refused"
+        d.cause = f"The server {host} refused a connection on port {port}."
+        d.fix = ("The port number is probably wrong. Most providers use 587 (with STARTTLS) "
+                 "or 465 (with SSL/TLS).")
+        if provider and not provider.endpoint_for(port):
+            ep = provider.default_endpoint
+            _suggest(d, p, port=ep.port, security=ep.security)
+        elif port not in (587, 465):
+            _suggest(d, p, port=587, security=Security.STARTTLS)
+        d.help_url = _help(provider, "smtp_settings")
+        return d
+    if f.kind == "timeout" and f.stage in ("connect", "resolve"):
+        d.code = "connect_timeout"
+        d.cause = (f"The server {host} did not answer on port {port}. A firewall, antivirus "
+                   "program or your internet provider is probably blocking this port"
+                   + (" (port 25 is very often blocked)." if port == 25 else "."))
+        d.fix = ("Try the other port of your provider, or ask whoever looks after this "
+                 "computer's network to allow outgoing connections to this server and port.")
+        if port == 25:
+            _suggest(d, p, port=587, security=Security.STARTTLS)
+        return d
+    if f.kind == "network":
+        d.code = "network_error"
+        d.cause = f"This computer could not reach the server ({f.message})."
+        d.fix = "Check the internet connection, VPN or proxy settings, then try again."
+        return d
+
+    # -- the wrong kind of encryption for the port ---------------------------------------
+    if f.kind == "implicit_tls_port":
+        d.code = "tls_expected"
+        d.cause = (f"Port {port} expects an encrypted connection from the very start "
+                   "(SSL/TLS), but the settings say STARTTLS.")
+        d.fix = "Change the security to SSL/TLS for this port (or use port 587 with STARTTLS)."
+        _suggest(d, p, security=Security.TLS)
+        return d
+    if f.stage == "tls" and f.kind in ("tls", "disconnected") and (
+            "WRONG_VERSION_NUMBER" in f.ssl_reason.upper() or "wrong version" in f.message.lower()
+            or "record layer" in f.message.lower() or f.kind == "disconnected"):
+        d.code = "starttls_expected"
+        d.cause = (f"Port {port} starts without encryption and switches to it with STARTTLS, "
+                   "but the settings say SSL/TLS from the start.")
+        d.fix = "Change the security to STARTTLS for this port (or use port 465 with SSL/TLS)."
+        _suggest(d, p, security=Security.STARTTLS)
+        return d
+    if f.kind == "starttls_not_offered":
+        d.code = "starttls_not_offered"
+        d.cause = ("The server did not offer encryption (STARTTLS), so mailwizard stopped "
+                   "before sending your password.")
+        d.fix = ("Check the server name and port. If they are right, a firewall or an "
+                 "antivirus 'mail scanning' feature may be removing encryption: ask IT.")
+        tls_port = _other_endpoint(p, provider, Security.TLS)
+        if tls_port:
+            d.fix += f" Port {tls_port} with SSL/TLS may work."
+            _suggest(d, p, port=tls_port, security=Security.TLS)
+        return d
+
+    # -- certificates ---------------------------------------------------------------------
+    if f.kind == "tls_verify":
+        reason = (f.ssl_reason or f.message).lower()
+        cert = f.certificate
+        if cert:
+            d.certificate = asdict(cert)
+        if "mismatch" in reason or "doesn't match" in reason:
+            d.code = "certificate_name_mismatch"
+            names = ", ".join(cert.names) if cert and cert.names else "other names"
+            d.cause = (f"The server's certificate is for {names}, not for “{host}”.")
+            d.fix = "Use the server name written on the certificate."
+            if cert:
+                exact = [n for n in cert.names if "*" not in n and not n[0].isdigit()]
+                if exact:
+                    _suggest(d, p, host=exact[0])
+        elif "expired" in reason:
+            d.code = "certificate_expired"
+            d.cause = "The server's security certificate has expired."
+            d.fix = ("The mail server's administrator must renew its certificate. Until then, "
+                     "do not send through it.")
+        else:
+            d.code = "certificate_untrusted"
+            d.cause = ("The server's security certificate is not from an authority this "
+                       "computer trusts (it may be self-signed, or issued by your "
+                       "organisation's own authority).")
+            d.fix = ("If your organisation runs its own mail server, ask IT for its CA "
+                     "certificate file and add it under Advanced. Or, only after IT has "
+                     "confirmed the SHA-256 fingerprint shown, choose to trust this one "
+                     "certificate.")
+        return d
+    if f.kind == "pin_mismatch":
+        d.code = "certificate_changed"
+        d.cause = ("The server's certificate is not the one you chose to trust. It may have "
+                   "been renewed, or someone may be intercepting the connection.")
+        d.fix = "Ask IT to confirm the new certificate's fingerprint before trusting it."
+        if f.certificate:
+            d.certificate = asdict(f.certificate)
+        return d
+    if f.kind == "tls":
+        d.code = "tls_failed"
+        d.cause = f"A secure connection could not be set up ({f.ssl_reason or f.message})."
+        d.fix = ("The server may only support old, unsafe encryption (before TLS 1.2), or "
+                 "something on the network is interfering. Ask the server's administrator.")
+        return d
+
+    # -- no greeting, dropped connections, time-outs ---------------------------------------
+    if f.kind == "greeting_timeout":
+        d.code = "no_greeting"
+        d.cause = (f"The connection to {host} on port {port} opened, but nothing answered like "
+                   "a mail server.")
+        d.fix = ("The port is probably for something else, or a security device is holding "
+                 "the connection. Check the port number with your provider.")
+        return d
+    if f.kind in ("timeout", "disconnected") and f.code is None:
+        d.code = "server_timeout" if f.kind == "timeout" else "disconnected"
+        d.cause = (f"The server stopped answering during “{f.stage}”."
+                   if f.kind == "timeout" else
+                   f"The server closed the connection during “{f.stage}”.")
+        d.fix = "Try again in a few minutes. If it keeps happening, check the port and security."
+        if f.stage == "greeting" and p.security is Security.STARTTLS and port in (465, 2465):
+            _suggest(d, p, security=Security.TLS)
+        return d
+
+    # -- login ------------------------------------------------------------------------------
+    if f.kind == "auth_not_offered":
+        d.code = "auth_not_offered"
+        d.cause = f"The server does not accept a login on port {port}."
+        d.fix = ("Use your provider's sending port (usually 587). If this server is a relay "
+                 "that recognises your office by its internet address, set login to 'none'.")
+        if port == 25:
+            _suggest(d, p, port=587, security=Security.STARTTLS)
+        return d
+    if f.kind == "no_common_mechanism":
+        d.code = "auth_mechanism_unsupported"
+        d.cause = "The server offers no sign-in method mailwizard can use safely."
+        d.fix = "Ask the server's administrator to allow PLAIN or LOGIN sign-in over TLS."
+        return d
+    if f.kind == "no_tls_for_password":
+        d.code = "encryption_required"
+        d.cause = "mailwizard never sends a password without encryption."
+        d.fix = "Choose SSL/TLS or STARTTLS."
+        _suggest(d, p, port=587, security=Security.STARTTLS)
+        return d
+    if f.kind == "smtputf8":
+        d.code = "smtputf8_unsupported"
+        d.cause = "The server cannot handle email addresses with non-English letters."
+        d.fix = "Use an address with plain letters (a–z, digits, dots)."
+        return d
+
+    # -- what the server said ---------------------------------------------------------------
+    if f.code is not None:
+        return _diagnose_reply(d, f, p, provider, f.code, enh, low)
+
+    d.code = "unexpected"
+    d.cause = f"Something unexpected went wrong during “{f.stage}”: {f.message}"
+    d.fix = "Try again. If it happens again, use Copy details and send them to IT support."
+    return d
+
+
+def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: ProviderPreset | None,
+                    code: int, enh: str, low: str) -> Diagnosis:
+    google, microsoft = _is_google(p, provider), _is_microsoft(p, provider)
+    app_pw = _help(provider, "app_password") or (GOOGLE_APP_PASSWORDS if google else "")
+
+    if code == 421:
+        d.code = "server_busy"
+        d.cause = "The server is busy or is limiting connections right now, and closed the line."
+        d.fix = "Wait a few minutes and try again."
+        return d
+    if code == 554 and f.stage == "greeting":
+        d.code = "connection_rejected"
+        d.cause = ("The server refused to talk to this computer, usually because of its "
+                   "internet address (for example a home or blocked address).")
+        d.fix = "Use your provider's sending server on port 587 with a login, or ask IT."
+        return d
+    if "5.4.5" in enh or ("limit" in low and ("daily" in low or "exceed" in low)):
+        d.code = "daily_limit"
+        d.cause = "The provider's daily sending limit for this account has been reached."
+        d.fix = ("Wait until tomorrow. If you regularly mail more people than the limit, use "
+                 "a professional sending service or your organisation's own mail server.")
+        d.help_url = _help(provider, "smtp_settings")
+        return d
+
+    if f.stage == "auth":
+        if enh == "5.7.9" or "application-specific password" in low:
+            d.code = "app_password_required"
+            d.cause = ("2-Step Verification is on for this account, so the normal password "
+                       "cannot be used here.")
+            d.fix = ("Create an app password (a separate password just for this program) "
+                     "and paste it instead of your normal password.")
+            d.help_url = app_pw or GOOGLE_APP_PASSWORD_HELP
+            return d
+        if enh == "5.7.139" and "smtpclientauthentication" in low:
+            d.code = "smtp_auth_disabled"
+            d.cause = ("Your organisation's Microsoft 365 administrator has switched off "
+                       "sending from programs with a password (SMTP AUTH) for this mailbox.")
+            d.fix = ("Ask your administrator to turn on 'Authenticated SMTP' for this mailbox "
+                     "(Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled "
+                     "$false), or connect the account with Microsoft sign-in instead.")
+            d.help_url = M365_SMTP_AUTH_HELP
+            return d
+        if enh == "5.7.139" or "basic authentication is disabled" in low:
+            d.code = "basic_auth_disabled"
+            d.cause = ("Signing in with a password is blocked for this account (Security "
+                       "defaults or an authentication policy). App passwords will not help.")
+            d.fix = "Connect the account with Microsoft sign-in (OAuth) instead of a password."
+            d.help_url = M365_SMTP_AUTH_HELP
+            return d
+        if enh == "5.7.30" or "basic authentication is not supported" in low:
+            d.code = "basic_auth_not_supported"
+            d.cause = "This provider no longer accepts a password for sending from programs."
+            d.fix = "Connect the account with the provider's sign-in (OAuth) instead."
+            d.help_url = M365_SMTP_AUTH_HELP if microsoft else _help(provider, "smtp_settings")
+            return d
+        if code == 432 or enh == "4.7.12":
+            d.code = "password_transition"
+            d.cause = "The provider wants you to change this account's password first."
+            d.fix = "Sign in to your email in a web browser, change the password, then try again."
+            return d
+        if code == 454:
+            d.code = "auth_temporary"
+            d.cause = "The server could not check your login just now (a temporary problem)."
+            d.fix = "Wait a few minutes and try again."
+            return d
+        if code == 538 or enh == "5.7.11":
+            d.code = "encryption_required"
+            d.cause = "The server wants encryption before a login."
+            d.fix = "Choose STARTTLS or SSL/TLS."
+            _suggest(d, p, security=Security.STARTTLS)
+            return d
+        if code == 504:
+            d.code = "auth_mechanism_refused"
+            d.cause = "The server refused the sign-in method it had offered."
+            d.fix = "Ask the server's administrator; this is a server problem."
+            return d
+        if code in (535, 534, 530, 550) or enh.startswith("5.7"):
+            d.code = "auth_failed"
+            who = provider.name if provider else "The server"
+            d.cause = f"{who} did not accept the user name and password."
+            if provider and provider.two_step_required:
+                d.fix = (f"{provider.name} needs an app password, not your normal password. "
+                         "Make sure 2-Step Verification is on, create an app password and "
+                         "paste it here. If you changed the password recently, use the new one.")
+                d.help_url = app_pw or _help(provider, "smtp_settings")
+            elif provider and provider.secret_kind in ("api_key", "smtp_key", "smtp_password"):
+                d.fix = (f"Use the {provider.secret_label} from {provider.name}'s settings "
+                         "(not your account's sign-in password) and check the user name: "
+                         f"{provider.username_hint}")
+                d.help_url = _help(provider, "smtp_settings")
+            elif microsoft:
+                d.fix = ("Check the password (if you changed it recently, type the new one). "
+                         "If it is right, your administrator may have to allow SMTP AUTH, or "
+                         "connect with Microsoft sign-in instead.")
+                d.help_url = M365_SMTP_AUTH_HELP
+            elif google:
+                d.fix = ("Google refuses the normal account password: turn on 2-Step "
+                         "Verification, create an app password and paste it here.")
+                d.help_url = GOOGLE_APP_PASSWORD_HELP
+            else:
+                d.fix = ("Re-type the password (check Caps Lock). If you changed it recently, "
+                         "use the new one. The user name is usually your full email address.")
+                d.help_url = _help(provider, "smtp_settings")
+            return d
+
+    if f.stage in ("mail_from", "rcpt_to", "data"):
+        if enh == "5.7.60" or "sendasdenied" in low or "send as" in low:
+            d.code = "send_as_denied"
+            d.cause = ("The From address is not the mailbox you signed in with, and this "
+                       "account may not send as that address.")
+            d.fix = ("Use the sign-in address as the From address, or ask your administrator "
+                     "to give this mailbox 'Send As' permission for the other address.")
+            if "@" in p.username:
+                _suggest(d, p, from_address=p.username)
+            return d
+        if enh == "5.7.57" or "not authenticated" in low or (
+                code == 530 and "starttls" not in low):
+            d.code = "login_required"
+            d.cause = "The server only sends mail for people who sign in."
+            d.fix = "Turn on login with your user name and password."
+            _suggest(d, p, auth=AuthMethod.PASSWORD)
+            return d
+        if code == 530 and "starttls" in low:
+            d.code = "starttls_required"
+            d.cause = "The server wants an encrypted connection before it takes mail."
+            d.fix = "Choose STARTTLS."
+            _suggest(d, p, security=Security.STARTTLS)
+            return d
+        if f.stage == "rcpt_to" and ("relay" in low or enh == "5.7.1"):
+            d.code = "relay_denied"
+            d.cause = "The server will not pass mail on to other addresses for this account."
+            d.fix = ("Sign in with a user name and password, or ask the server's administrator "
+                     "to allow this computer to send.")
+            return d
+        if f.stage == "rcpt_to":
+            d.code = "recipient_refused"
+            d.cause = "The server refused the test address."
+            d.fix = "Check the test recipient's address for typos."
+            return d
+        if f.stage == "mail_from":
+            d.code = "sender_refused"
+            d.cause = "The server refused the From address."
+            d.fix = "Use the address of the mailbox you sign in with as the From address."
+            if "@" in p.username:
+                _suggest(d, p, from_address=p.username)
+            return d
+        d.code = "message_refused"
+        d.cause = "The server refused the test message."
+        d.fix = "Read the server's reply below, or send it to IT support with Copy details."
+        return d
+
+    if code == 530:
+        d.code = "starttls_required" if "starttls" in low else "login_required"
+        d.cause = "The server wants encryption or a login first."
+        d.fix = "Choose STARTTLS and sign in with your user name and password."
+        _suggest(d, p, security=Security.STARTTLS)
+        return d
+
+    d.code = "server_refused"
+    d.cause = f"The server refused during “{f.stage}”."
+    d.fix = "Read the server's reply below, or send it to IT support with Copy details."
+    return d

@@ -1,0 +1,68 @@
+"""Exit codes of the `mailwizard` command, one per failing stage (like swaks), so that an
+installer or a scheduled task can tell what went wrong without parsing text.
+
+The table is part of the documented contract with the host ERP (README, docs/INTEGRATION.md)."""
+
+from __future__ import annotations
+
+OK = 0
+INTERNAL_ERROR = 1
+USAGE = 2  # argparse's own code for bad command-line words
+INVALID_SETTINGS = 3
+CONFIG_ERROR = 4
+SECRET_STORE = 5
+NOT_VALIDATED = 6
+
+RESOLVE = 20
+CONNECT = 21
+GREETING = 22
+TLS = 23
+AUTH = 24
+SENDER = 25
+RECIPIENT = 26
+DATA = 27
+CANCELLED = 30
+
+#: Which exit code a failure at each check stage gives.
+BY_STAGE = {
+    "settings": INVALID_SETTINGS,
+    "resolve": RESOLVE,
+    "connect": CONNECT,
+    "greeting": GREETING,
+    "ehlo": GREETING,
+    "tls": TLS,
+    "starttls": TLS,
+    "ehlo_tls": TLS,
+    "auth": AUTH,
+    "mail_from": SENDER,
+    "rcpt_to": RECIPIENT,
+    "data": DATA,
+    "quit": DATA,
+}
+
+DESCRIPTIONS = {
+    OK: "success",
+    INTERNAL_ERROR: "unexpected internal error (a bug: please report it with `mailwizard --debug`)",
+    USAGE: "wrong command-line usage",
+    INVALID_SETTINGS: "a setting is missing or invalid (the message names the field)",
+    CONFIG_ERROR: "the settings file cannot be read or written",
+    SECRET_STORE: "no safe keyring for the password (nothing was stored)",
+    NOT_VALIDATED: "refused to save settings that did not pass the test",
+    RESOLVE: "the server name could not be found (DNS)",
+    CONNECT: "no connection to the server and port",
+    GREETING: "connected, but the server did not greet or accept EHLO (wrong protocol or port)",
+    TLS: "the secure connection failed (certificate, STARTTLS, port/security mismatch)",
+    AUTH: "sign-in refused (user name, password, app password, or policy)",
+    SENDER: "the From address was refused",
+    RECIPIENT: "the test recipient was refused",
+    DATA: "the test message was refused",
+    CANCELLED: "cancelled",
+}
+
+
+def for_stage(stage: str, kind: str = "") -> int:
+    if kind == "cancelled":
+        return CANCELLED
+    if kind == "implicit_tls_port":
+        return TLS  # found at the greeting, but it is a security-setting problem
+    return BY_STAGE.get(stage, INTERNAL_ERROR)

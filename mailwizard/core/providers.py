@@ -1,0 +1,205 @@
+"""The provider catalogue (resources/providers.toml) as plain objects, and matching an email
+address to a preset."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailwizard.core.profile import AuthMethod, Profile, Security, ServiceType
+from mailwizard.core.resources import read_resource_bytes
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    port: int
+    security: Security
+
+    def label(self) -> str:
+        return f"{self.port} {self.security.value.upper() if self.security is not Security.TLS else 'SSL/TLS'}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Where a group of facts was read, and when."""
+
+    source: str
+    verified: str
+    unverified: bool = False
+
+
+@dataclass(frozen=True)
+class GuidanceStep:
+    text: str
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyWarning:
+    id: str
+    text: str
+    source: str
+    verified: str
+
+
+@dataclass(frozen=True)
+class SendingLimit:
+    daily_recipients: int
+    text: str
+    fact: Fact
+
+
+@dataclass(frozen=True)
+class ProviderPreset:
+    id: str
+    name: str
+    service: ServiceType
+    summary: str
+    domains: tuple[str, ...]
+    host: str
+    endpoints: tuple[Endpoint, ...]
+    server_fact: Fact
+    auth: AuthMethod
+    username_rule: str  # "email", "literal", "provider", "domain_user"
+    username_value: str
+    username_hint: str
+    secret_kind: str  # "password", "app_password", "api_key", "smtp_key", "smtp_password"
+    secret_label: str
+    secret_hint: str
+    two_step_required: bool
+    login_fact: Fact
+    help: dict[str, str]
+    limit: SendingLimit | None
+    steps: tuple[GuidanceStep, ...]
+    warnings: tuple[PolicyWarning, ...]
+    notes: tuple[str, ...]
+    regions: tuple[str, ...] = ()
+    default_region: str = ""
+    alternatives: tuple[str, ...] = ()
+    oauth: str = ""
+    order: int = 1000
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def needs_region(self) -> bool:
+        return "{region}" in self.host
+
+    @property
+    def default_endpoint(self) -> Endpoint:
+        return self.endpoints[0]
+
+    def host_for(self, region: str | None = None) -> str:
+        if self.needs_region:
+            return self.host.replace("{region}", region or self.default_region)
+        return self.host
+
+    def username_for(self, email: str) -> str:
+        """Pre-fill the user name the way this provider expects it."""
+        if self.username_rule == "email":
+            return email
+        if self.username_rule == "literal":
+            return self.username_value
+        return ""
+
+    def endpoint_for(self, port: int) -> Endpoint | None:
+        return next((e for e in self.endpoints if e.port == port), None)
+
+    def matches_domain(self, domain: str) -> bool:
+        domain = domain.lower().rstrip(".")
+        return any(fnmatch.fnmatchcase(domain, pattern.lower()) for pattern in self.domains)
+
+    def profile_for(self, email: str = "", *, region: str | None = None,
+                    display_name: str = "") -> Profile:
+        """A profile pre-filled from this preset (the user can still change everything)."""
+        ep = self.default_endpoint
+        return Profile(
+            host=self.host_for(region), port=ep.port, security=ep.security, auth=self.auth,
+            username=self.username_for(email), from_address=email,
+            display_name=display_name, service=self.service, provider_id=self.id)
+
+
+def _fact(table: dict[str, Any]) -> Fact:
+    return Fact(source=table.get("source", ""), verified=table.get("verified", ""),
+                unverified=bool(table.get("unverified", False)))
+
+
+def _preset(d: dict[str, Any]) -> ProviderPreset:
+    server, login = d["server"], d["login"]
+    limit = None
+    if "limit" in d:
+        limit = SendingLimit(int(d["limit"]["daily_recipients"]), d["limit"]["text"],
+                             _fact(d["limit"]))
+    return ProviderPreset(
+        id=d["id"], name=d["name"], service=ServiceType(d.get("service", "smtp")),
+        summary=d.get("summary", ""), domains=tuple(d.get("domains", ())),
+        host=server.get("host", ""),
+        endpoints=tuple(Endpoint(int(e["port"]), Security(e["security"]))
+                        for e in server["endpoints"]),
+        server_fact=_fact(server), auth=AuthMethod(login.get("auth", "password")),
+        username_rule=login.get("username", "email"),
+        username_value=login.get("username_value", ""),
+        username_hint=login.get("username_hint", ""),
+        secret_kind=login.get("secret", "password"),
+        secret_label=login.get("secret_label", "Password"),
+        secret_hint=login.get("secret_hint", ""),
+        two_step_required=bool(login.get("two_step_required", False)),
+        login_fact=_fact(login), help=dict(d.get("help", {})), limit=limit,
+        steps=tuple(GuidanceStep(s["text"], s.get("link", "")) for s in d.get("steps", ())),
+        warnings=tuple(PolicyWarning(w["id"], w["text"], w.get("source", ""),
+                                     w.get("verified", "")) for w in d.get("warnings", ())),
+        notes=tuple(d.get("notes", ())), regions=tuple(server.get("regions", ())),
+        default_region=server.get("default_region", ""),
+        alternatives=tuple(server.get("alternatives", ())), oauth=d.get("oauth", ""),
+        order=int(d.get("order", 1000)), raw=d)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    providers: tuple[ProviderPreset, ...]
+
+    def __iter__(self):
+        return iter(self.providers)
+
+    def __len__(self) -> int:
+        return len(self.providers)
+
+    def get(self, provider_id: str) -> ProviderPreset | None:
+        return next((p for p in self.providers if p.id == provider_id), None)
+
+    def __getitem__(self, provider_id: str) -> ProviderPreset:
+        p = self.get(provider_id)
+        if p is None:
+            raise KeyError(provider_id)
+        return p
+
+    def match_email(self, email: str) -> ProviderPreset | None:
+        """The preset an address's domain selects, or None (custom domains can't be told
+        from the address alone)."""
+        _, at, domain = email.strip().rpartition("@")
+        if not at or not domain:
+            return None
+        return next((p for p in self.providers if p.matches_domain(domain)), None)
+
+    def search(self, text: str) -> list[ProviderPreset]:
+        """Presets whose name, id, host or domains contain the text (case-insensitive)."""
+        t = text.strip().lower()
+        if not t:
+            return list(self.providers)
+        return [p for p in self.providers
+                if t in p.name.lower() or t in p.id or t in p.host.lower()
+                or any(t in d for d in p.domains)]
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalogue() -> Catalogue:
+    data = tomllib.loads(read_resource_bytes("providers.toml").decode("utf-8"))
+    presets = sorted((_preset(d) for d in data["provider"]), key=lambda p: (p.order, p.name))
+    return Catalogue(tuple(presets))

@@ -1,0 +1,90 @@
+"""Keeps secrets out of every log line, transcript and report.
+
+A secret is registered once, when it enters the process (read from stdin, the keyring or a
+password field); from then on `redact()` masks it, and its base64 forms, wherever it appears.
+`RedactingFilter` applies the same to every log record.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+
+MASK = "********"
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+def _variants(secret: str) -> set[str]:
+    """The secret as typed and as it travels inside SMTP AUTH lines (base64 of it and of the
+    PLAIN/XOAUTH2 blobs that contain it, at each of the three base64 alignments)."""
+    raw = secret.encode("utf-8")
+    out = {secret, base64.b64encode(raw).decode("ascii")}
+    # Inside a longer base64 blob the secret's encoding depends on its offset modulo 3.
+    for pad in (1, 2):
+        enc = base64.b64encode(b"\0" * pad + raw).decode("ascii")
+        # Drop the characters that also encode the padding bytes, and the tail that mixes
+        # with whatever follows the secret.
+        inner = enc[4:-4] if len(enc) > 8 else ""
+        if len(inner) >= 8:
+            out.add(inner)
+    inner0 = base64.b64encode(raw).decode("ascii")[:-4]
+    if len(inner0) >= 8:
+        out.add(inner0)
+    return {v for v in out if v}
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a secret so that every later redact() masks it. Short secrets are masked too:
+    a four-character password is still a password."""
+    if not secret:
+        return
+    with _lock:
+        _secrets.update(_variants(secret))
+
+
+def forget_all_secrets() -> None:
+    """For tests: start again with no registered secrets."""
+    with _lock:
+        _secrets.clear()
+
+
+def redact(text: str) -> str:
+    """Return text with every registered secret (and its base64 forms) masked."""
+    if not text:
+        return text
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for s in secrets:
+        if s in text:
+            text = text.replace(s, MASK)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks registered secrets in the final message (args included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to fix here
+            return True
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg = cleaned
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> None:
+    """Put the redaction filter on every handler of the root logger (or of `logger`)."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -1,0 +1,80 @@
+"""Saving a validated profile: the secret into the keyring, the settings into the config file.
+
+Order matters: the settings must have passed a real check first; then the secret is replaced
+(the old one is kept until the config is written, and restored if that write fails); the
+config file is written last, atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mailwizard.core.config import SavedSettings, default_config_path, write_config
+from mailwizard.core.profile import AuthMethod, Profile
+from mailwizard.core.secrets import SecretRef, SecretReplacement, check_available
+from mailwizard.core.smtp_check import CheckResult
+
+
+class NotValidated(Exception):
+    """Refused: the settings did not pass a check in this run."""
+
+
+@dataclass
+class SavePlan:
+    """What will be stored where — shown to the user before anything is written."""
+
+    config_path: Path
+    secret: SecretRef | None
+    profile_name: str
+
+    def describe(self) -> list[str]:
+        lines = [f"Settings file: {self.config_path}"]
+        if self.secret:
+            lines.append(f"Password: {self.secret.describe()}")
+        else:
+            lines.append("Password: none (this server takes no login)")
+        return lines
+
+
+def plan_save(profile: Profile, config_path: Path | None = None,
+              profile_name: str = "default") -> SavePlan:
+    secret = SecretRef(profile_name) if profile.auth is AuthMethod.PASSWORD else None
+    return SavePlan(Path(config_path) if config_path else default_config_path(), secret,
+                    profile_name)
+
+
+def validation_summary(result: CheckResult | None) -> dict:
+    if result is None:
+        return {"validated_at": None, "untested": True}
+    return {
+        "validated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "test_message_to": result.test_message_to or None,
+        "tls_version": result.tls_version or None,
+        "certificate_sha256": result.certificate.sha256 if result.certificate else None,
+        "auth_mechanism": result.auth_mechanism or None,
+    }
+
+
+def save_settings(profile: Profile, secret: str | None, result: CheckResult | None, *,
+                  config_path: Path | None = None, profile_name: str = "default",
+                  allow_untested: bool = False, replace_damaged: bool = False) -> SavePlan:
+    """Store a profile that passed `result`. Raises NotValidated, SecretStoreUnavailable or
+    ConfigError; on any of them nothing is left half-written."""
+    if result is None and not allow_untested:
+        raise NotValidated("The settings have not been tested; nothing was saved.")
+    if result is not None and (not result.ok or result.profile != profile):
+        raise NotValidated("These settings did not pass the test; nothing was saved.")
+    plan = plan_save(profile, config_path, profile_name)
+    settings = SavedSettings(profile=profile, secret=plan.secret, profile_name=profile_name,
+                             validation=validation_summary(result))
+    if plan.secret is None:
+        write_config(settings, plan.config_path, replace_damaged=replace_damaged)
+        return plan
+    if not secret:
+        raise NotValidated("No password was given; nothing was saved.")
+    check_available()
+    with SecretReplacement(plan.secret, secret):
+        write_config(settings, plan.config_path, replace_damaged=replace_damaged)
+    return plan

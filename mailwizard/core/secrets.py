@@ -1,0 +1,198 @@
+"""Passwords and tokens live in the operating system's keyring, nowhere else.
+
+Naming convention (documented in docs/INTEGRATION.md and referenced from the config file):
+    service  = "mailwizard"
+    username = "<profile name>/<kind>"      e.g. "default/password"
+
+On Windows that is a Credential Manager "generic credential" whose target is
+"<username>@mailwizard"; on macOS a Keychain item with service "mailwizard" and account
+"<username>"; on Linux a Secret Service item with attributes service=mailwizard and
+username=<username>.
+
+There is no plaintext fallback: if no real keyring is available, `SecretStoreUnavailable`
+says what to install or unlock, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+from mailwizard.core.redact import register_secret
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = "mailwizard"
+
+#: Backends that would keep a secret in a readable file or nowhere at all.
+_REFUSED_BACKENDS = (
+    "keyring.backends.fail",
+    "keyring.backends.null",
+    "keyrings.alt",  # PlaintextKeyring and friends: a file anyone with the disk can read
+)
+
+
+class SecretStoreUnavailable(RuntimeError):
+    """No safe place for a secret on this computer; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where a secret is kept; this, never the secret, goes into the config file."""
+
+    profile: str
+    kind: str = "password"  # "password" or "refresh_token"
+    service: str = SERVICE_NAME
+
+    @property
+    def username(self) -> str:
+        return f"{self.profile}/{self.kind}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"store": "keyring", "service": self.service, "username": self.username}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, str]) -> "SecretRef":
+        profile, _, kind = d["username"].rpartition("/")
+        return cls(profile=profile, kind=kind, service=d.get("service", SERVICE_NAME))
+
+    def describe(self) -> str:
+        """Where to look for it, in the words of this platform's keyring."""
+        if sys.platform.startswith("win"):
+            return (f"Windows Credential Manager, generic credential "
+                    f"“{self.username}@{self.service}”")
+        if sys.platform == "darwin":
+            return f"macOS Keychain, service “{self.service}”, account “{self.username}”"
+        return (f"Secret Service keyring (e.g. GNOME Keyring), service “{self.service}”, "
+                f"username “{self.username}”")
+
+
+def _backend_problem(backend) -> str | None:
+    """Why this keyring backend is unusable, or None if it is a real one."""
+    names = []
+    from keyring.backends import chainer
+
+    if isinstance(backend, chainer.ChainerBackend):
+        inner = list(backend.backends)
+        if not inner:
+            return "no keyring service is running"
+        backends = inner
+    else:
+        backends = [backend]
+    for b in backends:
+        module = type(b).__module__
+        names.append(f"{module}.{type(b).__name__}")
+        if module.startswith(_REFUSED_BACKENDS):
+            return f"only an unsafe or empty keyring is available ({names[-1]})"
+    return None
+
+
+def _unavailable_message(detail: str) -> str:
+    if sys.platform.startswith("linux"):
+        hint = ("Install and start a Secret Service keyring (for example GNOME Keyring or "
+                "KeePassXC with Secret Service integration), sign in to the desktop so it is "
+                "unlocked, then try again.")
+    elif sys.platform == "darwin":
+        hint = "Unlock the macOS Keychain (Keychain Access) and try again."
+    else:
+        hint = "Make sure Windows Credential Manager is available for your user account."
+    return (f"Your password cannot be stored safely on this computer: {detail}. {hint} "
+            "mailwizard never stores passwords in a plain file.")
+
+
+def _keyring():
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        backend = keyring.get_keyring()
+    except KeyringError as exc:  # pragma: no cover - depends on the platform
+        raise SecretStoreUnavailable(_unavailable_message(str(exc))) from None
+    problem = _backend_problem(backend)
+    if problem:
+        raise SecretStoreUnavailable(_unavailable_message(problem))
+    return keyring
+
+
+def backend_name() -> str:
+    """For reports: which keyring backend is in use (or why none)."""
+    try:
+        import keyring
+
+        b = keyring.get_keyring()
+        return f"{type(b).__module__}.{type(b).__name__}"
+    except Exception as exc:  # a report must not fail because of this
+        return f"unavailable ({exc})"
+
+
+def check_available() -> None:
+    """Raise SecretStoreUnavailable now, before a user types a password for nothing."""
+    _keyring()
+
+
+def _call(fn, *args):
+    from keyring.errors import KeyringError, KeyringLocked, NoKeyringError
+
+    try:
+        return fn(*args)
+    except (NoKeyringError,) as exc:
+        raise SecretStoreUnavailable(_unavailable_message(str(exc) or "no keyring")) from None
+    except KeyringLocked:
+        raise SecretStoreUnavailable(_unavailable_message("the keyring is locked")) from None
+    except KeyringError as exc:
+        detail = str(exc) or type(exc).__name__
+        if "prompt dismissed" in detail.lower():
+            detail = "the keyring is locked and the unlock prompt was dismissed"
+        raise SecretStoreUnavailable(_unavailable_message(detail)) from None
+
+
+def get_secret(ref: SecretRef) -> str | None:
+    kr = _keyring()
+    value = _call(kr.get_password, ref.service, ref.username)
+    register_secret(value)
+    return value
+
+
+def set_secret(ref: SecretRef, value: str) -> None:
+    register_secret(value)
+    kr = _keyring()
+    _call(kr.set_password, ref.service, ref.username, value)
+    log.info("stored secret %s/%s in %s", ref.service, ref.username, backend_name())
+
+
+def delete_secret(ref: SecretRef) -> bool:
+    from keyring.errors import PasswordDeleteError
+
+    kr = _keyring()
+    try:
+        _call(kr.delete_password, ref.service, ref.username)
+        return True
+    except PasswordDeleteError:
+        return False
+
+
+class SecretReplacement:
+    """Replace a secret so that a failure later in the save (the config write) puts the old
+    one back: the keyring and the config never disagree after a failed save."""
+
+    def __init__(self, ref: SecretRef, new_value: str):
+        self.ref, self.new_value = ref, new_value
+        self._old: str | None = None
+        self._done = False
+
+    def __enter__(self) -> "SecretReplacement":
+        self._old = get_secret(self.ref)
+        set_secret(self.ref, self.new_value)
+        self._done = True
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None and self._done:
+            try:
+                if self._old is None:
+                    delete_secret(self.ref)
+                else:
+                    set_secret(self.ref, self._old)
+            except SecretStoreUnavailable:
+                log.error("could not restore the previous secret for %s", self.ref.username)

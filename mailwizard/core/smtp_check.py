@@ -1,0 +1,742 @@
+"""A real SMTP check, stage by stage: resolve, connect, greeting, EHLO, TLS, AUTH, test message.
+
+Rules it keeps, whatever the settings say:
+- certificates are verified (TLS 1.2 or newer); a private CA file or one explicitly pinned
+  certificate are the only ways to trust more;
+- a password never leaves before TLS is up;
+- exactly one AUTH command per check: the mechanism is chosen from what the server offers and
+  never retried with another one (providers lock accounts after a few failures);
+- every network step has a timeout, and `cancel()` from another thread closes the socket so
+  the check stops at once;
+- the transcript never holds a secret.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import select
+import smtplib
+import socket
+import ssl
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from typing import Any, Callable
+
+from mailwizard import __version__
+from mailwizard.core.profile import AuthMethod, Profile, Security, normalise_fingerprint
+from mailwizard.core.redact import MASK, redact, register_secret
+
+log = logging.getLogger(__name__)
+
+# Stage names, in the order they can happen. Implicit TLS has "tls" right after "connect";
+# STARTTLS has "starttls" then "ehlo_tls".
+STAGES = ("resolve", "connect", "tls", "greeting", "ehlo", "starttls", "ehlo_tls", "auth",
+          "mail_from", "rcpt_to", "data", "quit")
+
+#: How the wizard groups stages into the four lines a person sees.
+STAGE_GROUPS = {
+    "connect": ("resolve", "connect", "greeting", "ehlo"),
+    "secure": ("tls", "starttls", "ehlo_tls"),
+    "sign_in": ("auth",),
+    "test_message": ("mail_from", "rcpt_to", "data"),
+}
+
+#: Without a greeting by then on a plain connection, probe whether the port speaks TLS.
+DEFAULT_GREETING_WAIT = 2.0
+
+_POLL = 0.05  # how often blocking waits look at the cancel flag
+
+
+class CheckCancelled(Exception):
+    pass
+
+
+class _StageFailed(Exception):
+    """Internal: a stage failed for a reason we name ourselves (not a raised library error)."""
+
+    def __init__(self, kind: str, message: str, code: int | None = None, reply: str = ""):
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+        self.reply = reply
+
+
+@dataclass
+class StageResult:
+    stage: str
+    status: str  # "ok", "failed", "cancelled"
+    ms: float
+    detail: str = ""
+
+
+@dataclass
+class CertificateInfo:
+    subject: str = ""
+    issuer: str = ""
+    not_before: str = ""
+    not_after: str = ""
+    names: list[str] = field(default_factory=list)
+    sha256: str = ""
+    verified: bool = False
+    error: str = ""
+
+    @classmethod
+    def from_der(cls, der: bytes, *, verified: bool, error: str = "") -> "CertificateInfo":
+        info = cls(sha256=hashlib.sha256(der).hexdigest(), verified=verified, error=error)
+        try:  # cryptography is only needed to describe a certificate, mostly on failure
+            from cryptography import x509
+
+            cert = x509.load_der_x509_certificate(der)
+            info.subject = cert.subject.rfc4514_string()
+            info.issuer = cert.issuer.rfc4514_string()
+            info.not_before = cert.not_valid_before_utc.isoformat()
+            info.not_after = cert.not_valid_after_utc.isoformat()
+            try:
+                san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+                info.names = [str(n.value) for n in san.value]
+            except x509.ExtensionNotFound:
+                pass
+        except Exception as exc:  # a certificate we cannot parse is still identified by hash
+            log.debug("could not describe certificate: %s", exc)
+        return info
+
+    @property
+    def fingerprint_colons(self) -> str:
+        return ":".join(self.sha256[i:i + 2] for i in range(0, len(self.sha256), 2)).upper()
+
+
+@dataclass
+class CheckFailure:
+    """What went wrong, in facts; `diagnosis.diagnose()` turns it into words."""
+
+    stage: str
+    kind: str  # our own classification, e.g. "timeout", "tls_verify", "smtp_reply"
+    message: str  # the library's or server's text (redacted)
+    code: int | None = None  # SMTP reply code, when the server answered
+    reply: str = ""  # the server's reply text
+    exception: str = ""  # exception class name
+    errno: int | None = None
+    ssl_reason: str = ""
+    certificate: CertificateInfo | None = None
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    profile: Profile
+    stages: list[StageResult] = field(default_factory=list)
+    failure: CheckFailure | None = None
+    transcript: list[str] = field(default_factory=list)
+    certificate: CertificateInfo | None = None
+    tls_version: str = ""
+    cipher: str = ""
+    auth_mechanism: str = ""
+    auth_attempts: int = 0
+    server_features: list[str] = field(default_factory=list)
+    test_message_to: str = ""
+    message_id: str = ""
+    peer: str = ""
+    elapsed_ms: float = 0.0
+    started_at: str = ""
+
+    @property
+    def cancelled(self) -> bool:
+        return self.failure is not None and self.failure.kind == "cancelled"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A redacted, JSON-ready report (no secret ever reaches a CheckResult)."""
+        d = {
+            "ok": self.ok,
+            "started_at": self.started_at,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "profile": self.profile.to_dict(),
+            "peer": self.peer,
+            "stages": [asdict(s) | {"ms": round(s.ms, 1)} for s in self.stages],
+            "failure": asdict(self.failure) if self.failure else None,
+            "tls_version": self.tls_version,
+            "cipher": self.cipher,
+            "certificate": asdict(self.certificate) if self.certificate else None,
+            "auth_mechanism": self.auth_mechanism,
+            "auth_attempts": self.auth_attempts,
+            "server_features": self.server_features,
+            "test_message_to": self.test_message_to,
+            "message_id": self.message_id,
+            "transcript": [redact(line) for line in self.transcript],
+        }
+        return d
+
+
+def make_tls_context(profile: Profile) -> ssl.SSLContext:
+    """Verifying context (system CAs plus an optional CA file), TLS 1.2 or newer.
+
+    With a pinned fingerprint the chain is not checked by CA; instead the one certificate the
+    user explicitly trusted is compared byte for byte (by SHA-256) after the handshake."""
+    ctx = ssl.create_default_context(cafile=profile.cafile or None)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if profile.pinned_sha256:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # replaced by the fingerprint comparison
+    return ctx
+
+
+def _describe_only_context() -> ssl.SSLContext:
+    # Used only to *read* a certificate we already refused, to show it to the user; nothing is
+    # ever sent over a connection made with it.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def build_test_message(profile: Profile, to: str) -> EmailMessage:
+    """A real, well-formed message saying the ERP's settings work."""
+    msg = EmailMessage()
+    msg["From"] = formataddr((profile.display_name, profile.from_address)) \
+        if profile.display_name else profile.from_address
+    msg["To"] = to
+    msg["Subject"] = "Test message: your email settings work"
+    msg["Date"] = formatdate(localtime=True)
+    domain = profile.from_address.rpartition("@")[2] or None
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Mailer"] = f"mailwizard {__version__}"
+    msg.set_content(
+        "Hello,\n\n"
+        "this is a test message from the email settings of your accounting or ERP program.\n"
+        "If you can read it, the program can send invoices, reminders and statements with\n"
+        "these settings:\n\n"
+        f"  Server:   {profile.host}, port {profile.port}\n"
+        f"  Security: {profile.security.value}\n"
+        f"  Sender:   {profile.from_address}\n\n"
+        "You do not need to reply.\n"
+    )
+    return msg
+
+
+_COMMANDS = {"MAIL", "RCPT", "EHLO", "HELO", "STARTTLS", "QUIT", "DATA", "RSET", "NOOP"}
+
+
+class _TracingSMTP(smtplib.SMTP):
+    """smtplib with a redacted transcript. Connecting is done by SmtpCheck itself."""
+
+    def __init__(self, transcript: list[str], local_hostname: str | None):
+        super().__init__(local_hostname=local_hostname)
+        self._transcript = transcript
+        self.in_auth = False
+        self.auth_lines_sent = 0
+
+    def send(self, s):  # noqa: D401 - smtplib's own name
+        text = s.decode("utf-8", "replace") if isinstance(s, bytes) else s
+        if self.in_auth:
+            self.auth_lines_sent += 1
+            head = text.split(" ", 2)
+            if head[0].upper() == "AUTH" and len(head) >= 2:
+                shown = f"AUTH {head[1].strip()}" + (f" {MASK}" if len(head) > 2 else "")
+            else:
+                shown = MASK
+            self._transcript.append("C: " + shown)
+        elif text.split(" ", 1)[0].strip().upper() in _COMMANDS:
+            self._transcript.append("C: " + redact(text.rstrip("\r\n")))
+        else:
+            self._transcript.append(f"C: <message, {len(s)} bytes>")
+        super().send(s)
+
+    def getreply(self):
+        code, msg = super().getreply()
+        text = msg.decode("utf-8", "replace")
+        lines = text.split("\n") if text else [""]
+        for i, line in enumerate(lines):
+            sep = "-" if i < len(lines) - 1 else " "
+            self._transcript.append(f"S: {code}{sep}{redact(line)}")
+        return code, msg
+
+
+class SmtpCheck:
+    """One validation run. Create, call run() (blocking; use a worker thread in a GUI), and
+    call cancel() from any thread to stop it promptly."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        secret: str | None = None,
+        *,
+        send_test_to: str | None = None,
+        progress: Callable[[str, str, float], None] | None = None,
+        greeting_wait: float = DEFAULT_GREETING_WAIT,
+        local_hostname: str | None = None,
+        xoauth2_token: str | None = None,
+    ):
+        self.profile = profile
+        self._secret = secret
+        self._xoauth2_token = xoauth2_token
+        register_secret(secret)
+        register_secret(xoauth2_token)
+        self.send_test_to = send_test_to
+        self._progress = progress
+        self.greeting_wait = greeting_wait
+        # A fixed, neutral EHLO name: socket.getfqdn() can take seconds on a badly set up PC.
+        self.local_hostname = local_hostname or "mailwizard.localdomain"
+        self._cancel = threading.Event()
+        self._sock_lock = threading.Lock()
+        self._live_sock: socket.socket | None = None
+        self.result = CheckResult(ok=False, profile=profile)
+        self._stage = "resolve"
+        self._stage_start = 0.0
+
+    # -- public -------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the check from another thread: the blocked call returns at once."""
+        self._cancel.set()
+        with self._sock_lock:
+            sock = self._live_sock
+        if sock is not None:
+            try:
+                # socket.socket.shutdown, not SSLSocket.shutdown: wake the reader, leave the
+                # TLS object alone for the worker thread to close.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> CheckResult:
+        r = self.result
+        r.started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        t0 = time.perf_counter()
+        smtp: _TracingSMTP | None = None
+        try:
+            self.profile.raise_if_invalid()
+            smtp = self._run_stages()
+            r.ok = True
+        except Exception as exc:  # every failure becomes facts for the diagnosis
+            r.failure = self._failure_from(exc)
+            self._end_stage("cancelled" if r.failure.kind == "cancelled" else "failed",
+                            r.failure.message)
+        finally:
+            self._close(smtp)
+            r.elapsed_ms = (time.perf_counter() - t0) * 1000
+        if r.failure is not None and r.failure.kind == "tls_verify":
+            r.failure.certificate = self._describe_refused_certificate()
+        return r
+
+    # -- stages -------------------------------------------------------------------------
+    def _begin(self, stage: str) -> None:
+        self._check_cancel()
+        self._stage = stage
+        self._stage_start = time.perf_counter()
+        if self._progress:
+            self._progress(stage, "running", 0.0)
+
+    def _end_stage(self, status: str, detail: str = "") -> None:
+        if self._stage_start == 0.0:
+            return
+        ms = (time.perf_counter() - self._stage_start) * 1000
+        self.result.stages.append(StageResult(self._stage, status, ms, redact(detail)))
+        self._stage_start = 0.0
+        if self._progress:
+            self._progress(self._stage, status, ms)
+
+    def _ok(self, detail: str = "") -> None:
+        self._end_stage("ok", detail)
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise CheckCancelled()
+
+    def _run_stages(self) -> _TracingSMTP:
+        p, r = self.profile, self.result
+        host = p.ascii_host
+        timeout = float(p.timeout)
+        ctx = make_tls_context(p)
+
+        self._begin("resolve")
+        addrs = self._resolve(host, p.port, timeout)
+        self._ok(", ".join(a[4][0] for a in addrs[:4]))
+
+        self._begin("connect")
+        sock = self._connect(addrs, timeout)
+        r.peer = "%s:%s" % sock.getpeername()[:2]
+        self._ok(r.peer)
+
+        if p.security is Security.TLS:
+            self._begin("tls")
+            sock = self._handshake(ctx, sock, host)
+            self._ok(f"{r.tls_version}, {r.cipher}")
+
+        smtp = _TracingSMTP(r.transcript, self.local_hostname)
+        smtp._host = host  # used by smtplib.starttls() for the certificate's name
+        smtp.sock = sock
+        smtp.file = None
+
+        self._begin("greeting")
+        if p.security is not Security.TLS:
+            self._wait_for_greeting(sock, addrs, host, timeout)
+        code, msg = smtp.getreply()
+        if code != 220:
+            raise _StageFailed("smtp_reply", f"server did not greet: {code}", code,
+                               msg.decode("utf-8", "replace"))
+        self._ok(f"{code} {msg.decode('utf-8', 'replace').splitlines()[0][:120]}")
+
+        self._begin("ehlo")
+        self._ehlo(smtp)
+        self._ok()
+
+        if p.security is Security.STARTTLS:
+            self._begin("starttls")
+            if not smtp.has_extn("starttls"):
+                raise _StageFailed("starttls_not_offered",
+                                   "the server does not offer STARTTLS (encryption)")
+            code, msg = smtp.docmd("STARTTLS")
+            if code != 220:
+                raise _StageFailed("smtp_reply", "STARTTLS refused", code,
+                                   msg.decode("utf-8", "replace"))
+            smtp.sock = self._handshake(ctx, smtp.sock, host)
+            smtp.file = None
+            smtp.helo_resp = smtp.ehlo_resp = None
+            smtp.esmtp_features = {}
+            smtp.does_esmtp = False
+            self._ok(f"{r.tls_version}, {r.cipher}")
+
+            self._begin("ehlo_tls")
+            self._ehlo(smtp)
+            self._ok()
+
+        r.server_features = sorted(smtp.esmtp_features)
+
+        if p.auth is AuthMethod.PASSWORD or self._xoauth2_token:
+            self._begin("auth")
+            self._authenticate(smtp)
+            self._ok(r.auth_mechanism)
+
+        if self.send_test_to:
+            self._send_test_message(smtp, self.send_test_to)
+
+        self._begin("quit")
+        try:
+            smtp.quit()
+            self._ok()
+        except (smtplib.SMTPException, OSError) as exc:
+            # The message is already accepted; a rude goodbye is not a failure.
+            self._end_stage("ok", f"connection closed without goodbye ({exc})")
+        return smtp
+
+    def _resolve(self, host: str, port: int, timeout: float):
+        """getaddrinfo has no timeout of its own: run it on a helper thread and wait for it
+        in small steps, so a dead resolver or a cancel does not hold the check."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work():
+            try:
+                box["addrs"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except BaseException as exc:  # handed to the waiting thread
+                box["error"] = exc
+            done.set()
+
+        threading.Thread(target=work, name="mailwizard-resolve", daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not done.wait(_POLL):
+            self._check_cancel()
+            if time.monotonic() > deadline:
+                raise _StageFailed("resolve_timeout",
+                                   f"looking up {host} took longer than {timeout:g} s")
+        if "error" in box:
+            raise box["error"]
+        return box["addrs"]
+
+    def _connect(self, addrs, timeout: float) -> socket.socket:
+        """Try each address in turn; the connect itself polls the cancel flag."""
+        last_exc: BaseException | None = None
+        deadline = time.monotonic() + timeout
+        for family, type_, proto, _, addr in addrs:
+            sock = socket.socket(family, type_, proto)
+            with self._sock_lock:
+                self._live_sock = sock
+            try:
+                sock.setblocking(False)
+                err = sock.connect_ex(addr)
+                if err not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+                    raise OSError(err, os.strerror(err))
+                while True:
+                    self._check_cancel()
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError(f"no answer from {addr[0]} port {addr[1]} "
+                                           f"within {timeout:g} s")
+                    _, writable, _ = select.select([], [sock], [], min(_POLL, remaining))
+                    if writable:
+                        break
+                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err == errno.ECONNREFUSED:
+                    raise ConnectionRefusedError(err, os.strerror(err))
+                if err:
+                    raise OSError(err, os.strerror(err))
+                sock.setblocking(True)
+                sock.settimeout(timeout)
+                return sock
+            except BaseException as exc:
+                sock.close()
+                if not isinstance(exc, OSError):
+                    raise
+                last_exc = exc
+        assert last_exc is not None
+        raise last_exc
+
+    def _handshake(self, ctx: ssl.SSLContext, sock: socket.socket, host: str) -> ssl.SSLSocket:
+        with self._sock_lock:
+            self._live_sock = sock
+        tls = ctx.wrap_socket(sock, server_hostname=host)
+        with self._sock_lock:
+            self._live_sock = tls
+        der = tls.getpeercert(binary_form=True) or b""
+        r = self.result
+        r.tls_version = tls.version() or ""
+        r.cipher = (tls.cipher() or ("",))[0]
+        if self.profile.pinned_sha256:
+            want = normalise_fingerprint(self.profile.pinned_sha256)
+            info = CertificateInfo.from_der(der, verified=False)
+            r.certificate = info
+            if info.sha256 != want:
+                raise _StageFailed("pin_mismatch",
+                                   "the server's certificate is not the one you chose to trust")
+            info.verified = True
+        else:
+            r.certificate = self._describe_verified(tls, der)
+        self.result.transcript.append(f"* TLS established: {r.tls_version} {r.cipher}")
+        return tls
+
+    @staticmethod
+    def _describe_verified(tls: ssl.SSLSocket, der: bytes) -> CertificateInfo:
+        # The verified certificate's dict is free; no need to load cryptography on success.
+        cert = tls.getpeercert() or {}
+
+        def name(seq) -> str:
+            return ", ".join(f"{k}={v}" for rdn in seq for k, v in rdn)
+
+        return CertificateInfo(
+            subject=name(cert.get("subject", ())), issuer=name(cert.get("issuer", ())),
+            not_before=cert.get("notBefore", ""), not_after=cert.get("notAfter", ""),
+            names=[v for _, v in cert.get("subjectAltName", ())],
+            sha256=hashlib.sha256(der).hexdigest(), verified=True)
+
+    def _wait_for_greeting(self, sock: socket.socket, addrs, host: str, timeout: float) -> None:
+        """Wait for the 220 line. If none comes within greeting_wait, check on a second
+        connection whether the port speaks TLS from the start (the classic 465 + STARTTLS
+        mistake), so the user hears about it in seconds rather than after the full timeout."""
+        start = time.monotonic()
+        probed = False
+        while True:
+            self._check_cancel()
+            readable, _, _ = select.select([sock], [], [], _POLL)
+            if readable:
+                return
+            waited = time.monotonic() - start
+            if not probed and waited >= min(self.greeting_wait, timeout):
+                probed = True
+                if self._port_speaks_tls(addrs, host, min(5.0, timeout)):
+                    raise _StageFailed(
+                        "implicit_tls_port",
+                        "no greeting: this port expects SSL/TLS from the first byte")
+            if waited >= timeout:
+                raise _StageFailed("greeting_timeout",
+                                   f"connected, but the server said nothing for {timeout:g} s")
+
+    def _port_speaks_tls(self, addrs, host: str, timeout: float) -> bool:
+        family, type_, proto, _, addr = addrs[0]
+        probe = socket.socket(family, type_, proto)
+        probe.settimeout(timeout)
+        try:
+            probe.connect(addr)
+            with _describe_only_context().wrap_socket(probe, server_hostname=host):
+                return True
+        except (ssl.SSLError, OSError):
+            return False
+        finally:
+            probe.close()
+
+    def _ehlo(self, smtp: _TracingSMTP) -> None:
+        code, msg = smtp.ehlo(self.local_hostname)
+        if code == -1:
+            raise smtplib.SMTPServerDisconnected("connection closed after EHLO")
+        if code != 250:
+            raise _StageFailed("smtp_reply", "the server refused EHLO", code,
+                               msg.decode("utf-8", "replace"))
+
+    def _tls_active(self, smtp: _TracingSMTP) -> bool:
+        return isinstance(smtp.sock, ssl.SSLSocket)
+
+    def _authenticate(self, smtp: _TracingSMTP) -> None:
+        r = self.result
+        if not self._tls_active(smtp):
+            # profile checks forbid this already; this is the last line of defence
+            raise _StageFailed("no_tls_for_password", "refusing to send a password "
+                                                      "over an unencrypted connection")
+        if not smtp.has_extn("auth"):
+            raise _StageFailed("auth_not_offered", "the server does not offer login (AUTH)")
+        offered = smtp.esmtp_features["auth"].upper().split()
+        if self._xoauth2_token:
+            if "XOAUTH2" not in offered:
+                raise _StageFailed("no_common_mechanism",
+                                   "the server does not offer XOAUTH2 sign-in; offered: "
+                                   + " ".join(offered))
+            mech = "XOAUTH2"
+            token, user = self._xoauth2_token, self.profile.username
+            sent = {"n": 0}
+
+            def authobject(challenge=None):
+                sent["n"] += 1
+                if sent["n"] == 1:
+                    return f"user={user}\x01auth=Bearer {token}\x01\x01"
+                return ""  # Google's 334 error JSON: answer empty to get the final 535
+        else:
+            mech = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
+            if mech is None:
+                raise _StageFailed("no_common_mechanism",
+                                   "the server offers no sign-in method mailwizard uses over "
+                                   "TLS (PLAIN or LOGIN); offered: " + " ".join(offered))
+            smtp.user, smtp.password = self.profile.username, self._secret or ""
+            authobject = getattr(smtp, "auth_" + mech.lower())
+        r.auth_mechanism = mech
+        r.auth_attempts += 1  # smtp.auth() below is the one and only AUTH command
+        smtp.in_auth = True
+        try:
+            code, resp = smtp.auth(mech, authobject, initial_response_ok=True)
+        finally:
+            smtp.in_auth = False
+            smtp.user = smtp.password = ""
+        if code not in (235, 503):
+            raise smtplib.SMTPAuthenticationError(code, resp)
+
+    def _send_test_message(self, smtp: _TracingSMTP, to: str) -> None:
+        p, r = self.profile, self.result
+        msg = build_test_message(p, to)
+        r.test_message_to = to
+        r.message_id = msg["Message-ID"]
+        needs_utf8 = not (p.from_address.isascii() and to.isascii())
+        mail_opts: list[str] = []
+        if needs_utf8:
+            if not smtp.has_extn("smtputf8"):
+                raise _StageFailed("smtputf8", "the server cannot take non-ASCII addresses")
+            mail_opts.append("SMTPUTF8")
+        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n", utf8=needs_utf8))
+
+        self._begin("mail_from")
+        code, resp = smtp.mail(p.from_address, mail_opts)
+        if code != 250:
+            raise _StageFailed("smtp_reply", "sender refused", code,
+                               resp.decode("utf-8", "replace"))
+        self._ok(f"{code}")
+
+        self._begin("rcpt_to")
+        code, resp = smtp.rcpt(to)
+        if code not in (250, 251):
+            raise _StageFailed("smtp_reply", "recipient refused", code,
+                               resp.decode("utf-8", "replace"))
+        self._ok(f"{code}")
+
+        self._begin("data")
+        code, resp = smtp.data(data)
+        if code != 250:
+            raise _StageFailed("smtp_reply", "message refused", code,
+                               resp.decode("utf-8", "replace"))
+        self._ok(resp.decode("utf-8", "replace")[:200])
+
+    # -- failures -----------------------------------------------------------------------
+    def _failure_from(self, exc: BaseException) -> CheckFailure:
+        from mailwizard.core.profile import ProfileError
+
+        stage = self._stage
+        f = CheckFailure(stage=stage, kind="error", message=redact(str(exc)),
+                         exception=type(exc).__name__)
+        if self._cancel.is_set() and not isinstance(exc, ProfileError):
+            f.kind, f.message = "cancelled", "cancelled"
+            return f
+        if isinstance(exc, ProfileError):
+            f.stage, f.kind = "settings", "invalid_settings"
+        elif isinstance(exc, _StageFailed):
+            f.kind, f.code, f.reply = exc.kind, exc.code, redact(exc.reply)
+        elif isinstance(exc, smtplib.SMTPResponseException):
+            f.kind, f.code = "smtp_reply", exc.smtp_code
+            err = exc.smtp_error
+            f.reply = redact(err.decode("utf-8", "replace") if isinstance(err, bytes) else
+                             str(err))
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            f.kind = "tls_verify"
+            f.ssl_reason = exc.verify_message or exc.reason or ""
+        elif isinstance(exc, ssl.SSLError):
+            f.kind, f.ssl_reason = "tls", exc.reason or ""
+            if isinstance(exc, ssl.SSLEOFError) or isinstance(exc, ssl.SSLZeroReturnError):
+                f.kind = "disconnected"
+        elif isinstance(exc, socket.gaierror):
+            f.kind, f.errno = "resolve", exc.errno
+        elif isinstance(exc, ConnectionRefusedError):
+            f.kind, f.errno = "refused", exc.errno
+        elif isinstance(exc, (TimeoutError, socket.timeout)):
+            f.kind = "timeout"
+        elif isinstance(exc, smtplib.SMTPServerDisconnected):
+            f.kind = "timeout" if "timed out" in str(exc) else "disconnected"
+        elif isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            f.kind, f.errno = "disconnected", exc.errno
+        elif isinstance(exc, OSError):
+            f.kind, f.errno = "network", exc.errno
+        if f.kind == "error":
+            log.warning("unexpected failure at %s", stage, exc_info=True)
+        return f
+
+    def _describe_refused_certificate(self) -> CertificateInfo | None:
+        """Fetch the certificate we refused, only to show it (issuer, dates, names,
+        fingerprint) so the user can decide. Nothing but STARTTLS is said on this connection."""
+        p = self.profile
+        try:
+            addrs = socket.getaddrinfo(p.ascii_host, p.port, type=socket.SOCK_STREAM)
+            family, type_, proto, _, addr = addrs[0]
+            timeout = min(float(p.timeout), 10.0)
+            with socket.socket(family, type_, proto) as raw:
+                raw.settimeout(timeout)
+                raw.connect(addr)
+                if p.security is Security.STARTTLS:
+                    s = smtplib.SMTP(local_hostname=self.local_hostname, timeout=timeout)
+                    s.sock, s.file, s._host = raw, None, p.ascii_host
+                    if s.getreply()[0] != 220:
+                        return None
+                    s.ehlo(self.local_hostname)
+                    if s.docmd("STARTTLS")[0] != 220:
+                        return None
+                with _describe_only_context().wrap_socket(raw, server_hostname=p.ascii_host) \
+                        as tls:
+                    der = tls.getpeercert(binary_form=True)
+        except (OSError, smtplib.SMTPException, ValueError):
+            return None
+        if not der:
+            return None
+        reason = self.result.failure.ssl_reason if self.result.failure else ""
+        return CertificateInfo.from_der(der, verified=False, error=reason)
+
+    def _close(self, smtp: _TracingSMTP | None) -> None:
+        with self._sock_lock:
+            sock = self._live_sock
+            self._live_sock = None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
+def run_check(profile: Profile, secret: str | None = None, **kwargs) -> CheckResult:
+    """Convenience: run one check and return its result."""
+    return SmtpCheck(profile, secret, **kwargs).run()
+

@@ -1,0 +1,134 @@
+"""Shared fixtures: certificates from a throw-away CA, real SMTP servers on loopback, and the
+real Secret Service (gnome-keyring) when the test command provides it."""
+
+from __future__ import annotations
+
+import os
+
+# Qt needs this before any Qt import; without a display pytest would die with "Aborted".
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import ssl
+import sys
+from pathlib import Path
+
+import pytest
+import trustme
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from servers import (RawServer, Recorder, closed_port, free_port,  # noqa: E402
+                     start_smtp_server)
+
+from mailwizard.core.profile import Profile  # noqa: E402
+from mailwizard.core.redact import forget_all_secrets  # noqa: E402
+
+USER = "office@society.example.org"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_file(ca, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def _server_ctx(cert) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)
+    return ctx
+
+
+@pytest.fixture(scope="session")
+def server_ctx(ca) -> ssl.SSLContext:
+    return _server_ctx(ca.issue_cert("localhost", "127.0.0.1"))
+
+
+@pytest.fixture(scope="session")
+def untrusted_ctx() -> ssl.SSLContext:
+    """A certificate from a CA the client was never told about."""
+    return _server_ctx(trustme.CA().issue_cert("localhost", "127.0.0.1"))
+
+
+@pytest.fixture(scope="session")
+def mismatch_ctx(ca) -> ssl.SSLContext:
+    """Trusted CA, but issued for another name than the one the client dials."""
+    return _server_ctx(ca.issue_cert("mail.other.test"))
+
+
+@pytest.fixture
+def smtp_server(server_ctx):
+    """Factory: start_server(mode="starttls"|"tls"|"plain", **recorder_script)."""
+    started = []
+
+    def start(mode="starttls", ctx=None, auth_require_tls=True, auth_exclude=None, **script):
+        rec = Recorder(users={USER: PASSWORD}, **script)
+        srv = start_smtp_server(mode=mode, cert_ctx=ctx or (server_ctx if mode != "plain"
+                                                             else None),
+                                recorder=rec, auth_require_tls=auth_require_tls,
+                                auth_exclude=auth_exclude)
+        started.append(srv)
+        return srv
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def raw_server():
+    started = []
+
+    def start(behaviour):
+        srv = RawServer(behaviour)
+        started.append(srv)
+        return srv
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def make_profile(ca_file):
+    def make(server=None, **changes) -> Profile:
+        base = dict(host="127.0.0.1", port=server.port if server else closed_port(),
+                    security="starttls", username=USER, from_address=USER,
+                    display_name="Riverside Society", cafile=ca_file, timeout=5.0)
+        base.update(changes)
+        return Profile(**base)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redaction():
+    yield
+    forget_all_secrets()
+
+
+@pytest.fixture
+def secret_service():
+    """The real Secret Service. The test command (scripts/test.sh) starts gnome-keyring under
+    dbus-run-session and sets MAILWIZARD_TEST_SECRET_SERVICE=1: there a missing service is a
+    failure, not a skip."""
+    import keyring
+
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if "SecretService" not in name:
+        msg = (f"needs the Secret Service (gnome-keyring under dbus-run-session); keyring "
+               f"backend here is {name}. Run scripts/test.sh.")
+        if os.environ.get("MAILWIZARD_TEST_SECRET_SERVICE") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return backend
+
+
+__all__ = ["USER", "PASSWORD", "free_port"]
