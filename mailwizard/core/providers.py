@@ -189,13 +189,24 @@ class Catalogue:
         return next((p for p in self.providers if p.matches_domain(domain)), None)
 
     def search(self, text: str) -> list[ProviderPreset]:
-        """Presets whose name, id, host or domains contain the text (case-insensitive)."""
+        """Presets whose name, id, host or domains contain the text (case-insensitive);
+        names that start with it first, then names that contain it, then the rest."""
         t = text.strip().lower()
         if not t:
             return list(self.providers)
-        return [p for p in self.providers
-                if t in p.name.lower() or t in p.id or t in p.host.lower()
-                or any(t in d for d in p.domains)]
+
+        def rank(p: ProviderPreset) -> int | None:
+            name = p.name.lower()
+            if name.startswith(t):
+                return 0
+            if t in name or t in p.id:
+                return 1
+            if t in p.host.lower() or any(t in d for d in p.domains):
+                return 2
+            return None
+
+        ranked = [(r, i, p) for i, p in enumerate(self.providers) if (r := rank(p)) is not None]
+        return [p for _, _, p in sorted(ranked, key=lambda x: (x[0], x[1]))]
 
 
 @functools.lru_cache(maxsize=1)

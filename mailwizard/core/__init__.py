@@ -1,0 +1,1 @@
+"""The Qt-free core: providers, profile model, SMTP check, diagnosis, secrets, config."""

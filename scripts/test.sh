@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian 12 machine (Debian packages and a
+# Python virtual environment in .venv), then runs the whole suite against the real Secret
+# Service (gnome-keyring under its own D-Bus session, with a throw-away HOME).
+# Extra arguments go to pytest, e.g.  bash scripts/test.sh -k smtp -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# Debian packages the tests use: the Secret Service (gnome-keyring + D-Bus session tools),
+# fonts so Qt renders text, the runtime libraries Qt's offscreen platform loads, and the
+# validators for the Linux desktop files.
+debs=(gnome-keyring dbus-x11 dbus fonts-dejavu-core libegl1 libgl1 libxkbcommon0
+      libfontconfig1 libdbus-1-3 libglib2.0-0)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+
+export MAILWIZARD_TEST_SECRET_SERVICE=1
+export QT_QPA_PLATFORM=offscreen
+test_home=$(mktemp -d)
+trap 'rm -rf "$test_home"' EXIT
+# The keyring is unlocked with a throw-away password inside a private D-Bus session.
+HOME="$test_home" XDG_CONFIG_HOME="$test_home/.config" XDG_DATA_HOME="$test_home/.local/share" \
+  dbus-run-session -- sh -c '
+    echo -n mailwizard-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    exec "$0/.venv/bin/python" -m pytest "$@"' "$root" "$@"

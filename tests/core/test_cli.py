@@ -1,0 +1,178 @@
+"""The `mailwizard` command, run as a real process against real servers and the real keyring."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD, USER
+
+from mailwizard.core import exitcodes as ec
+
+
+def run(args, *, stdin="", env=None, timeout=60):
+    full_env = {**os.environ, **(env or {})}
+    p = subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
+                       capture_output=True, text=True, env=full_env, timeout=timeout)
+    return p
+
+
+def server_args(srv, ca_file, security="starttls"):
+    return ["--host", srv.host, "--port", str(srv.port), "--security", security,
+            "--username", USER, "--from", USER, "--cafile", ca_file, "--timeout", "5"]
+
+
+def test_version_and_providers():
+    assert run(["--version"]).stdout.startswith("mailwizard ")
+    out = run(["providers"]).stdout
+    assert "smtp.gmail.com" in out and "amazon-ses" in out
+    data = json.loads(run(["providers", "--json"]).stdout)
+    assert {"gmail", "microsoft-365", "custom"} <= {p["id"] for p in data}
+
+
+def test_validate_success_json(smtp_server, ca_file):
+    srv = smtp_server("starttls")
+    p = run(["validate", *server_args(srv, ca_file), "--password-stdin", "--send-test-to", USER,
+             "--display-name", "Riverside", "--json"], stdin=PASSWORD + "\n")
+    assert p.returncode == ec.OK, p.stderr
+    report = json.loads(p.stdout)
+    assert report["ok"] and report["diagnosis"] is None
+    assert [s["stage"] for s in report["stages"]][-1] == "quit"
+    assert len(srv.recorder.messages) == 1
+
+
+@pytest.mark.parametrize("scenario, expected", [
+    ("wrong_password", ec.AUTH), ("tls_on_starttls_port", ec.TLS), ("refused", ec.CONNECT),
+    ("bad_port_value", ec.INVALID_SETTINGS), ("recipient_refused", ec.RECIPIENT),
+    ("sender_refused", ec.SENDER), ("data_refused", ec.DATA)])
+def test_exit_codes_per_stage(smtp_server, ca_file, scenario, expected):
+    script = {"recipient_refused": {"reply_to_rcpt": "550 5.1.1 No such user"},
+              "sender_refused": {"reply_to_mail": "553 5.7.1 Sender address rejected"},
+              "data_refused": {"reply_to_data": "554 5.6.0 Message rejected"}}.get(scenario, {})
+    srv = smtp_server("starttls", **script)
+    args = server_args(srv, ca_file)
+    password = PASSWORD
+    if scenario == "wrong_password":
+        password = "nope"
+    elif scenario == "tls_on_starttls_port":
+        args[args.index("--security") + 1] = "tls"
+    elif scenario == "refused":
+        from servers import closed_port
+        args[args.index("--port") + 1] = str(closed_port())
+    elif scenario == "bad_port_value":
+        args[args.index("--port") + 1] = "0"
+    p = run(["validate", *args, "--password-stdin", "--send-test-to", USER, "--json"],
+            stdin=password + "\n")
+    assert p.returncode == expected, (p.stdout, p.stderr)
+    if scenario != "bad_port_value":
+        d = json.loads(p.stdout)["diagnosis"]
+        assert d["cause"] and d["fix"]
+    else:
+        assert "port:" in p.stderr
+
+
+def test_human_output_names_cause_fix_and_suggestion(smtp_server, ca_file):
+    srv = smtp_server("starttls")
+    args = server_args(srv, ca_file, security="tls")
+    p = run(["validate", *args, "--password-stdin"], stdin=PASSWORD + "\n")
+    assert p.returncode == ec.TLS
+    assert "Cause:" in p.stdout and "Fix:" in p.stdout and "--security starttls" in p.stdout
+
+
+def test_password_is_never_taken_from_the_command_line(smtp_server, ca_file):
+    srv = smtp_server("starttls")
+    p = run(["validate", *server_args(srv, ca_file)], stdin="")
+    assert p.returncode == ec.INVALID_SETTINGS and "--password-stdin" in p.stderr
+    assert run(["validate", "--password", "x"]).returncode == ec.USAGE
+    assert srv.recorder.commands_auth == []
+
+
+def test_save_refuses_when_validation_fails_and_writes_nothing(smtp_server, ca_file, tmp_path,
+                                                               secret_service):
+    srv = smtp_server("starttls")
+    cfg = tmp_path / "mail.json"
+    p = run(["save", *server_args(srv, ca_file), "--password-stdin", "--config", str(cfg),
+             "--profile-name", "refused"], stdin="wrong\n")
+    assert p.returncode == ec.AUTH and "Nothing was saved" in p.stdout
+    assert not cfg.exists()
+    import keyring
+    assert keyring.get_password("mailwizard", "refused/password") is None
+
+
+def test_save_without_a_keyring_stores_nothing(smtp_server, ca_file, tmp_path):
+    srv = smtp_server("starttls")
+    cfg = tmp_path / "mail.json"
+    p = run(["save", *server_args(srv, ca_file), "--password-stdin", "--config", str(cfg)],
+            stdin=PASSWORD + "\n",
+            env={"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"})
+    assert p.returncode == ec.SECRET_STORE, p.stderr
+    assert "plain file" in p.stderr and not cfg.exists()
+    assert srv.recorder.commands_auth == []  # refused before anyone's password was used
+
+
+def test_canary_password_appears_nowhere(smtp_server, ca_file, tmp_path, secret_service):
+    """Save, show and validate with a unique password, then look for it in everything we
+    wrote or printed: config, backup, logs, reports, and every file under HOME."""
+    canary = f"canary-{uuid.uuid4().hex}"
+    srv = smtp_server("starttls")
+    srv.recorder.users[USER] = canary
+    cfg = tmp_path / "cfg" / "mail.json"
+    name = f"canary{uuid.uuid4().hex[:6]}"
+    outputs = []
+    for _ in range(2):  # twice: the second save also writes the .bak
+        p = run(["--debug", "save", *server_args(srv, ca_file), "--password-stdin",
+                 "--config", str(cfg), "--profile-name", name, "--send-test-to", USER],
+                stdin=canary + "\n")
+        assert p.returncode == ec.OK, p.stderr
+        outputs += [p.stdout, p.stderr]
+    for args in (["show", "--config", str(cfg)], ["show", "--config", str(cfg), "--json"]):
+        p = run(["--debug", *args])
+        assert p.returncode == ec.OK
+        outputs += [p.stdout, p.stderr]
+    p = run(["--debug", "validate", *server_args(srv, ca_file), "--stored-password",
+             "--profile-name", name, "--json"])
+    assert p.returncode == ec.OK, p.stderr
+    outputs += [p.stdout, p.stderr]
+    p = run(["--debug", "validate", *server_args(srv, ca_file), "--password-stdin",
+             "--json"], stdin=canary + "x\n")  # a wrong one that contains the canary
+    assert p.returncode == ec.AUTH
+    outputs += [p.stdout, p.stderr]
+
+    import base64
+    needles = [canary, base64.b64encode(canary.encode()).decode()[:-4]]
+    for text in outputs:
+        for n in needles:
+            assert n not in text
+    assert "stored" in outputs[4]
+    scan = [cfg.parent]
+    home = Path(os.environ.get("HOME", ""))
+    if str(home).startswith(("/tmp", "/var/tmp")):  # the test script's throw-away HOME
+        scan.append(home)
+    for root in scan:
+        for f in root.rglob("*"):
+            if f.is_file():
+                data = f.read_bytes()
+                assert canary.encode() not in data, f
+    saved = json.loads(cfg.read_text())
+    assert saved["secret"]["username"] == f"{name}/password"
+    import keyring
+    assert keyring.get_password("mailwizard", f"{name}/password") == canary
+
+
+def test_show_damaged_config_is_a_clear_error(tmp_path):
+    cfg = tmp_path / "mail.json"
+    cfg.write_text("{not json")
+    p = run(["show", "--config", str(cfg)])
+    assert p.returncode == ec.CONFIG_ERROR and "damaged" in p.stderr
+    assert "Traceback" not in p.stderr and cfg.read_text() == "{not json"
+
+
+def test_provider_preset_with_region(smtp_server, ca_file):
+    p = run(["validate", "--provider", "amazon-ses", "--region", "xx-nowhere-1", "--from", USER,
+             "--password-stdin"], stdin="x\n")
+    assert p.returncode == ec.INVALID_SETTINGS and "region" in p.stderr

@@ -1,0 +1,108 @@
+"""The config file: atomic, 0600, backed up, never a secret, and never silently overwritten
+when it is damaged or from a newer version."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import jsonschema
+import pytest
+
+from mailwizard.core.config import (ConfigError, SavedSettings, default_config_path,
+                                    read_config, write_config)
+from mailwizard.core.profile import Profile
+from mailwizard.core.resources import read_resource_bytes
+from mailwizard.core.secrets import SecretRef
+
+SCHEMA = json.loads(read_resource_bytes("config.schema.json"))
+
+
+def settings(**kw) -> SavedSettings:
+    p = Profile(host="smtp.example.org", port=587, security="starttls",
+                username="a@example.org", from_address="a@example.org", **kw)
+    return SavedSettings(profile=p, secret=SecretRef("default"),
+                         validation={"validated_at": "2026-11-22T10:00:00+00:00"})
+
+
+def test_written_file_matches_the_published_schema_and_reads_back(tmp_path):
+    path = write_config(settings(display_name="Riverside"), tmp_path / "cfg" / "mail.json")
+    data = json.loads(path.read_text())
+    jsonschema.validate(data, SCHEMA)
+    assert data["secret"] == {"store": "keyring", "service": "mailwizard",
+                              "username": "default/password"}
+    back = read_config(path)
+    assert back.profile.host == "smtp.example.org" and back.profile.display_name == "Riverside"
+    assert back.secret == SecretRef("default")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_mode_0600_and_previous_file_kept_as_backup(tmp_path):
+    path = tmp_path / "mail.json"
+    write_config(settings(display_name="First"), path)
+    write_config(settings(display_name="Second"), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    bak = path.with_name("mail.json.bak")
+    assert stat.S_IMODE(bak.stat().st_mode) == 0o600
+    assert json.loads(bak.read_text())["profile"]["display_name"] == "First"
+    assert read_config(path).profile.display_name == "Second"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_damaged_file_gives_a_clear_error_and_is_left_alone(tmp_path):
+    path = tmp_path / "mail.json"
+    path.write_text('{"schema_version": 1, "profile": {')
+    with pytest.raises(ConfigError, match="damaged"):
+        read_config(path)
+    with pytest.raises(ConfigError, match="damaged"):
+        write_config(settings(), path)
+    assert path.read_text() == '{"schema_version": 1, "profile": {'
+    write_config(settings(), path, replace_damaged=True)
+    assert read_config(path).profile.host == "smtp.example.org"
+    kept = [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
+    assert len(kept) == 1 and kept[0].read_text().startswith('{"schema_version": 1')
+
+
+def test_newer_version_is_refused_not_overwritten(tmp_path):
+    path = tmp_path / "mail.json"
+    path.write_text(json.dumps({"schema_version": 99, "profile": {}}))
+    with pytest.raises(ConfigError, match="newer mailwizard"):
+        read_config(path)
+    with pytest.raises(ConfigError):
+        write_config(settings(), path)
+    assert json.loads(path.read_text())["schema_version"] == 99
+
+
+def test_missing_file_and_wrong_values(tmp_path):
+    with pytest.raises(ConfigError, match="No saved mail settings"):
+        read_config(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"schema_version": 1, "profile": {"security": "ssl3"},
+                               "secret": None}))
+    with pytest.raises(ConfigError, match="wrong value"):
+        read_config(bad)
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "mail.json"
+    write_config(settings(display_name="Old"), path)
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises((ConfigError, OSError)):
+        write_config(settings(display_name="New"), path)
+    monkeypatch.undo()
+    assert read_config(path).profile.display_name == "Old"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_default_location_is_the_user_config_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("MAILWIZARD_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert default_config_path() == tmp_path / "mailwizard" / "mail-settings.json"
+    monkeypatch.setenv("MAILWIZARD_CONFIG", str(tmp_path / "x.json"))
+    assert default_config_path() == tmp_path / "x.json"
