@@ -7,6 +7,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
+import email.policy
 from email import message_from_bytes
 from email.message import Message
 
@@ -31,7 +32,7 @@ class Received:
 
     @property
     def message(self) -> Message:
-        return message_from_bytes(self.data)
+        return message_from_bytes(self.data, policy=email.policy.default)
 
 
 @dataclass

@@ -269,3 +269,14 @@ def test_invalid_settings_never_connect(make_profile):
     result = run_check(make_profile(None, host="smtp.example.com:587", port=0), PASSWORD)
     assert result.failure.stage == "settings" and result.stages == []
     assert "host" in result.failure.message and "port" in result.failure.message
+
+
+def test_non_ascii_display_name_and_address_arrive_intact(smtp_server, make_profile):
+    srv = smtp_server("starttls")
+    profile = make_profile(srv, display_name="Förderverein Zürich",
+                           from_address="kassenwart@bücherei.example.org")
+    result = run_check(profile, PASSWORD, send_test_to="prüfer@example.org")
+    assert result.ok, result.failure
+    [received] = srv.recorder.messages
+    assert str(received.message["From"]) == "Förderverein Zürich <kassenwart@bücherei.example.org>"
+    assert received.rcpt_tos == ["prüfer@example.org"]

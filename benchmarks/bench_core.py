@@ -1,0 +1,132 @@
+"""Benchmark of the core, each figure against a baseline measured in the same run.
+
+1. The full check (STARTTLS + AUTH + test message) against a loopback server, versus bare
+   smtplib doing the same steps with the same TLS context. Target: <= 1.2x.
+2. `mailwizard --version` start-up versus `python -c pass`.
+3. Which heavy modules importing the core loads (must be none).
+
+Run:  .venv/bin/python benchmarks/bench_core.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import warnings
+import smtplib
+import ssl
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+import trustme  # noqa: E402
+from servers import Recorder, start_smtp_server  # noqa: E402
+
+from mailwizard.core.profile import Profile  # noqa: E402
+from mailwizard.core.smtp_check import SmtpCheck, build_test_message  # noqa: E402
+
+USER, PASSWORD = "bench@example.org", "bench-password"
+
+
+def median_ms(fn, runs: int) -> float:
+    fn()  # warm up
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def bench_check(runs: int) -> None:
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    cafile = str(HERE / ".bench-ca.pem")
+    ca.cert_pem.write_to_path(cafile)
+    srv = start_smtp_server(mode="starttls", cert_ctx=server_ctx,
+                            recorder=Recorder(users={USER: PASSWORD}))
+    profile = Profile(host="127.0.0.1", port=srv.port, security="starttls", username=USER,
+                      from_address=USER, display_name="Bench", cafile=cafile, timeout=10)
+    msg_bytes = build_test_message(profile, USER).as_bytes()
+
+    def ours():
+        r = SmtpCheck(profile, PASSWORD, send_test_to=USER).run()
+        assert r.ok, r.failure
+
+    def bare():
+        ctx = ssl.create_default_context(cafile=cafile)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        s = smtplib.SMTP("127.0.0.1", srv.port, local_hostname="bench.localdomain",
+                         timeout=10)
+        s.ehlo()
+        s.starttls(context=ctx)
+        s.ehlo()
+        s.user, s.password = USER, PASSWORD
+        s.auth("PLAIN", s.auth_plain)
+        s.sendmail(USER, [USER], msg_bytes)
+        s.quit()
+
+    try:
+        # Alternate run by run so both share the machine's noise.
+        ours(), bare()
+        a, b = [], []
+        for _ in range(runs):
+            for fn, samples in ((ours, a), (bare, b)):
+                t0 = time.perf_counter()
+                fn()
+                samples.append((time.perf_counter() - t0) * 1000)
+        ours_ms, bare_ms = statistics.median(a), statistics.median(b)
+    finally:
+        srv.stop()
+        Path(cafile).unlink(missing_ok=True)
+    print(f"full check (STARTTLS+AUTH+message), median of {runs} runs:")
+    print(f"  mailwizard SmtpCheck : {ours_ms:7.2f} ms")
+    print(f"  bare smtplib         : {bare_ms:7.2f} ms")
+    print(f"  ratio                : {ours_ms / bare_ms:7.2f}x   (target <= 1.20x)")
+
+
+def bench_startup(runs: int) -> None:
+    def proc(*args):
+        return lambda: subprocess.run([sys.executable, *args], check=True,
+                                      stdout=subprocess.DEVNULL)
+
+    version = median_ms(proc("-m", "mailwizard", "--version"), runs)
+    bare = median_ms(proc("-c", "pass"), runs)
+    print(f"start-up, median of {runs} runs:")
+    print(f"  mailwizard --version : {version:7.1f} ms")
+    print(f"  python -c pass       : {bare:7.1f} ms")
+    print(f"  ratio                : {version / bare:7.2f}x")
+
+
+def check_imports() -> None:
+    code = ("import sys\n"
+            "import mailwizard.cli, mailwizard.core.smtp_check, mailwizard.core.diagnosis, "
+            "mailwizard.core.secrets, mailwizard.core.config, mailwizard.core.save\n"
+            "heavy=('PySide6','shiboken6','exchangelib','dns','oauthlib','requests_oauthlib',"
+            "'authlib','msal','requests')\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    print(f"heavy modules loaded by importing the core and CLI: {out}")
+
+
+def main() -> None:
+    # aiosmtpd warns about its own deprecated attribute on every login; not ours to print.
+    warnings.simplefilter("ignore")
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=30)
+    args = ap.parse_args()
+    bench_check(args.runs)
+    bench_startup(max(10, args.runs // 2))
+    check_imports()
+
+
+if __name__ == "__main__":
+    main()
