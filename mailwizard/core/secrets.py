@@ -4,8 +4,9 @@ Naming convention (documented in docs/INTEGRATION.md and referenced from the con
     service  = "mailwizard"
     username = "<profile name>/<kind>"      e.g. "default/password"
 
-On Windows that is a Credential Manager "generic credential" whose target is
-"<username>@mailwizard"; on macOS a Keychain item with service "mailwizard" and account
+On Windows that is a Credential Manager "generic credential" with target "mailwizard" and user
+name "<username>" (keyring moves older entries of the same service to the target
+"<username>@mailwizard" when a second profile is stored); on macOS a Keychain item with service "mailwizard" and account
 "<username>"; on Linux a Secret Service item with attributes service=mailwizard and
 username=<username>.
 
@@ -60,8 +61,8 @@ class SecretRef:
     def describe(self) -> str:
         """Where to look for it, in the words of this platform's keyring."""
         if sys.platform.startswith("win"):
-            return (f"Windows Credential Manager, generic credential "
-                    f"“{self.username}@{self.service}”")
+            return (f"Windows Credential Manager, generic credential “{self.service}” "
+                    f"(user name “{self.username}”)")
         if sys.platform == "darwin":
             return f"macOS Keychain, service “{self.service}”, account “{self.username}”"
         return (f"Secret Service keyring (e.g. GNOME Keyring), service “{self.service}”, "
