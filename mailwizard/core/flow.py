@@ -1,0 +1,188 @@
+"""The wizard's flow as plain data: which step follows which, and what each step needs before
+Next is allowed. No Qt here; the Qt wizard attaches one page to each step and asks this module.
+
+`NAVIGATION[step]["next"]` is a step or a function of the state; `FlowState` is everything the
+user has chosen so far; `WizardFlow` keeps a history stack for Back.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Callable, Union
+
+from mailwizard.core.profile import AuthMethod, Profile, ServiceType, check_email
+
+
+class Step(enum.IntEnum):
+    RESUME = 0  # only when saved settings exist
+    SERVICE = 1
+    PROVIDER = 2
+    ACCOUNT = 3
+    VALIDATE = 4
+    SAVE = 5
+    DONE = 6
+
+
+class Resume(str, enum.Enum):
+    PASSWORD_CHANGED = "password_changed"
+    CHANGE_SETTINGS = "change_settings"
+    START_OVER = "start_over"
+
+
+#: Service types the user can pick now; the others are shown disabled with this reason.
+SERVICE_AVAILABILITY: dict[ServiceType, str | None] = {
+    ServiceType.SMTP: None,
+    ServiceType.EXCHANGE: "Not available yet. For now, use your Exchange server's SMTP "
+                          "settings under “Web mail / SMTP server”.",
+    ServiceType.OAUTH: "Not available yet. For now, use an app password under "
+                       "“Web mail / SMTP server”.",
+}
+
+
+@dataclass
+class FlowState:
+    """What the user has chosen; pages write it, the flow reads it."""
+
+    has_saved_settings: bool = False
+    resume: Resume | None = None
+    service: ServiceType | None = None
+    provider_id: str = ""
+    region: str = ""
+    email: str = ""
+    profile: Profile = field(default_factory=Profile)
+    secret: str = ""  # held in memory only for this run; never written anywhere but the keyring
+    recipients_per_day: int = 0
+    #: "Change settings" with the saved password: it is read from the keyring at check time.
+    use_stored_secret: bool = False
+    validated: bool = False  # a check with exactly these settings passed in this run
+    save_untested: bool = False  # the user explicitly chose to save without a passed check
+    saved: bool = False
+
+    @property
+    def secret_only(self) -> bool:
+        """The “my password changed” path: everything but the secret is kept."""
+        return self.resume is Resume.PASSWORD_CHANGED
+
+    def invalidate(self) -> None:
+        """Any change to settings or secret means the last check no longer counts."""
+        self.validated = False
+        self.saved = False
+
+
+def _after_resume(state: FlowState) -> Step:
+    if state.resume is Resume.PASSWORD_CHANGED:
+        return Step.ACCOUNT
+    return Step.SERVICE
+
+
+def _missing_resume(state: FlowState) -> list[str]:
+    return [] if state.resume else ["choose what you want to do"]
+
+
+def _missing_service(state: FlowState) -> list[str]:
+    if state.service is None:
+        return ["choose a kind of email service"]
+    if SERVICE_AVAILABILITY.get(state.service):
+        return ["this kind of service is not available yet"]
+    return []
+
+
+def _missing_provider(state: FlowState) -> list[str]:
+    return [] if state.provider_id else ["choose your email provider"]
+
+
+def _missing_account(state: FlowState) -> list[str]:
+    missing = [f"{e.field}: {e.message}" for e in state.profile.errors()]
+    if not state.secret_only:
+        _, err = check_email(state.email, "email")
+        if err:
+            missing.append(str(err))
+    if state.profile.auth is AuthMethod.PASSWORD and not state.secret \
+            and not state.use_stored_secret:
+        missing.append("password: enter the password")
+    return missing
+
+
+def _missing_validation(state: FlowState) -> list[str]:
+    if state.validated or state.save_untested:
+        return []
+    return ["test the settings (or choose to save without testing)"]
+
+
+def _missing_save(state: FlowState) -> list[str]:
+    return [] if state.saved else ["save the settings"]
+
+
+Next = Union[Step, Callable[[FlowState], Step], None]
+
+#: The navigation map. "needs" lists what is missing before Next/Finish is allowed.
+NAVIGATION: dict[Step, dict] = {
+    Step.RESUME: {"next": _after_resume, "needs": _missing_resume},
+    Step.SERVICE: {"next": Step.PROVIDER, "needs": _missing_service},
+    Step.PROVIDER: {"next": Step.ACCOUNT, "needs": _missing_provider},
+    Step.ACCOUNT: {"next": Step.VALIDATE, "needs": _missing_account},
+    Step.VALIDATE: {"next": Step.SAVE, "needs": _missing_validation},
+    # The save step is a commit step: once saved, there is no way back into the settings.
+    Step.SAVE: {"next": Step.DONE, "needs": _missing_save, "commit": True},
+    Step.DONE: {"next": None, "needs": lambda s: [], "last": True},
+}
+
+
+def first_step(state: FlowState) -> Step:
+    return Step.RESUME if state.has_saved_settings else Step.SERVICE
+
+
+def next_step(step: Step, state: FlowState) -> Step | None:
+    """Which step follows `step` for this state. Pure: no side effects (Qt calls nextId()
+    whenever it likes, e.g. to decide between Next and Finish)."""
+    nxt = NAVIGATION[step]["next"]
+    return nxt(state) if callable(nxt) else nxt
+
+
+def missing(step: Step, state: FlowState) -> list[str]:
+    """What is still needed on this step before the user may go on (empty when complete)."""
+    return NAVIGATION[step]["needs"](state)
+
+
+def is_commit(step: Step) -> bool:
+    return bool(NAVIGATION[step].get("commit"))
+
+
+class WizardFlow:
+    """A walk through the steps with a history stack for Back (used by tests and by any
+    face that is not QWizard, which keeps its own history)."""
+
+    def __init__(self, state: FlowState):
+        self.state = state
+        self.history: list[Step] = [first_step(state)]
+
+    @property
+    def current(self) -> Step:
+        return self.history[-1]
+
+    def can_go_next(self) -> bool:
+        return not missing(self.current, self.state) and next_step(self.current,
+                                                                   self.state) is not None
+
+    def go_next(self) -> Step:
+        needs = missing(self.current, self.state)
+        if needs:
+            raise ValueError("; ".join(needs))
+        nxt = next_step(self.current, self.state)
+        if nxt is None:
+            raise ValueError("this is the last step")
+        self.history.append(nxt)
+        return nxt
+
+    def can_go_back(self) -> bool:
+        if len(self.history) < 2:
+            return False
+        # Nothing before a finished commit step can be changed any more.
+        return not any(is_commit(s) and self.state.saved for s in self.history[:-1])
+
+    def go_back(self) -> Step:
+        if not self.can_go_back():
+            raise ValueError("cannot go back from here")
+        self.history.pop()
+        return self.current

@@ -1,0 +1,101 @@
+"""What the guidance panel says for a provider, as plain data (the GUI only lays it out):
+whether an app password is needed and why, the numbered steps with the provider's own links,
+the daily limit with a warning for the user's mailing size, best practice, policy warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mailwizard.core.providers import ProviderPreset
+
+SECRET_WHY = {
+    "app_password": "{name} does not accept your normal password from programs like this one. "
+                    "You create a separate app password for it instead: if it ever leaks, you "
+                    "delete just that one, and your account stays safe.",
+    "api_key": "{name} signs in programs with an API key, not your account password.",
+    "smtp_key": "{name} gives you a separate SMTP key for sending; it is not your account "
+                "password and not the API key.",
+    "smtp_password": "{name} gives you separate SMTP credentials for sending; they are not the "
+                     "password you use to sign in to the website.",
+    "password": "",
+}
+
+BEST_PRACTICE = (
+    "Send from a dedicated address on your organisation's own domain, such as "
+    "accounts@your-society.org or no-reply@your-society.org — not a manager's personal address, "
+    "so that nothing breaks when people change.",
+    "The From address should be the address you sign in with. Many providers refuse or "
+    "mark as spam mail whose From address is another one.",
+)
+
+
+@dataclass
+class Link:
+    text: str
+    url: str
+
+
+@dataclass
+class Guidance:
+    title: str
+    summary: str
+    secret_label: str
+    needs_special_secret: bool
+    why_special_secret: str
+    two_step_required: bool
+    steps: list[Link] = field(default_factory=list)  # text + optional url, in order
+    links: list[Link] = field(default_factory=list)
+    limit_text: str = ""
+    limit_warning: str = ""
+    limit_unverified: bool = False
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    best_practice: tuple[str, ...] = BEST_PRACTICE
+    unverified_settings: bool = False
+
+
+_LINK_TITLES = {
+    "app_password": "Create an app password",
+    "two_step": "Turn on 2-Step Verification",
+    "smtp_settings": "{name}'s sending settings",
+    "policy": "{name}'s policy page",
+}
+
+
+def limit_warning(provider: ProviderPreset, recipients_per_day: int) -> str:
+    """A warning when the user mails more people a day than the provider allows."""
+    if not provider.limit or recipients_per_day <= 0:
+        return ""
+    limit = provider.limit.daily_recipients
+    if recipients_per_day <= limit:
+        if recipients_per_day >= 0.8 * limit:
+            return (f"About {recipients_per_day} people a day is close to {provider.name}'s "
+                    f"limit of about {limit}. A mailing that grows will be cut off part-way.")
+        return ""
+    return (f"You mail about {recipients_per_day} people, but {provider.name} allows about "
+            f"{limit} recipients a day. Mailings will stop part-way and the rest will fail. "
+            "Use a professional sending service (for example Amazon SES, Brevo, Mailgun or "
+            "SendGrid) or your organisation's own mail server.")
+
+
+def build_guidance(provider: ProviderPreset, recipients_per_day: int = 0) -> Guidance:
+    kind = provider.secret_kind
+    g = Guidance(
+        title=provider.name,
+        summary=provider.summary,
+        secret_label=provider.secret_label,
+        needs_special_secret=kind != "password",
+        why_special_secret=SECRET_WHY.get(kind, "").format(name=provider.name),
+        two_step_required=provider.two_step_required,
+        steps=[Link(s.text, s.link) for s in provider.steps],
+        links=[Link(_LINK_TITLES.get(k, k).format(name=provider.name), url)
+               for k, url in provider.help.items() if url],
+        notes=list(provider.notes),
+        warnings=[w.text for w in provider.warnings],
+        unverified_settings=provider.server_fact.unverified,
+    )
+    if provider.limit:
+        g.limit_text = provider.limit.text
+        g.limit_unverified = provider.limit.fact.unverified
+        g.limit_warning = limit_warning(provider, recipients_per_day)
+    return g

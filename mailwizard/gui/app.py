@@ -1,0 +1,75 @@
+"""Start the wizard window: one app id for window, desktop file and icon; Qt's own
+translations so Back/Next/Finish follow the user's language."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from mailwizard import APP_ID, __version__
+from mailwizard.core.config import ConfigError, default_config_path, read_config
+from mailwizard.core.redact import install_log_redaction
+from mailwizard.core.resources import resource_path
+
+
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
+    """Load Qt's own qtbase translations (QWizard's buttons) for the locale."""
+    locale = locale or QLocale()
+    path = QLibraryInfo.path(QLibraryInfo.TranslationsPath)
+    loaded = []
+    for name in ("qtbase",):
+        tr = QTranslator(app)
+        if tr.load(locale, name, "_", path):
+            app.installTranslator(tr)
+            loaded.append(tr)
+    return loaded
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("mailwizard")
+    app.setApplicationDisplayName("mailwizard")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(resource_path(f"{APP_ID}.svg"))))
+    install_translations(app)
+    return app
+
+
+def create_wizard(config_path: Path | None = None):
+    from mailwizard.gui.wizard import MailWizard
+
+    path = Path(config_path) if config_path else default_config_path()
+    saved, error = None, ""
+    if path.exists():
+        try:
+            saved = read_config(path)
+        except ConfigError as exc:
+            error = str(exc)
+    wizard = MailWizard(config_path=path, saved=saved, load_error=error)
+    return wizard
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    install_log_redaction()
+    app = make_application(sys.argv[:1] + (argv or []))
+    config = None
+    if argv and "--config" in argv:
+        config = Path(argv[argv.index("--config") + 1])
+    wizard = create_wizard(config)
+    if wizard.load_error:
+        QMessageBox.warning(wizard, wizard.tr("Saved settings not readable"),
+                            wizard.load_error + "\n\n" + wizard.tr(
+                                "You can set up email again; the old file is kept."))
+    wizard.show()
+    return app.exec()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,395 @@
+"""Step 3: the account — address, name, user name, password — with the provider's guidance
+beside the fields and the server settings under Advanced."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+
+from mailwizard.core.guidance import build_guidance
+from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
+from mailwizard.gui.wizard import FlowPage
+
+FIELDS = ("from_address", "display_name", "username", "host", "port", "security", "auth",
+          "cafile")
+
+
+def _with_mnemonic(label: str) -> str:
+    """"App password" -> "App &password": P is this field's key; A is taken by Advanced."""
+    for word in ("password", "Password", "key", "Key"):
+        if word in label:
+            return label.replace(word, "&" + word, 1)
+    return "&" + label
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00020;")
+    label.hide()
+    return label
+
+
+class AccountPage(FlowPage):
+    def __init__(self):
+        super().__init__()
+        self.setTitle(self.tr("Your account"))
+        self._loading = False
+        self._touched: set[str] = set()
+        self._follow_from = True  # From follows the email address until edited
+        self._follow_user = True  # so does the user name
+
+        outer = QHBoxLayout(self)
+        left = QWidget()
+        form = QFormLayout(left)
+        form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
+        self.errors: dict[str, QLabel] = {}
+
+        def row(label: str, widget: QWidget, key: str) -> None:
+            box = QWidget()
+            v = QVBoxLayout(box)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.setSpacing(2)
+            v.addWidget(widget)
+            err = _error_label()
+            v.addWidget(err)
+            self.errors[key] = err
+            form.addRow(label, box)
+            lbl = form.labelForField(box)
+            lbl.setBuddy(widget)
+
+        self.email = QLineEdit()
+        row(self.tr("&Email address:"), self.email, "email")
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
+        row(self.tr("Your &name (shown to recipients):"), self.display_name, "display_name")
+        self.from_address = QLineEdit()
+        row(self.tr("&From address:"), self.from_address, "from_address")
+        self.username = QLineEdit()
+        row(self.tr("&User name:"), self.username, "username")
+
+        secret_box = QWidget()
+        h = QHBoxLayout(secret_box)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.Password)
+        self.show_secret = QToolButton()
+        self.show_secret.setText(self.tr("Show"))
+        self.show_secret.setCheckable(True)
+        self.show_secret.setAccessibleName(self.tr("Show password"))
+        self.show_secret.setToolTip(self.tr("Show or hide what you typed"))
+        h.addWidget(self.secret, 1)
+        h.addWidget(self.show_secret)
+        self.secret_label_text = self.tr("&Password:")
+        row(self.secret_label_text, secret_box, "secret")
+        form.labelForField(secret_box.parentWidget()).setBuddy(self.secret)
+        self.secret_row_label = form.labelForField(secret_box.parentWidget())
+        self.keep_secret = QCheckBox(self.tr("&Keep the saved password"))
+        form.addRow("", self.keep_secret)
+
+        self.recipients = QSpinBox()
+        self.recipients.setRange(0, 1_000_000)
+        self.recipients.setSingleStep(50)
+        self.recipients.setSpecialValueText(self.tr("I don't know"))
+        self.recipients.setSuffix(self.tr(" people"))
+        row(self.tr("About how many people do you &email a day?"), self.recipients,
+            "recipients")
+
+        # Advanced: the server settings, pre-filled from the preset.
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText(self.tr("&Advanced: server settings"))
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.RightArrow)
+        form.addRow(self.advanced_toggle)
+        self.advanced = QGroupBox()
+        self.advanced.setAccessibleName(self.tr("Server settings"))
+        adv = QFormLayout(self.advanced)
+        self.adv_form = adv
+
+        def adv_row(label: str, widget: QWidget, key: str) -> None:
+            box = QWidget()
+            v = QVBoxLayout(box)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.setSpacing(2)
+            v.addWidget(widget)
+            err = _error_label()
+            v.addWidget(err)
+            self.errors[key] = err
+            adv.addRow(label, box)
+            adv.labelForField(box).setBuddy(widget)
+
+        self.host = QLineEdit()
+        adv_row(self.tr("Ser&ver:"), self.host, "host")
+        self.region = QComboBox()
+        adv_row(self.tr("&Region:"), self.region, "region")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        adv_row(self.tr("P&ort:"), self.port, "port")
+        self.security = QComboBox()
+        self.security.addItem(self.tr("STARTTLS (encrypted after connecting, usually 587)"),
+                              Security.STARTTLS.value)
+        self.security.addItem(self.tr("SSL/TLS (encrypted from the start, usually 465)"),
+                              Security.TLS.value)
+        self.security.addItem(self.tr("None (no encryption; only without a password)"),
+                              Security.NONE.value)
+        adv_row(self.tr("&Security:"), self.security, "security")
+        self.auth = QComboBox()
+        self.auth.addItem(self.tr("With user name and password"), AuthMethod.PASSWORD.value)
+        self.auth.addItem(self.tr("No sign-in (the server knows this office's address)"),
+                          AuthMethod.NONE.value)
+        adv_row(self.tr("Si&gn in:"), self.auth, "auth")
+        ca_box = QWidget()
+        ch = QHBoxLayout(ca_box)
+        ch.setContentsMargins(0, 0, 0, 0)
+        self.cafile = QLineEdit()
+        self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
+        self.browse_ca = QPushButton(self.tr("&Browse…"))
+        ch.addWidget(self.cafile, 1)
+        ch.addWidget(self.browse_ca)
+        adv_row(self.tr("CA certificate &file:"), ca_box, "cafile")
+        adv.labelForField(ca_box.parentWidget()).setBuddy(self.cafile)
+        self.advanced.hide()
+        form.addRow(self.advanced)
+
+        outer.addWidget(left, 3)
+        self.guidance = QTextBrowser()
+        self.guidance.setOpenExternalLinks(True)  # the provider's own pages, in the browser
+        self.guidance.setAccessibleName(self.tr("Help for your provider"))
+        self.guidance.setMinimumWidth(330)
+        self.guidance.setFocusPolicy(Qt.ClickFocus)  # not a stop on the Tab path
+        outer.addWidget(self.guidance, 2)
+
+        for w in (self.email, self.display_name, self.from_address, self.username, self.secret,
+                  self.host, self.cafile):
+            w.textEdited.connect(self._edited)
+        self.port.valueChanged.connect(self._edited)
+        self.security.currentIndexChanged.connect(self._edited)
+        self.auth.currentIndexChanged.connect(self._edited)
+        self.region.currentIndexChanged.connect(self._region_changed)
+        self.recipients.valueChanged.connect(self._recipients_changed)
+        self.keep_secret.toggled.connect(self._keep_secret_toggled)
+        self.show_secret.toggled.connect(self._toggle_show)
+        self.advanced_toggle.toggled.connect(self._toggle_advanced)
+        self.browse_ca.clicked.connect(self._browse_ca)
+
+        self.setTabOrder(self.email, self.display_name)
+        self.setTabOrder(self.display_name, self.from_address)
+        self.setTabOrder(self.from_address, self.username)
+        self.setTabOrder(self.username, self.secret)
+        self.setTabOrder(self.secret, self.show_secret)
+        self.setTabOrder(self.show_secret, self.keep_secret)
+        self.setTabOrder(self.keep_secret, self.recipients)
+        self.setTabOrder(self.recipients, self.advanced_toggle)
+
+    # -- loading ------------------------------------------------------------------------
+    def initializePage(self) -> None:  # noqa: N802
+        wiz, st = self.wiz(), self.state
+        provider = wiz.provider
+        self._loading = True
+        if provider and st.profile.provider_id != provider.id:
+            # A new provider: its preset fills the settings (display name is kept).
+            keep_name = st.profile.display_name
+            st.profile = provider.profile_for(st.email, region=st.region or None,
+                                              display_name=keep_name)
+            self._follow_from = self._follow_user = True
+            self._touched.clear()
+        p = st.profile
+        self.email.setText(st.email or p.from_address)
+        self.display_name.setText(p.display_name)
+        self.from_address.setText(p.from_address or st.email)
+        self.username.setText(p.username)
+        self.secret.setText(st.secret)
+        self.host.setText(p.host)
+        self.port.setValue(int(p.port))
+        self.security.setCurrentIndex(self.security.findData(p.security.value))
+        self.auth.setCurrentIndex(self.auth.findData(p.auth.value))
+        self.cafile.setText(p.cafile)
+        self.region.clear()
+        if provider and provider.needs_region:
+            for r in provider.regions:
+                self.region.addItem(r, r)
+            self.region.setCurrentIndex(max(0, self.region.findData(
+                st.region or provider.default_region)))
+        self.errors["region"].parentWidget().setVisible(bool(provider and provider.needs_region))
+        self.adv_form.labelForField(self.errors["region"].parentWidget()).setVisible(
+            bool(provider and provider.needs_region))
+        self.recipients.setValue(st.recipients_per_day)
+        label = provider.secret_label if provider else self.tr("Password")
+        self.secret_row_label.setText(_with_mnemonic(label) + ":")
+        self.secret.setAccessibleName(label)
+        self.username.setReadOnly(bool(provider and provider.username_rule == "literal"))
+        keeps = wiz.keeps_saved_password
+        self.keep_secret.setVisible(keeps)
+        self.keep_secret.setChecked(keeps and not st.secret)
+        self._apply_secret_only()
+        # No server name yet (my own server): the server settings must be visible.
+        self.advanced_toggle.setChecked(not p.host and not st.secret_only)
+        self._loading = False
+        self._sync()
+        self.setSubTitle(self._subtitle())
+        self.guidance.setHtml(self._guidance_html())
+        first = self.secret if st.secret_only else self.email
+        QTimer.singleShot(0, first.setFocus)
+
+    def _subtitle(self) -> str:
+        if self.state.secret_only:
+            return self.tr("Enter the new password. Everything else stays as it was.")
+        provider = self.wiz().provider
+        if provider and provider.secret_kind != "password":
+            return self.tr("%1 needs a special password for programs like this one: the "
+                           "steps are on the right.").replace("%1", provider.name)
+        return self.tr("Fill in your account. The server settings are already filled in for "
+                       "your provider.")
+
+    def _apply_secret_only(self) -> None:
+        only = self.state.secret_only
+        for w in (self.email, self.display_name, self.from_address, self.username,
+                  self.recipients, self.advanced_toggle):
+            w.setEnabled(not only)
+        if only:
+            self.advanced_toggle.setChecked(False)
+
+    # -- editing ------------------------------------------------------------------------
+    def _edited(self, *_args) -> None:
+        if self._loading:
+            return
+        sender = self.sender()
+        if sender is self.from_address:
+            self._follow_from = False
+        elif sender is self.username:
+            self._follow_user = False
+        elif sender is self.email:
+            text = self.email.text().strip()
+            if self._follow_from:
+                self.from_address.setText(text)
+            provider = self.wiz().provider
+            if self._follow_user and (provider is None or provider.username_rule == "email"):
+                self.username.setText(text)
+        for key, w in (("email", self.email), ("display_name", self.display_name),
+                       ("from_address", self.from_address), ("username", self.username),
+                       ("secret", self.secret), ("host", self.host), ("port", self.port),
+                       ("security", self.security), ("auth", self.auth),
+                       ("cafile", self.cafile)):
+            if sender is w:
+                self._touched.add(key)
+        self._sync()
+
+    def _region_changed(self) -> None:
+        provider = self.wiz().provider
+        if self._loading or not provider or not provider.needs_region:
+            return
+        self.state.region = self.region.currentData() or ""
+        self.host.setText(provider.host_for(self.state.region))
+        self._sync()
+
+    def _recipients_changed(self, value: int) -> None:
+        self.state.recipients_per_day = value
+        if not self._loading:
+            self.guidance.setHtml(self._guidance_html())
+
+    def _keep_secret_toggled(self, keep: bool) -> None:
+        self.secret.setEnabled(not keep)
+        if keep:
+            self.secret.clear()
+        self._sync()
+
+    def _toggle_show(self, shown: bool) -> None:
+        self.secret.setEchoMode(QLineEdit.Normal if shown else QLineEdit.Password)
+        self.show_secret.setText(self.tr("Hide") if shown else self.tr("Show"))
+        self.show_secret.setAccessibleName(self.tr("Hide password") if shown
+                                           else self.tr("Show password"))
+
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.DownArrow if shown else Qt.RightArrow)
+
+    def _browse_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
+                                              self.tr("Certificates (*.pem *.crt *.cer);;"
+                                                      "All files (*)"))
+        if path:
+            self.cafile.setText(path)
+            self._touched.add("cafile")
+            self._sync()
+
+    def _profile_from_fields(self) -> Profile:
+        old = self.state.profile
+        return Profile(
+            host=self.host.text().strip(), port=self.port.value(),
+            security=self.security.currentData(), auth=self.auth.currentData(),
+            username=self.username.text().strip(),
+            from_address=self.from_address.text().strip(),
+            display_name=self.display_name.text().strip(), service=old.service,
+            provider_id=self.wiz().provider.id if self.wiz().provider else old.provider_id,
+            cafile=self.cafile.text().strip(), pinned_sha256=old.pinned_sha256,
+            timeout=old.timeout)
+
+    def _sync(self) -> None:
+        """Fields → state, and each field's error shown beside it as the user types."""
+        st = self.state
+        profile = self._profile_from_fields()
+        secret = self.secret.text()
+        if profile != st.profile or secret != st.secret:
+            st.invalidate()
+        st.profile, st.secret, st.email = profile, secret, self.email.text().strip()
+        st.use_stored_secret = self.wiz().keeps_saved_password and self.keep_secret.isChecked()
+        errors = {e.field: e.message for e in profile.errors()}
+        if st.email:
+            _, err = check_email(st.email, "email")
+            if err:
+                errors["email"] = err.message
+        else:
+            errors["email"] = self.tr("enter your email address")
+        needs_secret = profile.auth is AuthMethod.PASSWORD and not st.use_stored_secret
+        if needs_secret and not secret:
+            errors["secret"] = self.tr("enter the password")
+        self.secret.parentWidget().setEnabled(profile.auth is AuthMethod.PASSWORD)
+        for key, label in self.errors.items():
+            text = errors.get(key, "")
+            show = bool(text) and key in self._touched
+            label.setText(text[:1].upper() + text[1:] if show else "")
+            label.setVisible(show)
+        self.changed()
+
+    # -- guidance -----------------------------------------------------------------------
+    def _guidance_html(self) -> str:
+        provider = self.wiz().provider
+        if provider is None:
+            return ""
+        g = build_guidance(provider, self.state.recipients_per_day)
+        e = html.escape
+        parts = [f"<h3>{e(g.title)}</h3><p>{e(g.summary)}</p>"]
+        if g.needs_special_secret:
+            parts.append(f"<p><b>{e(self.tr('You need:'))} {e(g.secret_label)}</b><br>"
+                         f"{e(g.why_special_secret)}</p>")
+        if g.two_step_required:
+            parts.append(f"<p>{e(self.tr('2-Step Verification must be turned on first.'))}</p>")
+        if g.steps:
+            items = "".join(
+                f"<li>{e(s.text)}" + (f' <a href="{e(s.url)}">{e(self.tr("Open page"))}</a>'
+                                      if s.url else "") + "</li>" for s in g.steps)
+            parts.append(f"<p><b>{e(self.tr('Steps'))}</b></p><ol>{items}</ol>")
+        if g.limit_text:
+            parts.append(f"<p><b>{e(self.tr('Sending limit'))}:</b> {e(g.limit_text)}</p>")
+        if g.limit_warning:
+            parts.append(f'<p style="color:#b00020"><b>{e(self.tr("Warning"))}:</b> '
+                         f"{e(g.limit_warning)}</p>")
+        for w in g.warnings:
+            parts.append(f'<p style="color:#8a4b00"><b>{e(self.tr("Please note"))}:</b> '
+                         f"{e(w)}</p>")
+        if g.links:
+            links = "".join(f'<li><a href="{e(link.url)}">{e(link.text)}</a></li>'
+                            for link in g.links)
+            parts.append(f"<p><b>{e(self.tr('Help from the provider'))}</b></p><ul>{links}</ul>")
+        tips = "".join(f"<li>{e(t)}</li>" for t in g.best_practice)
+        parts.append(f"<p><b>{e(self.tr('Good practice'))}</b></p><ul>{tips}</ul>")
+        if g.unverified_settings:
+            note = self.tr("These server settings are our best knowledge but not confirmed by "
+                           "the provider; check them under Advanced if the test fails.")
+            parts.append(f"<p><i>{e(note)}</i></p>")
+        return "".join(parts)

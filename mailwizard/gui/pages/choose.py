@@ -1,0 +1,191 @@
+"""Steps 0–2: what to do with saved settings, which kind of service, which provider."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QRadioButton, QVBoxLayout)
+
+from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume
+from mailwizard.core.profile import ServiceType
+from mailwizard.gui.wizard import FlowPage
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setIndent(24)
+    return label
+
+
+class ResumePage(FlowPage):
+    def __init__(self):
+        super().__init__()
+        self.setTitle(self.tr("Your email is already set up"))
+        layout = QVBoxLayout(self)
+        self.current = QLabel()
+        self.current.setWordWrap(True)
+        self.current.setTextFormat(Qt.PlainText)
+        layout.addWidget(self.current)
+        self.group = QButtonGroup(self)
+        self.choices = {
+            Resume.PASSWORD_CHANGED: (self.tr("My &password changed"), self.tr(
+                "Keep every setting and just enter the new password (or app password).")),
+            Resume.CHANGE_SETTINGS: (self.tr("&Change settings"), self.tr(
+                "Go through the steps again with your current settings filled in.")),
+            Resume.START_OVER: (self.tr("Start &over"), self.tr(
+                "Set up email from scratch. Your saved settings stay until you save new ones.")),
+        }
+        self.buttons: dict[Resume, QRadioButton] = {}
+        for choice, (text, hint) in self.choices.items():
+            button = QRadioButton(text)
+            self.group.addButton(button)
+            self.buttons[choice] = button
+            button.toggled.connect(lambda on, c=choice: on and self._choose(c))
+            layout.addWidget(button)
+            layout.addWidget(_hint(hint))
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        wiz = self.wiz()
+        p = wiz.saved.profile if wiz.saved else None
+        if p is not None:
+            self.setSubTitle(self.tr("What would you like to do?"))
+            self.current.setText(self.tr("Saved: sending as %1 through %2 (port %3).")
+                                 .replace("%1", p.from_address).replace("%2", p.host)
+                                 .replace("%3", str(p.port)))
+        if self.state.resume is None:
+            self.buttons[Resume.PASSWORD_CHANGED].setChecked(True)
+        QTimer.singleShot(0, self.group.checkedButton().setFocus)
+
+    def _choose(self, choice: Resume) -> None:
+        wiz = self.wiz()
+        self.state.resume = choice
+        if choice is Resume.START_OVER:
+            wiz.start_over()
+        else:
+            wiz.restore_saved()
+        self.changed()
+
+
+class ServicePage(FlowPage):
+    def __init__(self):
+        super().__init__()
+        self.setTitle(self.tr("How does your organisation send email?"))
+        self.setSubTitle(self.tr("Choose the kind of email service. If you are not sure, "
+                                 "choose the first one."))
+        layout = QVBoxLayout(self)
+        self.group = QButtonGroup(self)
+        texts = {
+            ServiceType.SMTP: (self.tr("&Web mail / SMTP server"), self.tr(
+                "Gmail, Microsoft 365, Outlook.com, Yahoo, Zoho, Amazon SES, your web host's "
+                "mail, or your own mail server.")),
+            ServiceType.EXCHANGE: (self.tr("Microsoft &Exchange (EWS)"), self.tr(
+                "Your organisation's own Exchange server, reached through its web address.")),
+            ServiceType.OAUTH: (self.tr("&Connect an email service (Google, Microsoft)"),
+                                self.tr("Sign in in your web browser instead of typing a "
+                                        "password.")),
+        }
+        self.buttons: dict[ServiceType, QRadioButton] = {}
+        for service, (text, hint) in texts.items():
+            button = QRadioButton(text)
+            reason = SERVICE_AVAILABILITY.get(service)
+            self.group.addButton(button)
+            self.buttons[service] = button
+            layout.addWidget(button)
+            if reason:
+                button.setEnabled(False)
+                hint = hint + "\n" + reason
+                button.setToolTip(reason)
+            hint_label = _hint(hint)
+            hint_label.setEnabled(not reason)
+            layout.addWidget(hint_label)
+            button.toggled.connect(lambda on, s=service: on and self._choose(s))
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        service = self.state.service or ServiceType.SMTP
+        if not SERVICE_AVAILABILITY.get(service):
+            self.buttons[service].setChecked(True)
+            self.state.service = service
+        QTimer.singleShot(0, self.buttons[ServiceType.SMTP].setFocus)
+        self.changed()
+
+    def _choose(self, service: ServiceType) -> None:
+        self.state.service = service
+        self.changed()
+
+
+class ProviderPage(FlowPage):
+    def __init__(self):
+        super().__init__()
+        self.setTitle(self.tr("Who provides your email?"))
+        self.setSubTitle(self.tr("Type your email address: we recognise the common "
+                                 "providers. Or pick yours from the list."))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.email = QLineEdit()
+        self.email.setPlaceholderText(self.tr("for example accounts@your-society.org"))
+        form.addRow(self.tr("Your &email address:"), self.email)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Type to search, e.g. Gmail, Zoho, Amazon"))
+        self.search.setClearButtonEnabled(True)
+        form.addRow(self.tr("&Find provider:"), self.search)
+        layout.addLayout(form)
+        self.list = QListWidget()
+        self.list.setAccessibleName(self.tr("Email providers"))
+        layout.addWidget(self.list, 1)
+        self.matched = QLabel()
+        self.matched.setWordWrap(True)
+        layout.addWidget(self.matched)
+        self.email.textChanged.connect(self._email_changed)
+        self.search.textChanged.connect(self._fill)
+        self.list.currentItemChanged.connect(self._selected)
+        self.list.itemActivated.connect(lambda _: self.wiz().next())
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.email.setText(self.state.email)
+        self._fill()
+        QTimer.singleShot(0, self.email.setFocus)
+
+    def _fill(self) -> None:
+        keep = self.state.provider_id
+        self.list.blockSignals(True)
+        self.list.clear()
+        for preset in self.wiz().catalogue.search(self.search.text()):
+            if preset.service is not ServiceType.SMTP:
+                continue  # Exchange presets belong to the Exchange service type
+            item = QListWidgetItem(preset.name)
+            item.setData(Qt.UserRole, preset.id)
+            item.setToolTip(preset.summary)
+            self.list.addItem(item)
+            if preset.id == keep:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self.changed()
+
+    def _email_changed(self, text: str) -> None:
+        self.state.email = text.strip()
+        match = self.wiz().catalogue.match_email(text)
+        if match:
+            self.search.clear()
+            self._select(match.id)
+            self.matched.setText(self.tr("Recognised: %1.").replace("%1", match.name))
+        else:
+            self.matched.clear()
+
+    def _select(self, provider_id: str) -> None:
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(Qt.UserRole) == provider_id:
+                self.list.setCurrentItem(item)
+                return
+
+    def _selected(self, item, _previous=None) -> None:
+        if item is None:
+            return
+        provider_id = item.data(Qt.UserRole)
+        if provider_id != self.state.provider_id:
+            self.state.provider_id = provider_id
+            self.state.invalidate()
+        self.changed()

@@ -1,0 +1,111 @@
+"""Network and keyring work off the GUI thread. Results come back as Qt signals (queued to the
+GUI thread); nothing here spins the event loop."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from mailwizard.core.diagnosis import diagnose
+from mailwizard.core.profile import Profile
+from mailwizard.core.providers import ProviderPreset
+from mailwizard.core.secrets import SecretRef, get_secret
+from mailwizard.core.smtp_check import CheckFailure, CheckResult, SmtpCheck
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[], None]):
+        super().__init__()
+        self._fn = fn
+
+    def run(self) -> None:
+        self._fn()
+
+
+class CheckRunner(QObject):
+    """Runs one SmtpCheck at a time on a worker thread.
+
+    stage(stage, status, ms) arrives for each stage as it starts and ends;
+    finished(result, diagnosis) once, also after cancel()."""
+
+    stage = Signal(str, str, float)
+    finished = Signal(object, object)
+
+    def __init__(self, pool: QThreadPool, parent: QObject | None = None):
+        super().__init__(parent)
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._check: SmtpCheck | None = None
+        self._cancelled = False
+        self.running = False
+
+    def start(self, profile: Profile, secret: str | None, *, send_test_to: str | None,
+              provider: ProviderPreset | None, stored_secret: SecretRef | None = None,
+              greeting_wait: float | None = None) -> None:
+        if self.running:
+            raise RuntimeError("a check is already running")
+        self.running = True
+        self._cancelled = False
+
+        def work() -> None:
+            result: CheckResult
+            try:
+                use_secret = secret
+                if stored_secret is not None:  # a keyring call: never on the GUI thread
+                    use_secret = get_secret(stored_secret) or ""
+                kwargs: dict[str, Any] = {"send_test_to": send_test_to,
+                                          "progress": self.stage.emit}
+                if greeting_wait is not None:
+                    kwargs["greeting_wait"] = greeting_wait
+                check = SmtpCheck(profile, use_secret, **kwargs)
+                with self._lock:
+                    self._check = check
+                    if self._cancelled:
+                        check.cancel()
+                result = check.run()
+            except Exception as exc:  # e.g. the keyring: reported, never raised into Qt
+                result = CheckResult(ok=False, profile=profile)
+                result.failure = CheckFailure(stage="settings", kind="error",
+                                              message=str(exc), exception=type(exc).__name__)
+            diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
+            with self._lock:
+                self._check = None
+            self.running = False
+            self.finished.emit(result, diagnosis)
+
+        self._pool.start(_Runnable(work))
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            if self._check is not None:
+                self._check.cancel()
+
+
+class BackgroundCall(QObject):
+    """Run one function on the pool; done(value) or failed(exception) comes back."""
+
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, pool: QThreadPool, parent: QObject | None = None):
+        super().__init__(parent)
+        self._pool = pool
+        self.running = False
+
+    def start(self, fn: Callable[[], Any]) -> None:
+        self.running = True
+
+        def work() -> None:
+            try:
+                value = fn()
+            except Exception as exc:
+                self.running = False
+                self.failed.emit(exc)
+                return
+            self.running = False
+            self.done.emit(value)
+
+        self._pool.start(_Runnable(work))

@@ -1,0 +1,125 @@
+"""Render each wizard step to docs/screenshots/*.png, driving a real run: the Gmail guidance,
+then a custom server on loopback (a STARTTLS test server from tests/servers.py) with a wrong
+security setting, the fix applied, the save into the keyring, and the "password changed" start.
+
+Run through scripts/screenshots.sh (private D-Bus session with gnome-keyring); offscreen by
+default, or under Xvfb with QT_QPA_PLATFORM=xcb for the real window decorations."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import trustme  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from servers import Recorder, start_smtp_server  # noqa: E402
+
+from mailwizard.core.flow import Step  # noqa: E402
+from mailwizard.gui.app import create_wizard, make_application  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+SIZE = (980, 680)
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_for_check(page) -> None:
+    if page.busy():
+        loop = QEventLoop()
+        page.runner.finished.connect(loop.quit)
+        QTimer.singleShot(15000, loop.quit)
+        loop.exec()
+    wait(50)
+
+
+def shot(wizard, name: str) -> None:
+    wait(80)
+    wizard.grab().save(str(OUT / f"{name}.png"))
+    print(OUT / f"{name}.png")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="mailwizard-shots-"))
+    config = tmp / "mail-settings.json"
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca_file = tmp / "office-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    user, password = "accounts@riverside-society.org", "app-password-for-screens"
+    srv = start_smtp_server(mode="starttls", cert_ctx=server_ctx,
+                            recorder=Recorder(users={user: password}))
+    app = make_application([])
+    try:
+        w = create_wizard(config)
+        w.resize(*SIZE)
+        w.show()
+        shot(w, "1-service")
+        w.next()
+        provider = w.pages[Step.PROVIDER]
+        provider.email.setText("riverside.society@gmail.com")
+        shot(w, "2-provider")
+        w.next()
+        account = w.pages[Step.ACCOUNT]
+        account.display_name.setText("Riverside Society")
+        account.recipients.setValue(600)
+        shot(w, "3-account-gmail")
+
+        w.back()
+        provider.email.setText(user)
+        provider.search.setText("other")
+        provider.list.setCurrentRow(0)
+        w.next()
+        account.display_name.setText("Riverside Society accounts")
+        account.display_name.textEdited.emit(account.display_name.text())
+        account.host.setText("127.0.0.1")
+        account.host.textEdited.emit("127.0.0.1")
+        account.port.setValue(srv.port)
+        account.security.setCurrentIndex(account.security.findData("tls"))
+        account.cafile.setText(str(ca_file))
+        account.cafile.textEdited.emit(str(ca_file))
+        account.secret.setText(password)
+        account.secret.textEdited.emit(password)
+        shot(w, "4-account-own-server")
+        w.next()
+        validate = w.pages[Step.VALIDATE]
+        wait_for_check(validate)
+        shot(w, "5-validate-failed")
+        validate.fix_button.click()
+        wait_for_check(validate)
+        shot(w, "6-validate-ok")
+        w.next()
+        shot(w, "7-save")
+        w.next()
+        save = w.pages[Step.SAVE]
+        for _ in range(100):
+            if w.currentId() == int(Step.DONE):
+                break
+            wait(50)
+        shot(w, "8-done")
+        w.close()
+
+        w2 = create_wizard(config)
+        w2.resize(*SIZE)
+        w2.show()
+        shot(w2, "0-resume")
+        w2.close()
+        _ = save
+    finally:
+        srv.stop()
+
+
+if __name__ == "__main__":
+    main()
