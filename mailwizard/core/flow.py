@@ -48,10 +48,13 @@ class FlowState:
     resume: Resume | None = None
     service: ServiceType | None = None
     provider_id: str = ""
+    #: The preset whose values fill the profile; a different provider_id means "fill again".
+    preset_applied: str = ""
     region: str = ""
     email: str = ""
     profile: Profile = field(default_factory=Profile)
-    secret: str = ""  # held in memory only for this run; never written anywhere but the keyring
+    # Held in memory only for this run; never written anywhere but the keyring, never in a repr.
+    secret: str = field(default="", repr=False)
     recipients_per_day: int = 0
     #: "Change settings" with the saved password: it is read from the keyring at check time.
     use_stored_secret: bool = False

@@ -55,11 +55,7 @@ class MailWizard(QWizard):
         self.load_error = load_error
         self.pool = QThreadPool(self)
         self.state = FlowState(has_saved_settings=saved is not None)
-        if saved is not None:
-            self.state.profile = saved.profile.with_changes()
-            self.state.provider_id = saved.profile.provider_id
-            self.state.service = saved.profile.service
-            self.state.email = saved.profile.from_address
+        self.restore_saved()
 
         self.setObjectName("mailwizard")
         self.setWindowTitle(self.tr("Email settings for your ERP"))
@@ -92,7 +88,7 @@ class MailWizard(QWizard):
         from mailwizard.core.profile import Profile
 
         self.state.profile = Profile()
-        self.state.provider_id = ""
+        self.state.provider_id = self.state.preset_applied = ""
         self.state.service = None
         self.state.email = ""
         self.state.invalidate()
@@ -101,6 +97,7 @@ class MailWizard(QWizard):
         if self.saved is not None:
             self.state.profile = self.saved.profile.with_changes()
             self.state.provider_id = self.saved.profile.provider_id
+            self.state.preset_applied = self.saved.profile.provider_id
             self.state.service = self.saved.profile.service
             self.state.email = self.saved.profile.from_address
             self.state.invalidate()

@@ -42,6 +42,7 @@ class AccountPage(FlowPage):
         self._touched: set[str] = set()
         self._follow_from = True  # From follows the email address until edited
         self._follow_user = True  # so does the user name
+        self._seen_saved = False
 
         outer = QHBoxLayout(self)
         left = QWidget()
@@ -96,7 +97,7 @@ class AccountPage(FlowPage):
         self.recipients.setSingleStep(50)
         self.recipients.setSpecialValueText(self.tr("I don't know"))
         self.recipients.setSuffix(self.tr(" people"))
-        row(self.tr("About how many people do you &email a day?"), self.recipients,
+        row(self.tr("About how many people do you email a &day?"), self.recipients,
             "recipients")
 
         # Advanced: the server settings, pre-filled from the preset.
@@ -148,10 +149,10 @@ class AccountPage(FlowPage):
         ch.setContentsMargins(0, 0, 0, 0)
         self.cafile = QLineEdit()
         self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
-        self.browse_ca = QPushButton(self.tr("&Browse…"))
+        self.browse_ca = QPushButton(self.tr("Bro&wse…"))
         ch.addWidget(self.cafile, 1)
         ch.addWidget(self.browse_ca)
-        adv_row(self.tr("CA certificate &file:"), ca_box, "cafile")
+        adv_row(self.tr("CA &certificate file:"), ca_box, "cafile")
         adv.labelForField(ca_box.parentWidget()).setBuddy(self.cafile)
         self.advanced.hide()
         form.addRow(self.advanced)
@@ -191,13 +192,26 @@ class AccountPage(FlowPage):
         wiz, st = self.wiz(), self.state
         provider = wiz.provider
         self._loading = True
-        if provider and st.profile.provider_id != provider.id:
+        if wiz.saved is not None and not self._seen_saved:
+            # Saved settings: the user name follows the address only if it was the address.
+            self._seen_saved = True
+            self._follow_user = st.profile.username == st.profile.from_address
+        if provider and st.preset_applied != provider.id:
             # A new provider: its preset fills the settings (display name is kept).
             keep_name = st.profile.display_name
             st.profile = provider.profile_for(st.email, region=st.region or None,
                                               display_name=keep_name)
+            st.preset_applied = provider.id
             self._follow_from = self._follow_user = True
             self._touched.clear()
+        elif not st.secret_only and st.email:
+            # The address may have changed on the provider page since the last visit.
+            changes = {}
+            if self._follow_from:
+                changes["from_address"] = st.email
+            if self._follow_user and (provider is None or provider.username_rule == "email"):
+                changes["username"] = st.email
+            st.profile = st.profile.with_changes(**changes)
         p = st.profile
         self.email.setText(st.email or p.from_address)
         self.display_name.setText(p.display_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QRadioButton, QVBoxLayout)
+                               QListWidgetItem, QRadioButton, QToolButton, QVBoxLayout)
 
 from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume
 from mailwizard.core.profile import ServiceType
@@ -130,6 +130,8 @@ class ProviderPage(FlowPage):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Type to search, e.g. Gmail, Zoho, Amazon"))
         self.search.setClearButtonEnabled(True)
+        for button in self.search.findChildren(QToolButton):  # the icon-only clear button
+            button.setAccessibleName(self.tr("Clear search"))
         form.addRow(self.tr("&Find provider:"), self.search)
         layout.addLayout(form)
         self.list = QListWidget()

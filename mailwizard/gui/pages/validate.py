@@ -67,7 +67,7 @@ class ValidatePage(FlowPage):
 
         buttons = QHBoxLayout()
         self.test_button = QPushButton(self.tr("&Test again"))
-        self.stop_button = QPushButton(self.tr("S&top"))
+        self.stop_button = QPushButton(self.tr("&Stop"))
         self.copy_button = QPushButton(self.tr("Cop&y details"))
         self.copy_button.setToolTip(self.tr("Copies a report for IT support. Your password is "
                                             "never included."))
@@ -89,7 +89,7 @@ class ValidatePage(FlowPage):
         self.explanation.setTextInteractionFlags(Qt.TextBrowserInteraction)
         ov.addWidget(self.headline)
         ov.addWidget(self.explanation)
-        self.fix_button = QPushButton()
+        self.fix_button = QPushButton(self.tr("&Apply this fix and retry"))
         ov.addWidget(self.fix_button, 0, Qt.AlignLeft)
         self.cert_box = QWidget()
         cv = QVBoxLayout(self.cert_box)
@@ -191,8 +191,8 @@ class ValidatePage(FlowPage):
         # Only these exact settings count as tested.
         self.state.validated = result.ok and result.profile == self.state.profile
         self._show_result()
+        self.changed()  # first: QWizard enables Next, then it can take the focus
         self._update_buttons()
-        self.changed()
 
     def _show_result(self) -> None:
         r, d = self.result, self.diagnosis
@@ -258,11 +258,14 @@ class ValidatePage(FlowPage):
         self.test_button.setEnabled(not running)
         self.copy_button.setEnabled(not running and self.result is not None)
         if running:
-            QTimer.singleShot(0, self.stop_button.setFocus)
+            target = self.stop_button
         elif self.fix_button.isVisible():
-            QTimer.singleShot(0, self.fix_button.setFocus)
+            target = self.fix_button
+        elif self.state.validated:
+            target = self.wiz().button(QWizard.NextButton)
         else:
-            self.wiz().button(QWizard.NextButton).setFocus()
+            target = self.test_button
+        QTimer.singleShot(0, target.setFocus)
 
     # -- actions --------------------------------------------------------------------------
     def apply_fix(self) -> None:

@@ -1,0 +1,126 @@
+"""The wizard's flow is plain data: driven here with no QApplication."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from mailwizard.core.flow import (FlowState, Resume, Step, WizardFlow, missing, next_step)
+from mailwizard.core.guidance import build_guidance
+from mailwizard.core.profile import Profile, ServiceType
+from mailwizard.core.providers import load_catalogue
+
+
+def ready_account(state: FlowState) -> None:
+    state.email = "office@example.org"
+    state.profile = Profile(host="smtp.example.org", username="office@example.org",
+                            from_address="office@example.org")
+    state.secret = "pw"
+
+
+def test_no_qt_is_imported_by_the_flow():
+    assert not any(m.startswith("PySide6") for m in sys.modules if "flow" in m)
+    import mailwizard.core.flow  # noqa: F401
+    import mailwizard.core.guidance  # noqa: F401
+    assert "mailwizard.core.flow" in sys.modules
+
+
+def test_new_user_walks_all_steps_and_each_step_says_what_is_missing():
+    flow = WizardFlow(FlowState())
+    assert flow.current is Step.SERVICE and not flow.can_go_next()
+    assert missing(Step.SERVICE, flow.state) == ["choose a kind of email service"]
+    flow.state.service = ServiceType.SMTP
+    assert flow.go_next() is Step.PROVIDER
+    with pytest.raises(ValueError, match="provider"):
+        flow.go_next()
+    flow.state.provider_id = "gmail"
+    assert flow.go_next() is Step.ACCOUNT
+    assert any("password" in m for m in missing(Step.ACCOUNT, flow.state))
+    ready_account(flow.state)
+    assert flow.go_next() is Step.VALIDATE
+    assert not flow.can_go_next()  # not tested yet
+    flow.state.validated = True
+    assert flow.go_next() is Step.SAVE
+    assert not flow.can_go_next()
+    flow.state.saved = True
+    assert flow.go_next() is Step.DONE
+    assert next_step(Step.DONE, flow.state) is None and not flow.can_go_next()
+    assert not flow.can_go_back()  # nothing before a finished save can be changed
+
+
+def test_save_without_testing_only_when_chosen_explicitly():
+    state = FlowState()
+    assert missing(Step.VALIDATE, state)
+    state.save_untested = True
+    assert missing(Step.VALIDATE, state) == []
+
+
+def test_services_not_built_are_listed_but_not_selectable():
+    state = FlowState(service=ServiceType.EXCHANGE)
+    assert missing(Step.SERVICE, state) == ["this kind of service is not available yet"]
+    state.service = ServiceType.OAUTH
+    assert missing(Step.SERVICE, state)
+
+
+def test_saved_settings_start_with_a_choice_and_password_changed_skips_to_account():
+    state = FlowState(has_saved_settings=True)
+    flow = WizardFlow(state)
+    assert flow.current is Step.RESUME and not flow.can_go_next()
+    state.resume = Resume.PASSWORD_CHANGED
+    assert next_step(Step.RESUME, state) is Step.ACCOUNT
+    state.resume = Resume.CHANGE_SETTINGS
+    assert next_step(Step.RESUME, state) is Step.SERVICE
+    state.resume = Resume.START_OVER
+    assert next_step(Step.RESUME, state) is Step.SERVICE
+
+
+def test_password_changed_needs_only_the_password():
+    state = FlowState(has_saved_settings=True, resume=Resume.PASSWORD_CHANGED)
+    state.profile = Profile(host="smtp.example.org", username="u",
+                            from_address="office@example.org")
+    assert missing(Step.ACCOUNT, state) == ["password: enter the password"]
+    state.secret = "new"
+    assert missing(Step.ACCOUNT, state) == []
+
+
+def test_keeping_the_stored_password_needs_no_typing():
+    state = FlowState(has_saved_settings=True, resume=Resume.CHANGE_SETTINGS)
+    ready_account(state)
+    state.secret = ""
+    state.use_stored_secret = True
+    assert missing(Step.ACCOUNT, state) == []
+
+
+def test_next_step_has_no_side_effects():
+    state = FlowState(has_saved_settings=True, resume=Resume.PASSWORD_CHANGED)
+    before = repr(state)
+    for step in Step:
+        next_step(step, state)
+        missing(step, state)
+    assert repr(state) == before
+
+
+def test_back_walks_the_history():
+    flow = WizardFlow(FlowState(service=ServiceType.SMTP))
+    flow.go_next()
+    assert flow.go_back() is Step.SERVICE
+    with pytest.raises(ValueError):
+        flow.go_back()
+
+
+def test_gmail_guidance_has_app_password_steps_links_and_the_limit_warning():
+    gmail = load_catalogue()["gmail"]
+    g = build_guidance(gmail, recipients_per_day=600)
+    assert g.needs_special_secret and g.two_step_required and g.secret_label == "App password"
+    assert "normal password" in g.why_special_secret
+    assert any("2-Step Verification" in s.text for s in g.steps)
+    assert any(s.url == "https://myaccount.google.com/apppasswords" for s in g.steps)
+    assert "600" in g.limit_warning and "500" in g.limit_warning
+    assert build_guidance(gmail, 100).limit_warning == ""
+    assert "close to" in build_guidance(gmail, 450).limit_warning
+
+
+def test_microsoft_365_guidance_warns_about_password_sign_in_ending():
+    g = build_guidance(load_catalogue()["microsoft-365"])
+    assert any("December 2026" in w for w in g.warnings)

@@ -1,0 +1,334 @@
+"""The wizard, driven like a person would, against real loopback servers and the real
+Secret Service. Waits are on conditions and signals, never fixed sleeps."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import keyring
+import pytest
+from conftest import PASSWORD, USER
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWizard
+from servers import silent
+
+from mailwizard.core.flow import Resume, Step
+from mailwizard.core.profile import Profile
+from mailwizard.core.save import save_settings
+from mailwizard.core.smtp_check import run_check
+from mailwizard.gui.app import create_wizard, make_application
+
+
+@pytest.fixture
+def wizard(qtbot, tmp_path):
+    make_application([])
+    made = []
+
+    def make(config=None):
+        w = create_wizard(config or tmp_path / "mail-settings.json")
+        w.pages[Step.VALIDATE].greeting_wait = 0.3
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.done(0)
+
+
+def page(w):
+    return w.currentPage()
+
+
+def fill_own_server(qtbot, w, srv, ca_file, *, security="starttls", password=PASSWORD):
+    """Service → provider "Other / my own server" → account with the loopback server."""
+    assert w.currentId() == Step.SERVICE
+    w.next()
+    provider = w.pages[Step.PROVIDER]
+    qtbot.keyClicks(provider.email, USER)
+    qtbot.keyClicks(provider.search, "other")
+    provider.list.setCurrentRow(0)
+    assert provider.list.currentItem().data(Qt.UserRole) == "custom"
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    assert w.currentId() == Step.ACCOUNT
+    assert account.advanced.isVisible()  # own server: server settings shown at once
+    qtbot.keyClicks(account.display_name, "Riverside Society")
+    qtbot.keyClicks(account.host, srv.host)
+    account.port.setValue(srv.port)
+    account.security.setCurrentIndex(account.security.findData(security))
+    qtbot.keyClicks(account.cafile, ca_file)
+    qtbot.keyClicks(account.secret, password)
+    from mailwizard.core.flow import missing
+    assert account.isComplete(), missing(Step.ACCOUNT, account.state)
+    return account
+
+
+def wait_check(qtbot, w):
+    validate = w.pages[Step.VALIDATE]
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    return validate
+
+
+def test_full_run_saves_config_and_keyring(qtbot, wizard, smtp_server, ca_file, tmp_path,
+                                           secret_service):
+    srv = smtp_server("starttls")
+    w = wizard()
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert validate.result.ok, validate.diagnosis
+    assert "work" in validate.headline.text()
+    assert all(m.text() == "✔" for m, _, _ in validate.rows.values())
+    assert len(srv.recorder.messages) == 1 and srv.recorder.commands_auth == ["PLAIN"]
+    w.next()
+    assert w.currentId() == Step.SAVE
+    summary = w.pages[Step.SAVE].summary.text()
+    assert "mail-settings.json" in summary and "default/password" in summary
+    assert PASSWORD not in summary
+    w.next()  # the commit: saving runs on a worker, then the wizard moves on
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    assert not w.button(QWizard.BackButton).isEnabled()
+
+    config = json.loads((tmp_path / "mail-settings.json").read_text())
+    assert config["profile"]["host"] == srv.host and config["profile"]["port"] == srv.port
+    assert config["profile"]["display_name"] == "Riverside Society"
+    assert config["secret"]["username"] == "default/password"
+    assert PASSWORD not in json.dumps(config)
+    assert keyring.get_password("mailwizard", "default/password") == PASSWORD
+
+
+def test_password_changed_path(qtbot, wizard, smtp_server, ca_file, tmp_path, secret_service):
+    srv = smtp_server("starttls")
+    config = tmp_path / f"{uuid.uuid4().hex}.json"
+    profile = Profile(host=srv.host, port=srv.port, security="starttls", username=USER,
+                      from_address=USER, display_name="Riverside", cafile=ca_file)
+    save_settings(profile, PASSWORD, run_check(profile, PASSWORD), config_path=config)
+    before = json.loads(config.read_text())
+
+    new_password = "the new one 2026!"
+    srv.recorder.users[USER] = new_password
+    w = wizard(config)
+    assert w.currentId() == Step.RESUME
+    resume = w.pages[Step.RESUME]
+    assert resume.buttons[Resume.PASSWORD_CHANGED].isChecked()  # the likely reason to return
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    assert w.currentId() == Step.ACCOUNT
+    assert not account.email.isEnabled() and not account.advanced_toggle.isEnabled()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is account.secret)
+    qtbot.keyClicks(account.secret, new_password)
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert validate.result.ok, validate.diagnosis
+    w.next()
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    after = json.loads(config.read_text())
+    assert after["profile"] == before["profile"]  # everything else kept
+    assert keyring.get_password("mailwizard", "default/password") == new_password
+
+
+def test_wrong_password_shows_the_cause_and_offers_no_false_fix(qtbot, wizard, smtp_server,
+                                                                 ca_file):
+    srv = smtp_server("starttls")
+    w = wizard()
+    fill_own_server(qtbot, w, srv, ca_file, password="not the password")
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert validate.diagnosis.code == "auth_failed"
+    assert "did not accept the user name and password" in validate.explanation.text()
+    assert validate.fix_button.isHidden()
+    assert not w.button(QWizard.NextButton).isEnabled()
+    assert srv.recorder.commands_auth == ["PLAIN"]
+    # Copy details gives IT a report without the password.
+    validate.copy_button.click()
+    report = QApplication.clipboard().text()
+    assert "auth_failed" in report and "not the password" not in report
+
+
+def test_port_security_mismatch_apply_fix_and_retry(qtbot, wizard, smtp_server, ca_file):
+    srv = smtp_server("starttls")
+    w = wizard()
+    fill_own_server(qtbot, w, srv, ca_file, security="tls")
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert validate.diagnosis.code == "starttls_expected"
+    assert "STARTTLS" in validate.explanation.text()
+    assert validate.fix_button.isVisible() and "STARTTLS" in validate.fix_button.text()
+    validate.fix_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and validate.result.ok, timeout=15000)
+    assert w.state.profile.security.value == "starttls" and w.state.validated
+    assert w.button(QWizard.NextButton).isEnabled()
+
+
+def test_untrusted_certificate_is_shown_and_trusted_only_on_request(qtbot, wizard, smtp_server,
+                                                                    ca_file, untrusted_ctx):
+    srv = smtp_server("starttls", ctx=untrusted_ctx)
+    w = wizard()
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert validate.diagnosis.code == "certificate_untrusted"
+    assert validate.cert_box.isVisible() and "SHA-256" in validate.cert_text.text()
+    assert srv.recorder.commands_auth == []
+    validate.trust_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and validate.result.ok, timeout=15000)
+    pin = w.state.profile.pinned_sha256
+    assert len(pin) == 64 and validate.result.certificate.sha256 == pin
+    assert srv.recorder.commands_auth == ["PLAIN"]
+
+
+def test_stop_during_a_silent_server_returns_promptly_and_writes_nothing(
+        qtbot, wizard, raw_server, ca_file, tmp_path):
+    srv = raw_server(silent)
+    w = wizard()
+    w.pages[Step.VALIDATE].greeting_wait = 60  # no TLS probe: just a silent server
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    validate = w.pages[Step.VALIDATE]
+    qtbot.waitUntil(validate.busy, timeout=5000)
+    assert validate.stop_button.isEnabled()
+    t0 = time.monotonic()
+    validate.stop_button.click()
+    qtbot.waitUntil(lambda: not validate.busy(), timeout=2000)
+    assert time.monotonic() - t0 < 1.0
+    assert validate.diagnosis.code == "cancelled"
+    assert not w.button(QWizard.NextButton).isEnabled()
+    # Cancel the whole wizard while a check runs: it closes at once too.
+    validate.start_check()
+    qtbot.waitUntil(validate.busy, timeout=5000)
+    t0 = time.monotonic()
+    w.reject()
+    assert time.monotonic() - t0 < 1.0 and not validate.busy()
+    assert list(tmp_path.glob("*.json")) == []
+
+
+def test_gmail_guidance_panel(qtbot, wizard):
+    w = wizard()
+    w.next()
+    qtbot.keyClicks(w.pages[Step.PROVIDER].email, "riverside.society@gmail.com")
+    assert w.state.provider_id == "gmail"
+    assert "Recognised: Gmail" in w.pages[Step.PROVIDER].matched.text()
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    text, html = account.guidance.toPlainText(), account.guidance.toHtml()
+    assert "App password" in text and "2-Step Verification" in text
+    assert "https://myaccount.google.com/apppasswords" in html
+    assert account.username.text() == "riverside.society@gmail.com"
+    assert account.host.text() == "smtp.gmail.com" and account.port.value() == 587
+    assert "Warning" not in text
+    account.recipients.setValue(600)
+    text = account.guidance.toPlainText()
+    assert "Warning" in text and "600" in text and "500" in text
+
+
+def test_services_not_built_are_shown_disabled(qtbot, wizard):
+    w = wizard()
+    service = w.pages[Step.SERVICE]
+    from mailwizard.core.profile import ServiceType
+    assert service.buttons[ServiceType.SMTP].isEnabled()
+    assert not service.buttons[ServiceType.EXCHANGE].isEnabled()
+    assert service.buttons[ServiceType.EXCHANGE].toolTip()
+    assert not service.buttons[ServiceType.OAUTH].isEnabled()
+
+
+def test_field_errors_appear_beside_the_field_as_you_type(qtbot, wizard):
+    w = wizard()
+    w.next()
+    provider = w.pages[Step.PROVIDER]
+    qtbot.keyClicks(provider.search, "other")
+    provider.list.setCurrentRow(0)
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    qtbot.keyClicks(account.email, "office@")
+    assert account.errors["email"].isVisible()
+    assert "valid email" in account.errors["email"].text()
+    qtbot.keyClicks(account.host, "smtp.example.org:587")
+    assert "Port field" in account.errors["host"].text()
+    assert not w.button(QWizard.NextButton).isEnabled()
+    qtbot.keyClicks(account.email, "example.org")
+    assert not account.errors["email"].isVisible()
+
+
+def test_keyboard_only_completion(qtbot, wizard, smtp_server, ca_file, secret_service):
+    srv = smtp_server("starttls")
+    w = wizard()
+
+    def focus():
+        return QApplication.focusWidget()
+
+    def key(k, mod=Qt.NoModifier):
+        qtbot.keyClick(focus(), k, mod)
+
+    qtbot.waitUntil(lambda: focus() is w.pages[Step.SERVICE].buttons[
+        list(w.pages[Step.SERVICE].buttons)[0]])
+    key(Qt.Key_Return)  # Enter = Next
+    assert w.currentId() == Step.PROVIDER
+    provider = w.pages[Step.PROVIDER]
+    qtbot.waitUntil(lambda: focus() is provider.email)
+    qtbot.keyClicks(focus(), USER)
+    key(Qt.Key_F, Qt.AltModifier)  # &Find provider
+    assert focus() is provider.search
+    qtbot.keyClicks(focus(), "other")
+    key(Qt.Key_Tab)
+    assert focus() is provider.list
+    key(Qt.Key_Home)
+    key(Qt.Key_Return)
+    assert w.currentId() == Step.ACCOUNT
+    account = w.pages[Step.ACCOUNT]
+    qtbot.waitUntil(lambda: focus() is account.email)
+    key(Qt.Key_Tab)
+    assert focus() is account.display_name
+    qtbot.keyClicks(focus(), "Riverside Society")
+    key(Qt.Key_V, Qt.AltModifier)  # Ser&ver
+    assert focus() is account.host
+    qtbot.keyClicks(focus(), srv.host)
+    key(Qt.Key_O, Qt.AltModifier)  # P&ort
+    assert focus() is account.port
+    key(Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(focus(), str(srv.port))
+    key(Qt.Key_C, Qt.AltModifier)  # CA &certificate file
+    assert focus() is account.cafile
+    qtbot.keyClicks(focus(), ca_file)
+    key(Qt.Key_P, Qt.AltModifier)  # &Password
+    assert focus() is account.secret
+    qtbot.keyClicks(focus(), PASSWORD)
+    assert account.port.value() == srv.port
+    key(Qt.Key_Return)
+    assert w.currentId() == Step.VALIDATE
+    validate = wait_check(qtbot, w)
+    assert validate.result.ok, validate.diagnosis
+    qtbot.waitUntil(lambda: focus() is w.button(QWizard.NextButton))
+    key(Qt.Key_Return)
+    assert w.currentId() == Step.SAVE
+    qtbot.waitUntil(lambda: w.button(QWizard.CommitButton).isEnabled())
+    key(Qt.Key_S, Qt.AltModifier)  # &Save
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    assert keyring.get_password("mailwizard", "default/password") == PASSWORD
+
+
+def test_every_control_without_a_visible_label_has_an_accessible_name(qtbot, wizard):
+    from PySide6.QtWidgets import (QAbstractButton, QLabel, QLineEdit, QListWidget,
+                                   QTextBrowser)
+    w = wizard()
+    for step, p in w.pages.items():
+        labelled = {lbl.buddy() for lbl in p.findChildren(QLabel) if lbl.buddy()}
+        fields = [x for cls in (QLineEdit, QListWidget, QTextBrowser) for x in p.findChildren(cls)]
+        def is_labelled(widget):  # the widget, or the control it is part of (a spin box)
+            while widget is not None and widget is not p:
+                if widget in labelled:
+                    return True
+                widget = widget.parentWidget()
+            return False
+
+        for widget in fields:
+            if is_labelled(widget) or not widget.isEnabledTo(p):
+                continue
+            assert widget.accessibleName(), (step, widget)
+        for button in p.findChildren(QAbstractButton):
+            assert button.text() or button.accessibleName(), (step, button)
