@@ -513,11 +513,13 @@ class SmtpCheck:
         raise last_exc
 
     def _handshake(self, ctx: ssl.SSLContext, sock: socket.socket, host: str) -> ssl.SSLSocket:
-        with self._sock_lock:
-            self._live_sock = sock
-        tls = ctx.wrap_socket(sock, server_hostname=host)
+        # wrap_socket() detaches the plain socket before the handshake: publish the TLS socket
+        # first, then shake hands, so that cancel() can interrupt the handshake too.
+        tls = ctx.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
         with self._sock_lock:
             self._live_sock = tls
+        self._check_cancel()
+        tls.do_handshake()
         der = tls.getpeercert(binary_form=True) or b""
         r = self.result
         r.tls_version = tls.version() or ""
@@ -575,14 +577,25 @@ class SmtpCheck:
         family, type_, proto, _, addr = addrs[0]
         probe = socket.socket(family, type_, proto)
         probe.settimeout(timeout)
+        with self._sock_lock:  # cancel() must reach the probe too
+            main_sock, self._live_sock = self._live_sock, probe
+        tls = None
         try:
             probe.connect(addr)
-            with _describe_only_context().wrap_socket(probe, server_hostname=host):
-                return True
+            tls = _describe_only_context().wrap_socket(probe, server_hostname=host,
+                                                       do_handshake_on_connect=False)
+            with self._sock_lock:
+                self._live_sock = tls
+            self._check_cancel()
+            tls.do_handshake()
+            return True
         except (ssl.SSLError, OSError):
             return False
         finally:
-            probe.close()
+            (tls or probe).close()
+            with self._sock_lock:
+                self._live_sock = main_sock
+            self._check_cancel()
 
     def _ehlo(self, smtp: _TracingSMTP) -> None:
         code, msg = smtp.ehlo(self.local_hostname)

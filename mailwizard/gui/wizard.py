@@ -112,5 +112,7 @@ class MailWizard(QWizard):
             stop = getattr(page, "stop_work", None)
             if stop:
                 stop()
-        self.pool.waitForDone(3000)
+        # Every socket of a check is closed by cancel(), so this takes milliseconds; the bound
+        # only matters for a keyring call that hangs (those cannot be interrupted).
+        self.pool.waitForDone(500)
         super().done(result)

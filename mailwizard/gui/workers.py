@@ -32,9 +32,11 @@ class CheckRunner(QObject):
 
     stage = Signal(str, str, float)
     finished = Signal(object, object)
+    _delivered = Signal(object, object)  # worker -> GUI thread (queued)
 
     def __init__(self, pool: QThreadPool, parent: QObject | None = None):
         super().__init__(parent)
+        self._delivered.connect(self._deliver)
         self._pool = pool
         self._lock = threading.Lock()
         self._check: SmtpCheck | None = None
@@ -72,10 +74,15 @@ class CheckRunner(QObject):
             diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
             with self._lock:
                 self._check = None
-            self.running = False
-            self.finished.emit(result, diagnosis)
+            self._delivered.emit(result, diagnosis)
 
         self._pool.start(_Runnable(work))
+
+    def _deliver(self, result, diagnosis) -> None:
+        # On the GUI thread: "not running" and the result arrive together, so nothing can
+        # start a second check in between.
+        self.running = False
+        self.finished.emit(result, diagnosis)
 
     def cancel(self) -> None:
         with self._lock:
@@ -89,11 +96,13 @@ class BackgroundCall(QObject):
 
     done = Signal(object)
     failed = Signal(object)
+    _delivered = Signal(bool, object)  # worker -> GUI thread (queued)
 
     def __init__(self, pool: QThreadPool, parent: QObject | None = None):
         super().__init__(parent)
         self._pool = pool
         self.running = False
+        self._delivered.connect(self._deliver)
 
     def start(self, fn: Callable[[], Any]) -> None:
         self.running = True
@@ -102,10 +111,12 @@ class BackgroundCall(QObject):
             try:
                 value = fn()
             except Exception as exc:
-                self.running = False
-                self.failed.emit(exc)
+                self._delivered.emit(False, exc)
                 return
-            self.running = False
-            self.done.emit(value)
+            self._delivered.emit(True, value)
 
         self._pool.start(_Runnable(work))
+
+    def _deliver(self, ok: bool, value) -> None:
+        self.running = False
+        (self.done if ok else self.failed).emit(value)

@@ -280,3 +280,19 @@ def test_non_ascii_display_name_and_address_arrive_intact(smtp_server, make_prof
     [received] = srv.recorder.messages
     assert str(received.message["From"]) == "Förderverein Zürich <kassenwart@bücherei.example.org>"
     assert received.rcpt_tos == ["prüfer@example.org"]
+
+
+def test_cancel_reaches_the_tls_probe(raw_server, make_profile):
+    srv = raw_server(silent)
+    check = SmtpCheck(make_profile(srv, timeout=30), PASSWORD, greeting_wait=0.1)
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("r", check.run()))
+    t.start()
+    deadline = time.monotonic() + 5
+    while srv.connections < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert srv.connections == 2  # main connection + probe
+    t0 = time.monotonic()
+    check.cancel()
+    t.join(5)
+    assert time.monotonic() - t0 < 1.0 and box["r"].cancelled

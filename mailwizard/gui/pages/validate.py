@@ -34,6 +34,7 @@ class ValidatePage(FlowPage):
         self.setSubTitle(self.tr("mailwizard now really connects to your mail server, signs in "
                                  "and, if you wish, sends you a test message."))
         self.runner: CheckRunner | None = None
+        self._restart_when_stopped = False
         self.result: CheckResult | None = None
         self.diagnosis: Diagnosis | None = None
         layout = QVBoxLayout(self)
@@ -134,6 +135,7 @@ class ValidatePage(FlowPage):
             self.start_check()
 
     def cleanupPage(self) -> None:  # noqa: N802 - Back: stop what is running
+        self._restart_when_stopped = False
         self.stop_work()
 
     def busy(self) -> bool:
@@ -146,7 +148,11 @@ class ValidatePage(FlowPage):
     # -- running --------------------------------------------------------------------------
     def start_check(self) -> None:
         if self.busy():
+            # e.g. Back and Next again while the cancelled check is still winding down
+            self._restart_when_stopped = True
+            self.runner.cancel()
             return
+        self._restart_when_stopped = False
         st = self.state
         to = None
         if self.send_test.isChecked():
@@ -185,6 +191,9 @@ class ValidatePage(FlowPage):
         self._mark(mark, status)
 
     def _on_finished(self, result: CheckResult, diagnosis: Diagnosis | None) -> None:
+        if self._restart_when_stopped:
+            self.start_check()
+            return
         self.result, self.diagnosis = result, diagnosis
         for _, _, ms in self.rows.values():
             ms.setProperty("ms", 0.0)
