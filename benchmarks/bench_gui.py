@@ -166,6 +166,7 @@ def bench_stall(tmp: Path) -> dict:
         acc.auth.setCurrentIndex(acc.auth.findData("none"))
         assert not missing(Step.ACCOUNT, w.state), missing(Step.ACCOUNT, w.state)
         page = w.pages[Step.VALIDATE]
+        page.ensure_built()  # pages build their widgets on first entry; we need one early
         page.send_test.setChecked(False)
 
         t0 = time.perf_counter()

@@ -14,7 +14,8 @@ from typing import Any
 
 from mailwizard.core.profile import AuthMethod, Profile, Security
 from mailwizard.core.providers import ProviderPreset
-from mailwizard.core.smtp_check import STAGE_GROUPS, CheckFailure
+from mailwizard.core.smtp_check import CheckFailure
+from mailwizard.core.stages import group_of
 
 M365_SMTP_AUTH_HELP = "https://aka.ms/smtp_auth_disabled"
 GOOGLE_APP_PASSWORDS = "https://myaccount.google.com/apppasswords"
@@ -49,13 +50,6 @@ _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 def _enhanced_code(reply: str) -> str:
     m = _ENHANCED.search(reply)
     return m.group(0) if m else ""
-
-
-def _group(stage: str) -> str:
-    for group, stages in STAGE_GROUPS.items():
-        if stage in stages:
-            return group
-    return stage
 
 
 def _sec_label(security: Security | str, port: int | None = None) -> str:
@@ -120,7 +114,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
     low = reply.lower()
     enh = _enhanced_code(reply)
     d = Diagnosis(stage=f.stage, code="unknown", cause="", fix="", server_reply=(
-        f"{f.code} {reply}".strip() if f.code else (f.message or "")), group=_group(f.stage))
+        f"{f.code} {reply}".strip() if f.code else (f.message or "")), group=group_of(f.stage))
     host, port = p.host, p.port
 
     if f.kind == "cancelled":

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailwizard.core.config import SavedSettings, default_config_path, write_config
 from mailwizard.core.profile import AuthMethod, Profile
 from mailwizard.core.secrets import SecretRef, SecretReplacement, check_available
-from mailwizard.core.smtp_check import CheckResult
+
+if TYPE_CHECKING:  # the GUI's save page loads this module at start-up: keep smtplib out
+    from mailwizard.core.smtp_check import CheckResult
 
 
 class NotValidated(Exception):

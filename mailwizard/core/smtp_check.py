@@ -37,18 +37,9 @@ from mailwizard.core.redact import MASK, redact, register_secret
 
 log = logging.getLogger(__name__)
 
-# Stage names, in the order they can happen. Implicit TLS has "tls" right after "connect";
+# Stage names, in the order they can happen: implicit TLS has "tls" right after "connect";
 # STARTTLS has "starttls" then "ehlo_tls".
-STAGES = ("resolve", "connect", "tls", "greeting", "ehlo", "starttls", "ehlo_tls", "auth",
-          "mail_from", "rcpt_to", "data", "quit")
-
-#: How the wizard groups stages into the four lines a person sees.
-STAGE_GROUPS = {
-    "connect": ("resolve", "connect", "greeting", "ehlo"),
-    "secure": ("tls", "starttls", "ehlo_tls"),
-    "sign_in": ("auth",),
-    "test_message": ("mail_from", "rcpt_to", "data"),
-}
+from mailwizard.core.stages import STAGE_GROUPS, STAGES  # noqa: E402,F401 - re-exported
 
 #: Without a greeting by then on a plain connection, probe whether the port speaks TLS.
 DEFAULT_GREETING_WAIT = 2.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool
@@ -11,14 +13,47 @@ from PySide6.QtWidgets import QWizard, QWizardPage
 from mailwizard import APP_ID
 from mailwizard.core.config import SavedSettings, default_config_path
 from mailwizard.core.flow import FlowState, Resume, Step, first_step, missing, next_step
-from mailwizard.core.providers import Catalogue, ProviderPreset, load_catalogue
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailwizard.core.providers import Catalogue, ProviderPreset
 from mailwizard.core.resources import resource_path
+
+
+#: Which module and class make each step's page (imported when the page is first needed).
+PAGE_CLASSES = {
+    Step.RESUME: ("choose", "ResumePage"), Step.SERVICE: ("choose", "ServicePage"),
+    Step.PROVIDER: ("choose", "ProviderPage"), Step.ACCOUNT: ("account", "AccountPage"),
+    Step.VALIDATE: ("validate", "ValidatePage"), Step.SAVE: ("save", "SavePage"),
+    Step.DONE: ("save", "DonePage"),
+}
 
 
 class FlowPage(QWizardPage):
     """A page bound to one flow step: completeness and the next page come from the flow."""
 
     step: Step
+
+    def __init__(self):
+        super().__init__()
+        self._built = False
+
+    def ensure_built(self) -> None:
+        """Widgets are made when the page is first entered, not at start-up: the first page
+        appears sooner, and pages never visited cost nothing."""
+        if not self._built:
+            self._built = True
+            self.build()
+
+    def build(self) -> None:
+        """Create the page's widgets (once)."""
+
+    def enter(self) -> None:
+        """Fill the page from the flow state, each time it is entered."""
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        self.ensure_built()
+        self.enter()
 
     def wiz(self) -> "MailWizard":
         return self.wizard()  # type: ignore[return-value]
@@ -41,15 +76,29 @@ class FlowPage(QWizardPage):
         self.completeChanged.emit()
 
 
+class _Pages(Mapping):
+    """wizard.pages[step]: the page of a step, made on first access."""
+
+    def __init__(self, wizard: "MailWizard"):
+        self._wizard = wizard
+
+    def __getitem__(self, step: Step) -> FlowPage:
+        return self._wizard.page_for(Step(step))
+
+    def __iter__(self):
+        return iter(Step)
+
+    def __len__(self) -> int:
+        return len(Step)
+
+
 class MailWizard(QWizard):
     def __init__(self, *, config_path: Path | None = None,
                  saved: SavedSettings | None = None, load_error: str = "",
                  catalogue: Catalogue | None = None, parent=None):
         super().__init__(parent)
-        from mailwizard.gui.pages import (AccountPage, DonePage, ProviderPage, ResumePage,
-                                          SavePage, ServicePage, ValidatePage)
 
-        self.catalogue = catalogue or load_catalogue()
+        self._catalogue = catalogue
         self.config_path = Path(config_path) if config_path else default_config_path()
         self.saved = saved
         self.load_error = load_error
@@ -68,17 +117,41 @@ class MailWizard(QWizard):
         self.setButtonText(QWizard.CommitButton, self.tr("&Save"))
         self.setMinimumSize(880, 600)
 
-        self.pages = {
-            Step.RESUME: ResumePage(), Step.SERVICE: ServicePage(),
-            Step.PROVIDER: ProviderPage(), Step.ACCOUNT: AccountPage(),
-            Step.VALIDATE: ValidatePage(), Step.SAVE: SavePage(), Step.DONE: DonePage(),
-        }
-        for step, page in self.pages.items():
+        self.pages = _Pages(self)
+        start = first_step(self.state)
+        self.pages[start]  # only the first page is made now; the others when first needed
+        self.setStartId(int(start))
+
+    def page_for(self, step: Step) -> FlowPage:
+        """The page of a step, made (module imported, object created) on first use."""
+        page = self.page(int(step))
+        if page is None:
+            module_name, class_name = PAGE_CLASSES[step]
+            module = importlib.import_module(f"mailwizard.gui.pages.{module_name}")
+            page = getattr(module, class_name)()
             page.step = step
             self.setPage(int(step), page)
-        self.setStartId(int(first_step(self.state)))
+        return page
+
+    def validateCurrentPage(self) -> bool:  # noqa: N802 - Qt's name
+        """Called by Next before QWizard switches: make sure the next page exists."""
+        if not super().validateCurrentPage():
+            return False
+        nxt = self.currentPage().nextId()
+        if nxt != -1:
+            self.page_for(Step(nxt))
+        return True
 
     # -- helpers for pages ----------------------------------------------------------------
+    @property
+    def catalogue(self) -> Catalogue:
+        """The provider presets, parsed when a page first needs them (not at start-up)."""
+        if self._catalogue is None:
+            from mailwizard.core.providers import load_catalogue
+
+            self._catalogue = load_catalogue()
+        return self._catalogue
+
     @property
     def provider(self) -> ProviderPreset | None:
         return self.catalogue.get(self.state.provider_id) if self.state.provider_id else None
@@ -108,8 +181,8 @@ class MailWizard(QWizard):
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt's name
         """Closing or cancelling stops any running check at once."""
-        for page in self.pages.values():
-            stop = getattr(page, "stop_work", None)
+        for page_id in self.pageIds():  # only pages that were made
+            stop = getattr(self.page(page_id), "stop_work", None)
             if stop:
                 stop()
         # Every socket of a check is closed by cancel(), so this takes milliseconds; the bound

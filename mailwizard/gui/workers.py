@@ -8,11 +8,12 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from mailwizard.core.diagnosis import diagnose
-from mailwizard.core.profile import Profile
-from mailwizard.core.providers import ProviderPreset
-from mailwizard.core.secrets import SecretRef, get_secret
-from mailwizard.core.smtp_check import CheckFailure, CheckResult, SmtpCheck
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the check machinery is imported when the first check starts
+    from mailwizard.core.profile import Profile
+    from mailwizard.core.providers import ProviderPreset
+    from mailwizard.core.secrets import SecretRef
 
 
 class _Runnable(QRunnable):
@@ -51,8 +52,11 @@ class CheckRunner(QObject):
         self.running = True
         self._cancelled = False
 
+        from mailwizard.core.diagnosis import diagnose
+        from mailwizard.core.secrets import get_secret
+        from mailwizard.core.smtp_check import CheckFailure, CheckResult, SmtpCheck
+
         def work() -> None:
-            result: CheckResult
             try:
                 use_secret = secret
                 if stored_secret is not None:  # a keyring call: never on the GUI thread

@@ -317,6 +317,8 @@ def test_every_control_without_a_visible_label_has_an_accessible_name(qtbot, wiz
                                    QTextBrowser)
     w = wizard()
     for step, p in w.pages.items():
+        p.ensure_built()  # pages build their widgets when first entered
+        assert p.findChildren(QAbstractButton) or p.findChildren(QLabel), step
         labelled = {lbl.buddy() for lbl in p.findChildren(QLabel) if lbl.buddy()}
         fields = [x for cls in (QLineEdit, QListWidget, QTextBrowser) for x in p.findChildren(cls)]
         def is_labelled(widget):  # the widget, or the control it is part of (a spin box)

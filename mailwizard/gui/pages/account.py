@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+from PySide6 import QtCore
+# Widget classes are reached through the module so that PySide6 sets each type up only
+# when build() first uses it, not when the wizard starts.
+from PySide6 import QtWidgets as W
 
-from mailwizard.core.guidance import build_guidance
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.wizard import FlowPage
 
@@ -26,8 +25,8 @@ def _with_mnemonic(label: str) -> str:
     return "&" + label
 
 
-def _error_label() -> QLabel:
-    label = QLabel()
+def _error_label() -> W.QLabel:
+    label = W.QLabel()
     label.setWordWrap(True)
     label.setStyleSheet("color: #b00020;")
     label.hide()
@@ -35,8 +34,7 @@ def _error_label() -> QLabel:
 
 
 class AccountPage(FlowPage):
-    def __init__(self):
-        super().__init__()
+    def build(self) -> None:
         self.setTitle(self.tr("Your account"))
         self._loading = False
         self._touched: set[str] = set()
@@ -44,15 +42,15 @@ class AccountPage(FlowPage):
         self._follow_user = True  # so does the user name
         self._seen_saved = False
 
-        outer = QHBoxLayout(self)
-        left = QWidget()
-        form = QFormLayout(left)
-        form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
-        self.errors: dict[str, QLabel] = {}
+        outer = W.QHBoxLayout(self)
+        left = W.QWidget()
+        form = W.QFormLayout(left)
+        form.setFieldGrowthPolicy(W.QFormLayout.ExpandingFieldsGrow)
+        self.errors: dict[str, W.QLabel] = {}
 
-        def row(label: str, widget: QWidget, key: str) -> None:
-            box = QWidget()
-            v = QVBoxLayout(box)
+        def row(label: str, widget: W.QWidget, key: str) -> None:
+            box = W.QWidget()
+            v = W.QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 0)
             v.setSpacing(2)
             v.addWidget(widget)
@@ -63,22 +61,22 @@ class AccountPage(FlowPage):
             lbl = form.labelForField(box)
             lbl.setBuddy(widget)
 
-        self.email = QLineEdit()
+        self.email = W.QLineEdit()
         row(self.tr("&Email address:"), self.email, "email")
-        self.display_name = QLineEdit()
+        self.display_name = W.QLineEdit()
         self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
         row(self.tr("Your &name (shown to recipients):"), self.display_name, "display_name")
-        self.from_address = QLineEdit()
+        self.from_address = W.QLineEdit()
         row(self.tr("&From address:"), self.from_address, "from_address")
-        self.username = QLineEdit()
+        self.username = W.QLineEdit()
         row(self.tr("&User name:"), self.username, "username")
 
-        secret_box = QWidget()
-        h = QHBoxLayout(secret_box)
+        secret_box = W.QWidget()
+        h = W.QHBoxLayout(secret_box)
         h.setContentsMargins(0, 0, 0, 0)
-        self.secret = QLineEdit()
-        self.secret.setEchoMode(QLineEdit.Password)
-        self.show_secret = QToolButton()
+        self.secret = W.QLineEdit()
+        self.secret.setEchoMode(W.QLineEdit.Password)
+        self.show_secret = W.QToolButton()
         self.show_secret.setText(self.tr("Show"))
         self.show_secret.setCheckable(True)
         self.show_secret.setAccessibleName(self.tr("Show password"))
@@ -89,10 +87,10 @@ class AccountPage(FlowPage):
         row(self.secret_label_text, secret_box, "secret")
         form.labelForField(secret_box.parentWidget()).setBuddy(self.secret)
         self.secret_row_label = form.labelForField(secret_box.parentWidget())
-        self.keep_secret = QCheckBox(self.tr("&Keep the saved password"))
+        self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
         form.addRow("", self.keep_secret)
 
-        self.recipients = QSpinBox()
+        self.recipients = W.QSpinBox()
         self.recipients.setRange(0, 1_000_000)
         self.recipients.setSingleStep(50)
         self.recipients.setSpecialValueText(self.tr("I don't know"))
@@ -101,20 +99,20 @@ class AccountPage(FlowPage):
             "recipients")
 
         # Advanced: the server settings, pre-filled from the preset.
-        self.advanced_toggle = QToolButton()
+        self.advanced_toggle = W.QToolButton()
         self.advanced_toggle.setText(self.tr("&Advanced: server settings"))
         self.advanced_toggle.setCheckable(True)
-        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.advanced_toggle.setArrowType(Qt.RightArrow)
+        self.advanced_toggle.setToolButtonStyle(QtCore.Qt.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(QtCore.Qt.RightArrow)
         form.addRow(self.advanced_toggle)
-        self.advanced = QGroupBox()
+        self.advanced = W.QGroupBox()
         self.advanced.setAccessibleName(self.tr("Server settings"))
-        adv = QFormLayout(self.advanced)
+        adv = W.QFormLayout(self.advanced)
         self.adv_form = adv
 
-        def adv_row(label: str, widget: QWidget, key: str) -> None:
-            box = QWidget()
-            v = QVBoxLayout(box)
+        def adv_row(label: str, widget: W.QWidget, key: str) -> None:
+            box = W.QWidget()
+            v = W.QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 0)
             v.setSpacing(2)
             v.addWidget(widget)
@@ -124,14 +122,14 @@ class AccountPage(FlowPage):
             adv.addRow(label, box)
             adv.labelForField(box).setBuddy(widget)
 
-        self.host = QLineEdit()
+        self.host = W.QLineEdit()
         adv_row(self.tr("Ser&ver:"), self.host, "host")
-        self.region = QComboBox()
+        self.region = W.QComboBox()
         adv_row(self.tr("&Region:"), self.region, "region")
-        self.port = QSpinBox()
+        self.port = W.QSpinBox()
         self.port.setRange(1, 65535)
         adv_row(self.tr("P&ort:"), self.port, "port")
-        self.security = QComboBox()
+        self.security = W.QComboBox()
         self.security.addItem(self.tr("STARTTLS (encrypted after connecting, usually 587)"),
                               Security.STARTTLS.value)
         self.security.addItem(self.tr("SSL/TLS (encrypted from the start, usually 465)"),
@@ -139,17 +137,17 @@ class AccountPage(FlowPage):
         self.security.addItem(self.tr("None (no encryption; only without a password)"),
                               Security.NONE.value)
         adv_row(self.tr("&Security:"), self.security, "security")
-        self.auth = QComboBox()
+        self.auth = W.QComboBox()
         self.auth.addItem(self.tr("With user name and password"), AuthMethod.PASSWORD.value)
         self.auth.addItem(self.tr("No sign-in (the server knows this office's address)"),
                           AuthMethod.NONE.value)
         adv_row(self.tr("Si&gn in:"), self.auth, "auth")
-        ca_box = QWidget()
-        ch = QHBoxLayout(ca_box)
+        ca_box = W.QWidget()
+        ch = W.QHBoxLayout(ca_box)
         ch.setContentsMargins(0, 0, 0, 0)
-        self.cafile = QLineEdit()
+        self.cafile = W.QLineEdit()
         self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
-        self.browse_ca = QPushButton(self.tr("Bro&wse…"))
+        self.browse_ca = W.QPushButton(self.tr("Bro&wse…"))
         ch.addWidget(self.cafile, 1)
         ch.addWidget(self.browse_ca)
         adv_row(self.tr("CA &certificate file:"), ca_box, "cafile")
@@ -158,11 +156,11 @@ class AccountPage(FlowPage):
         form.addRow(self.advanced)
 
         outer.addWidget(left, 3)
-        self.guidance = QTextBrowser()
+        self.guidance = W.QTextBrowser()
         self.guidance.setOpenExternalLinks(True)  # the provider's own pages, in the browser
         self.guidance.setAccessibleName(self.tr("Help for your provider"))
         self.guidance.setMinimumWidth(330)
-        self.guidance.setFocusPolicy(Qt.ClickFocus)  # not a stop on the Tab path
+        self.guidance.setFocusPolicy(QtCore.Qt.ClickFocus)  # not a stop on the Tab path
         outer.addWidget(self.guidance, 2)
 
         for w in (self.email, self.display_name, self.from_address, self.username, self.secret,
@@ -188,7 +186,7 @@ class AccountPage(FlowPage):
         self.setTabOrder(self.recipients, self.advanced_toggle)
 
     # -- loading ------------------------------------------------------------------------
-    def initializePage(self) -> None:  # noqa: N802
+    def enter(self) -> None:
         wiz, st = self.wiz(), self.state
         provider = wiz.provider
         self._loading = True
@@ -248,7 +246,7 @@ class AccountPage(FlowPage):
         self.setSubTitle(self._subtitle())
         self.guidance.setHtml(self._guidance_html())
         first = self.secret if st.secret_only else self.email
-        QTimer.singleShot(0, first.setFocus)
+        QtCore.QTimer.singleShot(0, first.setFocus)
 
     def _subtitle(self) -> str:
         if self.state.secret_only:
@@ -313,17 +311,17 @@ class AccountPage(FlowPage):
         self._sync()
 
     def _toggle_show(self, shown: bool) -> None:
-        self.secret.setEchoMode(QLineEdit.Normal if shown else QLineEdit.Password)
+        self.secret.setEchoMode(W.QLineEdit.Normal if shown else W.QLineEdit.Password)
         self.show_secret.setText(self.tr("Hide") if shown else self.tr("Show"))
         self.show_secret.setAccessibleName(self.tr("Hide password") if shown
                                            else self.tr("Show password"))
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
-        self.advanced_toggle.setArrowType(Qt.DownArrow if shown else Qt.RightArrow)
+        self.advanced_toggle.setArrowType(QtCore.Qt.DownArrow if shown else QtCore.Qt.RightArrow)
 
     def _browse_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
+        path, _ = W.QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
                                               self.tr("Certificates (*.pem *.crt *.cer);;"
                                                       "All files (*)"))
         if path:
@@ -375,6 +373,8 @@ class AccountPage(FlowPage):
         provider = self.wiz().provider
         if provider is None:
             return ""
+        from mailwizard.core.guidance import build_guidance
+
         g = build_guidance(provider, self.state.recipients_per_day)
         e = html.escape
         parts = [f"<h3>{e(g.title)}</h3><p>{e(g.summary)}</p>"]

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QRadioButton, QToolButton, QVBoxLayout)
+from PySide6 import QtCore
+# Widget classes are reached through the module so that PySide6 sets each type up only
+# when build() first uses it, not when the wizard starts.
+from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume
 from mailwizard.core.profile import ServiceType
 from mailwizard.gui.wizard import FlowPage
 
 
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
+def _hint(text: str) -> W.QLabel:
+    label = W.QLabel(text)
     label.setWordWrap(True)
     label.setIndent(24)
     return label
 
 
 class ResumePage(FlowPage):
-    def __init__(self):
-        super().__init__()
+    def build(self) -> None:
         self.setTitle(self.tr("Your email is already set up"))
-        layout = QVBoxLayout(self)
-        self.current = QLabel()
+        layout = W.QVBoxLayout(self)
+        self.current = W.QLabel()
         self.current.setWordWrap(True)
-        self.current.setTextFormat(Qt.PlainText)
+        self.current.setTextFormat(QtCore.Qt.PlainText)
         layout.addWidget(self.current)
-        self.group = QButtonGroup(self)
+        self.group = W.QButtonGroup(self)
         self.choices = {
             Resume.PASSWORD_CHANGED: (self.tr("My &password changed"), self.tr(
                 "Keep every setting and just enter the new password (or app password).")),
@@ -36,9 +36,9 @@ class ResumePage(FlowPage):
             Resume.START_OVER: (self.tr("Start &over"), self.tr(
                 "Set up email from scratch. Your saved settings stay until you save new ones.")),
         }
-        self.buttons: dict[Resume, QRadioButton] = {}
+        self.buttons: dict[Resume, W.QRadioButton] = {}
         for choice, (text, hint) in self.choices.items():
-            button = QRadioButton(text)
+            button = W.QRadioButton(text)
             self.group.addButton(button)
             self.buttons[choice] = button
             button.toggled.connect(lambda on, c=choice: on and self._choose(c))
@@ -46,7 +46,7 @@ class ResumePage(FlowPage):
             layout.addWidget(_hint(hint))
         layout.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def enter(self) -> None:
         wiz = self.wiz()
         p = wiz.saved.profile if wiz.saved else None
         if p is not None:
@@ -56,7 +56,7 @@ class ResumePage(FlowPage):
                                  .replace("%3", str(p.port)))
         if self.state.resume is None:
             self.buttons[Resume.PASSWORD_CHANGED].setChecked(True)
-        QTimer.singleShot(0, self.group.checkedButton().setFocus)
+        QtCore.QTimer.singleShot(0, self.group.checkedButton().setFocus)
 
     def _choose(self, choice: Resume) -> None:
         wiz = self.wiz()
@@ -69,13 +69,12 @@ class ResumePage(FlowPage):
 
 
 class ServicePage(FlowPage):
-    def __init__(self):
-        super().__init__()
+    def build(self) -> None:
         self.setTitle(self.tr("How does your organisation send email?"))
         self.setSubTitle(self.tr("Choose the kind of email service. If you are not sure, "
                                  "choose the first one."))
-        layout = QVBoxLayout(self)
-        self.group = QButtonGroup(self)
+        layout = W.QVBoxLayout(self)
+        self.group = W.QButtonGroup(self)
         texts = {
             ServiceType.SMTP: (self.tr("&Web mail / SMTP server"), self.tr(
                 "Gmail, Microsoft 365, Outlook.com, Yahoo, Zoho, Amazon SES, your web host's "
@@ -86,9 +85,9 @@ class ServicePage(FlowPage):
                                 self.tr("Sign in in your web browser instead of typing a "
                                         "password.")),
         }
-        self.buttons: dict[ServiceType, QRadioButton] = {}
+        self.buttons: dict[ServiceType, W.QRadioButton] = {}
         for service, (text, hint) in texts.items():
-            button = QRadioButton(text)
+            button = W.QRadioButton(text)
             reason = SERVICE_AVAILABILITY.get(service)
             self.group.addButton(button)
             self.buttons[service] = button
@@ -103,12 +102,12 @@ class ServicePage(FlowPage):
             button.toggled.connect(lambda on, s=service: on and self._choose(s))
         layout.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def enter(self) -> None:
         service = self.state.service or ServiceType.SMTP
         if not SERVICE_AVAILABILITY.get(service):
             self.buttons[service].setChecked(True)
             self.state.service = service
-        QTimer.singleShot(0, self.buttons[ServiceType.SMTP].setFocus)
+        QtCore.QTimer.singleShot(0, self.buttons[ServiceType.SMTP].setFocus)
         self.changed()
 
     def _choose(self, service: ServiceType) -> None:
@@ -117,27 +116,26 @@ class ServicePage(FlowPage):
 
 
 class ProviderPage(FlowPage):
-    def __init__(self):
-        super().__init__()
+    def build(self) -> None:
         self.setTitle(self.tr("Who provides your email?"))
         self.setSubTitle(self.tr("Type your email address: we recognise the common "
                                  "providers. Or pick yours from the list."))
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        self.email = QLineEdit()
+        layout = W.QVBoxLayout(self)
+        form = W.QFormLayout()
+        self.email = W.QLineEdit()
         self.email.setPlaceholderText(self.tr("for example accounts@your-society.org"))
         form.addRow(self.tr("Your &email address:"), self.email)
-        self.search = QLineEdit()
+        self.search = W.QLineEdit()
         self.search.setPlaceholderText(self.tr("Type to search, e.g. Gmail, Zoho, Amazon"))
         self.search.setClearButtonEnabled(True)
-        for button in self.search.findChildren(QToolButton):  # the icon-only clear button
+        for button in self.search.findChildren(W.QToolButton):  # the icon-only clear button
             button.setAccessibleName(self.tr("Clear search"))
         form.addRow(self.tr("&Find provider:"), self.search)
         layout.addLayout(form)
-        self.list = QListWidget()
+        self.list = W.QListWidget()
         self.list.setAccessibleName(self.tr("Email providers"))
         layout.addWidget(self.list, 1)
-        self.matched = QLabel()
+        self.matched = W.QLabel()
         self.matched.setWordWrap(True)
         layout.addWidget(self.matched)
         self.email.textChanged.connect(self._email_changed)
@@ -145,10 +143,10 @@ class ProviderPage(FlowPage):
         self.list.currentItemChanged.connect(self._selected)
         self.list.itemActivated.connect(lambda _: self.wiz().next())
 
-    def initializePage(self) -> None:  # noqa: N802
+    def enter(self) -> None:
         self.email.setText(self.state.email)
         self._fill()
-        QTimer.singleShot(0, self.email.setFocus)
+        QtCore.QTimer.singleShot(0, self.email.setFocus)
 
     def _fill(self) -> None:
         keep = self.state.provider_id
@@ -157,8 +155,8 @@ class ProviderPage(FlowPage):
         for preset in self.wiz().catalogue.search(self.search.text()):
             if preset.service is not ServiceType.SMTP:
                 continue  # Exchange presets belong to the Exchange service type
-            item = QListWidgetItem(preset.name)
-            item.setData(Qt.UserRole, preset.id)
+            item = W.QListWidgetItem(preset.name)
+            item.setData(QtCore.Qt.UserRole, preset.id)
             item.setToolTip(preset.summary)
             self.list.addItem(item)
             if preset.id == keep:
@@ -179,14 +177,14 @@ class ProviderPage(FlowPage):
     def _select(self, provider_id: str) -> None:
         for i in range(self.list.count()):
             item = self.list.item(i)
-            if item.data(Qt.UserRole) == provider_id:
+            if item.data(QtCore.Qt.UserRole) == provider_id:
                 self.list.setCurrentItem(item)
                 return
 
     def _selected(self, item, _previous=None) -> None:
         if item is None:
             return
-        provider_id = item.data(Qt.UserRole)
+        provider_id = item.data(QtCore.Qt.UserRole)
         if provider_id != self.state.provider_id:
             self.state.provider_id = provider_id
             self.state.invalidate()

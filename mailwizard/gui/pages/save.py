@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+from PySide6 import QtCore
+# Widget classes are reached through the module so that PySide6 sets each type up only
+# when build() first uses it, not when the wizard starts.
+from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import Step
 from mailwizard.core.save import plan_save, save_settings
@@ -16,18 +18,19 @@ from mailwizard.gui.workers import BackgroundCall
 
 
 class SavePage(FlowPage):
-    def __init__(self):
-        super().__init__()
+    call: BackgroundCall | None = None  # read before the page is first built
+    saved_plan = None
+    def build(self) -> None:
         self.setTitle(self.tr("Save the settings"))
         self.setSubTitle(self.tr("Check what will be stored, then press Save."))
         self.setCommitPage(True)
-        layout = QVBoxLayout(self)
-        self.summary = QLabel()
+        layout = W.QVBoxLayout(self)
+        self.summary = W.QLabel()
         self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.RichText)
-        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setTextFormat(QtCore.Qt.RichText)
+        self.summary.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         layout.addWidget(self.summary)
-        self.status = QLabel()
+        self.status = W.QLabel()
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -38,7 +41,7 @@ class SavePage(FlowPage):
         saved = self.wiz().saved
         return saved.profile_name if saved else "default"
 
-    def initializePage(self) -> None:  # noqa: N802
+    def enter(self) -> None:
         wiz, st = self.wiz(), self.state
         plan = plan_save(st.profile, wiz.config_path, self._profile_name())
         p = st.profile
@@ -111,18 +114,17 @@ class SavePage(FlowPage):
 
 
 class DonePage(FlowPage):
-    def __init__(self):
-        super().__init__()
+    def build(self) -> None:
         self.setTitle(self.tr("All set"))
-        layout = QVBoxLayout(self)
-        self.text = QLabel()
+        layout = W.QVBoxLayout(self)
+        self.text = W.QLabel()
         self.text.setWordWrap(True)
-        self.text.setTextFormat(Qt.RichText)
-        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.text.setTextFormat(QtCore.Qt.RichText)
+        self.text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         layout.addWidget(self.text)
         layout.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def enter(self) -> None:
         plan = self.wiz().pages[Step.SAVE].saved_plan
         e = html.escape
         lines = [e(self.tr("Your ERP can now send email with these settings.")), ""]

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6 import QtCore
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QWizard,
-                               QPushButton, QVBoxLayout, QWidget)
+# Widget classes are reached through the module so that PySide6 sets each type up only
+# when build() first uses it, not when the wizard starts.
+from PySide6 import QtWidgets as W
 
-from mailwizard.core.diagnosis import Diagnosis
+from typing import TYPE_CHECKING
+
 from mailwizard.core.profile import check_email
-from mailwizard.core.report import format_report
-from mailwizard.core.secrets import SecretRef
-from mailwizard.core.smtp_check import STAGE_GROUPS, CheckResult
+from mailwizard.core.stages import group_of
 from mailwizard.gui.wizard import FlowPage
 from mailwizard.gui.workers import CheckRunner
+
+if TYPE_CHECKING:
+    from mailwizard.core.diagnosis import Diagnosis
+    from mailwizard.core.secrets import SecretRef
+    from mailwizard.core.smtp_check import CheckResult
 
 MARKS = {"idle": "○", "running": "…", "ok": "✔", "failed": "✘", "cancelled": "–",
          "skipped": "–"}
@@ -27,9 +31,13 @@ COLOURS = {"ok": "#1b7f3b", "failed": "#b00020", "running": "#555555"}
 class ValidatePage(FlowPage):
     #: Tests may shorten the wait before the "is this port SSL/TLS?" probe.
     greeting_wait: float | None = None
+    # Read before the page is first built (e.g. when the wizard closes early).
+    runner: CheckRunner | None = None
+    result: CheckResult | None = None
+    diagnosis: Diagnosis | None = None
+    _restart_when_stopped = False
 
-    def __init__(self):
-        super().__init__()
+    def build(self) -> None:
         self.setTitle(self.tr("Test the settings"))
         self.setSubTitle(self.tr("mailwizard now really connects to your mail server, signs in "
                                  "and, if you wish, sends you a test message."))
@@ -37,28 +45,28 @@ class ValidatePage(FlowPage):
         self._restart_when_stopped = False
         self.result: CheckResult | None = None
         self.diagnosis: Diagnosis | None = None
-        layout = QVBoxLayout(self)
+        layout = W.QVBoxLayout(self)
 
-        send_row = QHBoxLayout()
-        self.send_test = QCheckBox(self.tr("Send a test &message to:"))
+        send_row = W.QHBoxLayout()
+        self.send_test = W.QCheckBox(self.tr("Send a test &message to:"))
         self.send_test.setChecked(True)
-        self.test_to = QLineEdit()
+        self.test_to = W.QLineEdit()
         self.test_to.setAccessibleName(self.tr("Test message recipient"))
         send_row.addWidget(self.send_test)
         send_row.addWidget(self.test_to, 1)
         layout.addLayout(send_row)
 
-        grid = QGridLayout()
-        self.rows: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
+        grid = W.QGridLayout()
+        self.rows: dict[str, tuple[W.QLabel, W.QLabel, W.QLabel]] = {}
         names = {"connect": self.tr("Connect to the server"),
                  "secure": self.tr("Secure connection"),
                  "sign_in": self.tr("Sign in"),
                  "test_message": self.tr("Send the test message")}
         for i, (group, text) in enumerate(names.items()):
-            mark, label, ms = QLabel(), QLabel(text), QLabel()
+            mark, label, ms = W.QLabel(), W.QLabel(text), W.QLabel()
             mark.setFixedWidth(24)
-            mark.setAlignment(Qt.AlignCenter)
-            ms.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            mark.setAlignment(QtCore.Qt.AlignCenter)
+            ms.setAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
             grid.addWidget(mark, i, 0)
             grid.addWidget(label, i, 1)
             grid.addWidget(ms, i, 2)
@@ -66,10 +74,10 @@ class ValidatePage(FlowPage):
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
 
-        buttons = QHBoxLayout()
-        self.test_button = QPushButton(self.tr("&Test again"))
-        self.stop_button = QPushButton(self.tr("&Stop"))
-        self.copy_button = QPushButton(self.tr("Cop&y details"))
+        buttons = W.QHBoxLayout()
+        self.test_button = W.QPushButton(self.tr("&Test again"))
+        self.stop_button = W.QPushButton(self.tr("&Stop"))
+        self.copy_button = W.QPushButton(self.tr("Cop&y details"))
         self.copy_button.setToolTip(self.tr("Copies a report for IT support. Your password is "
                                             "never included."))
         for b in (self.test_button, self.stop_button, self.copy_button):
@@ -77,34 +85,34 @@ class ValidatePage(FlowPage):
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
-        self.outcome = QFrame()
-        self.outcome.setFrameShape(QFrame.StyledPanel)
-        ov = QVBoxLayout(self.outcome)
-        self.headline = QLabel()
+        self.outcome = W.QFrame()
+        self.outcome.setFrameShape(W.QFrame.StyledPanel)
+        ov = W.QVBoxLayout(self.outcome)
+        self.headline = W.QLabel()
         self.headline.setWordWrap(True)
-        self.headline.setTextFormat(Qt.RichText)
-        self.explanation = QLabel()
+        self.headline.setTextFormat(QtCore.Qt.RichText)
+        self.explanation = W.QLabel()
         self.explanation.setWordWrap(True)
-        self.explanation.setTextFormat(Qt.RichText)
+        self.explanation.setTextFormat(QtCore.Qt.RichText)
         self.explanation.setOpenExternalLinks(True)
-        self.explanation.setTextInteractionFlags(Qt.TextBrowserInteraction)
+        self.explanation.setTextInteractionFlags(QtCore.Qt.TextBrowserInteraction)
         ov.addWidget(self.headline)
         ov.addWidget(self.explanation)
-        self.fix_button = QPushButton(self.tr("&Apply this fix and retry"))
-        ov.addWidget(self.fix_button, 0, Qt.AlignLeft)
-        self.cert_box = QWidget()
-        cv = QVBoxLayout(self.cert_box)
+        self.fix_button = W.QPushButton(self.tr("&Apply this fix and retry"))
+        ov.addWidget(self.fix_button, 0, QtCore.Qt.AlignLeft)
+        self.cert_box = W.QWidget()
+        cv = W.QVBoxLayout(self.cert_box)
         cv.setContentsMargins(0, 0, 0, 0)
-        self.cert_text = QLabel()
+        self.cert_text = W.QLabel()
         self.cert_text.setWordWrap(True)
-        self.cert_text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.trust_button = QPushButton(self.tr("T&rust this certificate and test again"))
+        self.cert_text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.trust_button = W.QPushButton(self.tr("T&rust this certificate and test again"))
         cv.addWidget(self.cert_text)
-        cv.addWidget(self.trust_button, 0, Qt.AlignLeft)
+        cv.addWidget(self.trust_button, 0, QtCore.Qt.AlignLeft)
         ov.addWidget(self.cert_box)
         layout.addWidget(self.outcome)
 
-        self.save_untested = QCheckBox(self.tr("Save these settings &without a successful test "
+        self.save_untested = W.QCheckBox(self.tr("Save these settings &without a successful test "
                                                "(not recommended)"))
         layout.addWidget(self.save_untested)
         layout.addStretch(1)
@@ -120,7 +128,7 @@ class ValidatePage(FlowPage):
         self.test_to.textEdited.connect(lambda _: self._settings_changed())
 
     # -- page life ------------------------------------------------------------------------
-    def initializePage(self) -> None:  # noqa: N802
+    def enter(self) -> None:
         if self.runner is None:
             self.runner = CheckRunner(self.wiz().pool, self)
             self.runner.stage.connect(self._on_stage)
@@ -176,8 +184,8 @@ class ValidatePage(FlowPage):
         self.changed()
 
     def _on_stage(self, stage: str, status: str, ms: float) -> None:
-        group = next((g for g, stages in STAGE_GROUPS.items() if stage in stages), None)
-        if group is None:
+        group = group_of(stage)
+        if group not in self.rows:
             return
         mark, _, ms_label = self.rows[group]
         if status == "running":
@@ -200,7 +208,7 @@ class ValidatePage(FlowPage):
         # Only these exact settings count as tested.
         self.state.validated = result.ok and result.profile == self.state.profile
         self._show_result()
-        self.changed()  # first: QWizard enables Next, then it can take the focus
+        self.changed()  # first: W.QWizard enables Next, then it can take the focus
         self._update_buttons()
 
     def _show_result(self) -> None:
@@ -253,7 +261,7 @@ class ValidatePage(FlowPage):
         self.cert_box.hide()
         self.outcome.show()
 
-    def _mark(self, label: QLabel, status: str) -> None:
+    def _mark(self, label: W.QLabel, status: str) -> None:
         label.setText(MARKS.get(status, "?"))
         label.setStyleSheet(f"color: {COLOURS.get(status, '#777777')}; font-weight: bold;")
         label.setAccessibleName({"ok": self.tr("passed"), "failed": self.tr("failed"),
@@ -271,10 +279,10 @@ class ValidatePage(FlowPage):
         elif self.fix_button.isVisible():
             target = self.fix_button
         elif self.state.validated:
-            target = self.wiz().button(QWizard.NextButton)
+            target = self.wiz().button(W.QWizard.NextButton)
         else:
             target = self.test_button
-        QTimer.singleShot(0, target.setFocus)
+        QtCore.QTimer.singleShot(0, target.setFocus)
 
     # -- actions --------------------------------------------------------------------------
     def apply_fix(self) -> None:
@@ -295,6 +303,8 @@ class ValidatePage(FlowPage):
 
     def copy_details(self) -> None:
         if self.result is not None:
+            from mailwizard.core.report import format_report
+
             QGuiApplication.clipboard().setText(format_report(self.result, self.diagnosis))
 
     def _save_untested(self, on: bool) -> None:

@@ -1,0 +1,20 @@
+"""Names of the check's stages and how the wizard groups them; tiny, so the GUI can use it
+without importing the SMTP machinery at start-up."""
+
+STAGES = ("resolve", "connect", "tls", "greeting", "ehlo", "starttls", "ehlo_tls", "auth",
+          "mail_from", "rcpt_to", "data", "quit")
+
+#: How the wizard groups stages into the four lines a person sees.
+STAGE_GROUPS = {
+    "connect": ("resolve", "connect", "greeting", "ehlo"),
+    "secure": ("tls", "starttls", "ehlo_tls"),
+    "sign_in": ("auth",),
+    "test_message": ("mail_from", "rcpt_to", "data"),
+}
+
+
+def group_of(stage: str) -> str:
+    for group, stages in STAGE_GROUPS.items():
+        if stage in stages:
+            return group
+    return stage
