@@ -49,17 +49,7 @@ class AccountPage(FlowPage):
         self.errors: dict[str, W.QLabel] = {}
 
         def row(label: str, widget: W.QWidget, key: str) -> None:
-            box = W.QWidget()
-            v = W.QVBoxLayout(box)
-            v.setContentsMargins(0, 0, 0, 0)
-            v.setSpacing(2)
-            v.addWidget(widget)
-            err = _error_label()
-            v.addWidget(err)
-            self.errors[key] = err
-            form.addRow(label, box)
-            lbl = form.labelForField(box)
-            lbl.setBuddy(widget)
+            self._add_row(form, label, widget, key)
 
         self.email = W.QLineEdit()
         row(self.tr("&Email address:"), self.email, "email")
@@ -111,16 +101,7 @@ class AccountPage(FlowPage):
         self.adv_form = adv
 
         def adv_row(label: str, widget: W.QWidget, key: str) -> None:
-            box = W.QWidget()
-            v = W.QVBoxLayout(box)
-            v.setContentsMargins(0, 0, 0, 0)
-            v.setSpacing(2)
-            v.addWidget(widget)
-            err = _error_label()
-            v.addWidget(err)
-            self.errors[key] = err
-            adv.addRow(label, box)
-            adv.labelForField(box).setBuddy(widget)
+            self._add_row(adv, label, widget, key)
 
         self.host = W.QLineEdit()
         adv_row(self.tr("Ser&ver:"), self.host, "host")
@@ -184,6 +165,19 @@ class AccountPage(FlowPage):
         self.setTabOrder(self.show_secret, self.keep_secret)
         self.setTabOrder(self.keep_secret, self.recipients)
         self.setTabOrder(self.recipients, self.advanced_toggle)
+
+    def _add_row(self, form, label: str, widget, key: str) -> None:
+        """A labelled field with its error line underneath; the label is its buddy."""
+        box = W.QWidget()
+        v = W.QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        v.addWidget(widget)
+        err = _error_label()
+        v.addWidget(err)
+        self.errors[key] = err
+        form.addRow(label, box)
+        form.labelForField(box).setBuddy(widget)
 
     # -- loading ------------------------------------------------------------------------
     def enter(self) -> None:
