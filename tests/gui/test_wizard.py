@@ -364,3 +364,37 @@ def test_closing_during_the_tls_probe_is_prompt(qtbot, wizard, raw_server, ca_fi
     w.reject()
     assert time.monotonic() - t0 < 1.0
     assert w.pool.activeThreadCount() == 0  # the check really ended; nothing left running
+
+
+def test_qt_translations_make_the_wizard_buttons_follow_the_locale(qtbot):
+    from PySide6.QtCore import QLocale
+
+    from mailwizard.gui.app import install_translations
+    app = make_application([])
+    translators = install_translations(app, QLocale(QLocale.German, QLocale.Germany))
+    try:
+        assert translators, "qtbase_de.qm not found"
+        wiz = QWizard()
+        qtbot.addWidget(wiz)
+        assert "Weiter" in wiz.buttonText(QWizard.NextButton)
+        assert "Abbrechen" in wiz.buttonText(QWizard.CancelButton)
+    finally:
+        for tr in translators:
+            app.removeTranslator(tr)
+
+
+def test_starting_the_gui_imports_no_exchange_oauth_or_dns(tmp_path):
+    import subprocess
+    import sys
+    code = (
+        "import sys\n"
+        "from mailwizard.gui.app import make_application, create_wizard\n"
+        "app = make_application([])\n"
+        f"w = create_wizard({str(tmp_path / 'none.json')!r}); w.show()\n"
+        "heavy = ('exchangelib', 'dns', 'oauthlib', 'requests_oauthlib', 'authlib', 'msal',\n"
+        "         'requests', 'smtplib', 'keyring')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**__import__('os').environ,
+                                          "QT_QPA_PLATFORM": "offscreen"}).stdout
+    assert out.strip().splitlines()[-1] == "[]"
