@@ -7,6 +7,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
+import asyncio
 import email.policy
 from email import message_from_bytes
 from email.message import Message
@@ -47,10 +48,13 @@ class Recorder:
     commands_auth: list[str] = field(default_factory=list)  # mechanisms, one per AUTH command
     logins: list[str] = field(default_factory=list)  # user names that succeeded
     messages: list[Received] = field(default_factory=list)
+    stall: str = ""  # "AUTH" or "DATA": hang there (for cancel tests)
 
     # aiosmtpd handler hooks -------------------------------------------------------------
     async def handle_AUTH(self, server, session, envelope, args):
         self.commands_auth.append(args[0].upper())
+        if self.stall == "AUTH":
+            await asyncio.sleep(60)
         return self.reply_to_auth if self.reply_to_auth else MISSING
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -67,6 +71,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.stall == "DATA":
+            await asyncio.sleep(60)
         if self.reply_to_data:
             return self.reply_to_data
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
@@ -171,6 +177,24 @@ def silent(conn: socket.socket, stop: threading.Event) -> None:
 def greet_421(conn: socket.socket, stop: threading.Event) -> None:
     conn.sendall(b"421 4.3.2 Service not available, closing transmission channel\r\n")
     conn.close()
+
+
+def tls_then_silent(server_ctx: ssl.SSLContext):
+    """First connection: a TLS server with `server_ctx` (the client refuses its certificate);
+    every later connection (the certificate fetch): accept and say nothing."""
+    seen = {"n": 0}
+
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        seen["n"] += 1
+        if seen["n"] == 1:
+            try:
+                server_ctx.wrap_socket(conn, server_side=True).close()
+            except (ssl.SSLError, OSError):
+                pass
+            return
+        stop.wait(30)
+
+    return behaviour
 
 
 def closed_port() -> int:

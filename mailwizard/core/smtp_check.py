@@ -13,6 +13,7 @@ Rules it keeps, whatever the settings say:
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import logging
@@ -166,13 +167,21 @@ class CheckResult:
         return d
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
 def make_tls_context(profile: Profile) -> ssl.SSLContext:
     """Verifying context (system CAs plus an optional CA file), TLS 1.2 or newer.
 
     With a pinned fingerprint the chain is not checked by CA; instead the one certificate the
     user explicitly trusted is compared byte for byte (by SHA-256) after the handshake."""
-    ctx = ssl.create_default_context(cafile=profile.cafile or None)
+    ctx = ssl.create_default_context()
+    if profile.cafile:  # in addition to the system's CAs, not instead of them
+        ctx.load_verify_locations(cafile=profile.cafile)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if hasattr(ctx, "keylog_filename"):
+        ctx.keylog_filename = None  # never honour SSLKEYLOGFILE: it writes session keys
     if profile.pinned_sha256:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE  # replaced by the fingerprint comparison
@@ -296,6 +305,7 @@ class SmtpCheck:
         self.result = CheckResult(ok=False, profile=profile)
         self._stage = "resolve"
         self._stage_start = 0.0
+        self._peer: tuple | None = None  # (family, type, proto, sockaddr) actually connected
 
     # -- public -------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -333,6 +343,9 @@ class SmtpCheck:
             r.elapsed_ms = (time.perf_counter() - t0) * 1000
         if r.failure is not None and r.failure.kind == "tls_verify":
             r.failure.certificate = self._describe_refused_certificate()
+            if self._cancel.is_set():
+                r.failure = CheckFailure(stage=r.failure.stage, kind="cancelled",
+                                         message="cancelled")
         return r
 
     # -- stages -------------------------------------------------------------------------
@@ -468,8 +481,8 @@ class SmtpCheck:
     def _connect(self, addrs, timeout: float) -> socket.socket:
         """Try each address in turn; the connect itself polls the cancel flag."""
         last_exc: BaseException | None = None
-        deadline = time.monotonic() + timeout
         for family, type_, proto, _, addr in addrs:
+            deadline = time.monotonic() + timeout  # each address gets the full timeout
             sock = socket.socket(family, type_, proto)
             with self._sock_lock:
                 self._live_sock = sock
@@ -494,6 +507,7 @@ class SmtpCheck:
                     raise OSError(err, os.strerror(err))
                 sock.setblocking(True)
                 sock.settimeout(timeout)
+                self._peer = (family, type_, proto, addr)
                 return sock
             except BaseException as exc:
                 sock.close()
@@ -565,7 +579,7 @@ class SmtpCheck:
                                    f"connected, but the server said nothing for {timeout:g} s")
 
     def _port_speaks_tls(self, addrs, host: str, timeout: float) -> bool:
-        family, type_, proto, _, addr = addrs[0]
+        family, type_, proto, addr = self._peer
         probe = socket.socket(family, type_, proto)
         probe.settimeout(timeout)
         with self._sock_lock:  # cancel() must reach the probe too
@@ -608,36 +622,37 @@ class SmtpCheck:
         if not smtp.has_extn("auth"):
             raise _StageFailed("auth_not_offered", "the server does not offer login (AUTH)")
         offered = smtp.esmtp_features["auth"].upper().split()
+        user = self.profile.username.encode("utf-8")
         if self._xoauth2_token:
             if "XOAUTH2" not in offered:
                 raise _StageFailed("no_common_mechanism",
                                    "the server does not offer XOAUTH2 sign-in; offered: "
                                    + " ".join(offered))
             mech = "XOAUTH2"
-            token, user = self._xoauth2_token, self.profile.username
-            sent = {"n": 0}
-
-            def authobject(challenge=None):
-                sent["n"] += 1
-                if sent["n"] == 1:
-                    return f"user={user}\x01auth=Bearer {token}\x01\x01"
-                return ""  # Google's 334 error JSON: answer empty to get the final 535
+            first = b"user=" + user + b"\x01auth=Bearer " + self._xoauth2_token.encode() \
+                + b"\x01\x01"
+            # Google answers a bad token with 334 <JSON>; an empty line gets the final 535.
+            answers = [b""]
         else:
             mech = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
             if mech is None:
                 raise _StageFailed("no_common_mechanism",
                                    "the server offers no sign-in method mailwizard uses over "
                                    "TLS (PLAIN or LOGIN); offered: " + " ".join(offered))
-            smtp.user, smtp.password = self.profile.username, self._secret or ""
-            authobject = getattr(smtp, "auth_" + mech.lower())
+            secret = (self._secret or "").encode("utf-8")
+            if mech == "PLAIN":
+                first, answers = b"\0" + user + b"\0" + secret, []
+            else:  # LOGIN: user name with the command, password on the server's 334
+                first, answers = user, [secret]
         r.auth_mechanism = mech
-        r.auth_attempts += 1  # smtp.auth() below is the one and only AUTH command
+        r.auth_attempts += 1  # the one and only AUTH command of this check
         smtp.in_auth = True
         try:
-            code, resp = smtp.auth(mech, authobject, initial_response_ok=True)
+            code, resp = smtp.docmd("AUTH", f"{mech} {_b64(first)}")
+            while code == 334 and answers:
+                code, resp = smtp.docmd(_b64(answers.pop(0)))
         finally:
             smtp.in_auth = False
-            smtp.user = smtp.password = ""
         if code not in (235, 503):
             raise smtplib.SMTPAuthenticationError(code, resp)
 
@@ -689,6 +704,8 @@ class SmtpCheck:
             f.stage, f.kind = "settings", "invalid_settings"
         elif isinstance(exc, _StageFailed):
             f.kind, f.code, f.reply = exc.kind, exc.code, redact(exc.reply)
+            if exc.kind == "pin_mismatch":
+                f.certificate = self.result.certificate
         elif isinstance(exc, smtplib.SMTPResponseException):
             f.kind, f.code = "smtp_reply", exc.smtp_code
             err = exc.smtp_error
@@ -719,28 +736,41 @@ class SmtpCheck:
 
     def _describe_refused_certificate(self) -> CertificateInfo | None:
         """Fetch the certificate we refused, only to show it (issuer, dates, names,
-        fingerprint) so the user can decide. Nothing but STARTTLS is said on this connection."""
+        fingerprint) so the user can decide. Same address as the check; nothing but EHLO and
+        STARTTLS is said on this connection; cancel() reaches it like every other socket."""
         p = self.profile
-        try:
-            addrs = socket.getaddrinfo(p.ascii_host, p.port, type=socket.SOCK_STREAM)
-            family, type_, proto, _, addr = addrs[0]
-            timeout = min(float(p.timeout), 10.0)
-            with socket.socket(family, type_, proto) as raw:
-                raw.settimeout(timeout)
-                raw.connect(addr)
-                if p.security is Security.STARTTLS:
-                    s = smtplib.SMTP(local_hostname=self.local_hostname, timeout=timeout)
-                    s.sock, s.file, s._host = raw, None, p.ascii_host
-                    if s.getreply()[0] != 220:
-                        return None
-                    s.ehlo(self.local_hostname)
-                    if s.docmd("STARTTLS")[0] != 220:
-                        return None
-                with _describe_only_context().wrap_socket(raw, server_hostname=p.ascii_host) \
-                        as tls:
-                    der = tls.getpeercert(binary_form=True)
-        except (OSError, smtplib.SMTPException, ValueError):
+        if self._peer is None or self._cancel.is_set():
             return None
+        family, type_, proto, addr = self._peer
+        timeout = min(float(p.timeout), 10.0)
+        raw = socket.socket(family, type_, proto)
+        raw.settimeout(timeout)
+        tls = None
+        with self._sock_lock:
+            self._live_sock = raw
+        try:
+            raw.connect(addr)
+            if p.security is Security.STARTTLS:
+                s = smtplib.SMTP(local_hostname=self.local_hostname, timeout=timeout)
+                s.sock, s.file, s._host = raw, None, p.ascii_host
+                if s.getreply()[0] != 220:
+                    return None
+                s.ehlo(self.local_hostname)
+                if s.docmd("STARTTLS")[0] != 220:
+                    return None
+            tls = _describe_only_context().wrap_socket(raw, server_hostname=p.ascii_host,
+                                                       do_handshake_on_connect=False)
+            with self._sock_lock:
+                self._live_sock = tls
+            self._check_cancel()
+            tls.do_handshake()
+            der = tls.getpeercert(binary_form=True)
+        except (OSError, smtplib.SMTPException, ValueError, CheckCancelled):
+            return None
+        finally:
+            (tls or raw).close()
+            with self._sock_lock:
+                self._live_sock = None
         if not der:
             return None
         reason = self.result.failure.ssl_reason if self.result.failure else ""

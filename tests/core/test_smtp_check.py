@@ -296,3 +296,60 @@ def test_cancel_reaches_the_tls_probe(raw_server, make_profile):
     check.cancel()
     t.join(5)
     assert time.monotonic() - t0 < 1.0 and box["r"].cancelled
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_non_ascii_passwords_and_user_names_sign_in(smtp_server, make_profile, mechanism):
+    exclude = ["LOGIN"] if mechanism == "PLAIN" else ["PLAIN"]
+    srv = smtp_server("starttls", auth_exclude=exclude)
+    srv.recorder.users["jürgen@example.org"] = "Pässwörd-€-ß"
+    profile = make_profile(srv, username="jürgen@example.org")
+    result = run_check(profile, "Pässwörd-€-ß")
+    assert result.ok, result.failure
+    assert srv.recorder.commands_auth == [mechanism]
+    assert srv.recorder.logins == ["jürgen@example.org"]
+    wrong = run_check(profile, "Pässwörd-€-x")
+    assert wrong.failure.code == 535 and "€" not in json.dumps(wrong.to_dict())
+
+
+def _cancel_after(check, until, timeout=5.0):
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("r", check.run()))
+    t.start()
+    deadline = time.monotonic() + timeout
+    while not until() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert until(), "the check never reached the stage to cancel"
+    time.sleep(0.1)
+    t0 = time.monotonic()
+    check.cancel()
+    t.join(5)
+    assert not t.is_alive() and time.monotonic() - t0 < 1.0
+    return box["r"]
+
+
+def test_cancel_during_the_tls_handshake(raw_server, make_profile):
+    srv = raw_server(silent)  # accepts, never answers the ClientHello
+    check = SmtpCheck(make_profile(srv, security="tls", timeout=30), PASSWORD)
+    result = _cancel_after(check, lambda: srv.connections >= 1)
+    assert result.cancelled and result.failure.stage == "tls"
+
+
+@pytest.mark.parametrize("stage", ["AUTH", "DATA"])
+def test_cancel_during_auth_and_data(smtp_server, make_profile, stage):
+    srv = smtp_server("starttls", stall=stage)
+    check = SmtpCheck(make_profile(srv, timeout=30), PASSWORD, send_test_to=USER)
+    if stage == "AUTH":
+        result = _cancel_after(check, lambda: srv.recorder.commands_auth)
+    else:
+        result = _cancel_after(check, lambda: any(s.stage == "rcpt_to"
+                                                  for s in check.result.stages))
+    assert result.cancelled and result.failure.stage == stage.lower()
+
+
+def test_cancel_during_the_certificate_fetch(raw_server, make_profile, untrusted_ctx):
+    from servers import tls_then_silent
+    srv = raw_server(tls_then_silent(untrusted_ctx))
+    check = SmtpCheck(make_profile(srv, security="tls", timeout=30), PASSWORD)
+    result = _cancel_after(check, lambda: srv.connections >= 2)
+    assert result.cancelled
