@@ -201,11 +201,11 @@ def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
         print(f"Server said: {d.server_reply}")
 
 
-def _run_check(args):
+def _run_check(args, built=None):
     from mailwizard.core.diagnosis import diagnose
     from mailwizard.core.smtp_check import SmtpCheck
 
-    profile, provider = _build_profile(args)
+    profile, provider = built or _build_profile(args)
     secret = _read_secret(args, profile)
     check = SmtpCheck(profile, secret, send_test_to=args.send_test_to)
     try:
@@ -243,13 +243,16 @@ def cmd_save(args) -> int:
     from mailwizard.core.save import NotValidated, save_settings
     from mailwizard.core.secrets import SecretStoreUnavailable, check_available
 
-    if not args.stored_password:
+    from mailwizard.core.profile import AuthMethod
+
+    built = _build_profile(args)
+    if built[0].auth is AuthMethod.PASSWORD and not args.stored_password:
         # Before anyone types a password: is there a safe place for it at all?
         try:
             check_available()
         except SecretStoreUnavailable as exc:
             raise _Fail(ec.SECRET_STORE, str(exc)) from None
-    profile, provider, secret, result, diagnosis, code = _run_check(args)
+    profile, provider, secret, result, diagnosis, code = _run_check(args, built)
     if not result.ok:
         _print_result(result, diagnosis, args.json, code)
         if not args.json:

@@ -35,7 +35,13 @@ CONFIG_FILENAME = "mail-settings.json"
 
 
 class ConfigError(Exception):
-    """A config file that cannot be used; the message says what and what to do."""
+    """A config file that cannot be used; the message says what and what to do.
+    kind: "missing", "unreadable", "damaged" (not JSON / not ours / wrong values), "newer",
+    "unwritable"."""
+
+    def __init__(self, message: str, kind: str = "unreadable"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def default_config_path() -> Path:
@@ -79,7 +85,7 @@ def read_config(path: Path | None = None) -> SavedSettings:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"No saved mail settings at {path}. Run the wizard or "
-                          "`mailwizard save` first.") from None
+                          "`mailwizard save` first.", "missing") from None
     except OSError as exc:
         raise ConfigError(f"The mail settings file {path} cannot be read: "
                           f"{exc.strerror or exc}.") from None
@@ -89,22 +95,22 @@ def read_config(path: Path | None = None) -> SavedSettings:
         raise ConfigError(
             f"The mail settings file {path} is damaged ({exc}). It was left as it is. "
             f"Restore {path.name}.bak from the same folder, or save new settings with "
-            "--replace-damaged (the damaged file is kept beside it).") from None
+            "--replace-damaged (the damaged file is kept beside it).", "damaged") from None
     if not isinstance(data, dict) or not isinstance(data.get("schema_version"), int):
         raise ConfigError(f"{path} is not a mailwizard settings file (no schema_version). "
-                          "It was left as it is.")
+                          "It was left as it is.", "damaged")
     version = data["schema_version"]
     if version > SCHEMA_VERSION:
         raise ConfigError(
             f"{path} was written by a newer mailwizard (settings format {version}; this "
             f"version reads up to {SCHEMA_VERSION}). Update mailwizard; the file was left as "
-            "it is.")
+            "it is.", "newer")
     try:
         profile = Profile.from_dict(data["profile"])
         secret = SecretRef.from_dict(data["secret"]) if data.get("secret") else None
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"The mail settings file {path} has a missing or wrong value "
-                          f"({exc}). It was left as it is.") from None
+                          f"({exc}). It was left as it is.", "damaged") from None
     return SavedSettings(profile=profile, secret=secret,
                          profile_name=data.get("profile_name", "default"),
                          validation=data.get("validation") or {},
@@ -152,21 +158,22 @@ def write_config(settings: SavedSettings, path: Path | None = None, *,
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise ConfigError(f"Cannot create the folder {path.parent}: "
-                          f"{exc.strerror or exc}.") from None
-    if path.exists():
-        try:
-            read_config(path)
-        except ConfigError as exc:
-            if not replace_damaged:
-                raise
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            os.replace(path, path.with_name(f"{path.name}.damaged-{stamp}"))
-            _ = exc
-        else:
-            _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
+                          f"{exc.strerror or exc}.", "unwritable") from None
     body = json.dumps(settings.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
     try:
+        if path.exists():
+            try:
+                read_config(path)
+            except ConfigError as exc:
+                # A newer version's file is never replaced; a damaged one only on request.
+                if exc.kind != "damaged" or not replace_damaged:
+                    raise
+                stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+                os.replace(path, path.with_name(f"{path.name}.damaged-{stamp}"))
+            else:
+                _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
         _atomic_write(path, body.encode("utf-8"))
     except OSError as exc:
-        raise ConfigError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+        raise ConfigError(f"Cannot write {path}: {exc.strerror or exc}.", "unwritable") \
+            from None
     return path

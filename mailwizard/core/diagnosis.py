@@ -44,6 +44,33 @@ class Diagnosis:
         return asdict(self)
 
 
+#: The check's stages in the words a user reads.
+STAGE_WORDS = {
+    "resolve": "looking up the server", "connect": "connecting",
+    "tls": "setting up encryption", "greeting": "waiting for the server's welcome",
+    "ehlo": "greeting the server", "starttls": "switching on encryption",
+    "ehlo_tls": "greeting the server after encryption", "auth": "signing in",
+    "mail_from": "giving the sender's address", "rcpt_to": "giving the test recipient",
+    "data": "sending the test message", "quit": "saying goodbye", "settings": "checking",
+}
+
+
+def _words(stage: str) -> str:
+    return STAGE_WORDS.get(stage, stage)
+
+
+def _same_site(candidate: str, typed: str) -> bool:
+    """Is `candidate` in the same domain as the host the user typed? (e.g. smtp.example.org
+    for mail.example.org). A name read from an unverified certificate is only offered as a
+    one-click change when it is: otherwise an attacker's valid certificate for their own
+    domain would get the password sent there."""
+    labels = typed.lower().rstrip(".").split(".")
+    if len(labels) < 3 or all(x.isdigit() for x in labels):
+        return False
+    parent = ".".join(labels[1:])
+    return candidate.lower().endswith("." + parent)
+
+
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 
 
@@ -176,7 +203,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
     if f.kind == "implicit_tls_port":
         d.code = "tls_expected"
         d.cause = (f"Port {port} expects an encrypted connection from the very start "
-                   "(SSL/TLS), but the settings say STARTTLS.")
+                   f"(SSL/TLS), but the settings say {_sec_label(p.security)}.")
         d.fix = "Change the security to SSL/TLS for this port (or use port 587 with STARTTLS)."
         _suggest(d, p, security=Security.TLS)
         return d
@@ -213,9 +240,14 @@ def diagnose(failure: CheckFailure, profile: Profile,
             d.cause = (f"The server's certificate is for {names}, not for “{host}”.")
             d.fix = "Use the server name written on the certificate."
             if cert:
-                exact = [n for n in cert.names if "*" not in n and not n[0].isdigit()]
+                exact = [n for n in cert.names if "*" not in n and not n[0].isdigit()
+                         and _same_site(n, host)]
                 if exact:
                     _suggest(d, p, host=exact[0])
+                else:
+                    d.fix = ("Use the server name written on the certificate, but only if your "
+                             "provider or IT confirms it: the certificate could also belong "
+                             "to someone else.")
         elif "expired" in reason:
             d.code = "certificate_expired"
             d.cause = "The server's security certificate has expired."
@@ -256,9 +288,9 @@ def diagnose(failure: CheckFailure, profile: Profile,
         return d
     if f.kind in ("timeout", "disconnected") and f.code is None:
         d.code = "server_timeout" if f.kind == "timeout" else "disconnected"
-        d.cause = (f"The server stopped answering during “{f.stage}”."
+        d.cause = (f"The server stopped answering while {_words(f.stage)}."
                    if f.kind == "timeout" else
-                   f"The server closed the connection during “{f.stage}”.")
+                   f"The server closed the connection while {_words(f.stage)}.")
         d.fix = "Try again in a few minutes. If it keeps happening, check the port and security."
         if f.stage == "greeting" and p.security is Security.STARTTLS and port in (465, 2465):
             _suggest(d, p, security=Security.TLS)
@@ -295,7 +327,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
         return _diagnose_reply(d, f, p, provider, f.code, enh, low)
 
     d.code = "unexpected"
-    d.cause = f"Something unexpected went wrong during “{f.stage}”: {f.message}"
+    d.cause = f"Something unexpected went wrong while {_words(f.stage)}."
     d.fix = "Try again. If it happens again, use Copy details and send them to IT support."
     return d
 
@@ -316,7 +348,17 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
                    "internet address (for example a home or blocked address).")
         d.fix = "Use your provider's sending server on port 587 with a login, or ask IT."
         return d
-    if "5.4.5" in enh or ("limit" in low and ("daily" in low or "exceed" in low)):
+    if enh == "5.3.4" or "size" in low and "exceed" in low:
+        d.code = "message_too_big"
+        d.cause = "The server refused the message because it is too large."
+        d.fix = "Send smaller attachments, or ask your provider for the size limit."
+        return d
+    if "rate" in low and "limit" in low or "too many messages" in low:
+        d.code = "rate_limited"
+        d.cause = "The provider is limiting how fast this account may send just now."
+        d.fix = "Wait a few minutes and try again."
+        return d
+    if enh == "5.4.5" or "daily" in low or ("quota" in low and "exceed" in low):
         d.code = "daily_limit"
         d.cause = "The provider's daily sending limit for this account has been reached."
         d.fix = ("Wait until tomorrow. If you regularly mail more people than the limit, use "
@@ -331,7 +373,8 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
                        "cannot be used here.")
             d.fix = ("Create an app password (a separate password just for this program) "
                      "and paste it instead of your normal password.")
-            d.help_url = app_pw or GOOGLE_APP_PASSWORD_HELP
+            d.help_url = app_pw or (GOOGLE_APP_PASSWORD_HELP if google else
+                                    _help(provider, "smtp_settings"))
             return d
         if enh == "5.7.139" and "smtpclientauthentication" in low:
             d.code = "smtp_auth_disabled"
@@ -419,8 +462,8 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
                 code == 530 and "starttls" not in low):
             d.code = "login_required"
             d.cause = "The server only sends mail for people who sign in."
-            d.fix = "Turn on login with your user name and password."
-            _suggest(d, p, auth=AuthMethod.PASSWORD)
+            d.fix = ("Go back, choose to sign in with a user name and password, and use "
+                     "encryption (STARTTLS on port 587).")
             return d
         if code == 530 and "starttls" in low:
             d.code = "starttls_required"
@@ -459,6 +502,6 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
         return d
 
     d.code = "server_refused"
-    d.cause = f"The server refused during “{f.stage}”."
+    d.cause = f"The server said no while {_words(f.stage)}."
     d.fix = "Read the server's reply below, or send it to IT support with Copy details."
     return d

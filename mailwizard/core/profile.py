@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 
@@ -82,6 +82,8 @@ class Profile:
             self.auth = AuthMethod(self.auth)
         if not isinstance(self.service, ServiceType):
             self.service = ServiceType(self.service)
+        if isinstance(self.port, str) and self.port.strip().isdigit():
+            self.port = int(self.port.strip())
 
     def with_changes(self, **changes: Any) -> "Profile":
         return replace(self, **changes)
@@ -172,7 +174,8 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
 
 
 def check_profile(p: Profile) -> list[FieldError]:
-    """Every problem with the profile, each naming its field and what is expected."""
+    """Every problem with the profile, each naming its field and what is expected. Pure: the
+    profile is not changed."""
     errors: list[FieldError] = []
     if p.service is ServiceType.SMTP or p.service is ServiceType.OAUTH:
         try:
@@ -180,12 +183,9 @@ def check_profile(p: Profile) -> list[FieldError]:
         except ValueError as exc:
             errors.append(FieldError("host", str(exc)))
     if isinstance(p.port, bool) or not isinstance(p.port, int):
-        try:
-            p.port = int(str(p.port).strip())
-        except ValueError:
-            errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
-                                             "(usually 587 or 465)"))
-    if isinstance(p.port, int) and not 1 <= p.port <= 65535:
+        errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
+                                         "(usually 587 or 465)"))
+    elif not 1 <= p.port <= 65535:
         errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
                                          "(usually 587 or 465)"))
     if p.auth is AuthMethod.PASSWORD:
@@ -197,11 +197,9 @@ def check_profile(p: Profile) -> list[FieldError]:
                 "security", "a password is never sent without encryption: choose SSL/TLS or "
                             "STARTTLS, or set authentication to none for an IP-based relay"))
     if p.from_address:
-        normalised, err = check_email(p.from_address, "from_address")
+        _, err = check_email(p.from_address, "from_address")
         if err:
             errors.append(err)
-        else:
-            p.from_address = normalised
     else:
         errors.append(FieldError("from_address", "enter the address your mail is sent from"))
     if any(c in p.display_name for c in "\r\n"):
@@ -220,14 +218,3 @@ def check_profile(p: Profile) -> list[FieldError]:
     if not (0 < float(p.timeout) <= 300):
         errors.append(FieldError("timeout", "enter a number of seconds between 1 and 300"))
     return errors
-
-
-@dataclass
-class StageTiming:
-    """Kept small and separate so reports can be built without the check module."""
-
-    name: str
-    ok: bool
-    ms: float
-    detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,6 +1,6 @@
 """Passwords and tokens live in the operating system's keyring, nowhere else.
 
-Naming convention (documented in docs/INTEGRATION.md and referenced from the config file):
+Naming convention (documented in README.md and referenced from the config file):
     service  = "mailwizard"
     username = "<profile name>/<kind>"      e.g. "default/password"
 
@@ -133,10 +133,12 @@ def check_available() -> None:
 
 
 def _call(fn, *args):
-    from keyring.errors import KeyringError, KeyringLocked, NoKeyringError
+    from keyring.errors import KeyringError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
     try:
         return fn(*args)
+    except PasswordDeleteError:
+        raise  # "no such entry": the caller decides
     except (NoKeyringError,) as exc:
         raise SecretStoreUnavailable(_unavailable_message(str(exc) or "no keyring")) from None
     except KeyringLocked:

@@ -45,13 +45,16 @@ def create_wizard(config_path: Path | None = None):
     from mailwizard.gui.wizard import MailWizard
 
     path = Path(config_path) if config_path else default_config_path()
-    saved, error = None, ""
+    saved, error, damaged = None, "", False
     if path.exists():
         try:
             saved = read_config(path)
         except ConfigError as exc:
-            error = str(exc)
-    wizard = MailWizard(config_path=path, saved=saved, load_error=error)
+            error, damaged = str(exc), exc.kind == "damaged"
+    # A damaged file is kept beside the new one when the user saves; a newer version's file
+    # is never replaced (saving then says so).
+    wizard = MailWizard(config_path=path, saved=saved, load_error=error,
+                        replace_damaged=damaged)
     return wizard
 
 
@@ -65,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     wizard = create_wizard(config)
     if wizard.load_error:
         QMessageBox.warning(wizard, wizard.tr("Saved settings not readable"),
-                            wizard.load_error + "\n\n" + wizard.tr(
-                                "You can set up email again; the old file is kept."))
+                            wizard.load_error + ("\n\n" + wizard.tr(
+                                "You can set up email again; the damaged file is kept beside "
+                                "the new one.") if wizard.replace_damaged else ""))
     wizard.show()
     return app.exec()
 

@@ -95,6 +95,7 @@ class _Pages(Mapping):
 class MailWizard(QWizard):
     def __init__(self, *, config_path: Path | None = None,
                  saved: SavedSettings | None = None, load_error: str = "",
+                 replace_damaged: bool = False,
                  catalogue: Catalogue | None = None, parent=None):
         super().__init__(parent)
 
@@ -102,6 +103,7 @@ class MailWizard(QWizard):
         self.config_path = Path(config_path) if config_path else default_config_path()
         self.saved = saved
         self.load_error = load_error
+        self.replace_damaged = replace_damaged
         self.pool = QThreadPool(self)
         self.state = FlowState(has_saved_settings=saved is not None)
         self.restore_saved()

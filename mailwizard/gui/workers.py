@@ -60,7 +60,10 @@ class CheckRunner(QObject):
             try:
                 use_secret = secret
                 if stored_secret is not None:  # a keyring call: never on the GUI thread
-                    use_secret = get_secret(stored_secret) or ""
+                    use_secret = get_secret(stored_secret)
+                    if not use_secret:
+                        raise LookupError("No saved password was found in the keyring; "
+                                          "please type it.")
                 kwargs: dict[str, Any] = {"send_test_to": send_test_to,
                                           "progress": self.stage.emit}
                 if greeting_wait is not None:
@@ -72,9 +75,13 @@ class CheckRunner(QObject):
                         check.cancel()
                 result = check.run()
             except Exception as exc:  # e.g. the keyring: reported, never raised into Qt
+                from mailwizard.core.secrets import SecretStoreUnavailable
+
+                ours = isinstance(exc, (LookupError, SecretStoreUnavailable))
                 result = CheckResult(ok=False, profile=profile)
-                result.failure = CheckFailure(stage="settings", kind="error",
-                                              message=str(exc), exception=type(exc).__name__)
+                result.failure = CheckFailure(
+                    stage="settings", kind="invalid_settings" if ours else "error",
+                    message=str(exc), exception=type(exc).__name__)
             diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
             with self._lock:
                 self._check = None

@@ -176,3 +176,12 @@ def test_provider_preset_with_region(smtp_server, ca_file):
     p = run(["validate", "--provider", "amazon-ses", "--region", "xx-nowhere-1", "--from", USER,
              "--password-stdin"], stdin="x\n")
     assert p.returncode == ec.INVALID_SETTINGS and "region" in p.stderr
+
+
+def test_saving_a_relay_without_login_needs_no_keyring(smtp_server, ca_file, tmp_path):
+    srv = smtp_server("starttls")
+    cfg = tmp_path / "relay.json"
+    p = run(["save", *server_args(srv, ca_file), "--auth", "none", "--config", str(cfg)],
+            env={"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"})
+    assert p.returncode == ec.OK, p.stderr
+    assert json.loads(cfg.read_text())["secret"] is None

@@ -88,16 +88,33 @@ def test_missing_file_and_wrong_values(tmp_path):
 def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "mail.json"
     write_config(settings(display_name="Old"), path)
+    real_replace = os.replace
 
-    def boom(*a, **k):
-        raise OSError(28, "No space left on device")
+    def full_disk_at_the_final_rename(src, dst, *a, **k):
+        if os.fspath(dst) == os.fspath(path):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst, *a, **k)
 
-    monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises((ConfigError, OSError)):
+    monkeypatch.setattr(os, "replace", full_disk_at_the_final_rename)
+    with pytest.raises(ConfigError, match="No space left") as info:
         write_config(settings(display_name="New"), path)
+    assert info.value.kind == "unwritable"
     monkeypatch.undo()
     assert read_config(path).profile.display_name == "Old"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_an_unwritable_path_is_a_config_error_not_a_crash(tmp_path):
+    # (Root ignores permissions, so the path is made unusable in a way root cannot bypass.)
+    path = tmp_path / "mail.json"
+    path.mkdir()
+    with pytest.raises(ConfigError) as info:
+        write_config(settings(), path)
+    assert info.value.kind in ("unwritable", "unreadable")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    with pytest.raises(ConfigError, match="Cannot create the folder"):
+        write_config(settings(), blocked / "sub" / "mail.json")
 
 
 def test_default_location_is_the_user_config_dir(monkeypatch, tmp_path):

@@ -72,7 +72,11 @@ CASES = [
                   "first"), {"security": "none", "auth": "none"}, None, "starttls_required",
      {"security": "starttls"}),
     (CheckFailure("mail_from", "smtp_reply", "", 530, "5.7.57 Client not authenticated to "
-                  "send mail"), {"auth": "none"}, None, "login_required", {"auth": "password"}),
+                  "send mail"), {"auth": "none"}, None, "login_required", None),
+    (CheckFailure("data", "smtp_reply", "", 552, "5.3.4 Message size exceeds fixed limit"),
+     {}, None, "message_too_big", None),
+    (CheckFailure("data", "smtp_reply", "", 450, "4.7.0 Rate limit exceeded, try later"),
+     {}, None, "rate_limited", None),
     (CheckFailure("auth", "smtp_reply", "", 538, "5.7.11 Encryption required for requested "
                   "authentication mechanism"), {"security": "tls"}, None,
      "encryption_required", {"security": "starttls"}),
@@ -105,8 +109,8 @@ def test_every_known_failure_has_words_and_the_right_suggestion(failure, changes
     assert d.cause and d.fix and d.stage == failure.stage
     if d.suggestion:
         assert d.suggestion_text
-        # A suggestion is a valid change: applying it must give valid values.
-        profile(**changes).with_changes(**d.suggestion)
+        # A suggestion is a valid change: applying it gives settings with no field errors.
+        assert profile(**changes).with_changes(**d.suggestion).errors() == []
     for text in (d.cause, d.fix):
         assert "Traceback" not in text and "Error(" not in text
 
@@ -122,3 +126,38 @@ def test_microsoft_365_has_no_tls_port_so_no_port_465_suggestion():
     d = diagnose(CheckFailure("starttls", "starttls_not_offered", ""),
                  profile(host="smtp.office365.com"), load_catalogue()["microsoft-365"])
     assert d.suggestion is None and "465" not in d.fix
+
+
+def _mismatch(names):
+    from mailwizard.core.smtp_check import CertificateInfo
+    f = CheckFailure("tls", "tls_verify", "x", ssl_reason="Hostname mismatch")
+    f.certificate = CertificateInfo(names=names, sha256="ab" * 32)
+    return f
+
+
+def test_a_certificate_name_is_offered_only_within_the_typed_domain():
+    d = diagnose(_mismatch(["smtp.example.org"]), profile(host="mail.example.org"))
+    assert d.suggestion == {"host": "smtp.example.org"}
+    # A valid certificate for someone else's domain must not become a one-click change.
+    d = diagnose(_mismatch(["mail.attacker.example.net"]), profile(host="mail.example.org"))
+    assert d.suggestion is None and "mail.attacker.example.net" in d.cause
+    d = diagnose(_mismatch(["mail.example.org"]), profile(host="127.0.0.1"))
+    assert d.suggestion is None
+
+
+def test_no_internal_stage_names_reach_the_user():
+    d = diagnose(CheckFailure("ehlo_tls", "disconnected", "closed"), profile())
+    assert "ehlo" not in d.cause and "after encryption" in d.cause
+
+
+def test_security_none_on_a_tls_port_is_described_as_it_is():
+    d = diagnose(CheckFailure("greeting", "implicit_tls_port", ""),
+                 profile(security="none", auth="none", port=465))
+    assert "no encryption" in d.cause and d.suggestion == {"security": "tls"}
+
+
+def test_icloud_app_password_help_is_not_googles():
+    icloud = load_catalogue()["icloud"]
+    d = diagnose(CheckFailure("auth", "smtp_reply", "", 534, "5.7.9 Application-specific "
+                              "password required"), profile(host="smtp.mail.me.com"), icloud)
+    assert "google" not in d.help_url

@@ -398,3 +398,46 @@ def test_starting_the_gui_imports_no_exchange_oauth_or_dns(tmp_path):
                          check=True, env={**__import__('os').environ,
                                           "QT_QPA_PLATFORM": "offscreen"}).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_saving_over_a_damaged_settings_file_keeps_it_beside(qtbot, wizard, smtp_server,
+                                                             ca_file, tmp_path, secret_service):
+    srv = smtp_server("starttls")
+    config = tmp_path / "mail-settings.json"
+    config.write_text("{ damaged")
+    w = wizard(config)
+    assert w.replace_damaged and "damaged" in w.load_error
+    assert w.currentId() == Step.SERVICE  # nothing usable was saved: a fresh start
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    assert wait_check(qtbot, w).result.ok
+    w.next()
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    assert json.loads(config.read_text())["profile"]["host"] == srv.host
+    [kept] = [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
+    assert kept.read_text() == "{ damaged"
+
+
+def test_the_saved_password_is_not_offered_for_another_server(qtbot, wizard, smtp_server,
+                                                               ca_file, tmp_path):
+    srv = smtp_server("starttls")
+    config = tmp_path / "mail.json"
+    profile = Profile(host=srv.host, port=srv.port, security="starttls", username=USER,
+                      from_address=USER, cafile=ca_file, pinned_sha256="ab" * 32)
+    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.secrets import SecretRef
+    write_config(SavedSettings(profile=profile, secret=SecretRef("default")), config)
+    w = wizard(config)
+    w.pages[Step.RESUME].buttons[Resume.CHANGE_SETTINGS].setChecked(True)
+    w.next()
+    w.next()
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    assert account.keep_secret.isChecked() and account.keep_secret.isEnabled()
+    assert w.state.use_stored_secret
+    account.host.clear()
+    qtbot.keyClicks(account.host, "smtp.other-provider.example.org")
+    assert not account.keep_secret.isChecked() and not account.keep_secret.isEnabled()
+    assert not w.state.use_stored_secret
+    assert w.state.profile.pinned_sha256 == ""  # the trusted certificate was for the old one

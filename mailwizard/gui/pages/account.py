@@ -332,7 +332,10 @@ class AccountPage(FlowPage):
             from_address=self.from_address.text().strip(),
             display_name=self.display_name.text().strip(), service=old.service,
             provider_id=self.wiz().provider.id if self.wiz().provider else old.provider_id,
-            cafile=self.cafile.text().strip(), pinned_sha256=old.pinned_sha256,
+            cafile=self.cafile.text().strip(),
+            # A trusted certificate belongs to one server: another host or port drops it.
+            pinned_sha256=old.pinned_sha256 if (self.host.text().strip(), self.port.value())
+            == (old.host, old.port) else "",
             timeout=old.timeout)
 
     def _sync(self) -> None:
@@ -343,7 +346,15 @@ class AccountPage(FlowPage):
         if profile != st.profile or secret != st.secret:
             st.invalidate()
         st.profile, st.secret, st.email = profile, secret, self.email.text().strip()
-        st.use_stored_secret = self.wiz().keeps_saved_password and self.keep_secret.isChecked()
+        # The saved password only belongs to the saved server and user name.
+        saved = self.wiz().saved
+        same_account = saved is not None and (profile.host, profile.username) == (
+            saved.profile.host, saved.profile.username)
+        if not same_account and self.keep_secret.isChecked():
+            self.keep_secret.setChecked(False)
+        self.keep_secret.setEnabled(same_account)
+        st.use_stored_secret = self.wiz().keeps_saved_password and same_account \
+            and self.keep_secret.isChecked()
         errors = {e.field: e.message for e in profile.errors()}
         if st.email:
             _, err = check_email(st.email, "email")

@@ -86,12 +86,13 @@ class SavePage(FlowPage):
         profile = validation.profile if validation is not None else st.profile.with_changes()
         secret = st.secret
         stored = wiz.saved.secret if (st.use_stored_secret and wiz.saved) else None
-        name, path = self._profile_name(), wiz.config_path
+        name, path, replace_damaged = self._profile_name(), wiz.config_path, wiz.replace_damaged
 
         def work():
             use_secret = get_secret(stored) if stored is not None else secret
             return save_settings(profile, use_secret, validation, config_path=path,
-                                 profile_name=name, allow_untested=validation is None)
+                                 profile_name=name, allow_untested=validation is None,
+                                 replace_damaged=replace_damaged)
 
         self.call = BackgroundCall(wiz.pool, self)
         self.call.done.connect(self._saved)
