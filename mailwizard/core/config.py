@@ -19,10 +19,8 @@ from a newer mailwizard raises `ConfigError` with a plain message and leaves the
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +64,8 @@ class SavedSettings:
     generator: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
+        from datetime import datetime, timezone
+
         profile = self.profile.to_dict()
         profile.pop("timeout", None)  # a property of one check, not of the account
         return {
@@ -89,6 +89,8 @@ def read_config(path: Path | None = None) -> SavedSettings:
     except OSError as exc:
         raise ConfigError(f"The mail settings file {path} cannot be read: "
                           f"{exc.strerror or exc}.") from None
+    import json  # json and datetime only when a file is read or written: faster start-up
+
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -159,6 +161,9 @@ def write_config(settings: SavedSettings, path: Path | None = None, *,
     except OSError as exc:
         raise ConfigError(f"Cannot create the folder {path.parent}: "
                           f"{exc.strerror or exc}.", "unwritable") from None
+    import json
+    from datetime import datetime
+
     body = json.dumps(settings.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
     try:
         if path.exists():
