@@ -199,16 +199,9 @@ def test_421_greeting(raw_server, make_profile):
 def test_cancel_stops_a_silent_server_promptly(raw_server, make_profile):
     srv = raw_server(silent)
     check = SmtpCheck(make_profile(srv, timeout=30), PASSWORD, greeting_wait=25)
-    box = {}
-    t = threading.Thread(target=lambda: box.setdefault("r", check.run()))
-    t.start()
-    time.sleep(0.3)
-    t0 = time.monotonic()
-    check.cancel()
-    t.join(5)
-    assert not t.is_alive()
-    assert time.monotonic() - t0 < 2.0
-    assert box["r"].cancelled and box["r"].stages[-1].status == "cancelled"
+    result = _cancel_after(check, lambda: srv.connections >= 1)
+    assert result.cancelled and result.stages[-1].status == "cancelled"
+    assert result.failure.stage == "greeting"
 
 
 PROVIDER_REPLIES = [
@@ -288,17 +281,8 @@ def test_non_ascii_display_name_and_address_arrive_intact(smtp_server, make_prof
 def test_cancel_reaches_the_tls_probe(raw_server, make_profile):
     srv = raw_server(silent)
     check = SmtpCheck(make_profile(srv, timeout=30), PASSWORD, greeting_wait=0.1)
-    box = {}
-    t = threading.Thread(target=lambda: box.setdefault("r", check.run()))
-    t.start()
-    deadline = time.monotonic() + 5
-    while srv.connections < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert srv.connections == 2  # main connection + probe
-    t0 = time.monotonic()
-    check.cancel()
-    t.join(5)
-    assert time.monotonic() - t0 < 1.0 and box["r"].cancelled
+    result = _cancel_after(check, lambda: srv.connections >= 2)  # main connection + probe
+    assert result.cancelled
 
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
