@@ -24,7 +24,9 @@ class Endpoint:
     security: Security
 
     def label(self) -> str:
-        return f"{self.port} {self.security.value.upper() if self.security is not Security.TLS else 'SSL/TLS'}"
+        word = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS",
+                Security.NONE: "no encryption"}[self.security]
+        return f"{self.port} {word}"
 
 
 @dataclass(frozen=True)

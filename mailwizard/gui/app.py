@@ -58,7 +58,20 @@ def create_wizard(config_path: Path | None = None):
     return wizard
 
 
+def _no_display() -> bool:
+    """On Linux without X11/Wayland, Qt would abort with a fatal error: say it in words."""
+    import os
+
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def main(argv: list[str] | None = None) -> int:
+    if _no_display():
+        print("mailwizard: no desktop display was found, so the wizard window cannot open.\n"
+              "Run it on the computer's desktop, or use the command line instead:\n"
+              "  mailwizard --help", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.WARNING)
     install_log_redaction()
     app = make_application(sys.argv[:1] + (argv or []))

@@ -185,3 +185,11 @@ def test_saving_a_relay_without_login_needs_no_keyring(smtp_server, ca_file, tmp
             env={"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"})
     assert p.returncode == ec.OK, p.stderr
     assert json.loads(cfg.read_text())["secret"] is None
+
+
+def test_without_a_desktop_the_wizard_says_so_in_words():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    p = subprocess.run([sys.executable, "-m", "mailwizard"], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert p.returncode == 2 and "no desktop display" in p.stderr and "--help" in p.stderr
