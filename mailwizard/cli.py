@@ -86,7 +86,7 @@ class _Fail(Exception):
 
 
 def _build_profile(args):
-    from mailwizard.core.profile import Profile, ProfileError
+    from mailwizard.core.profile import Profile
     from mailwizard.core.providers import load_catalogue
 
     catalogue = load_catalogue()
@@ -130,7 +130,6 @@ def _build_profile(args):
             errors.append(err)
     if errors:
         raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{e.field}: {e.message}" for e in errors))
-    _ = ProfileError
     return profile, provider
 
 

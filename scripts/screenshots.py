@@ -103,7 +103,6 @@ def main() -> None:
         w.next()
         shot(w, "7-save")
         w.next()
-        save = w.pages[Step.SAVE]
         for _ in range(100):
             if w.currentId() == int(Step.DONE):
                 break
@@ -116,7 +115,6 @@ def main() -> None:
         w2.show()
         shot(w2, "0-resume")
         w2.close()
-        _ = save
     finally:
         srv.stop()
 

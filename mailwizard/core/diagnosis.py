@@ -9,10 +9,10 @@ fix it — a machine-readable `suggestion` such as ``{"security": "tls", "port":
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from mailwizard.core.profile import AuthMethod, Profile, Security
+from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security
 from mailwizard.core.providers import ProviderPreset
 from mailwizard.core.smtp_check import CheckFailure
 from mailwizard.core.stages import group_of
@@ -38,7 +38,6 @@ class Diagnosis:
     #: Only for untrusted certificates: what the user is asked to trust explicitly.
     certificate: dict[str, Any] | None = None
     group: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,8 +79,7 @@ def _enhanced_code(reply: str) -> str:
 
 
 def _sec_label(security: Security | str, port: int | None = None) -> str:
-    security = Security(security)
-    word = {"tls": "SSL/TLS", "starttls": "STARTTLS", "none": "no encryption"}[security.value]
+    word = SECURITY_WORDS[Security(security)]
     return f"{word} on port {port}" if port else word
 
 

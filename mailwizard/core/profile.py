@@ -33,10 +33,11 @@ class AuthMethod(str, enum.Enum):
     NONE = "none"
 
 
-SECURITY_LABELS = {
-    Security.TLS: "SSL/TLS (encrypted from the start)",
-    Security.STARTTLS: "STARTTLS (encrypted after connecting)",
-    Security.NONE: "None (no encryption)",
+#: Each security mode in the words users see (CLI listings, diagnosis texts).
+SECURITY_WORDS = {
+    Security.TLS: "SSL/TLS",
+    Security.STARTTLS: "STARTTLS",
+    Security.NONE: "no encryption",
 }
 
 

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailwizard.core.profile import AuthMethod, Profile, Security, ServiceType
+from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security, ServiceType
 from mailwizard.core.resources import read_resource_bytes
 
 if sys.version_info >= (3, 11):
@@ -24,9 +24,7 @@ class Endpoint:
     security: Security
 
     def label(self) -> str:
-        word = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS",
-                Security.NONE: "no encryption"}[self.security]
-        return f"{self.port} {word}"
+        return f"{self.port} {SECURITY_WORDS[self.security]}"
 
 
 @dataclass(frozen=True)

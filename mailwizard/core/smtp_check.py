@@ -38,9 +38,8 @@ from mailwizard.core.redact import MASK, redact, register_secret
 
 log = logging.getLogger(__name__)
 
-# Stage names, in the order they can happen: implicit TLS has "tls" right after "connect";
-# STARTTLS has "starttls" then "ehlo_tls".
-from mailwizard.core.stages import STAGE_GROUPS, STAGES  # noqa: E402,F401 - re-exported
+# Stages, in the order they can happen: resolve, connect, (tls), greeting, ehlo, (starttls,
+# ehlo_tls), auth, mail_from, rcpt_to, data, quit. The wizard's grouping: core/stages.py.
 
 #: Without a greeting by then on a plain connection, probe whether the port speaks TLS.
 DEFAULT_GREETING_WAIT = 2.0
@@ -246,12 +245,10 @@ class _TracingSMTP(smtplib.SMTP):
         super().__init__(local_hostname=local_hostname)
         self._transcript = transcript
         self.in_auth = False
-        self.auth_lines_sent = 0
 
     def send(self, s):  # noqa: D401 - smtplib's own name
         text = s.decode("utf-8", "replace") if isinstance(s, bytes) else s
         if self.in_auth:
-            self.auth_lines_sent += 1
             head = text.split(" ", 2)
             if head[0].upper() == "AUTH" and len(head) >= 2:
                 shown = f"AUTH {head[1].strip()}" + (f" {MASK}" if len(head) > 2 else "")

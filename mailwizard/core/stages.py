@@ -1,9 +1,6 @@
 """Names of the check's stages and how the wizard groups them; tiny, so the GUI can use it
 without importing the SMTP machinery at start-up."""
 
-STAGES = ("resolve", "connect", "tls", "greeting", "ehlo", "starttls", "ehlo_tls", "auth",
-          "mail_from", "rcpt_to", "data", "quit")
-
 #: How the wizard groups stages into the four lines a person sees.
 STAGE_GROUPS = {
     "connect": ("resolve", "connect", "greeting", "ehlo"),

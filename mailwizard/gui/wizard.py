@@ -177,6 +177,11 @@ class MailWizard(QWizard):
             self.state.email = self.saved.profile.from_address
             self.state.invalidate()
 
+    def stored_secret_ref(self):
+        """The keyring entry to use instead of a typed password ("Keep the saved password"),
+        or None."""
+        return self.saved.secret if self.saved and self.state.use_stored_secret else None
+
     @property
     def keeps_saved_password(self) -> bool:
         return self.saved is not None and self.state.resume is Resume.CHANGE_SETTINGS

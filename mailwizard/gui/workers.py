@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # the check machinery is imported when the first check starts
     from mailwizard.core.profile import Profile
     from mailwizard.core.providers import ProviderPreset
     from mailwizard.core.secrets import SecretRef
+    from mailwizard.core.smtp_check import SmtpCheck
 
 
 class _Runnable(QRunnable):

@@ -13,8 +13,6 @@ from PySide6 import QtWidgets as W
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.wizard import FlowPage
 
-FIELDS = ("from_address", "display_name", "username", "host", "port", "security", "auth",
-          "cafile")
 
 
 def _with_mnemonic(label: str) -> str:
@@ -73,8 +71,7 @@ class AccountPage(FlowPage):
         self.show_secret.setToolTip(self.tr("Show or hide what you typed"))
         h.addWidget(self.secret, 1)
         h.addWidget(self.show_secret)
-        self.secret_label_text = self.tr("&Password:")
-        row(self.secret_label_text, secret_box, "secret")
+        row(self.tr("&Password:"), secret_box, "secret")
         form.labelForField(secret_box.parentWidget()).setBuddy(self.secret)
         self.secret_row_label = form.labelForField(secret_box.parentWidget())
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))

@@ -85,7 +85,7 @@ class SavePage(FlowPage):
         # What is saved is exactly what was tested.
         profile = validation.profile if validation is not None else st.profile.with_changes()
         secret = st.secret
-        stored = wiz.saved.secret if (st.use_stored_secret and wiz.saved) else None
+        stored = wiz.stored_secret_ref()
         name, path, replace_damaged = self._profile_name(), wiz.config_path, wiz.replace_damaged
 
         def work():

@@ -20,7 +20,6 @@ from mailwizard.gui.workers import CheckRunner
 
 if TYPE_CHECKING:
     from mailwizard.core.diagnosis import Diagnosis
-    from mailwizard.core.secrets import SecretRef
     from mailwizard.core.smtp_check import CheckResult
 
 MARKS = {"idle": "○", "running": "…", "ok": "✔", "failed": "✘", "cancelled": "–",
@@ -176,7 +175,7 @@ class ValidatePage(FlowPage):
             ms.clear()
         self.outcome.hide()
         self.save_untested.hide()
-        stored = self.stored_secret_ref()
+        stored = self.wiz().stored_secret_ref()
         self.runner.start(st.profile.with_changes(), st.secret or None, send_test_to=to,
                           provider=self.wiz().provider, stored_secret=stored,
                           greeting_wait=self.greeting_wait)
@@ -315,7 +314,3 @@ class ValidatePage(FlowPage):
         if not self.busy():
             self.state.validated = False
             self.changed()
-
-    def stored_secret_ref(self) -> SecretRef | None:
-        saved = self.wiz().saved
-        return saved.secret if saved and self.state.use_stored_secret else None
