@@ -20,6 +20,8 @@ from mailwizard.core import exitcodes as ec
 
 def _add_settings_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("server settings")
+    g.add_argument("--service", choices=["smtp", "exchange"], default=None,
+                   help="smtp (default) or exchange (Microsoft Exchange web services, EWS)")
     g.add_argument("--provider", metavar="ID",
                    help="start from a preset (see `mailwizard providers`); other options "
                         "override it")
@@ -28,10 +30,22 @@ def _add_settings_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--port", type=int, help="port, usually 587 (starttls) or 465 (tls)")
     g.add_argument("--security", choices=["tls", "starttls", "none"],
                    help="tls = SSL/TLS from the start; starttls = STARTTLS required")
-    g.add_argument("--auth", choices=["password", "none"], help="sign in, or not (IP relay)")
+    g.add_argument("--auth", choices=["password", "none", "ntlm", "basic"],
+                   help="SMTP: password, or none (IP relay). Exchange: ntlm (Windows sign-in, "
+                        "the default) or basic")
     g.add_argument("--username", help="user name for the server (often the email address)")
     g.add_argument("--from", dest="from_address", metavar="ADDR", help="the From address")
     g.add_argument("--display-name", default=None, help="the sender's display name")
+    x = p.add_argument_group("Exchange (with --service exchange)")
+    x.add_argument("--ews-url", metavar="URL",
+                   help="e.g. https://mail.company.com/EWS/Exchange.asmx (default: built from "
+                        "the --from address's domain)")
+    x.add_argument("--domain", help="company.com or the Windows domain name, e.g. COMPANY "
+                                    "(not needed when --username is DOMAIN\\user or "
+                                    "user@domain)")
+    x.add_argument("--allow-exchange-online", action="store_true",
+                   help="use EWS on Exchange Online even though Microsoft is switching it off "
+                        "(only if your administrator still allows it for this app)")
     g.add_argument("--cafile", help="PEM file with your organisation's CA certificate(s)")
     g.add_argument("--trust-sha256", metavar="FINGERPRINT",
                    help="trust exactly this server certificate (SHA-256), only if IT "
@@ -85,9 +99,43 @@ class _Fail(Exception):
         self.code = code
 
 
+def _build_exchange_profile(args):
+    from mailwizard.core.profile import Profile, default_ews_url
+
+    wrong = [f"--{n}" for n in ("provider", "host", "port", "security", "region")
+             if getattr(args, n, None) is not None]
+    if args.auth in ("password", "none"):
+        wrong.append(f"--auth {args.auth}")
+    if wrong:
+        raise _Fail(ec.INVALID_SETTINGS, f"{', '.join(wrong)}: not used for Exchange; give "
+                    "--ews-url, --domain, --username and --auth ntlm|basic")
+    changes: dict[str, Any] = {
+        "service": "exchange", "ews_url": args.ews_url or default_ews_url(args.from_address
+                                                                          or ""),
+        "domain": args.domain or "", "username": args.username or "",
+        "from_address": args.from_address or "", "ews_auth": args.auth or "ntlm",
+        "exchange_online_acknowledged": bool(args.allow_exchange_online)}
+    for name in ("cafile", "timeout", "display_name"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    if args.trust_sha256:
+        changes["pinned_sha256"] = args.trust_sha256
+    profile = Profile(**changes)
+    if not profile.from_address and profile.username.count("@") == 1:
+        profile = profile.with_changes(from_address=profile.username)
+    return profile.normalised()
+
+
 def _build_profile(args):
     from mailwizard.core.profile import Profile
     from mailwizard.core.providers import load_catalogue
+
+    if getattr(args, "service", None) == "exchange":
+        return _checked(args, _build_exchange_profile(args)), None
+    if args.auth in ("ntlm", "basic") or args.ews_url or args.domain \
+            or args.allow_exchange_online:
+        raise _Fail(ec.INVALID_SETTINGS, "--auth ntlm|basic, --ews-url, --domain and "
+                    "--allow-exchange-online are for Exchange: add --service exchange")
 
     catalogue = load_catalogue()
     provider = None
@@ -121,6 +169,10 @@ def _build_profile(args):
         profile = Profile(**{**profile.to_dict(), **changes})
     except ValueError as exc:
         raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
+    return _checked(args, profile), provider
+
+
+def _checked(args, profile):
     errors = profile.errors()
     if args.send_test_to:
         from mailwizard.core.profile import check_email
@@ -129,8 +181,19 @@ def _build_profile(args):
         if err:
             errors.append(err)
     if errors:
-        raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{e.field}: {e.message}" for e in errors))
-    return profile, provider
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{_flag(e.field)}: {e.message}"
+                                                   for e in errors))
+    return profile
+
+
+#: Profile fields whose command-line option has another name.
+_FLAGS = {"from_address": "from", "pinned_sha256": "trust-sha256", "ews_auth": "auth",
+          "exchange_online_acknowledged": "allow-exchange-online"}
+
+
+def _flag(field: str) -> str:
+    return "--" + _FLAGS.get(field, field).replace("_", "-") if field != "send-test-to" \
+        else "--send-test-to"
 
 
 def _read_secret(args, profile) -> str | None:
@@ -174,7 +237,7 @@ def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
         return
     for s in result.stages:
         mark = "ok" if s.status == "ok" else s.status.upper()
-        print(f"  {mark:9} {s.stage:10} {s.ms:8.1f} ms  {s.detail}")
+        print(f"  {mark:9} {s.stage:11} {s.ms:8.1f} ms  {s.detail}")
     if result.ok:
         sent = f"; test message sent to {result.test_message_to}" if result.test_message_to \
             else ""
@@ -187,7 +250,7 @@ def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
     if d.help_url:
         print(f"Help:   {d.help_url}")
     if d.suggestion:
-        flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in d.suggestion.items())
+        flags = " ".join(f"{_flag(k)} {v}" for k, v in d.suggestion.items())
         print(f"Try:    {d.suggestion_text}  ({flags})")
     if d.certificate:
         c = d.certificate
@@ -202,11 +265,21 @@ def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
 
 def _run_check(args, built=None):
     from mailwizard.core.diagnosis import diagnose
-    from mailwizard.core.smtp_check import SmtpCheck
+    from mailwizard.core.profile import ServiceType
 
     profile, provider = built or _build_profile(args)
     secret = _read_secret(args, profile)
-    check = SmtpCheck(profile, secret, send_test_to=args.send_test_to)
+    if profile.service is ServiceType.EXCHANGE:
+        from mailwizard.core.ews_check import EwsCheck, exchange_online_notice
+
+        notice = exchange_online_notice(profile)
+        if notice and not args.json:
+            print("Note: " + notice, file=sys.stderr)
+        check = EwsCheck(profile, secret, send_test_to=args.send_test_to)
+    else:
+        from mailwizard.core.smtp_check import SmtpCheck
+
+        check = SmtpCheck(profile, secret, send_test_to=args.send_test_to)
     try:
         result = check.run()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -296,15 +369,19 @@ def cmd_show(args) -> int:
     p = saved.profile
     if args.json:
         out = {"config": str(path), "profile_name": saved.profile_name,
-               "profile": p.to_dict(), "secret": saved.secret.to_dict() if saved.secret else None,
+               "profile": p.to_config_dict(),
+               "secret": saved.secret.to_dict() if saved.secret else None,
                "secret_present": present, "validation": saved.validation,
                "saved_at": saved.saved_at}
-        out["profile"].pop("timeout", None)
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return ec.OK
     print(f"Settings file: {path}")
-    print(f"  Server:    {p.host} port {p.port}, security {p.security.value}")
-    print(f"  Login:     {p.username or '(none)'} ({p.auth.value})")
+    if p.service.value == "exchange":
+        print(f"  Exchange:  {p.ews_url} ({p.ews_auth.value.upper()} sign-in)")
+        print(f"  Login:     {p.username}")
+    else:
+        print(f"  Server:    {p.host} port {p.port}, security {p.security.value}")
+        print(f"  Login:     {p.username or '(none)'} ({p.auth.value})")
     print(f"  From:      {p.display_name + ' ' if p.display_name else ''}<{p.from_address}>")
     print(f"  Password:  ******** ({stored})" + (f" in {saved.secret.describe()}"
                                                  if saved.secret else ""))

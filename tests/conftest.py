@@ -82,6 +82,24 @@ def smtp_server(server_ctx):
 
 
 @pytest.fixture
+def ews_server(server_ctx):
+    """Factory: a loopback EWS endpoint (tests/ews_server.py) speaking to the real
+    exchangelib; start(ctx=..., **EwsState fields)."""
+    from ews_server import EwsServer, EwsState
+
+    started = []
+
+    def start(ctx=None, **state):
+        srv = EwsServer(ctx or server_ctx, EwsState(**state))
+        started.append(srv)
+        return srv
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
 def raw_server():
     started = []
 

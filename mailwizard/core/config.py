@@ -66,8 +66,7 @@ class SavedSettings:
     def to_json_dict(self) -> dict[str, Any]:
         from datetime import datetime, timezone
 
-        profile = self.profile.to_dict()
-        profile.pop("timeout", None)  # a property of one check, not of the account
+        profile = self.profile.to_config_dict()
         return {
             "schema_version": SCHEMA_VERSION,
             "generator": f"mailwizard {__version__}",

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security
+from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security, ServiceType
 from mailwizard.core.providers import ProviderPreset
 from mailwizard.core.smtp_check import CheckFailure
 from mailwizard.core.stages import group_of
@@ -51,6 +51,8 @@ STAGE_WORDS = {
     "ehlo_tls": "greeting the server after encryption", "auth": "signing in",
     "mail_from": "giving the sender's address", "rcpt_to": "giving the test recipient",
     "data": "sending the test message", "quit": "saying goodbye", "settings": "checking",
+    "ews_service": "asking for Exchange web services", "ews_login": "signing in to Exchange",
+    "ews_mailbox": "opening the mailbox", "ews_send": "sending the test message",
 }
 
 
@@ -100,6 +102,12 @@ def _suggest(d: Diagnosis, profile: Profile, **changes: Any) -> None:
     if "auth" in changes:
         parts.append("Sign in with a password" if changes["auth"] == AuthMethod.PASSWORD
                      else "Do not sign in")
+    if "ews_url" in changes:
+        parts.append(f"Use {changes['ews_url']}")
+    if "ews_auth" in changes:
+        parts.append("Use Basic sign-in" if str(getattr(changes["ews_auth"], "value",
+                                                            changes["ews_auth"])) == "basic"
+                     else "Use Windows (NTLM) sign-in")
     d.suggestion_text = "; ".join(parts)
 
 
@@ -151,6 +159,10 @@ def diagnose(failure: CheckFailure, profile: Profile,
         d.code, d.cause = "invalid_settings", f"Some settings are not filled in correctly: {f.message}"
         d.fix = "Correct the fields named above and try again."
         return d
+    if p.service is ServiceType.EXCHANGE:
+        from mailwizard.core.ews_diagnosis import diagnose_ews
+
+        return diagnose_ews(d, f, p)
 
     # -- finding and reaching the server --------------------------------------------------
     if f.kind == "resolve":

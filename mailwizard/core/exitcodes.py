@@ -38,6 +38,11 @@ BY_STAGE = {
     "rcpt_to": RECIPIENT,
     "data": DATA,
     "quit": DATA,
+    # Exchange (EWS)
+    "ews_service": GREETING,
+    "ews_login": AUTH,
+    "ews_mailbox": SENDER,
+    "ews_send": DATA,
 }
 
 DESCRIPTIONS = {
@@ -50,10 +55,12 @@ DESCRIPTIONS = {
     NOT_VALIDATED: "refused to save settings that did not pass the test",
     RESOLVE: "the server name could not be found (DNS)",
     CONNECT: "no connection to the server and port",
-    GREETING: "connected, but the server did not greet or accept EHLO (wrong protocol or port)",
+    GREETING: "connected, but the server did not greet or accept EHLO (wrong protocol or "
+              "port), or the address is not an Exchange web service",
     TLS: "the secure connection failed (certificate, STARTTLS, port/security mismatch)",
     AUTH: "sign-in refused (user name, password, app password, or policy)",
-    SENDER: "the From address was refused",
+    SENDER: "the From address was refused (Exchange: no such mailbox, or no right to send "
+            "as it)",
     RECIPIENT: "the test recipient was refused",
     DATA: "the test message was refused",
     CANCELLED: "cancelled",
@@ -65,4 +72,8 @@ def for_stage(stage: str, kind: str = "") -> int:
         return CANCELLED
     if kind == "implicit_tls_port":
         return TLS  # found at the greeting, but it is a security-setting problem
+    if kind == "ews_auth_type":
+        return AUTH  # found before the password was sent, but it is a sign-in problem
+    if kind == "exchange_online":
+        return INVALID_SETTINGS
     return BY_STAGE.get(stage, INTERNAL_ERROR)

@@ -33,6 +33,20 @@ class AuthMethod(str, enum.Enum):
     NONE = "none"
 
 
+class EwsAuth(str, enum.Enum):
+    """How an Exchange (EWS) login is sent. Both travel only inside HTTPS."""
+
+    #: Windows (NTLM) sign-in, the default of on-premises Exchange.
+    NTLM = "ntlm"
+    #: Basic sign-in (user name and password in the HTTPS request).
+    BASIC = "basic"
+
+
+#: Where Microsoft hosts Exchange Online's EWS (being switched off: see exchange_online_notice).
+EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com")
+EWS_PATH = "/EWS/Exchange.asmx"
+
+
 #: Each security mode in the words users see (CLI listings, diagnosis texts).
 SECURITY_WORDS = {
     Security.TLS: "SSL/TLS",
@@ -74,6 +88,14 @@ class Profile:
     #: SHA-256 fingerprint of one server certificate the user explicitly chose to trust.
     pinned_sha256: str = ""
     timeout: float = 20.0
+    # -- Exchange (service = exchange) ----------------------------------------------------
+    #: https://mail.company.com/EWS/Exchange.asmx
+    ews_url: str = ""
+    #: company.com or the Windows (NetBIOS) domain name, e.g. COMPANY
+    domain: str = ""
+    ews_auth: EwsAuth = EwsAuth.NTLM
+    #: The user read that Exchange Online is switching EWS off and chose to go on anyway.
+    exchange_online_acknowledged: bool = False
 
     def __post_init__(self) -> None:
         # Accept plain strings from CLI arguments, JSON and Qt widgets.
@@ -83,6 +105,8 @@ class Profile:
             self.auth = AuthMethod(self.auth)
         if not isinstance(self.service, ServiceType):
             self.service = ServiceType(self.service)
+        if not isinstance(self.ews_auth, EwsAuth):
+            self.ews_auth = EwsAuth(self.ews_auth)
         if isinstance(self.port, str) and self.port.strip().isdigit():
             self.port = int(self.port.strip())
 
@@ -96,9 +120,54 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("security", "auth", "service"):
+        for k in ("security", "auth", "service", "ews_auth"):
             d[k] = d[k].value
         return d
+
+    def to_config_dict(self) -> dict[str, Any]:
+        """The keys that mean something for this service type (what the config file holds)."""
+        d = self.to_dict()
+        d.pop("timeout", None)  # a property of one check, not of the account
+        drop = _EXCHANGE_KEYS if self.service is not ServiceType.EXCHANGE else _SMTP_KEYS
+        for k in drop:
+            d.pop(k, None)
+        if not self.exchange_online_acknowledged:
+            d.pop("exchange_online_acknowledged", None)
+        return d
+
+    def normalised(self) -> "Profile":
+        """The same settings in the form they are checked and saved in: for Exchange, the
+        full EWS URL and the login as DOMAIN\\user or user@domain. Bad values are left as they
+        are for check_profile to name."""
+        if self.service is not ServiceType.EXCHANGE:
+            return self
+        changes: dict[str, Any] = {"domain": self.domain.strip()}
+        try:
+            changes["ews_url"] = normalise_ews_url(self.ews_url)
+        except ValueError:
+            pass
+        try:
+            changes["username"] = exchange_login(self.username, changes["domain"],
+                                                 self.ews_auth)
+        except ValueError:
+            pass
+        return replace(self, **changes)
+
+    @property
+    def ews_host_port(self) -> tuple[str, int]:
+        """Host (IDNA form) and port of the EWS URL; raises ValueError when it has none."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(normalise_ews_url(self.ews_url))
+        return to_ascii_host(parts.hostname or ""), parts.port or 443
+
+    @property
+    def is_exchange_online(self) -> bool:
+        try:
+            host = self.ews_host_port[0]
+        except ValueError:
+            return False
+        return host in EXCHANGE_ONLINE_HOSTS
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Profile":
@@ -113,6 +182,9 @@ class Profile:
         if errs:
             raise ProfileError(errs)
 
+
+_SMTP_KEYS = ("host", "port", "security")
+_EXCHANGE_KEYS = ("ews_url", "domain", "ews_auth", "exchange_online_acknowledged")
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
@@ -154,6 +226,107 @@ def to_ascii_host(host: str) -> str:
     return ascii_host.lower()
 
 
+_NETBIOS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,14}$")
+
+
+def check_domain(value: str) -> str | None:
+    """None when `value` looks like company.com or a Windows (NetBIOS) domain name such as
+    COMPANY; otherwise what is wrong, in plain words."""
+    value = value.strip()
+    hint = ("enter the domain like company.com, or the short Windows domain name like "
+            "COMPANY")
+    if not value:
+        return hint
+    if "@" in value or "://" in value or "/" in value or "\\" in value:
+        return hint + " (only the domain: no email address, web address or user name)"
+    if "." in value:
+        try:
+            to_ascii_host(value)
+        except ValueError:
+            return hint
+        return None
+    if not _NETBIOS.match(value):
+        return hint + " (a short Windows domain name has at most 15 letters, digits, " \
+                      "hyphens or underscores)"
+    return None
+
+
+def exchange_login(username: str, domain: str, auth: "EwsAuth | str") -> str:
+    """The Exchange login in the form the server takes: DOMAIN\\user or user@domain.
+
+    Both forms are accepted as typed; a bare user name gets the Domain field (as DOMAIN\\user
+    for Windows sign-in, as user@domain for Basic when the domain has a dot). Raises
+    ValueError with what to type instead."""
+    auth = EwsAuth(auth)
+    user = username.strip()
+    if not user:
+        raise ValueError("enter your Windows user name, like COMPANY\\jsmith or "
+                         "jsmith@company.com")
+    if "/" in user and "\\" not in user and "@" not in user:
+        raise ValueError("use a backslash between domain and user name: "
+                         + user.replace("/", "\\", 1))
+    if "\\" in user:
+        dom, _, name = user.partition("\\")
+        if not dom or not name or "\\" in name:
+            raise ValueError("write it as DOMAIN\\user, with one backslash, like "
+                             "COMPANY\\jsmith")
+        problem = check_domain(dom)
+        if problem:
+            raise ValueError(f"the part before the backslash: {problem}")
+        return f"{dom}\\{name}"
+    if "@" in user:
+        name, _, dom = user.rpartition("@")
+        if not name or check_domain(dom) or "." not in dom:
+            raise ValueError("write it as user@company.com or COMPANY\\user")
+        return user
+    domain = domain.strip()
+    if not domain:
+        raise ValueError("add your domain: type COMPANY\\" + user + " or " + user
+                         + "@company.com, or fill in the Domain field")
+    problem = check_domain(domain)
+    if problem:
+        raise ValueError(f"the Domain field: {problem}")
+    if auth is EwsAuth.BASIC and "." in domain:
+        return f"{user}@{domain}"
+    return f"{domain}\\{user}"
+
+
+def normalise_ews_url(value: str) -> str:
+    """https://host[:port]/EWS/Exchange.asmx from what the user typed (a server name alone is
+    completed). Raises ValueError, in plain words, for anything that is not an HTTPS URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    value = value.strip()
+    if not value:
+        raise ValueError("enter the Exchange web services address, like "
+                         "https://mail.company.com/EWS/Exchange.asmx")
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "https":
+        raise ValueError("the address must start with https:// (a password is never sent "
+                         "without encryption)")
+    if parts.username or parts.password:
+        raise ValueError("put the user name and password in their own fields, not in the "
+                         "address")
+    try:
+        host = to_ascii_host(parts.hostname or "")
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"the server in the address: {exc}") from None
+    path = parts.path.rstrip("/")
+    if path in ("", "/EWS", "/ews"):
+        path = EWS_PATH
+    netloc = host if port in (None, 443) else f"{host}:{port}"
+    return urlunsplit(("https", netloc, path, parts.query, ""))
+
+
+def default_ews_url(email: str) -> str:
+    """The usual on-premises address for the domain of `email`: https://mail.DOMAIN/EWS/…"""
+    domain = email.strip().rpartition("@")[2]
+    return f"https://mail.{domain}{EWS_PATH}" if domain else ""
+
+
 def normalise_fingerprint(value: str) -> str:
     return value.replace(":", "").replace(" ", "").strip().lower()
 
@@ -178,25 +351,10 @@ def check_profile(p: Profile) -> list[FieldError]:
     """Every problem with the profile, each naming its field and what is expected. Pure: the
     profile is not changed."""
     errors: list[FieldError] = []
-    if p.service is ServiceType.SMTP or p.service is ServiceType.OAUTH:
-        try:
-            to_ascii_host(p.host)
-        except ValueError as exc:
-            errors.append(FieldError("host", str(exc)))
-    if isinstance(p.port, bool) or not isinstance(p.port, int):
-        errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
-                                         "(usually 587 or 465)"))
-    elif not 1 <= p.port <= 65535:
-        errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
-                                         "(usually 587 or 465)"))
-    if p.auth is AuthMethod.PASSWORD:
-        if not p.username.strip():
-            errors.append(FieldError("username", "enter the user name for the mail server "
-                                                 "(often your full email address)"))
-        if p.security is Security.NONE:
-            errors.append(FieldError(
-                "security", "a password is never sent without encryption: choose SSL/TLS or "
-                            "STARTTLS, or set authentication to none for an IP-based relay"))
+    if p.service is ServiceType.EXCHANGE:
+        errors += _check_exchange(p)
+    else:
+        errors += _check_smtp(p)
     if p.from_address:
         _, err = check_email(p.from_address, "from_address")
         if err:
@@ -218,4 +376,46 @@ def check_profile(p: Profile) -> list[FieldError]:
                                                "file with your organisation's CA certificate"))
     if not (0 < float(p.timeout) <= 300):
         errors.append(FieldError("timeout", "enter a number of seconds between 1 and 300"))
+    return errors
+
+
+def _check_exchange(p: Profile) -> list[FieldError]:
+    errors: list[FieldError] = []
+    try:
+        normalise_ews_url(p.ews_url)
+    except ValueError as exc:
+        errors.append(FieldError("ews_url", str(exc)))
+    if p.domain.strip():
+        problem = check_domain(p.domain)
+        if problem:
+            errors.append(FieldError("domain", problem))
+    if p.auth is not AuthMethod.PASSWORD:
+        errors.append(FieldError("auth", "Exchange needs a user name and password"))
+    try:
+        exchange_login(p.username, p.domain if not check_domain(p.domain) else "", p.ews_auth)
+    except ValueError as exc:
+        errors.append(FieldError("username", str(exc)))
+    return errors
+
+
+def _check_smtp(p: Profile) -> list[FieldError]:
+    errors: list[FieldError] = []
+    try:
+        to_ascii_host(p.host)
+    except ValueError as exc:
+        errors.append(FieldError("host", str(exc)))
+    if isinstance(p.port, bool) or not isinstance(p.port, int):
+        errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
+                                         "(usually 587 or 465)"))
+    elif not 1 <= p.port <= 65535:
+        errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
+                                         "(usually 587 or 465)"))
+    if p.auth is AuthMethod.PASSWORD:
+        if not p.username.strip():
+            errors.append(FieldError("username", "enter the user name for the mail server "
+                                                 "(often your full email address)"))
+        if p.security is Security.NONE:
+            errors.append(FieldError(
+                "security", "a password is never sent without encryption: choose SSL/TLS or "
+                            "STARTTLS, or set authentication to none for an IP-based relay"))
     return errors

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import threading
 
 MASK = "********"
+
+#: HTTP credentials as libraries log them (exchangelib prints request headers at DEBUG):
+#: the whole value goes, whatever the scheme, since an NTLM or Bearer token is a secret too.
+_AUTH_HEADER = re.compile(
+    r"((?:Proxy-)?Authorization['\"]?\s*[:=]\s*['\"]?(?:Basic|NTLM|Negotiate|Bearer)\s+)"
+    r"[A-Za-z0-9+/=._~-]+", re.IGNORECASE)
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -60,6 +67,8 @@ def redact(text: str) -> str:
     for s in secrets:
         if s in text:
             text = text.replace(s, MASK)
+    if "uthorization" in text:
+        text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
     return text
 
 

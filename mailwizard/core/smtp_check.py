@@ -196,22 +196,32 @@ def _describe_only_context() -> ssl.SSLContext:
     return ctx
 
 
+def test_message_body(profile: Profile) -> str:
+    from mailwizard.core.profile import ServiceType
+
+    if profile.service is ServiceType.EXCHANGE:
+        server = f"  Server:   Microsoft Exchange, {profile.ews_url}\n"
+    else:
+        server = (f"  Server:   {profile.host}, port {profile.port}\n"
+                  f"  Security: {profile.security.value}\n")
+    return (
+        "Hello,\n\n"
+        "this is a test message from the email settings of your accounting or ERP program.\n"
+        "If you can read it, the program can send invoices, reminders and statements with\n"
+        "these settings:\n\n"
+        + server +
+        f"  Sender:   {profile.from_address}\n\n"
+        "You do not need to reply.\n"
+    )
+
+
 def build_test_message(profile: Profile, to: str) -> Message:
     """A real, well-formed message saying the ERP's settings work.
 
     ASCII addresses: compat32 MIMEText, the same RFC 5322 output as EmailMessage at a
     fraction of the cost (non-ASCII display names are RFC 2047-encoded). Internationalised
     addresses: EmailMessage, sent with SMTPUTF8 (see message_bytes)."""
-    body = (
-        "Hello,\n\n"
-        "this is a test message from the email settings of your accounting or ERP program.\n"
-        "If you can read it, the program can send invoices, reminders and statements with\n"
-        "these settings:\n\n"
-        f"  Server:   {profile.host}, port {profile.port}\n"
-        f"  Security: {profile.security.value}\n"
-        f"  Sender:   {profile.from_address}\n\n"
-        "You do not need to reply.\n"
-    )
+    body = test_message_body(profile)
     if profile.from_address.isascii() and to.isascii():
         msg: Message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
         msg["From"] = formataddr((profile.display_name, profile.from_address)) \

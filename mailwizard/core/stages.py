@@ -3,10 +3,10 @@ without importing the SMTP machinery at start-up."""
 
 #: How the wizard groups stages into the four lines a person sees.
 STAGE_GROUPS = {
-    "connect": ("resolve", "connect", "greeting", "ehlo"),
+    "connect": ("resolve", "connect", "greeting", "ehlo", "ews_service"),
     "secure": ("tls", "starttls", "ehlo_tls"),
-    "sign_in": ("auth",),
-    "test_message": ("mail_from", "rcpt_to", "data"),
+    "sign_in": ("auth", "ews_login", "ews_mailbox"),
+    "test_message": ("mail_from", "rcpt_to", "data", "ews_send"),
 }
 
 

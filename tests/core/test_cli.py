@@ -193,3 +193,94 @@ def test_without_a_desktop_the_wizard_says_so_in_words():
     p = subprocess.run([sys.executable, "-m", "mailwizard"], capture_output=True, text=True,
                        env=env, timeout=60)
     assert p.returncode == 2 and "no desktop display" in p.stderr and "--help" in p.stderr
+
+
+# -- Exchange (EWS) ------------------------------------------------------------------------
+EWS_USER = "it@example.org"
+
+
+def ews_args(srv, ca_file, *extra):
+    return ["--service", "exchange", "--ews-url", srv.url, "--username", EWS_USER,
+            "--from", EWS_USER, "--auth", "basic", "--cafile", ca_file, "--timeout", "5",
+            *extra]
+
+
+def test_exchange_validate_sends_through_ews(ews_server, ca_file):
+    srv = ews_server(users={EWS_USER: PASSWORD})
+    p = run(["validate", *ews_args(srv, ca_file), "--password-stdin",
+             "--send-test-to", "boss@example.org"], stdin=PASSWORD + "\n")
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+    assert "ews_send" in p.stdout and "Success" in p.stdout
+    [sent] = srv.state.sent
+    assert sent.to == ["boss@example.org"] and sent.disposition == "SendOnly"
+
+
+@pytest.mark.parametrize("scenario, expected", [
+    ("wrong_password", ec.AUTH), ("wrong_auth_type", ec.AUTH), ("no_mailbox", ec.SENDER),
+    ("bad_username", ec.INVALID_SETTINGS), ("online", ec.INVALID_SETTINGS),
+    ("smtp_flag", ec.INVALID_SETTINGS)])
+def test_exchange_exit_codes(ews_server, ca_file, scenario, expected):
+    srv = ews_server(users={EWS_USER: PASSWORD})
+    args, password = ews_args(srv, ca_file), PASSWORD
+    if scenario == "wrong_password":
+        password = "nope"
+    elif scenario == "wrong_auth_type":
+        args = ews_args(srv, ca_file, "--auth", "ntlm", "--domain", "EXAMPLE")
+    elif scenario == "no_mailbox":
+        args = ews_args(srv, ca_file, "--from", "nobody@example.org")
+    elif scenario == "bad_username":
+        args = ews_args(srv, ca_file, "--username", "EXAMPLE/it")
+    elif scenario == "online":
+        args = ews_args(srv, ca_file, "--ews-url",
+                        "https://outlook.office365.com/EWS/Exchange.asmx")
+    elif scenario == "smtp_flag":
+        args = ews_args(srv, ca_file, "--port", "587")
+    p = run(["validate", *args, "--password-stdin"], stdin=password + "\n")
+    assert p.returncode == expected, p.stdout + p.stderr
+    out = p.stdout + p.stderr
+    if scenario == "wrong_auth_type":
+        assert "--auth basic" in out  # the suggestion, as the flag to type
+    if scenario == "bad_username":
+        assert "--username: use a backslash" in out
+    if scenario == "online":
+        assert "1 April 2027" in out and "--allow-exchange-online" not in out.split("Fix")[0]
+    if scenario == "smtp_flag":
+        assert "--port: not used for Exchange" in out
+
+
+def test_exchange_save_show_and_canary(ews_server, ca_file, tmp_path, secret_service):
+    import base64
+    import jsonschema
+
+    from mailwizard.core.resources import read_resource_bytes
+
+    canary = f"canary-{uuid.uuid4().hex}"
+    srv = ews_server(users={EWS_USER: canary})
+    cfg = tmp_path / "ews.json"
+    name = f"ews{uuid.uuid4().hex[:6]}"
+    outputs = []
+    p = run(["--debug", "save", *ews_args(srv, ca_file), "--password-stdin", "--config",
+             str(cfg), "--profile-name", name, "--send-test-to", EWS_USER], stdin=canary + "\n")
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+    outputs += [p.stdout, p.stderr]
+    p = run(["--debug", "validate", *ews_args(srv, ca_file), "--password-stdin"],
+            stdin=canary + "x\n")
+    assert p.returncode == ec.AUTH
+    outputs += [p.stdout, p.stderr]
+    p = run(["show", "--config", str(cfg)])
+    assert "Exchange:" in p.stdout and srv.url in p.stdout and "(stored)" in p.stdout
+    outputs.append(p.stdout)
+
+    saved = json.loads(cfg.read_text())
+    jsonschema.validate(saved, json.loads(read_resource_bytes("config.schema.json")))
+    prof = saved["profile"]
+    assert prof["service"] == "exchange" and prof["ews_url"] == srv.url
+    assert prof["ews_auth"] == "basic" and prof["username"] == EWS_USER
+    assert "host" not in prof
+    import keyring
+    assert keyring.get_password("mailwizard", f"{name}/password") == canary
+    needles = [canary, base64.b64encode(f"{EWS_USER}:{canary}".encode()).decode()[:-4],
+               base64.b64encode(canary.encode()).decode()[:-4]]
+    for text in outputs + [cfg.read_text()]:
+        for n in needles:
+            assert n not in text

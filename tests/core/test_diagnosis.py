@@ -161,3 +161,4 @@ def test_icloud_app_password_help_is_not_googles():
     d = diagnose(CheckFailure("auth", "smtp_reply", "", 534, "5.7.9 Application-specific "
                               "password required"), profile(host="smtp.mail.me.com"), icloud)
     assert "google" not in d.help_url
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mailwizard.core.profile import Profile, to_ascii_host
 
 
@@ -43,3 +45,91 @@ def test_round_trip_through_dict():
     p = Profile(host="smtp.example.org", port=465, security="tls", username="u",
                 from_address="a@example.org", display_name="Ä Society")
     assert Profile.from_dict(p.to_dict()) == p
+
+
+# -- Exchange fields ---------------------------------------------------------------------
+from mailwizard.core.profile import (check_domain, default_ews_url,  # noqa: E402
+                                     exchange_login, normalise_ews_url)
+
+
+@pytest.mark.parametrize("typed, domain, auth, expected", [
+    ("COMPANY\\jsmith", "", "ntlm", "COMPANY\\jsmith"),
+    ("  COMPANY\\jsmith ", "other.com", "basic", "COMPANY\\jsmith"),
+    ("jsmith@company.com", "", "ntlm", "jsmith@company.com"),
+    ("jsmith@company.com", "", "basic", "jsmith@company.com"),
+    ("jsmith", "COMPANY", "ntlm", "COMPANY\\jsmith"),
+    ("jsmith", "company.com", "ntlm", "company.com\\jsmith"),
+    ("jsmith", "company.com", "basic", "jsmith@company.com"),
+    ("jsmith", "COMPANY", "basic", "COMPANY\\jsmith"),
+])
+def test_exchange_login_accepts_both_forms(typed, domain, auth, expected):
+    assert exchange_login(typed, domain, auth) == expected
+
+
+@pytest.mark.parametrize("typed, domain, words", [
+    ("jsmith", "", "fill in the Domain field"),
+    ("COMPANY/jsmith", "", "backslash"),
+    ("\\jsmith", "", "one backslash"),
+    ("COMPANY\\", "", "one backslash"),
+    ("jsmith@", "", "user@company.com"),
+    ("jsmith", "https://company.com", "only the domain"),
+    ("", "COMPANY", "Windows user name"),
+])
+def test_exchange_login_explains_what_to_type(typed, domain, words):
+    with pytest.raises(ValueError, match=words):
+        exchange_login(typed, domain, "ntlm")
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("company.com", True), ("COMPANY", True), ("corp-01", True), ("münchen.de", True),
+    ("A_VERY_LONG_NETBIOS", False), ("company .com", False), ("jsmith@company.com", False),
+    ("https://company.com", False), ("", False), ("COMP\\ANY", False),
+])
+def test_domain_looks_like_a_dns_or_windows_domain(value, ok):
+    problem = check_domain(value)
+    assert (problem is None) is ok
+    if not ok:
+        assert "company.com" in problem and "COMPANY" in problem
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("mail.company.com", "https://mail.company.com/EWS/Exchange.asmx"),
+    ("https://mail.company.com/", "https://mail.company.com/EWS/Exchange.asmx"),
+    ("https://mail.company.com:443/ews", "https://mail.company.com/EWS/Exchange.asmx"),
+    ("https://Mail.Company.com:8443/EWS/Exchange.asmx",
+     "https://mail.company.com:8443/EWS/Exchange.asmx"),
+])
+def test_ews_url_is_completed(typed, expected):
+    assert normalise_ews_url(typed) == expected
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("http://mail.company.com/EWS/Exchange.asmx", "https://"),
+    ("https://bob:pw@mail.company.com/EWS/Exchange.asmx", "own fields"),
+    ("", "Exchange web services address"),
+    ("https://mail company.com", "server in the address"),
+])
+def test_bad_ews_urls_are_explained(typed, words):
+    with pytest.raises(ValueError, match=words):
+        normalise_ews_url(typed)
+
+
+def test_exchange_profile_checks_and_config_keys():
+    p = Profile(service="exchange", ews_url="mail.example.org", username="jsmith",
+                domain="EXAMPLE", from_address="jsmith@example.org")
+    assert p.errors() == []
+    n = p.normalised()
+    assert n.ews_url == "https://mail.example.org/EWS/Exchange.asmx"
+    assert n.username == "EXAMPLE\\jsmith"
+    assert n.ews_host_port == ("mail.example.org", 443)
+    keys = n.to_config_dict()
+    assert keys["ews_auth"] == "ntlm" and "host" not in keys and "security" not in keys
+    assert "exchange_online_acknowledged" not in keys
+    assert Profile.from_dict(keys).normalised() == n
+    assert "ews_url" not in Profile(host="smtp.example.org").to_config_dict()
+    assert default_ews_url("it@example.org") == "https://mail.example.org/EWS/Exchange.asmx"
+
+    bad = Profile(service="exchange", ews_url="http://x.example.org", username="j",
+                  domain="a b", from_address="x")
+    fields = {e.field for e in bad.errors()}
+    assert {"ews_url", "domain", "username", "from_address"} <= fields

@@ -1,0 +1,235 @@
+"""Exchange (EWS) failures in words: the EWS half of `diagnosis.diagnose()`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from urllib.parse import urlsplit, urlunsplit
+
+from mailwizard.core.ews_check import EXCHANGE_ONLINE_NOTICE
+from mailwizard.core.profile import EwsAuth, Profile, normalise_ews_url
+from mailwizard.core.smtp_check import CheckFailure
+
+EWS_AUTH_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/"
+                 "exchange-web-services/authentication-and-ews-in-exchange")
+EWS_THROTTLING_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/"
+                       "exchange-web-services/ews-throttling-in-exchange")
+
+
+def _endpoint(p: Profile) -> tuple[str, str, int]:
+    try:
+        url = normalise_ews_url(p.ews_url)
+        host, port = p.ews_host_port
+    except ValueError:
+        return p.ews_url, p.ews_url, 443
+    return url, host, port
+
+
+def _with_host(url: str, host: str) -> str:
+    parts = urlsplit(url)
+    netloc = host if parts.port in (None, 443) else f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def diagnose_ews(d, f: CheckFailure, p: Profile):
+    from mailwizard.core.diagnosis import _same_site, _suggest, _words
+
+    url, host, port = _endpoint(p)
+    online = p.is_exchange_online
+    other_auth = EwsAuth.BASIC if p.ews_auth is EwsAuth.NTLM else EwsAuth.NTLM
+    k = f.kind
+
+    if k == "exchange_online":
+        d.code = "exchange_online_ews"
+        d.cause = EXCHANGE_ONLINE_NOTICE
+        d.fix = ("Go back, choose “Web mail / SMTP server” and pick Microsoft 365, or use "
+                 "Connect to sign in with Microsoft. Only if your administrator has allowed "
+                 "EWS for this app, tick “My organisation still allows EWS” and test again.")
+        d.help_url = "https://aka.ms/smtp_auth_disabled"
+        return d
+    if k == "resolve":
+        d.code = "unknown_host"
+        d.cause = f"The server name “{host}” in the Exchange address could not be found."
+        d.fix = ("Check the address with IT: it is often https://mail.<your domain>/EWS/"
+                 "Exchange.asmx, and from outside the office the server may only be reachable "
+                 "through VPN.")
+        return d
+    if k == "resolve_timeout":
+        d.code = "dns_timeout"
+        d.cause = f"Looking up “{host}” took too long."
+        d.fix = "Check this computer's network or VPN connection, then try again."
+        return d
+    if k == "refused":
+        d.code = "connection_refused"
+        d.cause = f"The server {host} refused a connection on port {port}."
+        d.fix = ("Check the Exchange address with IT. Exchange web services normally answer "
+                 "on the standard HTTPS port (443).")
+        if port != 443:
+            _suggest(d, p, ews_url=_with_host(url.replace(f":{port}", ""), host))
+        return d
+    if k in ("timeout", "network") and f.stage in ("resolve", "connect"):
+        d.code = "connect_timeout" if k == "timeout" else "network_error"
+        d.cause = (f"The Exchange server {host} did not answer. It may only be reachable "
+                   "inside the office network or through VPN, or a firewall blocks it.")
+        d.fix = "Connect to the office network or VPN, or ask IT whether the address is right."
+        return d
+
+    if k == "tls_verify":
+        reason = (f.ssl_reason or f.message).lower()
+        cert = f.certificate
+        if cert:
+            d.certificate = asdict(cert)
+        if "mismatch" in reason or "doesn't match" in reason:
+            d.code = "certificate_name_mismatch"
+            names = ", ".join(cert.names) if cert and cert.names else "other names"
+            d.cause = f"The Exchange server's certificate is for {names}, not for “{host}”."
+            d.fix = "Use the server name written on the certificate in the address."
+            exact = [n for n in (cert.names if cert else []) if "*" not in n
+                     and not n[0].isdigit() and _same_site(n, host)]
+            if exact:
+                _suggest(d, p, ews_url=_with_host(url, exact[0]))
+            else:
+                d.fix += (" Only do so if IT confirms it: the certificate could also belong to "
+                          "someone else.")
+        elif "expired" in reason:
+            d.code = "certificate_expired"
+            d.cause = "The Exchange server's security certificate has expired."
+            d.fix = "IT must renew the server's certificate. Until then, do not send through it."
+        else:
+            d.code = "certificate_untrusted"
+            d.cause = ("The Exchange server's certificate is not from an authority this "
+                       "computer trusts (often your organisation's own authority).")
+            d.fix = ("Ask IT for the organisation's CA certificate file and add it under "
+                     "Advanced, or, after IT confirmed the SHA-256 fingerprint shown, trust "
+                     "this one certificate.")
+        return d
+    if k == "pin_mismatch":
+        d.code = "certificate_changed"
+        d.cause = ("The Exchange server's certificate is not the one you chose to trust. It "
+                   "may have been renewed, or someone may be intercepting the connection.")
+        d.fix = "Ask IT to confirm the new certificate's fingerprint before trusting it."
+        if f.certificate:
+            d.certificate = asdict(f.certificate)
+        return d
+    if k == "tls" or (k == "disconnected" and f.stage == "tls"):
+        d.code = "tls_failed"
+        d.cause = f"A secure connection to {host} could not be set up ({f.ssl_reason or f.message})."
+        d.fix = ("The address may not be an HTTPS web server, or the server only supports old "
+                 "encryption (before TLS 1.2). Ask IT.")
+        return d
+
+    if k == "ews_not_found":
+        d.code = "ews_not_found"
+        d.cause = f"There are no Exchange web services at {url}."
+        d.fix = ("Check the address with IT. It usually ends in /EWS/Exchange.asmx, on the "
+                 "server Outlook on the web uses (for example https://mail.company.com).")
+        return d
+    if k == "ews_redirect":
+        target = f.reply or ""
+        d.code = "ews_redirect"
+        d.cause = f"The address sends visitors on to {target or 'another address'}."
+        d.fix = "Use the final address of the Exchange web services (ask IT if unsure)."
+        if target.startswith("https://"):
+            try:
+                t_host = urlsplit(target).hostname or ""
+            except ValueError:
+                t_host = ""
+            if t_host == host or _same_site(t_host, host):
+                _suggest(d, p, ews_url=normalise_ews_url(target))
+        return d
+    if k == "ews_auth_type":
+        d.code = "ews_wrong_auth_type"
+        offered = f.reply or "nothing"
+        d.cause = (f"The server does not accept "
+                   f"{'Windows (NTLM)' if p.ews_auth is EwsAuth.NTLM else 'Basic'} sign-in "
+                   f"(it offers: {offered}). Your password was not sent.")
+        can_switch = (other_auth is EwsAuth.BASIC and "basic" in offered) or \
+                     (other_auth is EwsAuth.NTLM and ("ntlm" in offered or "negotiate" in offered))
+        if can_switch:
+            d.fix = ("Change the sign-in method to "
+                     + ("Basic." if other_auth is EwsAuth.BASIC else "Windows (NTLM)."))
+            _suggest(d, p, ews_auth=other_auth)
+        else:
+            d.fix = ("This server wants a sign-in method mailwizard does not use "
+                     f"({offered}). Ask IT to allow NTLM or Basic for Exchange web services, "
+                     "or use the server's SMTP settings instead.")
+        d.help_url = EWS_AUTH_HELP
+        return d
+    if k == "ews_unauthorized":
+        if online:
+            d.code = "exchange_online_ews"
+            d.cause = ("Exchange Online refused the sign-in. " + EXCHANGE_ONLINE_NOTICE)
+            d.fix = ("Use “Microsoft 365” under Web mail / SMTP, or Connect with Microsoft.")
+            d.help_url = "https://aka.ms/smtp_auth_disabled"
+            return d
+        d.code = "auth_failed"
+        d.cause = ("Exchange did not accept the user name or password. (The sign-in method "
+                   "itself is offered by the server.)")
+        d.fix = ("Check the user name — as DOMAIN\\user or user@company.com — and the "
+                 "password. If you changed your Windows password recently, use the new one. "
+                 "Several failed attempts can lock your account, so check before trying "
+                 "again.")
+        return d
+    if k == "ews_ntlm_failed":
+        d.code = "ews_ntlm_failed"
+        d.cause = ("The server offered Windows (NTLM) sign-in but did not complete it. A proxy "
+                   "or load balancer between you and Exchange often causes this.")
+        d.fix = "Ask IT whether Basic sign-in over HTTPS is allowed, and try that."
+        _suggest(d, p, ews_auth=EwsAuth.BASIC)
+        d.help_url = EWS_AUTH_HELP
+        return d
+    if k == "ews_no_mailbox":
+        d.code = "ews_no_mailbox"
+        d.cause = f"Exchange has no mailbox for {p.from_address}."
+        d.fix = ("Check the email address (it must be the mailbox's main address). If you sign "
+                 "in as another user, that user needs rights on this mailbox.")
+        return d
+    if k == "ews_send_as_denied":
+        d.code = "ews_send_as_denied"
+        d.cause = f"The user {p.username} may not send as {p.from_address}."
+        d.fix = ("Send from the signed-in user's own address, or ask IT to give this user "
+                 "“Send As” rights on the mailbox.")
+        return d
+    if k == "ews_access_denied":
+        d.code = "ews_access_denied"
+        d.cause = ("Exchange refused access" + (f" ({f.reply})" if f.reply else "")
+                   + ": the account may be disabled, or not allowed to use Exchange web "
+                   "services.")
+        d.fix = "Ask IT to check the account and that EWS is enabled for it."
+        if online:
+            d.cause += " " + EXCHANGE_ONLINE_NOTICE
+        return d
+    if k == "ews_throttled":
+        d.code = "ews_throttled"
+        d.cause = "The Exchange server is busy and asked mailwizard to slow down (throttling)."
+        d.fix = ("Wait a few minutes and test again. If it keeps happening, IT can check the "
+                 "server's EWS throttling policy.")
+        d.help_url = EWS_THROTTLING_HELP
+        return d
+    if k == "ews_refused":
+        d.code = "ews_message_refused"
+        d.cause = f"Exchange did not accept the test message ({f.reply or f.message})."
+        d.fix = "Check the test recipient's address; if it is right, ask IT."
+        return d
+    if k in ("ews_error", "ews_http"):
+        d.code = "ews_error"
+        d.cause = f"Exchange answered with an error while {_words(f.stage)}: {f.message}"
+        d.fix = ("Try again. If it happens again, use Copy details and send them to IT.")
+        if online:
+            d.cause += " " + EXCHANGE_ONLINE_NOTICE
+        return d
+    if k in ("timeout", "disconnected"):
+        d.code = "server_timeout" if k == "timeout" else "disconnected"
+        d.cause = (f"The Exchange server stopped answering while {_words(f.stage)}."
+                   if k == "timeout" else
+                   f"The Exchange server closed the connection while {_words(f.stage)}.")
+        d.fix = "Try again in a few minutes; if it keeps happening, ask IT."
+        return d
+    if k == "network":
+        d.code = "network_error"
+        d.cause = f"This computer could not reach the Exchange server ({f.message})."
+        d.fix = "Check the network, VPN or proxy settings, then try again."
+        return d
+    d.code = "unexpected"
+    d.cause = f"Something unexpected went wrong while {_words(f.stage)}."
+    d.fix = "Try again. If it happens again, use Copy details and send them to IT support."
+    return d
