@@ -269,17 +269,15 @@ def _run_check(args, built=None):
 
     profile, provider = built or _build_profile(args)
     secret = _read_secret(args, profile)
+    from mailwizard.core.checks import make_check
+
     if profile.service is ServiceType.EXCHANGE:
-        from mailwizard.core.ews_check import EwsCheck, exchange_online_notice
+        from mailwizard.core.ews_check import exchange_online_notice
 
         notice = exchange_online_notice(profile)
         if notice and not args.json:
             print("Note: " + notice, file=sys.stderr)
-        check = EwsCheck(profile, secret, send_test_to=args.send_test_to)
-    else:
-        from mailwizard.core.smtp_check import SmtpCheck
-
-        check = SmtpCheck(profile, secret, send_test_to=args.send_test_to)
+    check = make_check(profile, secret, send_test_to=args.send_test_to)
     try:
         result = check.run()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -376,12 +374,8 @@ def cmd_show(args) -> int:
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return ec.OK
     print(f"Settings file: {path}")
-    if p.service.value == "exchange":
-        print(f"  Exchange:  {p.ews_url} ({p.ews_auth.value.upper()} sign-in)")
-        print(f"  Login:     {p.username}")
-    else:
-        print(f"  Server:    {p.host} port {p.port}, security {p.security.value}")
-        print(f"  Login:     {p.username or '(none)'} ({p.auth.value})")
+    print(f"  Server:    {p.server_text()}")
+    print(f"  Login:     {p.username or '(none)'}")
     print(f"  From:      {p.display_name + ' ' if p.display_name else ''}<{p.from_address}>")
     print(f"  Password:  ******** ({stored})" + (f" in {saved.secret.describe()}"
                                                  if saved.secret else ""))

@@ -426,13 +426,3 @@ def _forget_protocol(config) -> None:
 
 def run_ews_check(profile: Profile, secret: str | None = None, **kwargs):
     return EwsCheck(profile, secret, **kwargs).run()
-
-
-def check_for(profile: Profile, secret: str | None = None, **kwargs) -> SmtpCheck:
-    """The right check for the profile's service type (SMTP or Exchange)."""
-    from mailwizard.core.profile import ServiceType
-
-    if profile.service is ServiceType.EXCHANGE:
-        return EwsCheck(profile, secret, send_test_to=kwargs.get("send_test_to"),
-                        progress=kwargs.get("progress"))
-    return SmtpCheck(profile, secret, **kwargs)

@@ -22,6 +22,7 @@ class Step(enum.IntEnum):
     VALIDATE = 4
     SAVE = 5
     DONE = 6
+    EXCHANGE = 7  # the Exchange (EWS) account, instead of PROVIDER + ACCOUNT
 
 
 class Resume(str, enum.Enum):
@@ -33,8 +34,7 @@ class Resume(str, enum.Enum):
 #: Service types the user can pick now; the others are shown disabled with this reason.
 SERVICE_AVAILABILITY: dict[ServiceType, str | None] = {
     ServiceType.SMTP: None,
-    ServiceType.EXCHANGE: "Not available yet. For now, use your Exchange server's SMTP "
-                          "settings under “Web mail / SMTP server”.",
+    ServiceType.EXCHANGE: None,
     ServiceType.OAUTH: "Not available yet. For now, use an app password under "
                        "“Web mail / SMTP server”.",
 }
@@ -73,10 +73,18 @@ class FlowState:
         self.saved = False
 
 
+def _account_step(state: FlowState) -> Step:
+    return Step.EXCHANGE if state.service is ServiceType.EXCHANGE else Step.ACCOUNT
+
+
 def _after_resume(state: FlowState) -> Step:
     if state.resume is Resume.PASSWORD_CHANGED:
-        return Step.ACCOUNT
+        return _account_step(state)
     return Step.SERVICE
+
+
+def _after_service(state: FlowState) -> Step:
+    return Step.EXCHANGE if state.service is ServiceType.EXCHANGE else Step.PROVIDER
 
 
 def _missing_resume(state: FlowState) -> list[str]:
@@ -122,9 +130,10 @@ Next = Union[Step, Callable[[FlowState], Step], None]
 #: The navigation map. "needs" lists what is missing before Next/Finish is allowed.
 NAVIGATION: dict[Step, dict] = {
     Step.RESUME: {"next": _after_resume, "needs": _missing_resume},
-    Step.SERVICE: {"next": Step.PROVIDER, "needs": _missing_service},
+    Step.SERVICE: {"next": _after_service, "needs": _missing_service},
     Step.PROVIDER: {"next": Step.ACCOUNT, "needs": _missing_provider},
     Step.ACCOUNT: {"next": Step.VALIDATE, "needs": _missing_account},
+    Step.EXCHANGE: {"next": Step.VALIDATE, "needs": _missing_account},
     Step.VALIDATE: {"next": Step.SAVE, "needs": _missing_validation},
     # The save step is a commit step: once saved, there is no way back into the settings.
     Step.SAVE: {"next": Step.DONE, "needs": _missing_save, "commit": True},

@@ -161,6 +161,14 @@ class Profile:
         parts = urlsplit(normalise_ews_url(self.ews_url))
         return to_ascii_host(parts.hostname or ""), parts.port or 443
 
+    def server_text(self) -> str:
+        """Where mail goes, in one line for people: "smtp.example.org, port 587 (STARTTLS)" or
+        "Exchange at https://… (Windows sign-in)"."""
+        if self.service is ServiceType.EXCHANGE:
+            how = "Windows (NTLM)" if self.ews_auth is EwsAuth.NTLM else "Basic"
+            return f"Exchange at {self.ews_url} ({how} sign-in)"
+        return f"{self.host}, port {self.port} ({SECURITY_WORDS[self.security]})"
+
     @property
     def is_exchange_online(self) -> bool:
         try:

@@ -25,7 +25,7 @@ PAGE_CLASSES = {
     Step.RESUME: ("choose", "ResumePage"), Step.SERVICE: ("choose", "ServicePage"),
     Step.PROVIDER: ("choose", "ProviderPage"), Step.ACCOUNT: ("account", "AccountPage"),
     Step.VALIDATE: ("validate", "ValidatePage"), Step.SAVE: ("save", "SavePage"),
-    Step.DONE: ("save", "DonePage"),
+    Step.DONE: ("save", "DonePage"), Step.EXCHANGE: ("exchange", "ExchangePage"),
 }
 
 

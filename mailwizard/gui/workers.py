@@ -27,7 +27,7 @@ class _Runnable(QRunnable):
 
 
 class CheckRunner(QObject):
-    """Runs one SmtpCheck at a time on a worker thread.
+    """Runs one check (SMTP or Exchange) at a time on a worker thread.
 
     stage(stage, status, ms) arrives for each stage as it starts and ends;
     finished(result, diagnosis) once, also after cancel()."""
@@ -55,7 +55,8 @@ class CheckRunner(QObject):
 
         from mailwizard.core.diagnosis import diagnose
         from mailwizard.core.secrets import get_secret
-        from mailwizard.core.smtp_check import CheckFailure, CheckResult, SmtpCheck
+        from mailwizard.core.checks import make_check
+        from mailwizard.core.smtp_check import CheckFailure, CheckResult
 
         def work() -> None:
             try:
@@ -69,7 +70,7 @@ class CheckRunner(QObject):
                                           "progress": self.stage.emit}
                 if greeting_wait is not None:
                     kwargs["greeting_wait"] = greeting_wait
-                check = SmtpCheck(profile, use_secret, **kwargs)
+                check = make_check(profile, use_secret, **kwargs)
                 with self._lock:
                     self._check = check
                     if self._cancelled:

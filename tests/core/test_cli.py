@@ -268,7 +268,7 @@ def test_exchange_save_show_and_canary(ews_server, ca_file, tmp_path, secret_ser
     assert p.returncode == ec.AUTH
     outputs += [p.stdout, p.stderr]
     p = run(["show", "--config", str(cfg)])
-    assert "Exchange:" in p.stdout and srv.url in p.stdout and "(stored)" in p.stdout
+    assert f"Exchange at {srv.url} (Basic sign-in)" in p.stdout and "(stored)" in p.stdout
     outputs.append(p.stdout)
 
     saved = json.loads(cfg.read_text())

@@ -59,10 +59,32 @@ def test_save_without_testing_only_when_chosen_explicitly():
 
 
 def test_services_not_built_are_listed_but_not_selectable():
-    state = FlowState(service=ServiceType.EXCHANGE)
+    state = FlowState(service=ServiceType.OAUTH)
     assert missing(Step.SERVICE, state) == ["this kind of service is not available yet"]
-    state.service = ServiceType.OAUTH
-    assert missing(Step.SERVICE, state)
+
+
+def test_exchange_goes_from_service_to_its_own_account_step_and_on_to_validation():
+    from mailwizard.core.profile import Profile
+
+    state = FlowState(service=ServiceType.EXCHANGE)
+    flow = WizardFlow(state)
+    assert flow.go_next() is Step.EXCHANGE
+    state.profile = Profile(service="exchange")  # what the Exchange page starts from
+    assert not flow.can_go_next()
+    assert any(m.startswith("ews_url") for m in missing(Step.EXCHANGE, state))
+    state.profile = Profile(service="exchange", ews_url="mail.example.org", username="jsmith",
+                            domain="EXAMPLE", from_address="jsmith@example.org")
+    state.email = "jsmith@example.org"
+    assert missing(Step.EXCHANGE, state) == ["password: enter the password"]
+    state.secret = "pw"
+    assert flow.go_next() is Step.VALIDATE
+    assert flow.go_back() is Step.EXCHANGE and flow.go_back() is Step.SERVICE
+
+
+def test_password_changed_on_a_saved_exchange_profile_goes_to_the_exchange_step():
+    state = FlowState(has_saved_settings=True, service=ServiceType.EXCHANGE,
+                      resume=Resume.PASSWORD_CHANGED)
+    assert next_step(Step.RESUME, state) is Step.EXCHANGE
 
 
 def test_saved_settings_start_with_a_choice_and_password_changed_skips_to_account():

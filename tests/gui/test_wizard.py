@@ -232,9 +232,9 @@ def test_services_not_built_are_shown_disabled(qtbot, wizard):
     service = w.pages[Step.SERVICE]
     from mailwizard.core.profile import ServiceType
     assert service.buttons[ServiceType.SMTP].isEnabled()
-    assert not service.buttons[ServiceType.EXCHANGE].isEnabled()
-    assert service.buttons[ServiceType.EXCHANGE].toolTip()
+    assert service.buttons[ServiceType.EXCHANGE].isEnabled()
     assert not service.buttons[ServiceType.OAUTH].isEnabled()
+    assert service.buttons[ServiceType.OAUTH].toolTip()
 
 
 def test_field_errors_appear_beside_the_field_as_you_type(qtbot, wizard):
@@ -441,3 +441,68 @@ def test_the_saved_password_is_not_offered_for_another_server(qtbot, wizard, smt
     assert not account.keep_secret.isChecked() and not account.keep_secret.isEnabled()
     assert not w.state.use_stored_secret
     assert w.state.profile.pinned_sha256 == ""  # the trusted certificate was for the old one
+
+
+def test_exchange_path_validates_through_ews_and_saves(qtbot, wizard, ews_server, ca_file,
+                                                      tmp_path, secret_service):
+    from mailwizard.core.profile import ServiceType
+
+    srv = ews_server(users={"EXAMPLE\\it": PASSWORD}, mailboxes={"it@example.org"},
+                     auth_schemes=("Basic",))
+    w = wizard()
+    service = w.pages[Step.SERVICE]
+    service.buttons[ServiceType.EXCHANGE].click()
+    w.next()
+    assert w.currentId() == Step.EXCHANGE
+    ex = w.pages[Step.EXCHANGE]
+    qtbot.keyClicks(ex.email, "it@example.org")
+    # the EWS address follows the email's domain until the user edits it
+    assert ex.ews_url.text() == "https://mail.example.org/EWS/Exchange.asmx"
+    ex.ews_url.clear()
+    qtbot.keyClicks(ex.ews_url, srv.url)
+    ex.username.clear()
+    qtbot.keyClicks(ex.username, "it")
+    assert not ex.isComplete()
+    assert "fill in the Domain field" in ex.errors["username"].text()
+    qtbot.keyClicks(ex.domain, "EXAMPLE")
+    assert ex.login_hint.text() == "Signs in as: EXAMPLE\\it"
+    qtbot.keyClicks(ex.cafile, ca_file)
+    qtbot.keyClicks(ex.secret, PASSWORD)
+    assert ex.isComplete()
+    # NTLM is the default; this server offers only Basic: the test says so and offers the fix
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert not validate.result.ok
+    assert validate.diagnosis.code == "ews_wrong_auth_type"
+    assert validate.fix_button.isVisible() and "Basic" in validate.fix_button.text()
+    assert srv.state.logins == []  # the password was not sent
+    validate.fix_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    assert validate.result.ok, validate.diagnosis
+    assert all(m.text() == "✔" for m, _, _ in validate.rows.values())
+    [sent] = srv.state.sent
+    assert sent.to == ["it@example.org"] and sent.disposition == "SendOnly"
+    w.next()
+    assert "Exchange at " + srv.url in w.pages[Step.SAVE].summary.text()
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    config = json.loads((tmp_path / "mail-settings.json").read_text())
+    assert config["profile"]["service"] == "exchange"
+    assert config["profile"]["ews_auth"] == "basic"
+    assert config["profile"]["username"] == "EXAMPLE\\it"
+    assert keyring.get_password("mailwizard", "default/password") == PASSWORD
+
+
+def test_exchange_online_address_is_explained_on_the_page(qtbot, wizard):
+    from mailwizard.core.profile import ServiceType
+
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
+    w.next()
+    ex = w.pages[Step.EXCHANGE]
+    assert not ex.online_note.isVisible()
+    qtbot.keyClicks(ex.email, "it@example.org")
+    ex.ews_url.clear()
+    qtbot.keyClicks(ex.ews_url, "https://outlook.office365.com/EWS/Exchange.asmx")
+    assert ex.online_note.isVisible() and "1 April 2027" in ex.online_note.text()
+    assert ex.online_ok.isVisible() and not ex.online_ok.isChecked()

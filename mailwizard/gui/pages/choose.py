@@ -51,9 +51,9 @@ class ResumePage(FlowPage):
         p = wiz.saved.profile if wiz.saved else None
         if p is not None:
             self.setSubTitle(self.tr("What would you like to do?"))
-            self.current.setText(self.tr("Saved: sending as %1 through %2 (port %3).")
-                                 .replace("%1", p.from_address).replace("%2", p.host)
-                                 .replace("%3", str(p.port)))
+            self.current.setText(self.tr("Saved: sending as %1 through %2.")
+                                 .replace("%1", p.from_address)
+                                 .replace("%2", p.server_text()))
         if self.state.resume is None:
             self.buttons[Resume.PASSWORD_CHANGED].setChecked(True)
         QtCore.QTimer.singleShot(0, self.group.checkedButton().setFocus)
@@ -80,7 +80,8 @@ class ServicePage(FlowPage):
                 "Gmail, Microsoft 365, Outlook.com, Yahoo, Zoho, Amazon SES, your web host's "
                 "mail, or your own mail server.")),
             ServiceType.EXCHANGE: (self.tr("Microsoft &Exchange (EWS)"), self.tr(
-                "Your organisation's own Exchange server, reached through its web address.")),
+                "Your organisation's own Exchange server, reached through its web address "
+                "(EWS). Not for Microsoft 365: Microsoft is switching EWS off there.")),
             ServiceType.OAUTH: (self.tr("&Connect an email service (Google, Microsoft)"),
                                 self.tr("Sign in in your web browser instead of typing a "
                                         "password.")),
@@ -111,7 +112,10 @@ class ServicePage(FlowPage):
         self.changed()
 
     def _choose(self, service: ServiceType) -> None:
-        self.state.service = service
+        st = self.state
+        st.service = service
+        if st.profile.service is ServiceType.EXCHANGE and service is not ServiceType.EXCHANGE:
+            st.preset_applied = ""  # the provider preset must fill the SMTP settings again
         self.changed()
 
 

@@ -47,7 +47,7 @@ class SavePage(FlowPage):
         p = st.profile
         e = html.escape
         rows = [
-            (self.tr("Server"), f"{p.host}, port {p.port} ({p.security.value.upper()})"),
+            (self.tr("Server"), p.server_text()),
             (self.tr("Sign in as"), p.username or self.tr("(no sign-in)")),
             (self.tr("Send as"), f"{p.display_name} <{p.from_address}>" if p.display_name
              else p.from_address),

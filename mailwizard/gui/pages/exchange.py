@@ -1,0 +1,285 @@
+"""The Exchange (EWS) account step: address, EWS address, domain, user name, password and the
+sign-in method, with what to ask IT on the right."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6 import QtCore
+from PySide6 import QtWidgets as W
+
+from mailwizard.core.profile import (EwsAuth, Profile, ServiceType, check_email,
+                                     default_ews_url, exchange_login)
+from mailwizard.gui.pages.account import _error_label
+from mailwizard.gui.wizard import FlowPage
+
+EWS_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/"
+            "authentication-and-ews-in-exchange")
+
+
+class ExchangePage(FlowPage):
+    def build(self) -> None:
+        self.setTitle(self.tr("Your Exchange account"))
+        self.setSubTitle(self.tr("Fill in your work account. IT can tell you the Exchange "
+                                 "address if the suggested one does not work."))
+        self._loading = False
+        self._touched: set[str] = set()
+        self._follow_url = True  # the EWS address follows the email's domain until edited
+        self._follow_user = True
+
+        outer = W.QHBoxLayout(self)
+        left = W.QWidget()
+        form = W.QFormLayout(left)
+        form.setFieldGrowthPolicy(W.QFormLayout.ExpandingFieldsGrow)
+        self.form = form
+        self.errors: dict[str, W.QLabel] = {}
+
+        self.email = W.QLineEdit()
+        self.email.setPlaceholderText(self.tr("e.g. accounts@company.com"))
+        self._row(self.tr("&Email address:"), self.email, "email")
+        self.display_name = W.QLineEdit()
+        self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
+        self._row(self.tr("Your &name (shown to recipients):"), self.display_name,
+                  "display_name")
+        self.ews_url = W.QLineEdit()
+        self.ews_url.setPlaceholderText("https://mail.company.com/EWS/Exchange.asmx")
+        self._row(self.tr("Exchange &address (EWS):"), self.ews_url, "ews_url")
+        self.online_note = W.QLabel()
+        self.online_note.setWordWrap(True)
+        self.online_note.setStyleSheet("color: #8a4b00;")
+        self.online_ok = W.QCheckBox(self.tr("My organisation still allows EWS for this app "
+                                             "(IT confirmed it)"))
+        form.addRow("", self.online_note)
+        form.addRow("", self.online_ok)
+        self.domain = W.QLineEdit()
+        self.domain.setPlaceholderText(self.tr("company.com or COMPANY"))
+        self._row(self.tr("&Domain:"), self.domain, "domain")
+        self.username = W.QLineEdit()
+        self.username.setPlaceholderText(self.tr("COMPANY\\jsmith or jsmith@company.com"))
+        self._row(self.tr("&User name:"), self.username, "username")
+        self.login_hint = W.QLabel()
+        self.login_hint.setStyleSheet("color: palette(mid);")
+        form.addRow("", self.login_hint)
+
+        secret_box = W.QWidget()
+        h = W.QHBoxLayout(secret_box)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.secret = W.QLineEdit()
+        self.secret.setEchoMode(W.QLineEdit.Password)
+        self.secret.setAccessibleName(self.tr("Windows password"))
+        self.show_secret = W.QToolButton()
+        self.show_secret.setText(self.tr("Show"))
+        self.show_secret.setCheckable(True)
+        self.show_secret.setAccessibleName(self.tr("Show password"))
+        h.addWidget(self.secret, 1)
+        h.addWidget(self.show_secret)
+        self._row(self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
+        self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
+        form.addRow("", self.keep_secret)
+
+        self.auth = W.QComboBox()
+        self.auth.addItem(self.tr("Windows sign-in (NTLM) — usual for your own Exchange"),
+                          EwsAuth.NTLM.value)
+        self.auth.addItem(self.tr("Basic sign-in (over HTTPS)"), EwsAuth.BASIC.value)
+        self._row(self.tr("Si&gn-in method:"), self.auth, "ews_auth")
+
+        ca_box = W.QWidget()
+        ch = W.QHBoxLayout(ca_box)
+        ch.setContentsMargins(0, 0, 0, 0)
+        self.cafile = W.QLineEdit()
+        self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
+        self.browse_ca = W.QPushButton(self.tr("Bro&wse…"))
+        ch.addWidget(self.cafile, 1)
+        ch.addWidget(self.browse_ca)
+        self._row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
+
+        outer.addWidget(left, 3)
+        self.guidance = W.QTextBrowser()
+        self.guidance.setOpenExternalLinks(True)
+        self.guidance.setAccessibleName(self.tr("Help for Exchange"))
+        self.guidance.setMinimumWidth(300)
+        self.guidance.setFocusPolicy(QtCore.Qt.ClickFocus)
+        outer.addWidget(self.guidance, 2)
+
+        for w in (self.email, self.display_name, self.ews_url, self.domain, self.username,
+                  self.secret, self.cafile):
+            w.textEdited.connect(self._edited)
+        self.auth.currentIndexChanged.connect(self._edited)
+        self.online_ok.toggled.connect(self._edited)
+        self.keep_secret.toggled.connect(self._keep_secret_toggled)
+        self.show_secret.toggled.connect(self._toggle_show)
+        self.browse_ca.clicked.connect(self._browse_ca)
+
+    def _row(self, label: str, widget, key: str, buddy=None) -> None:
+        box = W.QWidget()
+        v = W.QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        v.addWidget(widget)
+        err = _error_label()
+        v.addWidget(err)
+        self.errors[key] = err
+        self.form.addRow(label, box)
+        self.form.labelForField(box).setBuddy(buddy or widget)
+
+    # -- loading ------------------------------------------------------------------------
+    def enter(self) -> None:
+        st, wiz = self.state, self.wiz()
+        self._loading = True
+        if st.profile.service is not ServiceType.EXCHANGE:
+            # Coming from the SMTP path (or a fresh start): keep who the user is.
+            old = st.profile
+            st.profile = Profile(service=ServiceType.EXCHANGE, provider_id="exchange",
+                                 from_address=old.from_address or st.email,
+                                 display_name=old.display_name,
+                                 ews_url=default_ews_url(old.from_address or st.email))
+            st.preset_applied = ""
+        p = st.profile
+        saved = wiz.saved is not None and wiz.saved.profile.service is ServiceType.EXCHANGE
+        self._follow_url = not p.ews_url or p.ews_url == default_ews_url(p.from_address)
+        self._follow_user = not saved and not p.username
+        self.email.setText(st.email or p.from_address)
+        self.display_name.setText(p.display_name)
+        self.ews_url.setText(p.ews_url)
+        self.domain.setText(p.domain)
+        self.username.setText(p.username)
+        self.secret.setText(st.secret)
+        self.auth.setCurrentIndex(self.auth.findData(p.ews_auth.value))
+        self.cafile.setText(p.cafile)
+        self.online_ok.setChecked(p.exchange_online_acknowledged)
+        keeps = wiz.keeps_saved_password and saved
+        self.keep_secret.setVisible(keeps)
+        self.keep_secret.setChecked(keeps and not st.secret)
+        only = st.secret_only
+        for w in (self.email, self.display_name, self.ews_url, self.domain, self.username,
+                  self.auth, self.cafile, self.browse_ca):
+            w.setEnabled(not only)
+        self._loading = False
+        self._sync()
+        self.guidance.setHtml(self._guidance_html())
+        first = self.secret if only else self.email
+        QtCore.QTimer.singleShot(0, first.setFocus)
+
+    # -- editing ------------------------------------------------------------------------
+    def _edited(self, *_args) -> None:
+        if self._loading:
+            return
+        sender = self.sender()
+        if sender is self.ews_url:
+            self._follow_url = False
+        elif sender is self.username:
+            self._follow_user = False
+        elif sender is self.email:
+            address = self.email.text().strip()
+            if self._follow_url:
+                self.ews_url.setText(default_ews_url(address) if "@" in address else "")
+            if self._follow_user:
+                self.username.setText(address)
+        keys = {self.email: "email", self.display_name: "display_name",
+                self.ews_url: "ews_url", self.domain: "domain", self.username: "username",
+                self.secret: "secret", self.cafile: "cafile", self.auth: "ews_auth"}
+        if sender in keys:
+            self._touched.add(keys[sender])
+        self._sync()
+
+    def _keep_secret_toggled(self, keep: bool) -> None:
+        self.secret.setEnabled(not keep)
+        if keep:
+            self.secret.clear()
+        self._sync()
+
+    def _toggle_show(self, shown: bool) -> None:
+        self.secret.setEchoMode(W.QLineEdit.Normal if shown else W.QLineEdit.Password)
+        self.show_secret.setText(self.tr("Hide") if shown else self.tr("Show"))
+        self.show_secret.setAccessibleName(self.tr("Hide password") if shown
+                                           else self.tr("Show password"))
+
+    def _browse_ca(self) -> None:
+        path, _ = W.QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
+                                              self.tr("Certificates (*.pem *.crt *.cer);;"
+                                                      "All files (*)"))
+        if path:
+            self.cafile.setText(path)
+            self._touched.add("cafile")
+            self._sync()
+
+    def _profile_from_fields(self) -> Profile:
+        """The fields as a profile in the form it is tested and saved in (full EWS address,
+        login as DOMAIN\\user or user@domain); the fields keep what the user typed."""
+        old = self.state.profile
+        typed = Profile(
+            service=ServiceType.EXCHANGE, provider_id="exchange",
+            ews_url=self.ews_url.text().strip(), domain=self.domain.text().strip(),
+            username=self.username.text().strip(), ews_auth=self.auth.currentData(),
+            from_address=self.email.text().strip(),
+            display_name=self.display_name.text().strip(), cafile=self.cafile.text().strip(),
+            exchange_online_acknowledged=self.online_ok.isChecked(),
+            timeout=old.timeout).normalised()
+        # A trusted certificate belongs to one server: another address drops it.
+        return typed.with_changes(
+            pinned_sha256=old.pinned_sha256 if typed.ews_url == old.ews_url else "")
+
+    def _sync(self) -> None:
+        st = self.state
+        profile = self._profile_from_fields()
+        secret = self.secret.text()
+        if profile != st.profile or secret != st.secret:
+            st.invalidate()
+        st.profile, st.secret, st.email = profile, secret, profile.from_address
+        saved = self.wiz().saved
+        same_account = saved is not None and (profile.ews_url, profile.username) == (
+            saved.profile.ews_url, saved.profile.username)
+        if not same_account and self.keep_secret.isChecked():
+            self.keep_secret.setChecked(False)
+        self.keep_secret.setEnabled(same_account)
+        st.use_stored_secret = self.wiz().keeps_saved_password and same_account \
+            and self.keep_secret.isChecked()
+
+        errors = {e.field: e.message for e in profile.errors()}
+        errors.pop("from_address", None)  # the email field is the From address here
+        _, err = check_email(profile.from_address, "email")
+        if err:
+            errors["email"] = err.message if profile.from_address else \
+                self.tr("enter your email address")
+        if not st.use_stored_secret and not secret:
+            errors["secret"] = self.tr("enter your Windows password")
+        for key, label in self.errors.items():
+            text = errors.get(key, "")
+            show = bool(text) and key in self._touched
+            label.setText(text[:1].upper() + text[1:] if show else "")
+            label.setVisible(show)
+        # How the login will be sent, so that DOMAIN\user vs user@domain is never a guess.
+        try:
+            login = exchange_login(profile.username, profile.domain, profile.ews_auth)
+            self.login_hint.setText(self.tr("Signs in as: %1").replace("%1", login))
+        except ValueError:
+            self.login_hint.setText("")
+        online = profile.is_exchange_online
+        if online:
+            from mailwizard.core.ews_check import EXCHANGE_ONLINE_NOTICE
+
+            self.online_note.setText(EXCHANGE_ONLINE_NOTICE)
+        self.online_note.setVisible(online)
+        self.online_ok.setVisible(online)
+        self.changed()
+
+    def _guidance_html(self) -> str:
+        e = html.escape
+        steps = [
+            self.tr("The Exchange address is usually https://mail.<your domain>/EWS/"
+                    "Exchange.asmx, on the same server as Outlook on the web."),
+            self.tr("The user name is your Windows login: COMPANY\\jsmith or "
+                    "jsmith@company.com. If you type only jsmith, fill in the domain."),
+            self.tr("Windows sign-in (NTLM) is what most Exchange servers in an office use. "
+                    "If the test says the server does not offer it, it tells you which one "
+                    "to pick."),
+            self.tr("If IT uses its own certificate authority, ask for its CA file."),
+        ]
+        items = "".join(f"<li>{e(s)}</li>" for s in steps)
+        note = self.tr("Microsoft 365 (Exchange Online) is switching EWS off (for good on "
+                       "1 April 2027). For Microsoft 365, go back and choose Web mail / SMTP "
+                       "→ Microsoft 365, or Connect.")
+        return (f"<h3>{e(self.tr('What to ask IT'))}</h3><ol>{items}</ol>"
+                f'<p style="color:#8a4b00"><b>{e(self.tr("Please note"))}:</b> {e(note)}</p>'
+                f'<p><a href="{EWS_HELP}">{e(self.tr("Microsoft: sign-in methods for EWS"))}'
+                f"</a></p>")
