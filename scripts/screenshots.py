@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import trustme  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from ews_server import EwsServer, EwsState  # noqa: E402
 from servers import Recorder, start_smtp_server  # noqa: E402
 
 from mailwizard.core.flow import Step  # noqa: E402
@@ -115,8 +116,46 @@ def main() -> None:
         w2.show()
         shot(w2, "0-resume")
         w2.close()
+
+        # Exchange: a loopback EWS endpoint that offers Basic only, while the page starts on
+        # Windows (NTLM) sign-in; the test names the fix.
+        ews = EwsServer(server_ctx_for_localhost(ca), EwsState(
+            users={"RIVERSIDE\\accounts": password}, mailboxes={user}))
+        w3 = create_wizard(tmp / "exchange.json")
+        w3.resize(*SIZE)
+        w3.show()
+        from mailwizard.core.profile import ServiceType
+        w3.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
+        w3.next()
+        ex = w3.pages[Step.EXCHANGE]
+        for field, text in ((ex.email, user), (ex.display_name, "Riverside Society accounts")):
+            field.setText(text)
+            field.textEdited.emit(text)
+        shot(w3, "9-exchange")
+        for field, text in ((ex.ews_url, ews.url), (ex.username, "accounts"),
+                            (ex.domain, "RIVERSIDE"), (ex.cafile, str(ca_file)),
+                            (ex.secret, password)):
+            field.setText(text)
+            field.textEdited.emit(text)
+        w3.next()
+        validate = w3.pages[Step.VALIDATE]
+        wait_for_check(validate)
+        shot(w3, "10-exchange-validate-auth-type")
+        ex_url = "https://outlook.office365.com/EWS/Exchange.asmx"
+        w3.back()
+        ex.ews_url.setText(ex_url)
+        ex.ews_url.textEdited.emit(ex_url)
+        shot(w3, "11-exchange-online-note")
+        w3.close()
+        ews.stop()
     finally:
         srv.stop()
+
+
+def server_ctx_for_localhost(ca) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(ctx)
+    return ctx
 
 
 if __name__ == "__main__":

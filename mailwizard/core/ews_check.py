@@ -212,6 +212,14 @@ class EwsCheck(SmtpCheck):
         holder: dict[str, Any] = {}
 
         self._begin("ews_login")
+        wanted = {"ntlm", "negotiate"} if p.ews_auth is EwsAuth.NTLM else {"basic"}
+        if self._offered and not self._offered & wanted:
+            # Refused before the password goes anywhere: the wrong method would only add a
+            # failed login to the account's lock-out counter.
+            raise _EwsFailed("ews_auth_type",
+                             f"the server does not offer {p.ews_auth.value.upper()} sign-in; "
+                             f"it offers: {', '.join(sorted(self._offered))}", 401,
+                             ", ".join(sorted(self._offered)))
         r.auth_mechanism = "NTLM" if p.ews_auth is EwsAuth.NTLM else "Basic"
         r.auth_attempts += 1  # one login; exchangelib is told the auth type, so no guessing
         version = self._wait(lambda: self._login(holder, timeout))
@@ -238,9 +246,7 @@ class EwsCheck(SmtpCheck):
 
     def _probe_service(self, timeout: float) -> set[str]:
         """Ask the EWS address, without any credentials, whether it is an EWS service and
-        which sign-in methods it offers; stops before the password if ours is not among
-        them."""
-        p = self.profile
+        which sign-in methods it offers (the WWW-Authenticate headers of its 401)."""
         with self._session() as s:
             resp = s.get(self.ews_url, timeout=timeout, allow_redirects=False)
         offered = _offered_schemes(resp)
@@ -251,14 +257,7 @@ class EwsCheck(SmtpCheck):
         if resp.status_code == 404:
             raise _EwsFailed("ews_not_found", "no Exchange web services at this address",
                              404, resp.reason or "")
-        if resp.status_code == 401:
-            wanted = {"ntlm", "negotiate"} if p.ews_auth is EwsAuth.NTLM else {"basic"}
-            if not offered & wanted:
-                raise _EwsFailed("ews_auth_type",
-                                 f"the server does not offer {p.ews_auth.value.upper()} "
-                                 f"sign-in; it offers: {', '.join(sorted(offered)) or 'none'}",
-                                 401, ", ".join(sorted(offered)))
-        elif resp.status_code >= 500:
+        if resp.status_code >= 500:
             raise _EwsFailed("ews_http", f"the server answered {resp.status_code} "
                              f"{resp.reason}", resp.status_code, resp.reason or "")
         return offered

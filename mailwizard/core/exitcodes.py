@@ -72,8 +72,6 @@ def for_stage(stage: str, kind: str = "") -> int:
         return CANCELLED
     if kind == "implicit_tls_port":
         return TLS  # found at the greeting, but it is a security-setting problem
-    if kind == "ews_auth_type":
-        return AUTH  # found before the password was sent, but it is a sign-in problem
     if kind == "exchange_online":
         return INVALID_SETTINGS
     return BY_STAGE.get(stage, INTERNAL_ERROR)

@@ -79,7 +79,7 @@ def test_wrong_password_is_one_failed_login_and_says_so(ews, make_ews):
 def test_wrong_auth_type_stops_before_the_password_and_offers_the_right_one(ews, make_ews):
     result = EwsCheck(make_ews(ews, ews_auth="ntlm", username="EXAMPLE\\it"), PASSWORD).run()
 
-    assert result.failure.stage == "ews_service" and result.failure.kind == "ews_auth_type"
+    assert result.failure.stage == "ews_login" and result.failure.kind == "ews_auth_type"
     assert ews.state.logins == []  # no credentials went out
     d = diagnose(result.failure, result.profile)
     assert d.code == "ews_wrong_auth_type"
