@@ -43,6 +43,15 @@ def _add_settings_args(p: argparse.ArgumentParser) -> None:
     x.add_argument("--domain", help="company.com or the Windows domain name, e.g. COMPANY "
                                     "(not needed when --username is DOMAIN\\user or "
                                     "user@domain)")
+    x.add_argument("--autodiscover", action="store_true",
+                   help="find the EWS address from the --from address with Autodiscover "
+                        "(instead of --ews-url)")
+    x.add_argument("--autodiscover-allow-host", metavar="HOST", action="append", default=[],
+                   help="a host outside your email's domain that Autodiscover may send your "
+                        "password to (only if IT confirmed it; repeatable)")
+    x.add_argument("--autodiscover-url", metavar="URL", action="append", default=[],
+                   help="ask this Autodiscover address instead of the email domain's usual "
+                        "ones (repeatable)")
     x.add_argument("--allow-exchange-online", action="store_true",
                    help="use EWS on Exchange Online even though Microsoft is switching it off "
                         "(only if your administrator still allows it for this app)")
@@ -269,6 +278,8 @@ def _run_check(args, built=None):
 
     profile, provider = built or _build_profile(args)
     secret = _read_secret(args, profile)
+    if getattr(args, "autodiscover", False):
+        profile = _autodiscover(args, profile, secret)
     from mailwizard.core.checks import make_check
 
     if profile.service is ServiceType.EXCHANGE:
@@ -286,6 +297,38 @@ def _run_check(args, built=None):
     diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
     return profile, provider, secret, result, diagnosis, code
+
+
+def _autodiscover(args, profile, secret):
+    from urllib.parse import urlsplit
+
+    from mailwizard.core.ews_autodiscover import Autodiscover, AutodiscoverFailed
+    from mailwizard.core.profile import exchange_login
+
+    if profile.service.value != "exchange":
+        raise _Fail(ec.INVALID_SETTINGS, "--autodiscover: only with --service exchange")
+    finder = Autodiscover(profile.from_address,
+                          exchange_login(profile.username, profile.domain, profile.ews_auth),
+                          secret or "", profile.ews_auth, cafile=profile.cafile,
+                          timeout=min(60.0, float(profile.timeout) * 3),
+                          # hosts named on the command line count as confirmed by IT
+                          allowed_hosts=set(args.autodiscover_allow_host) | {
+                              (urlsplit(u).hostname or "").lower()
+                              for u in args.autodiscover_url},
+                          candidates=args.autodiscover_url or None)
+    try:
+        found = finder.run()
+    except AutodiscoverFailed as exc:
+        hint = {"needs_confirmation": f" If IT confirms {exc.host} is your Exchange server, "
+                                      f"add --autodiscover-allow-host {exc.host}.",
+                "login_refused": " Check the user name and password.",
+                }.get(exc.kind, " Give the address with --ews-url instead (ask IT).")
+        code = ec.AUTH if exc.kind == "login_refused" else (
+            ec.TLS if exc.kind == "tls" else ec.INVALID_SETTINGS)
+        raise _Fail(code, f"Autodiscover: {exc.message}{hint}") from None
+    if not args.json:
+        print(f"Autodiscover found: {found.ews_url}")
+    return profile.with_changes(ews_url=found.ews_url)
 
 
 def cmd_providers(args) -> int:

@@ -63,6 +63,11 @@ class EwsState:
     operations: list[str] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    #: what /autodiscover/autodiscover.xml answers after a login: {"ews_url": URL} or
+    #: {"redirect_url": URL} or {"redirect_addr": ADDR}; None: 404 there
+    autodiscover: dict | None = None
+    #: (path, had credentials) for each Autodiscover request
+    autodiscover_requests: list[tuple[str, bool]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
 
@@ -106,6 +111,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         st.paths.append(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if self.path.lower().startswith("/autodiscover/autodiscover.xml"):
+            self._autodiscover()
+            return
         if not self.path.lower().startswith("/ews/exchange.asmx"):
             self._send(404, "<html><body>Not found</body></html>")
             return
@@ -165,6 +173,36 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         ok = self.state.users.get(user) == password
         self.state.logins.append((user, ok))
         return user if ok else None
+
+    def _autodiscover(self) -> None:
+        st = self.state
+        st.autodiscover_requests.append((self.path, "Authorization" in self.headers))
+        if st.autodiscover is None:
+            self._send(404, "<html><body>Not found</body></html>")
+            return
+        if self._login() in (None, ""):
+            if self._login_was_ntlm_challenge():
+                return
+            self._unauthorized()
+            return
+        ad = st.autodiscover
+        ns = ("http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/"
+              "2006a")
+        if "redirect_addr" in ad:
+            account = (f"<Action>redirectAddr</Action><RedirectAddr>{ad['redirect_addr']}"
+                       f"</RedirectAddr>")
+        elif "redirect_url" in ad:
+            account = f"<Action>redirectUrl</Action><RedirectUrl>{ad['redirect_url']}</RedirectUrl>"
+        else:
+            account = (f"<AccountType>email</AccountType><Action>settings</Action><Protocol>"
+                       f"<Type>EXCH</Type><EwsUrl>{ad['ews_url']}</EwsUrl></Protocol>")
+        body = (f'<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.'
+                f'microsoft.com/exchange/autodiscover/responseschema/2006"><Response xmlns='
+                f'"{ns}"><Account>{account}</Account></Response></Autodiscover>')
+        self._send(200, body)
+
+    def _login_was_ntlm_challenge(self) -> bool:
+        return getattr(self, "_challenged", False) and self._ntlm_ctx is not None
 
     def _ntlm(self, token: str) -> str | None:
         """A real NTLM acceptor (pyspnego, with the users in NTLM_USER_FILE), kept per

@@ -284,3 +284,23 @@ def test_exchange_save_show_and_canary(ews_server, ca_file, tmp_path, secret_ser
     for text in outputs + [cfg.read_text()]:
         for n in needles:
             assert n not in text
+
+
+def test_exchange_autodiscover_from_the_command_line(ews_server, ca_file):
+    target = ews_server(users={"LOCAL\\it": PASSWORD})
+    target.state.autodiscover = {"ews_url": target.url}
+    elsewhere = target.base.replace("localhost", "127.0.0.1") + "/autodiscover/autodiscover.xml"
+    srv = ews_server(users={"LOCAL\\it": PASSWORD})
+    srv.state.autodiscover = {"redirect_url": elsewhere}
+    args = ["validate", "--service", "exchange", "--autodiscover", "--autodiscover-url",
+            srv.base + "/autodiscover/autodiscover.xml", "--from", "it@example.org",
+            "--username", "LOCAL\\it", "--auth", "basic", "--cafile", ca_file, "--timeout", "5",
+            "--password-stdin"]
+    p = run(args, stdin=PASSWORD + "\n")
+    assert p.returncode == ec.INVALID_SETTINGS, p.stdout + p.stderr
+    assert "--autodiscover-allow-host 127.0.0.1" in p.stderr
+    assert [had for _, had in target.state.autodiscover_requests] == [False]
+
+    p = run(args + ["--autodiscover-allow-host", "127.0.0.1"], stdin=PASSWORD + "\n")
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+    assert f"Autodiscover found: {target.url}" in p.stdout

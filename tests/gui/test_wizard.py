@@ -506,3 +506,42 @@ def test_exchange_online_address_is_explained_on_the_page(qtbot, wizard):
     qtbot.keyClicks(ex.ews_url, "https://outlook.office365.com/EWS/Exchange.asmx")
     assert ex.online_note.isVisible() and "1 April 2027" in ex.online_note.text()
     assert ex.online_ok.isVisible() and not ex.online_ok.isChecked()
+
+
+def test_exchange_find_automatically_asks_before_a_foreign_host(qtbot, wizard, ews_server,
+                                                               ca_file):
+    from mailwizard.core.profile import ServiceType
+
+    target = ews_server(users={"LOCAL\\it": PASSWORD})
+    target.state.autodiscover = {"ews_url": target.url}
+    elsewhere = target.base.replace("localhost", "127.0.0.1") + "/autodiscover/autodiscover.xml"
+    srv = ews_server(users={"LOCAL\\it": PASSWORD})
+    srv.state.autodiscover = {"redirect_url": elsewhere}
+
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
+    w.next()
+    ex = w.pages[Step.EXCHANGE]
+    ex.autodiscover_candidates = [srv.base + "/autodiscover/autodiscover.xml"]
+    asked = []
+    answers = [False, True]
+    ex.ask_host = lambda host, domain: asked.append((host, domain)) or answers.pop(0)
+    qtbot.keyClicks(ex.email, "it@localhost")
+    ex.username.clear()
+    qtbot.keyClicks(ex.username, "LOCAL\\it")
+    qtbot.keyClicks(ex.cafile, ca_file)
+    ex.auth.setCurrentIndex(ex.auth.findData("basic"))
+    qtbot.mouseClick(ex.find_button, Qt.LeftButton)
+    assert "password first" in ex.find_status.text()  # nothing typed yet: nothing sent
+    qtbot.keyClicks(ex.secret, PASSWORD)
+
+    qtbot.mouseClick(ex.find_button, Qt.LeftButton)  # the user says no
+    qtbot.waitUntil(lambda: not ex.busy(), timeout=10000)
+    assert "Stopped" in ex.find_status.text(), ex.find_status.text()
+    assert asked == [("127.0.0.1", "localhost")]
+    assert [had for _, had in target.state.autodiscover_requests] == [False]
+
+    qtbot.mouseClick(ex.find_button, Qt.LeftButton)  # and now yes
+    qtbot.waitUntil(lambda: not ex.busy() and "Found" in ex.find_status.text(), timeout=10000)
+    assert ex.ews_url.text() == target.url
+    assert ex.state.profile.ews_url == target.url

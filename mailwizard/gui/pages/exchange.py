@@ -18,6 +18,9 @@ EWS_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/exchang
 
 
 class ExchangePage(FlowPage):
+    #: Autodiscover addresses to ask instead of the email domain's (tests; IT tools)
+    autodiscover_candidates: list[str] | None = None
+
     def build(self) -> None:
         self.setTitle(self.tr("Your Exchange account"))
         self.setSubTitle(self.tr("Fill in your work account. IT can tell you the Exchange "
@@ -41,9 +44,23 @@ class ExchangePage(FlowPage):
         self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
         self._row(self.tr("Your &name (shown to recipients):"), self.display_name,
                   "display_name")
+        url_box = W.QWidget()
+        uh = W.QHBoxLayout(url_box)
+        uh.setContentsMargins(0, 0, 0, 0)
         self.ews_url = W.QLineEdit()
         self.ews_url.setPlaceholderText("https://mail.company.com/EWS/Exchange.asmx")
-        self._row(self.tr("Exchange &address (EWS):"), self.ews_url, "ews_url")
+        self.find_button = W.QPushButton(self.tr("&Find automatically"))
+        self.find_button.setToolTip(self.tr("Ask your organisation's Autodiscover service "
+                                            "(needs the email, user name and password)"))
+        uh.addWidget(self.ews_url, 1)
+        uh.addWidget(self.find_button)
+        self._row(self.tr("Exchange &address (EWS):"), url_box, "ews_url", buddy=self.ews_url)
+        self.find_status = W.QLabel()
+        self.find_status.setWordWrap(True)
+        self.form.addRow("", self.find_status)
+        self.find_status.hide()
+        self._finder = None
+        self._finding = None
         self.online_note = W.QLabel()
         self.online_note.setWordWrap(True)
         self.online_note.setStyleSheet("color: #8a4b00;")
@@ -109,6 +126,7 @@ class ExchangePage(FlowPage):
         self.keep_secret.toggled.connect(self._keep_secret_toggled)
         self.show_secret.toggled.connect(self._toggle_show)
         self.browse_ca.clicked.connect(self._browse_ca)
+        self.find_button.clicked.connect(lambda: self.find_server())
 
     def _row(self, label: str, widget, key: str, buddy=None) -> None:
         box = W.QWidget()
@@ -159,6 +177,85 @@ class ExchangePage(FlowPage):
         self.guidance.setHtml(self._guidance_html())
         first = self.secret if only else self.email
         QtCore.QTimer.singleShot(0, first.setFocus)
+
+    # -- Autodiscover ------------------------------------------------------------------------
+    def ask_host(self, host: str, domain: str) -> bool:
+        """Ask before the password goes to a host outside the email's domain."""
+        answer = W.QMessageBox.question(
+            self, self.tr("Send your password to another server?"),
+            self.tr("Autodiscover points to %1, which is not part of %2.\n\nOnly continue "
+                    "if IT confirms that %1 is your organisation's Exchange server. Send "
+                    "your password there?").replace("%1", host).replace("%2", domain),
+            W.QMessageBox.Yes | W.QMessageBox.No, W.QMessageBox.No)
+        return answer == W.QMessageBox.Yes
+
+    def busy(self) -> bool:
+        return self._finding is not None and self._finding.running
+
+    def stop_work(self) -> None:
+        if self._finder is not None:
+            self._finder.cancel()
+
+    def find_server(self, allowed: frozenset[str] = frozenset()) -> None:
+        from mailwizard.core.ews_autodiscover import Autodiscover
+        from mailwizard.gui.workers import BackgroundCall
+
+        p, secret = self.state.profile, self.secret.text()
+        try:
+            login = exchange_login(p.username, p.domain, p.ews_auth)
+            finder = Autodiscover(p.from_address, login, secret, p.ews_auth, cafile=p.cafile,
+                                  timeout=30, allowed_hosts=allowed,
+                                  candidates=self.autodiscover_candidates)
+        except ValueError:
+            finder = None
+        if finder is None or not secret:
+            self._show_find(self.tr("Fill in the email address, user name and password "
+                                    "first."), ok=False)
+            return
+        self._finder = finder
+        self._finding = BackgroundCall(self.wiz().pool, self)
+        self._finding.done.connect(self._found)
+        self._finding.failed.connect(self._not_found)
+        self.find_button.setEnabled(False)
+        self._show_find(self.tr("Looking for your Exchange server…"), ok=None)
+        self._finding.start(finder.run)
+        self.changed()
+
+    def _found(self, result) -> None:
+        self.find_button.setEnabled(True)
+        self.ews_url.setText(result.ews_url)
+        self._follow_url = False
+        self._touched.add("ews_url")
+        self._show_find(self.tr("Found: %1").replace("%1", result.ews_url), ok=True)
+        self._sync()
+
+    def _not_found(self, exc) -> None:
+        from mailwizard.core.ews_autodiscover import AutodiscoverFailed
+
+        self.find_button.setEnabled(True)
+        if isinstance(exc, AutodiscoverFailed) and exc.kind == "needs_confirmation":
+            finder = self._finder
+            if self.ask_host(exc.host, finder.domain):
+                self.find_server(frozenset(finder.allowed_hosts | {exc.host}))
+                return
+            self._show_find(self.tr("Stopped: your password was not sent to %1. Ask IT for "
+                                    "the Exchange address and type it in.")
+                            .replace("%1", exc.host), ok=False)
+        elif isinstance(exc, AutodiscoverFailed):
+            extra = {"login_refused": self.tr("Check the user name and password."),
+                     "cancelled": ""}.get(exc.kind, self.tr("Ask IT for the Exchange address "
+                                                            "and type it in."))
+            self._show_find(exc.message + " " + extra, ok=False)
+        else:
+            self._show_find(self.tr("Autodiscover failed: %1").replace("%1", str(exc)),
+                            ok=False)
+        self.changed()
+
+    def _show_find(self, text: str, *, ok: bool | None) -> None:
+        colour = {True: "#1b5e20", False: "#b00020", None: "palette(text)"}[ok]
+        self.find_status.setStyleSheet(f"color: {colour};")
+        self.find_status.setText(text)
+        self.find_status.show()
 
     # -- editing ------------------------------------------------------------------------
     def _edited(self, *_args) -> None:
