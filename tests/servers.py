@@ -3,10 +3,14 @@ raw-socket servers that misbehave on purpose. Nothing here ever listens beyond 1
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 import asyncio
 import email.policy
 from email import message_from_bytes
@@ -87,6 +91,43 @@ class Recorder:
                 self.logins.append(user)
                 return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
+
+
+@dataclass
+class XOAuth2Recorder(Recorder):
+    """A Recorder that also offers XOAUTH2 (aiosmtpd advertises every handler method named
+    auth_*) and accepts only tokens for which `token_ok(token)` is true, e.g. the OAuth test
+    server's `valid_access_token`. A refused token is answered as Google does: 334 and a
+    base64 JSON status, then 535 5.7.8 after the client's empty line."""
+
+    token_ok: Callable[[str], bool] | None = None
+    xoauth2_refused: int = 0
+
+    async def auth_XOAUTH2(self, server, args):
+        if len(args) == 2:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                return AuthResult(success=False, handled=False,
+                                  message="501 5.5.2 Cannot decode base64")
+        else:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        fields = dict(part.split("=", 1) for part in blob.decode("utf-8", "replace")
+                      .split("\x01") if "=" in part)
+        user, auth = fields.get("user", ""), fields.get("auth", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        if user and token and self.token_ok is not None and self.token_ok(token):
+            self.logins.append(user)
+            return AuthResult(success=True)
+        self.xoauth2_refused += 1
+        status = {"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}
+        if await server.challenge_auth(json.dumps(status)) is MISSING:
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message=(
+            "535-5.7.8 Username and Password not accepted. For more information, go to\r\n"
+            "535 5.7.8  https://support.google.com/mail/?p=BadCredentials"))
 
 
 @dataclass

@@ -1,0 +1,907 @@
+"""Signing in with Google or Microsoft to send mail with XOAUTH2 (OAuth 2.0).
+
+What is here: the providers' sign-in addresses (resources/oauth.toml), the client ID that an
+organisation or ERP vendor registered (`client_settings`), the browser sign-in
+(`AuthorizationFlow`: authorization code with PKCE S256 and a loopback redirect, RFC 8252),
+refreshing tokens (`refresh_tokens`), and every failure as an `OAuthError` in plain words.
+
+No Qt. requests and requests-oauthlib are imported only when a sign-in or a refresh really
+talks to a provider, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from mailwizard.core.redact import redact, register_secret
+
+if TYPE_CHECKING:  # pragma: no cover
+    import socket
+
+log = logging.getLogger(__name__)
+
+#: Every `OAuthError.kind`, for callers that switch on it.
+KINDS = ("not_configured", "cancelled", "timeout", "state_mismatch", "denied", "admin_consent",
+         "invalid_grant", "invalid_client", "network", "tls", "server")
+
+#: Access tokens without an "expires_in" are assumed to last this long (both providers issue
+#: one-hour tokens and always say so).
+_DEFAULT_LIFETIME = 3600.0
+
+_POLL = 0.05  # how often a wait for the token exchange looks at the cancel flag
+_MAX_REQUEST_HEAD = 16 * 1024  # a browser's redirect request is far smaller
+_MAX_PENDING = 16  # browsers open spare connections; keep at most this many waiting
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,253}")
+
+
+# -- errors -------------------------------------------------------------------------------
+class OAuthError(Exception):
+    """A sign-in or refresh that did not work.
+
+    kind: one of KINDS. message: what happened, in plain words. fix: what to do next.
+    help_url: where to read more (may be empty). detail: the provider's own error code and
+    description, for IT (redacted; never the headline)."""
+
+    def __init__(self, kind: str, message: str, fix: str = "", help_url: str = "",
+                 detail: str = ""):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.fix = fix
+        self.help_url = help_url
+        self.detail = redact(detail)[:500]
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"OAuthError({self.kind!r}, {self.message!r})"
+
+
+# -- providers ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OAuthProvider:
+    """A sign-in service: where to send the browser, where to get tokens, what to ask for."""
+
+    id: str
+    name: str
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    extra_params: Mapping[str, str] = field(default_factory=dict, hash=False)
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    #: What an administrator registers, and where (plain words, from oauth.toml).
+    register_help: str = ""
+    register_where: str = ""
+    register_url: str = ""
+    consent_url: str = ""
+    help_url: str = ""
+    #: Where the endpoint facts were read, and when.
+    source: str = ""
+    verified: str = ""
+    #: Host name in the loopback redirect URI (the listener itself binds 127.0.0.1 only).
+    redirect_host: str = "127.0.0.1"
+    tenant: str = ""
+    default_tenant: str = ""
+    #: Addresses with "{tenant}" (Microsoft); empty when the provider has no tenants.
+    authorize_template: str = field(default="", repr=False, compare=False)
+    token_template: str = field(default="", repr=False, compare=False)
+    #: Every fact group's source, e.g. {"scopes": "https://…"}.
+    sources: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False,
+                                       repr=False)
+
+    @property
+    def has_tenants(self) -> bool:
+        return "{tenant}" in self.authorize_template
+
+    def for_tenant(self, tenant: str) -> "OAuthProvider":
+        """The same provider for one organisation's directory: a tenant ID or domain, or
+        "organizations", "common", "consumers". Empty means the default tenant. Providers
+        without tenants (Google) are returned unchanged."""
+        if not self.has_tenants:
+            return self
+        tenant = (tenant or self.default_tenant).strip()
+        if not _TENANT.fullmatch(tenant) or ".." in tenant:
+            raise OAuthError(
+                "not_configured",
+                f"“{tenant}” is not a valid Microsoft directory (tenant).",
+                "Use your organisation's tenant ID (a code like "
+                "1a2b3c4d-0000-0000-0000-123456789abc) or its domain (like "
+                "yourcompany.onmicrosoft.com), or leave it empty.",
+                self.help_url)
+        return replace(self, tenant=tenant,
+                       authorize_url=self.authorize_template.replace("{tenant}", tenant),
+                       token_url=self.token_template.replace("{tenant}", tenant))
+
+    def with_endpoints(self, authorize_url: str, token_url: str) -> "OAuthProvider":
+        """The same provider at other addresses (they may contain "{tenant}"); for test
+        servers and private deployments."""
+        p = replace(self, authorize_template=authorize_url, token_template=token_url,
+                    authorize_url=authorize_url, token_url=token_url)
+        return p.for_tenant(self.tenant) if p.has_tenants else p
+
+
+def _provider(d: dict[str, Any]) -> OAuthProvider:
+    ep, sc, smtp, reg = d["endpoints"], d["scopes"], d["smtp"], d["registration"]
+    p = OAuthProvider(
+        id=d["id"], name=d["name"], authorize_url=ep["authorize_url"],
+        token_url=ep["token_url"], scopes=tuple(sc["scopes"]),
+        extra_params=dict(sc.get("extra_params", {})), smtp_host=smtp["host"],
+        smtp_port=int(smtp["port"]), smtp_security=smtp.get("security", "starttls"),
+        register_help=reg["text"], register_where=reg["where"], register_url=reg["url"],
+        consent_url=reg.get("consent_url", ""), help_url=d.get("help_url", ""),
+        source=ep["source"], verified=ep["verified"],
+        redirect_host=ep.get("redirect_host", "127.0.0.1"),
+        default_tenant=ep.get("default_tenant", ""),
+        authorize_template=ep["authorize_url"], token_template=ep["token_url"],
+        sources={name: table["source"] for name, table in
+                 (("endpoints", ep), ("scopes", sc), ("smtp", smtp), ("registration", reg))})
+    return p.for_tenant("") if p.has_tenants else p
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> tuple[OAuthProvider, ...]:
+    from mailwizard.core.resources import read_resource_bytes
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    data = tomllib.loads(read_resource_bytes("oauth.toml").decode("utf-8"))
+    return tuple(_provider(d) for d in data["provider"])
+
+
+def load_oauth_providers() -> dict[str, OAuthProvider]:
+    """{"google": …, "microsoft": …} from resources/oauth.toml (Microsoft with its default
+    tenant, "organizations")."""
+    return {p.id: p for p in _load()}
+
+
+def _get_provider(provider_id: str) -> OAuthProvider:
+    try:
+        return load_oauth_providers()[provider_id]
+    except KeyError:
+        raise ValueError(f"unknown OAuth provider {provider_id!r}") from None
+
+
+# -- which app registration to use ----------------------------------------------------------
+@dataclass(frozen=True)
+class ClientSettings:
+    """The app registration (client) mailwizard signs in as. It belongs to the organisation
+    or the ERP vendor, never to mailwizard itself."""
+
+    client_id: str
+    client_secret: str = field(default="", repr=False)
+    tenant: str = ""
+
+    def __post_init__(self) -> None:
+        register_secret(self.client_secret)
+
+
+def env_var_names(provider_id: str) -> dict[str, str]:
+    """The environment variables that configure a provider's client, e.g. for "google":
+    {"client_id": "MAILWIZARD_GOOGLE_CLIENT_ID", "client_secret": …, "tenant": …}."""
+    prefix = "MAILWIZARD_" + re.sub(r"[^A-Z0-9]", "_", provider_id.upper()) + "_"
+    return {k: prefix + k.upper() for k in ("client_id", "client_secret", "tenant")}
+
+
+def client_settings(provider_id: str, *, answers: Mapping[str, Any] | None = None,
+                    site: Mapping[str, Any] | None = None,
+                    environ: Mapping[str, str] = os.environ) -> ClientSettings | None:
+    """The client to sign in with, or None when none is configured (then show
+    `not_configured_help`).
+
+    Sources, first match wins: `answers` (what the user or an installer gave for this
+    provider: {"client_id", "client_secret", "tenant"}), the environment
+    (MAILWIZARD_<PROVIDER>_CLIENT_ID / _CLIENT_SECRET / _TENANT), then the site settings file
+    ({"oauth": {"google": {"client_id": …, "client_secret": …},
+    "microsoft": {"client_id": …, "tenant": …}}}).
+
+    The source that gives the client ID also gives its secret: an ID and a secret from two
+    different places would not belong together. A tenant is taken from the first source that
+    names one, so a user can choose their organisation's tenant for a vendor's client ID."""
+    _get_provider(provider_id)
+    names = env_var_names(provider_id)
+    site_table = {}
+    if site:
+        oauth = site.get("oauth")
+        if isinstance(oauth, Mapping) and isinstance(oauth.get(provider_id), Mapping):
+            site_table = oauth[provider_id]
+    sources = [
+        dict(answers or {}),
+        {k: environ.get(v, "") for k, v in names.items()},
+        dict(site_table),
+    ]
+
+    def text(source: Mapping[str, Any], key: str) -> str:
+        value = source.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    chosen = next((s for s in sources if text(s, "client_id")), None)
+    if chosen is None:
+        return None
+    tenant = next((t for s in sources if (t := text(s, "tenant"))), "")
+    if not _get_provider(provider_id).has_tenants:
+        tenant = ""
+    return ClientSettings(text(chosen, "client_id"), text(chosen, "client_secret"), tenant)
+
+
+def not_configured_help(provider_id: str) -> str:
+    """What an administrator must do before "Connect" can work, in plain words: what to
+    register, where, and where to put the client ID."""
+    p = _get_provider(provider_id)
+    env = env_var_names(provider_id)
+    if p.has_tenants:
+        env_names = f"{env['client_id']} and {env['tenant']}"
+        keys = (f'[oauth.{p.id}]\nclient_id = "…"\n'
+                'tenant = "yourcompany.onmicrosoft.com"')
+        tenant_note = (" The tenant is your organisation's directory ID or domain; without "
+                       f"one, mailwizard uses “{p.default_tenant}” (any work or school "
+                       "account).")
+    else:
+        env_names = f"{env['client_id']} and {env['client_secret']}"
+        keys = f'[oauth.{p.id}]\nclient_id = "…"\nclient_secret = "…"'
+        tenant_note = ""
+    return (
+        f"Signing in with {p.name} needs an app registration that belongs to your "
+        "organisation or your ERP vendor; mailwizard does not come with one. Someone who "
+        f"manages your organisation's accounts registers it once in the {p.register_where} "
+        f"({p.register_url}):\n\n{p.register_help}\n\n"
+        "Then give the client ID to mailwizard, either in the environment variables "
+        f"{env_names}, or in the site settings file:\n\n{keys}\n{tenant_note}"
+    ).rstrip()
+
+
+# -- tokens -------------------------------------------------------------------------------
+@dataclass
+class Tokens:
+    """What a sign-in or a refresh gives: a short-lived access token for XOAUTH2 and,
+    usually, a long-lived refresh token to get the next one without the browser."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(default="", repr=False)
+    expires_at: float = 0.0  # time.time() seconds
+    scope: str = ""
+    token_type: str = "Bearer"
+
+    def __post_init__(self) -> None:
+        register_secret(self.access_token)
+        register_secret(self.refresh_token)
+
+    def expired(self, skew: float = 60) -> bool:
+        """True when the access token has expired or will within `skew` seconds."""
+        return time.time() >= self.expires_at - skew
+
+
+def xoauth2_string(user: str, access_token: str) -> bytes:
+    """The SASL XOAUTH2 initial response (before base64), as Google and Microsoft define it."""
+    return b"user=" + user.encode("utf-8") + b"\x01auth=Bearer " \
+        + access_token.encode("ascii") + b"\x01\x01"
+
+
+def _tokens_from(token: Mapping[str, Any], provider: OAuthProvider,
+                 client: ClientSettings, old_refresh: str = "") -> Tokens:
+    access = token.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise _error("server", provider, client, detail="no access token in the reply")
+    expires_at = token.get("expires_at")
+    if not isinstance(expires_at, (int, float)):
+        expires_in = token.get("expires_in")
+        lifetime = float(expires_in) if isinstance(expires_in, (int, float)) \
+            else _DEFAULT_LIFETIME
+        expires_at = time.time() + lifetime
+    scope = token.get("scope") or ""
+    if not isinstance(scope, str):
+        scope = " ".join(scope)
+    # Google lets people untick permissions on its consent page: without the mail scope the
+    # token is useless for sending, and SMTP would only say "535" much later.
+    needed = provider.scopes[0].lower() if provider.scopes else ""
+    if scope and needed and needed not in scope.lower().split():
+        raise _error("denied", provider, client, scope_missing=True,
+                     detail=f"granted scope: {scope}")
+    refresh = token.get("refresh_token")
+    return Tokens(access, refresh if isinstance(refresh, str) and refresh else old_refresh,
+                  float(expires_at), scope, str(token.get("token_type") or "Bearer"))
+
+
+# -- words for each failure -----------------------------------------------------------------
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or url
+
+
+def _error(kind: str, provider: OAuthProvider, client: ClientSettings | None = None, *,
+           detail: str = "", timeout: float = 0, scope_missing: bool = False) -> OAuthError:
+    name = provider.name
+    short = name.split(" (")[0]
+    client_id = client.client_id if client else ""
+    microsoft = provider.has_tenants
+    if kind == "not_configured":
+        return OAuthError(kind, f"Signing in with {short} has not been set up on this "
+                                "computer yet.", not_configured_help(provider.id),
+                          provider.register_url, detail)
+    if kind == "cancelled":
+        return OAuthError(kind, "You cancelled the sign-in.",
+                          "Choose Connect again when you are ready.", "", detail)
+    if kind == "timeout":
+        if timeout >= 60:
+            minutes = round(timeout / 60)
+            within = f" within {minutes} minute{'s' if minutes != 1 else ''}"
+        else:
+            within = f" within {timeout:g} seconds" if timeout else ""
+        return OAuthError(kind, f"The sign-in with {short} was not finished{within}.",
+                          "Choose Connect again and finish signing in in the browser window "
+                          "that opens. If no window opens, copy the sign-in address shown "
+                          "and paste it into your web browser.", "", detail)
+    if kind == "state_mismatch":
+        return OAuthError(kind, "An answer reached mailwizard that did not belong to this "
+                                "sign-in, so mailwizard ignored it for your safety.",
+                          "Close any other sign-in windows in your browser and choose "
+                          "Connect again.", "", detail)
+    if kind == "denied":
+        if scope_missing:
+            return OAuthError(kind, f"{short} signed you in, but the permission to send "
+                                    "email was not given.",
+                              "Choose Connect again and, on the page that lists what "
+                              "mailwizard may do, tick the permission for email.",
+                              provider.help_url, detail)
+        return OAuthError(kind, f"{short} says the sign-in was not allowed. Perhaps Cancel "
+                                "was chosen, or access was not allowed.",
+                          "Choose Connect again and, when asked, allow mailwizard to send "
+                          "email from your account.", provider.help_url, detail)
+    if kind == "admin_consent":
+        if microsoft:
+            return OAuthError(
+                kind, "Your organisation must approve mailwizard's sign-in first.",
+                "Ask your Microsoft 365 administrator to grant admin consent for the app "
+                f"with client ID {client_id} (Microsoft Entra admin center: App "
+                "registrations or Enterprise applications, API permissions, “Grant admin "
+                "consent”). Then choose Connect again.",
+                provider.consent_url or provider.help_url, detail)
+        return OAuthError(
+            kind, "Your organisation's administrator must allow mailwizard's sign-in first.",
+            f"Ask your {short} administrator to allow the app with client ID {client_id}. "
+            "Then choose Connect again.", provider.help_url, detail)
+    if kind == "invalid_grant":
+        return OAuthError(
+            kind, f"mailwizard's sign-in with {short} is no longer valid, so you need to "
+                  "sign in again.",
+            "Choose Connect and sign in again. This happens after a password change, when "
+            "someone removed mailwizard's access, or after a long time without use.",
+            provider.help_url, detail)
+    if kind == "invalid_client":
+        where = f" and tenant {client.tenant}" if client and client.tenant else ""
+        return OAuthError(
+            kind, f"{short} does not accept this installation's app registration (client "
+                  f"ID {client_id}{where}).",
+            "Ask whoever set up mailwizard (your IT or ERP vendor) to check the client ID"
+            + (", the tenant, and that the app is registered under “Mobile and desktop "
+               "applications” with the redirect URI http://localhost" if microsoft else
+               " and that it is an OAuth client of the type “Desktop app”") + ".",
+            provider.register_url or provider.help_url, detail)
+    if kind == "network":
+        return OAuthError(kind, f"mailwizard could not reach {_host(provider.token_url)} "
+                                f"to finish signing in with {short}.",
+                          "Check this computer's internet connection, VPN or proxy "
+                          "settings, then try again.", "", detail)
+    if kind == "tls":
+        return OAuthError(
+            kind, f"mailwizard could not make a secure connection to "
+                  f"{_host(provider.token_url)}: its security certificate was not accepted.",
+            "Do not sign in until this is solved. Something on this network (for example a "
+            "firewall or an antivirus “web protection”) may be intercepting secure "
+            "connections: ask IT.", "", detail)
+    return OAuthError("server", f"{short} could not complete the sign-in just now.",
+                      "Try again in a few minutes. If it keeps happening, send the details "
+                      "to IT support.", provider.help_url, detail)
+
+
+_ADMIN_CONSENT_CODES = ("AADSTS65001", "AADSTS90094", "AADSTS90095")
+
+
+def _classify_provider_error(error: str, description: str) -> str:
+    """An OAuth error code (RFC 6749 4.1.2.1 / 5.2) and the provider's description → kind."""
+    error = (error or "").strip().lower()
+    low = (description or "").lower()
+    if (any(c in (description or "") for c in _ADMIN_CONSENT_CODES)
+            or "admin approval" in low or "admin consent" in low
+            or error in ("consent_required", "admin_policy_enforced")):
+        return "admin_consent"
+    if error == "access_denied":
+        return "denied"
+    if error == "invalid_grant":
+        return "invalid_grant"
+    if error in ("invalid_client", "unauthorized_client") or any(
+            c in (description or "") for c in ("AADSTS700016", "AADSTS50011",
+                                               "AADSTS7000218", "AADSTS90002")):
+        return "invalid_client"
+    return "server"
+
+
+# -- talking to the token endpoint ------------------------------------------------------------
+_LIBRARY_LOG_QUIETED = False
+
+
+class _DropLibraryDebug(logging.Filter):
+    """requests-oauthlib logs request bodies (code, code_verifier, client secret) and whole
+    token responses at DEBUG, before we could register the tokens for redaction: drop its
+    debug lines, and redact anything else it says."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return False
+        try:
+            record.msg, record.args = redact(record.getMessage()), None
+        except Exception:  # a broken format string is not ours to fix
+            pass
+        return True
+
+
+def _quiet_library_logs() -> None:
+    global _LIBRARY_LOG_QUIETED
+    if _LIBRARY_LOG_QUIETED:
+        return
+    for name in ("requests_oauthlib.oauth2_session", "requests_oauthlib"):
+        logging.getLogger(name).addFilter(_DropLibraryDebug())
+    _LIBRARY_LOG_QUIETED = True
+
+
+class _BadReply(Exception):
+    def __init__(self, status: int, content_type: str):
+        super().__init__(f"HTTP {status}, {content_type or 'no content type'}")
+
+
+def _check_token_reply(response):
+    """Compliance hook: runs on the raw token reply before requests-oauthlib parses or logs
+    the token. Registers every token for redaction at once, and turns a reply that is not
+    OAuth JSON (a proxy's page, a server error) into a clear failure."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("access_token", "refresh_token", "id_token"):
+            if isinstance(data.get(key), str):
+                register_secret(data[key])
+        if "error" in data or "access_token" in data:
+            return response
+    raise _BadReply(response.status_code, response.headers.get("Content-Type", ""))
+
+
+def _new_session(provider: OAuthProvider, client: ClientSettings, redirect_uri: str = ""):
+    from oauthlib.oauth2 import WebApplicationClient
+    from requests_oauthlib import OAuth2Session
+
+    _quiet_library_logs()
+    oauth_client = WebApplicationClient(client.client_id)
+    session = OAuth2Session(client=oauth_client, redirect_uri=redirect_uri or None,
+                            scope=list(provider.scopes), pkce="S256")
+    session.register_compliance_hook("access_token_response", _check_token_reply)
+    session.register_compliance_hook("refresh_token_response", _check_token_reply)
+    return session, oauth_client
+
+
+def _call_token_endpoint(fn: Callable[[], Any], provider: OAuthProvider,
+                         client: ClientSettings) -> Mapping[str, Any]:
+    """Run one token request; every failure becomes an OAuthError with a kind."""
+    import requests
+    from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+
+    try:
+        return fn()
+    except OAuthError:
+        raise
+    except Warning as w:
+        # oauthlib raises "Scope has changed" when the reply lists other scopes than were
+        # asked for; Microsoft never echoes offline_access. The token is in the warning.
+        token = getattr(w, "token", None)
+        if token is None:
+            raise
+        return token
+    except _BadReply as exc:
+        raise _error("server", provider, client, detail=str(exc)) from None
+    except requests.exceptions.SSLError as exc:
+        raise _error("tls", provider, client, detail=str(exc)) from None
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        raise _error("network", provider, client, detail=str(exc)) from None
+    except requests.exceptions.RequestException as exc:
+        raise _error("network", provider, client, detail=str(exc)) from None
+    except oauth_errors.InsecureTransportError:
+        raise _error("tls", provider, client,
+                     detail=f"not an https address: {provider.token_url}") from None
+    except oauth_errors.OAuth2Error as exc:
+        error = getattr(exc, "error", "") or ""
+        description = getattr(exc, "description", "") or ""
+        kind = _classify_provider_error(error, description)
+        raise _error(kind, provider, client, detail=f"{error}: {description}") from None
+    except OSError as exc:  # e.g. a CA file that cannot be read
+        raise _error("tls", provider, client, detail=str(exc)) from None
+
+
+def _authorization_url(session, provider: OAuthProvider, client: ClientSettings, state: str,
+                       params: dict[str, str]) -> str:
+    from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
+
+    try:
+        url, _ = session.authorization_url(provider.authorize_url, state=state, **params)
+    except InsecureTransportError:
+        raise _error("tls", provider, client,
+                     detail=f"not an https address: {provider.authorize_url}") from None
+    return url
+
+
+def refresh_tokens(provider: OAuthProvider, client: ClientSettings, refresh_token: str, *,
+                   cafile: str | None = None, timeout: float = 20) -> Tokens:
+    """A new access token from a refresh token, without the browser. The reply may carry a
+    new refresh token (Microsoft rotates them): store `Tokens.refresh_token` again.
+    A refresh token that was revoked or expired raises OAuthError("invalid_grant")."""
+    if not client or not client.client_id:
+        raise _error("not_configured", provider, client)
+    if client.tenant:
+        provider = provider.for_tenant(client.tenant)
+    if not refresh_token:
+        raise _error("invalid_grant", provider, client, detail="no refresh token stored")
+    register_secret(refresh_token)
+    session, _ = _new_session(provider, client)
+    extra = {"client_secret": client.client_secret} if client.client_secret else {}
+    try:
+        token = _call_token_endpoint(
+            lambda: session.refresh_token(provider.token_url, refresh_token=refresh_token,
+                                          timeout=timeout, verify=cafile or True,
+                                          client_id=client.client_id, **extra),
+            provider, client)
+    finally:
+        session.close()
+    return _tokens_from(token, provider, client, old_refresh=refresh_token)
+
+
+# -- the browser sign-in ---------------------------------------------------------------------
+_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<title>{title}</title></head><body style=\"font-family:sans-serif;max-width:40em;"
+         "margin:3em auto;line-height:1.5\"><h1>{title}</h1><p>{text}</p>{more}</body></html>")
+
+
+def _page(title: str, text: str, more: str = "") -> bytes:
+    import html
+
+    extra = f"<p>{html.escape(more)}</p>" if more else ""
+    return _PAGE.format(title=html.escape(title), text=html.escape(text),
+                        more=extra).encode("utf-8")
+
+
+def _bind_loopback() -> "socket.socket":
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: nobody may bind over us
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(_MAX_PENDING)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class AuthorizationFlow:
+    """One browser sign-in.
+
+    start() opens the loopback listener and the browser; wait() (blocking: use a worker
+    thread in a GUI) returns Tokens or raises OAuthError; cancel() from any thread makes
+    wait() raise OAuthError("cancelled") promptly. A flow is used once."""
+
+    def __init__(self, provider: OAuthProvider, client: ClientSettings, *,
+                 login_hint: str = "", timeout: float = 300,
+                 open_browser: Callable[[str], Any] | None = None,
+                 cafile: str | None = None, http_timeout: float = 20):
+        if not client or not client.client_id:
+            raise _error("not_configured", provider, client)
+        self.provider = provider.for_tenant(client.tenant) if client.tenant else provider
+        self.client = client
+        self.login_hint = login_hint
+        self.timeout = float(timeout)
+        self.cafile = cafile
+        self.http_timeout = float(http_timeout)
+        self._open_browser = open_browser
+        #: http://127.0.0.1:<port>/ (or the provider's loopback name), set by start().
+        self.redirect_uri = ""
+        #: The sign-in address given to the browser, set by start().
+        self.url = ""
+        #: False when no browser could be opened: show `url` for the user to open.
+        self.browser_opened: bool | None = None
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._listener = None
+        self._wake_r = self._wake_w = None
+        self._state = ""
+        self._session = None
+        self._deadline = 0.0
+        self._waited = False
+
+    def __repr__(self) -> str:
+        status = ("cancelled" if self._cancel.is_set() else "used" if self._waited
+                  else "started" if self._listener is not None else "new")
+        return (f"<AuthorizationFlow {self.provider.id} client_id={self.client.client_id!r} "
+                f"redirect_uri={self.redirect_uri!r} {status}>")
+
+    # -- public ---------------------------------------------------------------------------
+    def start(self) -> str:
+        """Listen on 127.0.0.1, make the state and the PKCE verifier, open the browser at
+        the sign-in address and return that address."""
+        import secrets
+        import socket
+
+        with self._lock:
+            if self._listener is not None or self._waited:
+                raise RuntimeError("an AuthorizationFlow is started once")
+            self._listener = _bind_loopback()
+            self._wake_r, self._wake_w = socket.socketpair()
+        try:
+            port = self._listener.getsockname()[1]
+            self.redirect_uri = f"http://{self.provider.redirect_host}:{port}/"
+            self._state = secrets.token_urlsafe(32)
+            session, oauth_client = _new_session(self.provider, self.client, self.redirect_uri)
+            params = dict(self.provider.extra_params)
+            if self.login_hint:
+                params["login_hint"] = self.login_hint
+            url = _authorization_url(session, self.provider, self.client, self._state,
+                                     params)
+            register_secret(oauth_client.code_verifier)
+            self._session = session
+        except BaseException:
+            self._close_listener()
+            raise
+        self.url = url
+        self._deadline = time.monotonic() + self.timeout
+        log.info("sign-in with %s: waiting for the browser on %s", self.provider.name,
+                 self.redirect_uri)
+        self.browser_opened = self._launch_browser(url)
+        return url
+
+    def wait(self) -> Tokens:
+        """Block until one sign-in answer arrives at the listener, then exchange its code
+        for tokens. Raises OAuthError (timeout, cancelled, state_mismatch, denied,
+        admin_consent, invalid_client, network, tls, server)."""
+        with self._lock:
+            if self._listener is None:
+                raise RuntimeError("call start() before wait()" if not self._waited
+                                   else "wait() is called once per flow")
+            self._waited = True
+        try:
+            params = self._receive_redirect()
+        finally:
+            self._close_listener()
+        return self._run_cancellable(lambda: self._exchange(params["code"]))
+
+    def cancel(self) -> None:
+        """Stop the sign-in from any thread; wait() raises OAuthError("cancelled")."""
+        self._cancel.set()
+        with self._lock:
+            wake = self._wake_w
+            if wake is not None:
+                try:
+                    wake.send(b"x")
+                except OSError:
+                    pass
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    # -- the browser ------------------------------------------------------------------------
+    def _launch_browser(self, url: str) -> bool:
+        opener = self._open_browser
+        if opener is None:
+            import webbrowser
+
+            opener = webbrowser.open
+        try:
+            result = opener(url)
+        except Exception as exc:  # no browser is not fatal: the address can be shown
+            log.warning("could not open a web browser: %s", exc)
+            return False
+        return result is not False
+
+    def _close_listener(self) -> None:
+        with self._lock:
+            socks = (self._listener, self._wake_r, self._wake_w)
+            self._listener = self._wake_r = self._wake_w = None
+        for s in socks:
+            if s is not None:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def _receive_redirect(self) -> dict[str, str]:
+        import select
+
+        listener, wake = self._listener, self._wake_r
+        pending: dict[Any, bytearray] = {}
+        try:
+            while True:
+                if self._cancel.is_set():
+                    raise _error("cancelled", self.provider, self.client)
+                remaining = self._deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _error("timeout", self.provider, self.client, timeout=self.timeout)
+                readable, _, _ = select.select([listener, wake, *pending], [], [], remaining)
+                for sock in readable:
+                    if sock is wake:
+                        continue
+                    if sock is listener:
+                        self._accept(listener, pending)
+                        continue
+                    params = self._read(sock, pending)
+                    if params is not None:
+                        return params
+        finally:
+            for conn in pending:
+                conn.close()
+
+    @staticmethod
+    def _accept(listener, pending: dict) -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        conn.settimeout(5.0)  # for sending the answer page
+        if len(pending) >= _MAX_PENDING:  # drop the oldest idle connection
+            oldest = next(iter(pending))
+            oldest.close()
+            del pending[oldest]
+        pending[conn] = bytearray()
+
+    def _read(self, conn, pending: dict) -> dict[str, str] | None:
+        """Read from one browser connection; when its request is complete, answer it.
+        Returns the query of a sign-in answer (the connection is then answered and closed),
+        or None to keep waiting."""
+        try:
+            data = conn.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            conn.close()
+            del pending[conn]
+            return None
+        buf = pending[conn]
+        buf += data
+        if b"\r\n\r\n" not in buf:
+            if len(buf) > _MAX_REQUEST_HEAD:
+                self._respond(conn, 431, _page("Request too large", "Request too large."))
+                del pending[conn]
+            return None
+        del pending[conn]
+        return self._handle(conn, bytes(buf))
+
+    def _handle(self, conn, head: bytes) -> dict[str, str] | None:
+        from urllib.parse import parse_qs, urlsplit
+
+        lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ")
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            self._respond(conn, 400, _page("Bad request", "Bad request."))
+            return None
+        method, target = parts[0], parts[1]
+        headers = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        if not self._host_ok(headers.get("host", "")):
+            # Not addressed to this listener by name: e.g. a web page using DNS rebinding.
+            self._respond(conn, 400, _page("Bad request", "Bad request."))
+            return None
+        url = urlsplit(target)
+        if url.path != "/":
+            self._respond(conn, 404, _page("Not found", "Not found."))
+            return None
+        if method != "GET":
+            self._respond(conn, 405, _page("Method not allowed", "Method not allowed."))
+            return None
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        if "code" not in query and "error" not in query:
+            self._respond(conn, 400, _page("mailwizard", "This address only receives a "
+                                                         "sign-in answer."))
+            return None
+        if query.get("code"):
+            register_secret(query["code"])
+        try:
+            self._judge(query)
+        except OAuthError as exc:
+            self._respond(conn, 200, _page("mailwizard: sign-in not completed", exc.message,
+                                           exc.fix))
+            raise
+        self._respond(conn, 200, _page(
+            "mailwizard: signed in",
+            "mailwizard received your sign-in. You can close this window and return to "
+            "mailwizard."))
+        return query
+
+    def _host_ok(self, host: str) -> bool:
+        if not host:
+            return True  # HTTP/1.0 clients may omit it
+        port = str(self._listener.getsockname()[1]) if self._listener else ""
+        name, _, host_port = host.rpartition(":")
+        return host_port == port and name.lower() in ("127.0.0.1", "localhost",
+                                                      self.provider.redirect_host.lower())
+
+    def _judge(self, query: dict[str, str]) -> None:
+        """Raise OAuthError unless the answer is this sign-in's and carries a code."""
+        import hmac
+
+        state = query.get("state", "")
+        if "error" in query:
+            if state and not hmac.compare_digest(state.encode(), self._state.encode()):
+                raise _error("state_mismatch", self.provider, self.client,
+                             detail="the error answer carried another state")
+            error, description = query.get("error", ""), query.get("error_description", "")
+            kind = _classify_provider_error(error, description)
+            raise _error(kind, self.provider, self.client, detail=f"{error}: {description}")
+        if not hmac.compare_digest(state.encode(), self._state.encode()):
+            raise _error("state_mismatch", self.provider, self.client,
+                         detail="the answer's state is not this sign-in's state")
+
+    @staticmethod
+    def _respond(conn, status: int, body: bytes) -> None:
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+                  431: "Request Header Fields Too Large"}.get(status, "OK")
+        head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n"
+                "Referrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n"
+                "Connection: close\r\n\r\n").encode("ascii")
+        try:
+            conn.sendall(head + body)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    # -- the code for tokens ------------------------------------------------------------------
+    def _exchange(self, code: str) -> Tokens:
+        session = self._session
+        secret = self.client.client_secret or None
+        try:
+            token = _call_token_endpoint(
+                lambda: session.fetch_token(self.provider.token_url, code=code,
+                                            include_client_id=True, client_secret=secret,
+                                            timeout=self.http_timeout,
+                                            verify=self.cafile or True),
+                self.provider, self.client)
+        finally:
+            session.close()
+        return _tokens_from(token, self.provider, self.client)
+
+    def _run_cancellable(self, fn: Callable[[], Tokens]) -> Tokens:
+        """Run the token exchange in a helper thread so that cancel() is prompt even while
+        the request waits for the network (its result is then thrown away)."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                box["value"] = fn()
+            except BaseException as exc:  # handed to the waiting thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="mailwizard-oauth-token", daemon=True).start()
+        while not done.wait(_POLL):
+            if self._cancel.is_set():
+                raise _error("cancelled", self.provider, self.client)
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
