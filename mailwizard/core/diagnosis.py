@@ -53,6 +53,7 @@ STAGE_WORDS = {
     "data": "sending the test message", "quit": "saying goodbye", "settings": "checking",
     "ews_service": "asking for Exchange web services", "ews_login": "signing in to Exchange",
     "ews_mailbox": "opening the mailbox", "ews_send": "sending the test message",
+    "token": "getting a sign-in token",
 }
 
 
@@ -163,6 +164,13 @@ def diagnose(failure: CheckFailure, profile: Profile,
         from mailwizard.core.ews_diagnosis import diagnose_ews
 
         return diagnose_ews(d, f, p)
+    if f.kind.startswith("oauth_"):
+        d.code = f.kind
+        d.cause, d.fix, d.help_url = f.message, f.fix, f.help_url
+        d.server_reply = f.reply
+        return d
+    if p.auth is AuthMethod.OAUTH2 and f.stage == "auth" and f.code is not None:
+        return _diagnose_xoauth2(d, f, p, enh, low)
 
     # -- finding and reaching the server --------------------------------------------------
     if f.kind == "resolve":
@@ -339,6 +347,28 @@ def diagnose(failure: CheckFailure, profile: Profile,
     d.code = "unexpected"
     d.cause = f"Something unexpected went wrong while {_words(f.stage)}."
     d.fix = "Try again. If it happens again, use Copy details and send them to IT support."
+    return d
+
+
+def _diagnose_xoauth2(d: Diagnosis, f: CheckFailure, p: Profile, enh: str,
+                      low: str) -> Diagnosis:
+    """A refused XOAUTH2 sign-in: never password advice."""
+    if "5.7.139" in (enh + low) or "smtpclientauthentication" in low.replace(" ", ""):
+        d.code = "m365_smtp_auth_disabled"
+        d.cause = ("Microsoft 365 has SMTP sending (SMTP AUTH) switched off for this mailbox "
+                   "or organisation. That also blocks programs that sign in with Microsoft.")
+        d.fix = ("Ask your Microsoft 365 administrator to allow authenticated SMTP for this "
+                 "mailbox (Exchange admin center → the mailbox → Email apps → Authenticated "
+                 "SMTP, or Set-CASMailbox -SmtpClientAuthenticationDisabled $false), then "
+                 "test again.")
+        d.help_url = M365_SMTP_AUTH_HELP
+        return d
+    d.code = "oauth_token_refused"
+    who = {"google": "Google", "microsoft": "Microsoft"}.get(p.oauth_provider, "The provider")
+    d.cause = (f"{who}'s mail server did not accept the sign-in for {p.username}. The "
+               "sign-in may have been withdrawn, or it belongs to another account.")
+    d.fix = ("Sign in again with Connect, using the account you send from. For Google "
+             "Workspace, an administrator may also have to allow the app.")
     return d
 
 

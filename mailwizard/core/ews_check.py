@@ -145,7 +145,7 @@ class EwsCheck(SmtpCheck):
 
     def __init__(self, profile: Profile, secret: str | None = None, *,
                  send_test_to: str | None = None,
-                 progress: Callable[[str, str, float], None] | None = None):
+                 progress: Callable[[str, str, float], None] | None = None, outgoing=None):
         self.original = profile
         net = profile.normalised()
         try:
@@ -155,7 +155,8 @@ class EwsCheck(SmtpCheck):
         # The network stages of the SMTP check (resolve, connect, TLS, describing a refused
         # certificate) work on host/port/security: give them the EWS server's.
         super().__init__(net.with_changes(host=host, port=port, security=Security.TLS),
-                         secret, send_test_to=send_test_to, progress=progress)
+                         secret, send_test_to=send_test_to, progress=progress,
+                         outgoing=outgoing)
         self.result.profile = profile
         self.ews_url = net.ews_url
         self.login = ""
@@ -229,7 +230,11 @@ class EwsCheck(SmtpCheck):
         self._wait(lambda: holder["account"].root)
         self._ok(from_address)
 
-        if self.send_test_to:
+        if self.outgoing is not None:
+            self._begin("ews_send")
+            self._wait(lambda: self._send_outgoing(holder["account"]))
+            self._ok(f"sent to {len(self.outgoing.recipients)} recipient(s)")
+        elif self.send_test_to:
             self._begin("ews_send")
             r.test_message_to = self.send_test_to
             self._wait(lambda: self._send(holder["account"], self.send_test_to))
@@ -302,6 +307,15 @@ class EwsCheck(SmtpCheck):
                       author=Mailbox(email_address=p.from_address, name=p.display_name or None))
         self.result.message_id = str(template["Message-ID"])
         msg.send(save_copy=False)
+
+    def _send_outgoing(self, account) -> None:
+        from exchangelib import Message
+
+        # Exchange takes the whole MIME message, Bcc header included, and removes that
+        # header when it sends.
+        self.result.message_id = self.outgoing.message_id
+        Message(account=account, mime_content=self.outgoing.data_with_bcc).send(
+            save_copy=False)
 
     # -- running library calls so that cancel() and timeouts always win ----------------------
     _protocols: list

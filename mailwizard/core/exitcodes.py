@@ -12,6 +12,7 @@ INVALID_SETTINGS = 3
 CONFIG_ERROR = 4
 SECRET_STORE = 5
 NOT_VALIDATED = 6
+SIGN_IN_AGAIN = 7  # OAuth: the saved sign-in was revoked or expired
 
 RESOLVE = 20
 CONNECT = 21
@@ -26,6 +27,7 @@ CANCELLED = 30
 #: Which exit code a failure at each check stage gives.
 BY_STAGE = {
     "settings": INVALID_SETTINGS,
+    "token": AUTH,
     "resolve": RESOLVE,
     "connect": CONNECT,
     "greeting": GREETING,
@@ -53,6 +55,8 @@ DESCRIPTIONS = {
     CONFIG_ERROR: "the settings file cannot be read or written",
     SECRET_STORE: "no safe keyring for the password (nothing was stored)",
     NOT_VALIDATED: "refused to save settings that did not pass the test",
+    SIGN_IN_AGAIN: "the saved sign-in (OAuth) was revoked or has expired: sign in again with "
+                   "Connect",
     RESOLVE: "the server name could not be found (DNS)",
     CONNECT: "no connection to the server and port",
     GREETING: "connected, but the server did not greet or accept EHLO (wrong protocol or "
@@ -74,4 +78,8 @@ def for_stage(stage: str, kind: str = "") -> int:
         return TLS  # found at the greeting, but it is a security-setting problem
     if kind == "exchange_online":
         return INVALID_SETTINGS
+    if kind.startswith("oauth_"):
+        return {"oauth_invalid_grant": SIGN_IN_AGAIN, "oauth_not_configured": INVALID_SETTINGS,
+                "oauth_invalid_client": INVALID_SETTINGS, "oauth_network": CONNECT,
+                "oauth_tls": TLS, "oauth_cancelled": CANCELLED}.get(kind, AUTH)
     return BY_STAGE.get(stage, INTERNAL_ERROR)

@@ -31,6 +31,9 @@ class AuthMethod(str, enum.Enum):
     PASSWORD = "password"
     #: No login: the relay recognises the ERP machine by its IP address.
     NONE = "none"
+    #: OAuth 2.0 ("Connect"): SMTP AUTH XOAUTH2 with an access token; the refresh token is
+    #: kept in the keyring.
+    OAUTH2 = "oauth2"
 
 
 class EwsAuth(str, enum.Enum):
@@ -96,6 +99,13 @@ class Profile:
     ews_auth: EwsAuth = EwsAuth.NTLM
     #: The user read that Exchange Online is switching EWS off and chose to go on anyway.
     exchange_online_acknowledged: bool = False
+    # -- OAuth "Connect" (service = oauth, auth = oauth2) ------------------------------------
+    #: "google" or "microsoft" (resources/oauth.toml)
+    oauth_provider: str = ""
+    #: Microsoft only: the directory (tenant ID or domain), "organizations" or "consumers"
+    oauth_tenant: str = ""
+    #: where a fresh access token is obtained with the stored refresh token
+    token_endpoint: str = ""
 
     def __post_init__(self) -> None:
         # Accept plain strings from CLI arguments, JSON and Qt widgets.
@@ -129,6 +139,10 @@ class Profile:
         d = self.to_dict()
         d.pop("timeout", None)  # a property of one check, not of the account
         drop = _EXCHANGE_KEYS if self.service is not ServiceType.EXCHANGE else _SMTP_KEYS
+        if self.service is not ServiceType.OAUTH:
+            drop = drop + _OAUTH_KEYS
+        elif not self.oauth_tenant:
+            drop = drop + ("oauth_tenant",)
         for k in drop:
             d.pop(k, None)
         if not self.exchange_online_acknowledged:
@@ -167,6 +181,11 @@ class Profile:
         if self.service is ServiceType.EXCHANGE:
             how = "Windows (NTLM)" if self.ews_auth is EwsAuth.NTLM else "Basic"
             return f"Exchange at {self.ews_url} ({how} sign-in)"
+        if self.service is ServiceType.OAUTH:
+            who = {"google": "Google", "microsoft": "Microsoft"}.get(self.oauth_provider,
+                                                                    self.oauth_provider)
+            return (f"{self.host}, port {self.port} ({SECURITY_WORDS[self.security]}), "
+                    f"signed in with {who}")
         return f"{self.host}, port {self.port} ({SECURITY_WORDS[self.security]})"
 
     @property
@@ -193,6 +212,7 @@ class Profile:
 
 _SMTP_KEYS = ("host", "port", "security")
 _EXCHANGE_KEYS = ("ews_url", "domain", "ews_auth", "exchange_online_acknowledged")
+_OAUTH_KEYS = ("oauth_provider", "oauth_tenant", "token_endpoint")
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
@@ -363,6 +383,10 @@ def check_profile(p: Profile) -> list[FieldError]:
         errors += _check_exchange(p)
     else:
         errors += _check_smtp(p)
+    if p.service is ServiceType.OAUTH:
+        errors += _check_oauth(p)
+    elif p.auth is AuthMethod.OAUTH2:
+        errors.append(FieldError("auth", "OAuth sign-in needs the Connect service type"))
     if p.from_address:
         _, err = check_email(p.from_address, "from_address")
         if err:
@@ -406,6 +430,18 @@ def _check_exchange(p: Profile) -> list[FieldError]:
     return errors
 
 
+def _check_oauth(p: Profile) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if p.auth is not AuthMethod.OAUTH2:
+        errors.append(FieldError("auth", "a connected service signs in with OAuth (oauth2)"))
+    if p.oauth_provider not in ("google", "microsoft"):
+        errors.append(FieldError("oauth_provider", "choose google or microsoft"))
+    if not p.token_endpoint.startswith("https://"):
+        errors.append(FieldError("token_endpoint", "the sign-in service's token address "
+                                                   "(https://…) is missing"))
+    return errors
+
+
 def _check_smtp(p: Profile) -> list[FieldError]:
     errors: list[FieldError] = []
     try:
@@ -418,7 +454,7 @@ def _check_smtp(p: Profile) -> list[FieldError]:
     elif not 1 <= p.port <= 65535:
         errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
                                          "(usually 587 or 465)"))
-    if p.auth is AuthMethod.PASSWORD:
+    if p.auth in (AuthMethod.PASSWORD, AuthMethod.OAUTH2):
         if not p.username.strip():
             errors.append(FieldError("username", "enter the user name for the mail server "
                                                  "(often your full email address)"))

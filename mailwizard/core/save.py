@@ -34,7 +34,9 @@ class SavePlan:
 
     def describe(self) -> list[str]:
         lines = [f"Settings file: {self.config_path}"]
-        if self.secret:
+        if self.secret and self.secret.kind == "refresh_token":
+            lines.append(f"Sign-in (refresh token): {self.secret.describe()}")
+        elif self.secret:
             lines.append(f"Password: {self.secret.describe()}")
         else:
             lines.append("Password: none (this server takes no login)")
@@ -43,7 +45,12 @@ class SavePlan:
 
 def plan_save(profile: Profile, config_path: Path | None = None,
               profile_name: str = "default") -> SavePlan:
-    secret = SecretRef(profile_name) if profile.auth is AuthMethod.PASSWORD else None
+    if profile.auth is AuthMethod.PASSWORD:
+        secret: SecretRef | None = SecretRef(profile_name)
+    elif profile.auth is AuthMethod.OAUTH2:
+        secret = SecretRef(profile_name, "refresh_token")
+    else:
+        secret = None
     return SavePlan(Path(config_path) if config_path else default_config_path(), secret,
                     profile_name)
 
@@ -76,7 +83,7 @@ def save_settings(profile: Profile, secret: str | None, result: CheckResult | No
         write_config(settings, plan.config_path, replace_damaged=replace_damaged)
         return plan
     if not secret:
-        raise NotValidated("No password was given; nothing was saved.")
+        raise NotValidated("No password or sign-in was given; nothing was saved.")
     check_available()
     with SecretReplacement(plan.secret, secret):
         write_config(settings, plan.config_path, replace_damaged=replace_damaged)

@@ -118,6 +118,9 @@ class CheckFailure:
     errno: int | None = None
     ssl_reason: str = ""
     certificate: CertificateInfo | None = None
+    #: what to do, when the library that failed already knows it (OAuth sign-in errors)
+    fix: str = ""
+    help_url: str = ""
 
 
 @dataclass
@@ -295,6 +298,7 @@ class SmtpCheck:
         greeting_wait: float = DEFAULT_GREETING_WAIT,
         local_hostname: str | None = None,
         xoauth2_token: str | None = None,
+        outgoing=None,
     ):
         self.profile = profile
         self._secret = secret
@@ -302,6 +306,8 @@ class SmtpCheck:
         register_secret(secret)
         register_secret(xoauth2_token)
         self.send_test_to = send_test_to
+        #: a real message to send instead of the test message (core/outgoing.py)
+        self.outgoing = outgoing
         self._progress = progress
         self.greeting_wait = greeting_wait
         # A fixed, neutral EHLO name: socket.getfqdn() can take seconds on a badly set up PC.
@@ -444,7 +450,13 @@ class SmtpCheck:
             self._authenticate(smtp)
             self._ok(r.auth_mechanism)
 
-        if self.send_test_to:
+        if self.outgoing is not None:
+            o = self.outgoing
+            needs_utf8 = not (o.envelope_from.isascii() and all(a.isascii()
+                                                                 for a in o.recipients))
+            r.message_id = o.message_id
+            self._transfer(smtp, o.envelope_from, o.recipients, o.data, needs_utf8)
+        elif self.send_test_to:
             self._send_test_message(smtp, self.send_test_to)
 
         self._begin("quit")
@@ -669,26 +681,31 @@ class SmtpCheck:
         r.test_message_to = to
         r.message_id = msg["Message-ID"]
         needs_utf8 = not (p.from_address.isascii() and to.isascii())
+        self._transfer(smtp, p.from_address, [to], message_bytes(msg), needs_utf8)
+
+    def _transfer(self, smtp: _TracingSMTP, sender: str, recipients: list[str], data: bytes,
+                  needs_utf8: bool) -> None:
+        """MAIL, one RCPT per recipient (all must be accepted, else nothing is sent), DATA."""
         mail_opts: list[str] = []
         if needs_utf8:
             if not smtp.has_extn("smtputf8"):
                 raise _StageFailed("smtputf8", "the server cannot take non-ASCII addresses")
             mail_opts.append("SMTPUTF8")
-        data = message_bytes(msg)
 
         self._begin("mail_from")
-        code, resp = smtp.mail(p.from_address, mail_opts)
+        code, resp = smtp.mail(sender, mail_opts)
         if code != 250:
             raise _StageFailed("smtp_reply", "sender refused", code,
                                resp.decode("utf-8", "replace"))
         self._ok(f"{code}")
 
         self._begin("rcpt_to")
-        code, resp = smtp.rcpt(to)
-        if code not in (250, 251):
-            raise _StageFailed("smtp_reply", "recipient refused", code,
-                               resp.decode("utf-8", "replace"))
-        self._ok(f"{code}")
+        for rcpt in recipients:
+            code, resp = smtp.rcpt(rcpt)
+            if code not in (250, 251):
+                raise _StageFailed("smtp_reply", f"recipient {rcpt} refused", code,
+                                   resp.decode("utf-8", "replace"))
+        self._ok(f"{code}" + (f" ({len(recipients)} recipients)" if len(recipients) > 1 else ""))
 
         self._begin("data")
         code, resp = smtp.data(data)

@@ -5,7 +5,7 @@ without importing the SMTP machinery at start-up."""
 STAGE_GROUPS = {
     "connect": ("resolve", "connect", "greeting", "ehlo", "ews_service"),
     "secure": ("tls", "starttls", "ehlo_tls"),
-    "sign_in": ("auth", "ews_login", "ews_mailbox"),
+    "sign_in": ("token", "auth", "ews_login", "ews_mailbox"),
     "test_message": ("mail_from", "rcpt_to", "data", "ews_send"),
 }
 
