@@ -98,6 +98,19 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("--config", type=Path)
     sh.add_argument("--json", action="store_true")
 
+    tk = sub.add_parser("token", help="print a fresh OAuth access token for the saved "
+                                      "profile (for the ERP's own XOAUTH2 sending)")
+    tk.add_argument("--config", type=Path)
+    tk.add_argument("--json", action="store_true",
+                    help="{access_token, expires_at, token_type, username} as JSON")
+    tk.add_argument("--force-refresh", action="store_true",
+                    help="ignore the cached access token and refresh it")
+
+    sd = sub.add_parser("send", help="send the RFC 5322 message on standard input with the "
+                                     "saved profile (any service type)")
+    sd.add_argument("--config", type=Path)
+    sd.add_argument("--json", action="store_true")
+
     sub.add_parser("gui", help="open the wizard window")
     return p
 
@@ -427,6 +440,97 @@ def cmd_show(args) -> int:
     return ec.OK
 
 
+def _saved(args):
+    from mailwizard.core.config import ConfigError, default_config_path, read_config
+
+    path = args.config or default_config_path()
+    try:
+        return path, read_config(path)
+    except ConfigError as exc:
+        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+
+
+def _oauth_failure(exc) -> "_Fail":
+    from mailwizard.core.exitcodes import for_stage
+
+    text = exc.message + (f" {exc.fix}" if exc.fix else "")
+    return _Fail(for_stage("token", "oauth_" + exc.kind), text)
+
+
+def cmd_token(args) -> int:
+    from mailwizard.core.oauth import OAuthError
+    from mailwizard.core.oauth_account import access_token_for_saved
+    from mailwizard.core.profile import AuthMethod
+    from mailwizard.core.secrets import SecretStoreUnavailable
+
+    path, saved = _saved(args)
+    p = saved.profile
+    if p.auth is not AuthMethod.OAUTH2 or saved.secret is None:
+        raise _Fail(ec.INVALID_SETTINGS, f"{path}: this profile signs in with "
+                    f"{p.auth.value}, not OAuth; there is no token to give")
+    try:
+        token, expires_at = access_token_for_saved(p, saved.secret,
+                                                   force_refresh=args.force_refresh)
+    except OAuthError as exc:
+        raise _oauth_failure(exc) from None
+    except SecretStoreUnavailable as exc:
+        raise _Fail(ec.SECRET_STORE, str(exc)) from None
+    if args.json:
+        print(json.dumps({"access_token": token, "expires_at": int(expires_at),
+                          "token_type": "Bearer", "username": p.username,
+                          "host": p.host, "port": p.port, "security": p.security.value}))
+    else:
+        print(token)
+    return ec.OK
+
+
+def cmd_send(args) -> int:
+    from mailwizard.core.checks import make_check
+    from mailwizard.core.diagnosis import diagnose
+    from mailwizard.core.oauth import OAuthError
+    from mailwizard.core.outgoing import MessageError, prepare
+    from mailwizard.core.profile import AuthMethod
+    from mailwizard.core.secrets import SecretStoreUnavailable, get_secret
+
+    path, saved = _saved(args)
+    p = saved.profile
+    try:
+        outgoing = prepare(sys.stdin.buffer.read(), p)
+    except MessageError as exc:
+        raise _Fail(ec.INVALID_SETTINGS, f"message: {exc}") from None
+    options: dict[str, Any] = {}
+    secret = None
+    try:
+        if p.auth is AuthMethod.OAUTH2:
+            from mailwizard.core.oauth_account import access_token_for_saved
+
+            options["access_token"], _ = access_token_for_saved(p, saved.secret)
+        elif saved.secret is not None:
+            secret = get_secret(saved.secret)
+            if not secret:
+                raise _Fail(ec.SECRET_STORE, f"no password is stored for this profile "
+                            f"({saved.secret.describe()}); run the wizard again")
+    except OAuthError as exc:
+        raise _oauth_failure(exc) from None
+    except SecretStoreUnavailable as exc:
+        raise _Fail(ec.SECRET_STORE, str(exc)) from None
+    check = make_check(p, secret, outgoing=outgoing, **options)
+    result = check.run()
+    code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
+    diagnosis = None if result.ok else diagnose(result.failure, p)
+    if args.json:
+        print(json.dumps({"ok": result.ok, "exit_code": code, "message_id": outgoing.message_id,
+                          "recipients": outgoing.recipients,
+                          "diagnosis": diagnosis.to_dict() if diagnosis else None},
+                         ensure_ascii=False))
+    elif result.ok:
+        print(f"Sent {outgoing.message_id} to {', '.join(outgoing.recipients)}.")
+    else:
+        _print_result(result, diagnosis, False, code)
+        print("The message was not sent.")
+    return code
+
+
 def cmd_gui(args) -> int:
     from mailwizard.gui.app import main as gui_main
 
@@ -441,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     install_log_redaction()
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
-                "show": cmd_show, "gui": cmd_gui}
+                "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send}
     if args.command is None:
         return cmd_gui(args)
     try:

@@ -254,6 +254,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _op_CreateItem(self, el, user) -> str:
         disposition = el.get("MessageDisposition", "")
         for msg in el.findall(".//t:Message", NS):
+            mime = msg.findtext("t:MimeContent", "", NS)
+            if mime:  # the whole message as MIME (mailwizard send)
+                from email import message_from_bytes, policy
+                from email.utils import getaddresses
+
+                m = message_from_bytes(base64.b64decode(mime), policy=policy.default)
+                to = [a for _, a in getaddresses([str(v) for h in ("To", "Cc", "Bcc")
+                                                  for v in m.get_all(h, [])])]
+                self.state.sent.append(SentMessage(
+                    to=to, subject=str(m["Subject"]), body=m.get_body(("plain",))
+                    .get_content() if m.get_body(("plain",)) else "",
+                    sender=str(m["From"]), disposition=disposition, user=user))
+                continue
             to = [e.text for e in msg.findall("t:ToRecipients/t:Mailbox/t:EmailAddress", NS)]
             sender_el = msg.find("t:From/t:Mailbox/t:EmailAddress", NS)
             self.state.sent.append(SentMessage(
