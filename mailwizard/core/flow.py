@@ -23,6 +23,7 @@ class Step(enum.IntEnum):
     SAVE = 5
     DONE = 6
     EXCHANGE = 7  # the Exchange (EWS) account, instead of PROVIDER + ACCOUNT
+    CONNECT = 8  # sign in with Google or Microsoft (OAuth), instead of PROVIDER + ACCOUNT
 
 
 class Resume(str, enum.Enum):
@@ -35,8 +36,7 @@ class Resume(str, enum.Enum):
 SERVICE_AVAILABILITY: dict[ServiceType, str | None] = {
     ServiceType.SMTP: None,
     ServiceType.EXCHANGE: None,
-    ServiceType.OAUTH: "Not available yet. For now, use an app password under "
-                       "“Web mail / SMTP server”.",
+    ServiceType.OAUTH: None,
 }
 
 
@@ -54,7 +54,10 @@ class FlowState:
     email: str = ""
     profile: Profile = field(default_factory=Profile)
     # Held in memory only for this run; never written anywhere but the keyring, never in a repr.
+    #: the password, or for a connected (OAuth) account the refresh token
     secret: str = field(default="", repr=False)
+    #: a connected account's access token from the sign-in, for the check (never saved)
+    access_token: str = field(default="", repr=False)
     recipients_per_day: int = 0
     #: "Change settings" with the saved password: it is read from the keyring at check time.
     use_stored_secret: bool = False
@@ -73,8 +76,11 @@ class FlowState:
         self.saved = False
 
 
+_OWN_STEP = {ServiceType.EXCHANGE: Step.EXCHANGE, ServiceType.OAUTH: Step.CONNECT}
+
+
 def _account_step(state: FlowState) -> Step:
-    return Step.EXCHANGE if state.service is ServiceType.EXCHANGE else Step.ACCOUNT
+    return _OWN_STEP.get(state.service, Step.ACCOUNT)
 
 
 def _after_resume(state: FlowState) -> Step:
@@ -84,7 +90,14 @@ def _after_resume(state: FlowState) -> Step:
 
 
 def _after_service(state: FlowState) -> Step:
-    return Step.EXCHANGE if state.service is ServiceType.EXCHANGE else Step.PROVIDER
+    return _OWN_STEP.get(state.service, Step.PROVIDER)
+
+
+def _missing_connect(state: FlowState) -> list[str]:
+    if state.profile.auth is not AuthMethod.OAUTH2 or not (state.secret
+                                                           or state.use_stored_secret):
+        return ["sign in with your email provider"]
+    return [f"{e.field}: {e.message}" for e in state.profile.errors()]
 
 
 def _missing_resume(state: FlowState) -> list[str]:
@@ -134,6 +147,7 @@ NAVIGATION: dict[Step, dict] = {
     Step.PROVIDER: {"next": Step.ACCOUNT, "needs": _missing_provider},
     Step.ACCOUNT: {"next": Step.VALIDATE, "needs": _missing_account},
     Step.EXCHANGE: {"next": Step.VALIDATE, "needs": _missing_account},
+    Step.CONNECT: {"next": Step.VALIDATE, "needs": _missing_connect},
     Step.VALIDATE: {"next": Step.SAVE, "needs": _missing_validation},
     # The save step is a commit step: once saved, there is no way back into the settings.
     Step.SAVE: {"next": Step.DONE, "needs": _missing_save, "commit": True},

@@ -26,6 +26,7 @@ PAGE_CLASSES = {
     Step.PROVIDER: ("choose", "ProviderPage"), Step.ACCOUNT: ("account", "AccountPage"),
     Step.VALIDATE: ("validate", "ValidatePage"), Step.SAVE: ("save", "SavePage"),
     Step.DONE: ("save", "DonePage"), Step.EXCHANGE: ("exchange", "ExchangePage"),
+    Step.CONNECT: ("connect", "ConnectPage"),
 }
 
 

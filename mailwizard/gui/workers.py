@@ -47,7 +47,7 @@ class CheckRunner(QObject):
 
     def start(self, profile: Profile, secret: str | None, *, send_test_to: str | None,
               provider: ProviderPreset | None, stored_secret: SecretRef | None = None,
-              greeting_wait: float | None = None) -> None:
+              greeting_wait: float | None = None, access_token: str | None = None) -> None:
         if self.running:
             raise RuntimeError("a check is already running")
         self.running = True
@@ -70,6 +70,8 @@ class CheckRunner(QObject):
                                           "progress": self.stage.emit}
                 if greeting_wait is not None:
                     kwargs["greeting_wait"] = greeting_wait
+                if access_token:
+                    kwargs["access_token"] = access_token
                 check = make_check(profile, use_secret, **kwargs)
                 with self._lock:
                     self._check = check

@@ -12,6 +12,7 @@ import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
+from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_server  # noqa: F401
 from servers import silent
 
 from mailwizard.core.flow import Resume, Step
@@ -227,14 +228,11 @@ def test_gmail_guidance_panel(qtbot, wizard):
     assert "Warning" in text and "600" in text and "500" in text
 
 
-def test_services_not_built_are_shown_disabled(qtbot, wizard):
+def test_all_three_service_types_can_be_chosen(qtbot, wizard):
     w = wizard()
     service = w.pages[Step.SERVICE]
     from mailwizard.core.profile import ServiceType
-    assert service.buttons[ServiceType.SMTP].isEnabled()
-    assert service.buttons[ServiceType.EXCHANGE].isEnabled()
-    assert not service.buttons[ServiceType.OAUTH].isEnabled()
-    assert service.buttons[ServiceType.OAUTH].toolTip()
+    assert all(service.buttons[s].isEnabled() for s in ServiceType)
 
 
 def test_field_errors_appear_beside_the_field_as_you_type(qtbot, wizard):
@@ -545,3 +543,76 @@ def test_exchange_find_automatically_asks_before_a_foreign_host(qtbot, wizard, e
     qtbot.waitUntil(lambda: not ex.busy() and "Found" in ex.find_status.text(), timeout=10000)
     assert ex.ews_url.text() == target.url
     assert ex.state.profile.ews_url == target.url
+
+
+def test_connect_path_signs_in_in_the_browser_validates_and_saves(
+        qtbot, wizard, auth_server, browser, xoauth2_smtp_server, ca_file, tmp_path,
+        secret_service, monkeypatch):
+    from mailwizard.core.profile import ServiceType
+
+    monkeypatch.setenv("MAILWIZARD_GOOGLE_CLIENT_ID", auth_server.client_id)
+    monkeypatch.setenv("MAILWIZARD_GOOGLE_CLIENT_SECRET", auth_server.client_secret)
+    monkeypatch.delenv("MAILWIZARD_MICROSOFT_CLIENT_ID", raising=False)
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.OAUTH].click()
+    w.next()
+    assert w.currentId() == Step.CONNECT
+    page = w.pages[Step.CONNECT]
+    page.provider_override = {"google": auth_server.provider("google")}
+    page.open_browser, page.token_cafile = browser.open, ca_file
+    assert not page.isComplete() and not page.sign_in.isEnabled()
+    from PySide6.QtWidgets import QLineEdit
+    assert not [e for e in page.findChildren(QLineEdit) if e.echoMode() != QLineEdit.Normal]
+
+    page.choices["microsoft"].click()  # no client ID configured for Microsoft: explained
+    assert "MAILWIZARD_MICROSOFT_CLIENT_ID" in page.status.text()
+    page.choices["google"].click()
+    qtbot.keyClicks(page.email, USER)
+    assert page.sign_in.isEnabled() and page.sign_in.text() == "&Sign in with Google"
+    qtbot.mouseClick(page.sign_in, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy(), timeout=15000)
+    assert "Connected as" in page.status.text(), page.status.text()
+    assert page.isComplete()
+    st = w.state
+    assert st.profile.auth.value == "oauth2" and st.profile.username == USER
+    # the loopback SMTP server stands in for smtp.gmail.com
+    st.profile = st.profile.with_changes(host="127.0.0.1", port=xoauth2_smtp_server.port,
+                                         cafile=ca_file)
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert validate.result.ok, validate.diagnosis
+    assert xoauth2_smtp_server.recorder.commands_auth == ["XOAUTH2"]
+    w.next()
+    summary = w.pages[Step.SAVE].summary.text()
+    assert "signed in with Google" in summary and "refresh_token" in summary
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    text = (tmp_path / "mail-settings.json").read_text()
+    config = json.loads(text)
+    assert config["profile"]["auth"] == "oauth2"
+    assert config["secret"]["username"] == "default/refresh_token"
+    refresh = keyring.get_password("mailwizard", "default/refresh_token")
+    assert refresh and refresh not in text
+
+
+def test_connect_sign_in_can_be_cancelled(qtbot, wizard, auth_server, monkeypatch):
+    from mailwizard.core.profile import ServiceType
+
+    monkeypatch.setenv("MAILWIZARD_GOOGLE_CLIENT_ID", auth_server.client_id)
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.OAUTH].click()
+    w.next()
+    page = w.pages[Step.CONNECT]
+    page.provider_override = {"google": auth_server.provider("google")}
+    opened = []
+    page.open_browser = opened.append  # a browser that never comes back
+    qtbot.keyClicks(page.email, USER)
+    qtbot.mouseClick(page.sign_in, Qt.LeftButton)
+    qtbot.waitUntil(lambda: bool(opened) and "browser shows" in page.status.text(),
+                    timeout=5000)
+    assert page.cancel.isVisible() and not w.button(QWizard.NextButton).isEnabled()
+    t0 = time.monotonic()
+    qtbot.mouseClick(page.cancel, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy(), timeout=3000)
+    assert time.monotonic() - t0 < 1.5
+    assert "cancelled" in page.status.text() and not page.isComplete()

@@ -178,7 +178,8 @@ class ValidatePage(FlowPage):
         stored = self.wiz().stored_secret_ref()
         self.runner.start(st.profile.with_changes(), st.secret or None, send_test_to=to,
                           provider=self.wiz().provider, stored_secret=stored,
-                          greeting_wait=self.greeting_wait)
+                          greeting_wait=self.greeting_wait,
+                          access_token=st.access_token or None)
         self._update_buttons()
         self.changed()
 
