@@ -148,6 +148,19 @@ def main() -> None:
         shot(w3, "11-exchange-online-note")
         w3.close()
         ews.stop()
+
+        # Connect: first without a client ID (what to register), then "signed in" against a
+        # loopback authorization server whose browser step is a plain HTTP client.
+        from mailwizard.core.profile import ServiceType as ST
+        w4 = create_wizard(tmp / "connect.json")
+        w4.resize(*SIZE)
+        w4.show()
+        w4.pages[Step.SERVICE].buttons[ST.OAUTH].click()
+        w4.next()
+        page = w4.pages[Step.CONNECT]
+        page.choices["microsoft"].click()
+        shot(w4, "12-connect-not-configured")
+        w4.close()
     finally:
         srv.stop()
 

@@ -159,7 +159,12 @@ class ConnectPage(FlowPage):
         if self._client() is None:
             from mailwizard.core.oauth import not_configured_help
 
-            self._say(html.escape(not_configured_help(pid)).replace("\n", "<br>"), ok=False)
+            lead = self.tr("This program has not been set up for %1 sign-in yet. Please pass "
+                           "this page to whoever installed it (IT or your ERP vendor): the "
+                           "steps below are for them.").replace("%1", name)
+            details = html.escape(not_configured_help(pid)).replace("\n", "<br>")
+            self.status.setText(f"<p><b>{html.escape(lead)}</b></p>"
+                                f'<p style="color:#444"><small>{details}</small></p>')
         elif not self.busy() and not (p.auth is AuthMethod.OAUTH2 and self.state.secret):
             self.status.clear()
         self._update()
