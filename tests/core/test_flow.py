@@ -58,9 +58,30 @@ def test_save_without_testing_only_when_chosen_explicitly():
     assert missing(Step.VALIDATE, state) == []
 
 
-def test_services_not_built_are_listed_but_not_selectable():
+def test_every_service_type_can_be_chosen_and_has_its_own_next_step():
+    expected = {ServiceType.SMTP: Step.PROVIDER, ServiceType.EXCHANGE: Step.EXCHANGE,
+                ServiceType.OAUTH: Step.CONNECT}
+    for service, step in expected.items():
+        state = FlowState(service=service)
+        assert missing(Step.SERVICE, state) == []
+        assert next_step(Step.SERVICE, state) is step
+
+
+def test_connect_needs_a_sign_in_before_validation():
+    from mailwizard.core.profile import Profile
+
     state = FlowState(service=ServiceType.OAUTH)
-    assert missing(Step.SERVICE, state) == ["this kind of service is not available yet"]
+    assert missing(Step.CONNECT, state) == ["sign in with your email provider"]
+    state.profile = Profile(service="oauth", auth="oauth2", host="smtp.gmail.com",
+                            username="a@example.org", from_address="a@example.org",
+                            oauth_provider="google",
+                            token_endpoint="https://oauth2.googleapis.com/token")
+    assert missing(Step.CONNECT, state) == ["sign in with your email provider"]
+    state.secret = "refresh"
+    assert missing(Step.CONNECT, state) == []
+    assert next_step(Step.CONNECT, state) is Step.VALIDATE
+    state.resume = Resume.PASSWORD_CHANGED
+    assert next_step(Step.RESUME, state) is Step.CONNECT
 
 
 def test_exchange_goes_from_service_to_its_own_account_step_and_on_to_validation():
