@@ -54,6 +54,8 @@ class ResumePage(FlowPage):
             self.current.setText(self.tr("Saved: sending as %1 through %2.")
                                  .replace("%1", p.from_address)
                                  .replace("%2", p.server_text()))
+        if p is not None and p.service is ServiceType.OAUTH:
+            self.buttons[Resume.PASSWORD_CHANGED].setText(self.tr("Sign in &again"))
         if self.state.resume is None:
             self.buttons[Resume.PASSWORD_CHANGED].setChecked(True)
         QtCore.QTimer.singleShot(0, self.group.checkedButton().setFocus)
