@@ -11,11 +11,21 @@ cd "$(dirname "$0")/.."
 venv=packaging/build/venv
 pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
 
-# strip (binutils) and readelf are what the spec uses on the collected libraries.
-if ! command -v readelf >/dev/null || ! command -v strip >/dev/null; then
+# binutils: strip and readelf, which the spec uses on the collected libraries. The X11 (xcb)
+# libraries that Qt's xcb platform plugin links to: PyInstaller bundles what the build host has,
+# and several (libxcb-cursor0 above all) are missing on many desktops, so they must be here.
+debs=(binutils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
+      libxcb-randr0 libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-util1
+      libxcb-glx0 libxcb-shm0 libxcb-render0 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends binutils >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -29,6 +39,13 @@ start=$(date +%s.%N)
 "$venv/bin/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath dist --workpath packaging/build/work packaging/mailwizard.spec
 end=$(date +%s.%N)
+
+# The Linux desktop files, laid out as under /usr/share, to copy there (packaging/README.md).
+share=dist/mailwizard/share
+mkdir -p "$share/applications" "$share/metainfo" "$share/icons/hicolor/scalable/apps"
+cp resources/org.mailwizard.MailWizard.desktop "$share/applications/"
+cp resources/org.mailwizard.MailWizard.metainfo.xml "$share/metainfo/"
+cp resources/org.mailwizard.MailWizard.svg "$share/icons/hicolor/scalable/apps/"
 
 bytes=$(du -sb dist/mailwizard | cut -f1)
 awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN {
