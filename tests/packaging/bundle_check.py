@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import signal
 import ssl
 import statistics
@@ -70,6 +71,7 @@ def main() -> int:
     exe = bundle / "mailwizard"
     internal = bundle / "_internal"
     venv_exe = args.venv / "bin" / "mailwizard"
+    started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="bundle-check-"))
     # the loopback server's own complaints (a refused certificate is one of the checks)
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
@@ -284,6 +286,8 @@ def main() -> int:
                            timeout=30)
         assert p.returncode == 2 and "no desktop display" in p.stderr, p
 
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"bundle checks took {time.monotonic() - started:.0f} s")
     passed = sum(ok for _, ok, _ in results)
     print(f"bundle: {passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1
