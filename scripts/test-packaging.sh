@@ -10,8 +10,9 @@ root=$(pwd)
 
 # The test environment (aiosmtpd, trustme; .venv/bin/mailwizard for the start-up comparison)
 # and the Secret Service, as scripts/test.sh installs them, if that has not run here yet.
-# strace shows which translation file the wizard opens.
-debs=(gnome-keyring dbus-x11 dbus strace)
+# strace shows which translation file the wizard opens; Xvfb (with xauth, and xwininfo from
+# x11-utils) gives it a real X11 display.
+debs=(gnome-keyring dbus-x11 dbus strace xvfb xauth x11-utils)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -278,6 +278,27 @@ def main() -> int:
         proc.wait(10)
         assert found, "qtbase_de.qm was not opened from the bundle"
 
+    @check("wizard opens a real X11 window (Xvfb, Qt's xcb plugin from the bundle)")
+    def _():
+        # WM_CLASS is what the .desktop file's StartupWMClass must match
+        script = """
+            "$0" gui >/dev/null 2>&1 &
+            for i in $(seq 1 60); do
+              line=$(xwininfo -root -tree | grep '("mailwizard" "mailwizard")' | grep -v ' 1x1+')
+              [ -n "$line" ] && break
+              sleep 0.5
+            done
+            kill $!
+            echo "$line"
+        """
+        p = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "sh", "-c",
+                            script, str(exe)], capture_output=True, text=True, timeout=90,
+                           env={**os.environ, "QT_QPA_PLATFORM": "xcb",
+                                "XDG_CONFIG_HOME": str(tmp / "gui-config")})
+        window = p.stdout.strip()
+        assert "mailwizard" in window, f"no wizard window: {p.stdout}{p.stderr}"
+        return window.split(":")[0].strip() + ", WM_CLASS mailwizard"
+
     @check("wizard without any display says so (exit 2)")
     def _():
         env = {k: v for k, v in os.environ.items()
