@@ -1,7 +1,8 @@
 """Run-time hook in place of PyInstaller's pyi_rth_pyside6, which imports PySide6.QtCore at
 every start (≈ 60 ms measured) to register the bundle's qt.conf, so that Qt finds its plugins
 and translations in the bundle. The command line never uses Qt: here the same registration
-happens right after the program's own first import of PySide6.QtCore."""
+happens right after the program's own first import of PySide6.QtCore. Written for the Linux
+and Windows bundles (the stock hook's macOS .app handling is not repeated here)."""
 
 
 def _install():
