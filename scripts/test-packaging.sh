@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The slower packaging step of CI (.ci/run runs it after scripts/test.sh): builds the Linux
+# bundle with packaging/build-linux.sh, then runs it the way users do (tests/packaging/
+# bundle_check.py): --version and its start-up time against the venv's, validate and save
+# against a loopback SMTP server, the keyring inside the bundle on a real Secret Service
+# (gnome-keyring in a private D-Bus session), and the wizard on Qt's offscreen platform.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# The test environment (aiosmtpd, trustme; .venv/bin/mailwizard for the start-up comparison)
+# and the Secret Service, as scripts/test.sh installs them, if that has not run here yet.
+# strace shows which translation file the wizard opens; Xvfb (with xauth, and xwininfo from
+# x11-utils) gives it a real X11 display.
+debs=(gnome-keyring dbus-x11 dbus strace xvfb xauth x11-utils)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! .venv/bin/python -c "import aiosmtpd, trustme, mailwizard" 2>/dev/null; then
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+fi
+
+bash packaging/build-linux.sh
+
+test_home=$(mktemp -d)
+trap 'rm -rf "$test_home"' EXIT
+HOME="$test_home" XDG_CONFIG_HOME="$test_home/.config" XDG_DATA_HOME="$test_home/.local/share" \
+  dbus-run-session -- sh -c '
+    echo -n mailwizard-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    exec "$0/.venv/bin/python" "$0/tests/packaging/bundle_check.py" "$@"' "$root" "$@"
+# (bundle_check.py's last line, "bundle: N passed, N failed", is the closing line of CI's run)
