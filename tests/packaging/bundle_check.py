@@ -218,16 +218,21 @@ def main() -> int:
     finally:
         server.stop()
 
-    @check("exchangelib imports inside the bundle")
+    @check("Exchange (exchangelib) validates from the bundle against a loopback EWS endpoint")
     def _():
-        # No command uses Exchange yet, and the bundle runs no Python given to it. keyring
-        # imports the module named in PYTHON_KEYRING_BACKEND: exchangelib.Build is no keyring
-        # (AttributeError: no 'priority'), but getting that far means `import exchangelib` ran
-        # in the bundle. A missing module would be ModuleNotFoundError instead.
-        p = run("save", *settings, "--password-stdin", "--config", str(tmp / "x.json"),
-                stdin="x\n", env={"PYTHON_KEYRING_BACKEND": "exchangelib.Build"})
-        assert "has no attribute 'priority'" in p.stderr, p.stderr[-2000:]
-        assert "ModuleNotFoundError" not in p.stderr, p.stderr[-2000:]
+        from ews_server import EwsServer, EwsState
+
+        ews = EwsServer(server_ctx, EwsState(users={"it@example.org": PASSWORD}))
+        try:
+            p = run("validate", "--service", "exchange", "--ews-url", ews.url, "--username",
+                    "it@example.org", "--from", "it@example.org", "--auth", "basic",
+                    "--cafile", str(ca_file), "--timeout", "10", "--password-stdin",
+                    "--send-test-to", "it@example.org", stdin=PASSWORD + "\n")
+            assert p.returncode == 0, f"exit {p.returncode}: {p.stdout}{p.stderr[-2000:]}"
+            assert [m.to for m in ews.state.sent] == [["it@example.org"]], ews.state.sent
+        finally:
+            ews.stop()
+        return "ConvertId, GetFolder, CreateItem through the bundled exchangelib"
 
     # --- the wizard -----------------------------------------------------------------------------
     @check("wizard starts (offscreen) and keeps running")
