@@ -304,3 +304,49 @@ def test_exchange_autodiscover_from_the_command_line(ews_server, ca_file):
     p = run(args + ["--autodiscover-allow-host", "127.0.0.1"], stdin=PASSWORD + "\n")
     assert p.returncode == ec.OK, p.stdout + p.stderr
     assert f"Autodiscover found: {target.url}" in p.stdout
+
+
+STATEMENT = b"""To: member@example.org
+Cc: treasurer@example.org
+Subject: Statement
+
+Your statement.
+"""
+
+
+def test_send_with_a_saved_password_profile(smtp_server, ca_file, tmp_path, secret_service):
+    srv = smtp_server("starttls")
+    cfg = tmp_path / "smtp.json"
+    name = f"send{uuid.uuid4().hex[:6]}"
+    p = run(["save", *server_args(srv, ca_file), "--password-stdin", "--config", str(cfg),
+             "--profile-name", name], stdin=PASSWORD + "\n")
+    assert p.returncode == ec.OK, p.stderr
+    p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg),
+                        "--json"], input=STATEMENT, capture_output=True, timeout=60)
+    assert p.returncode == ec.OK, p.stderr
+    out = json.loads(p.stdout)
+    assert out["ok"] and out["recipients"] == ["member@example.org", "treasurer@example.org"]
+    received = srv.recorder.messages[-1]
+    assert received.mail_from == USER
+    assert received.message["From"] == USER and received.message["Subject"] == "Statement"
+
+    srv.recorder.users[USER] = "changed"  # the password changed since: the ERP hears why
+    p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg)],
+                       input=STATEMENT, capture_output=True, text=False, timeout=60)
+    assert p.returncode == ec.AUTH and b"not sent" in p.stdout
+
+
+def test_send_with_a_saved_exchange_profile(ews_server, ca_file, tmp_path, secret_service):
+    srv = ews_server(users={EWS_USER: PASSWORD})
+    cfg = tmp_path / "ews-send.json"
+    name = f"ewss{uuid.uuid4().hex[:6]}"
+    p = run(["save", *ews_args(srv, ca_file), "--password-stdin", "--config", str(cfg),
+             "--profile-name", name], stdin=PASSWORD + "\n")
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+    p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg)],
+                       input=STATEMENT.replace(b"Cc:", b"Bcc:"), capture_output=True,
+                       timeout=60)
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+    sent = srv.state.sent[-1]
+    assert sent.subject == "Statement" and sent.disposition == "SendOnly"
+    assert sent.to == ["member@example.org", "treasurer@example.org"]
