@@ -31,7 +31,77 @@ def _error_label() -> W.QLabel:
     return label
 
 
-class AccountPage(FlowPage):
+class AccountFields:
+    """What the SMTP and Exchange account pages share: a labelled row with its error line, the
+    password box with Show/Hide, "Keep the saved password", and the CA file picker."""
+
+    errors: dict
+    secret: W.QLineEdit
+
+    def _add_row(self, form, label: str, widget, key: str, buddy=None) -> None:
+        """A labelled field with its error line underneath; the label is its buddy."""
+        box = W.QWidget()
+        v = W.QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        v.addWidget(widget)
+        err = _error_label()
+        v.addWidget(err)
+        self.errors[key] = err
+        form.addRow(label, box)
+        form.labelForField(box).setBuddy(buddy or widget)
+
+    def _secret_box(self) -> W.QWidget:
+        box = W.QWidget()
+        h = W.QHBoxLayout(box)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.secret = W.QLineEdit()
+        self.secret.setEchoMode(W.QLineEdit.Password)
+        self.show_secret = W.QToolButton()
+        self.show_secret.setText(self.tr("Show"))
+        self.show_secret.setCheckable(True)
+        self.show_secret.setAccessibleName(self.tr("Show password"))
+        self.show_secret.setToolTip(self.tr("Show or hide what you typed"))
+        h.addWidget(self.secret, 1)
+        h.addWidget(self.show_secret)
+        self.show_secret.toggled.connect(self._toggle_show)
+        return box
+
+    def _ca_box(self) -> W.QWidget:
+        box = W.QWidget()
+        h = W.QHBoxLayout(box)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.cafile = W.QLineEdit()
+        self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
+        self.browse_ca = W.QPushButton(self.tr("Bro&wse…"))
+        h.addWidget(self.cafile, 1)
+        h.addWidget(self.browse_ca)
+        self.browse_ca.clicked.connect(self._browse_ca)
+        return box
+
+    def _keep_secret_toggled(self, keep: bool) -> None:
+        self.secret.setEnabled(not keep)
+        if keep:
+            self.secret.clear()
+        self._sync()
+
+    def _toggle_show(self, shown: bool) -> None:
+        self.secret.setEchoMode(W.QLineEdit.Normal if shown else W.QLineEdit.Password)
+        self.show_secret.setText(self.tr("Hide") if shown else self.tr("Show"))
+        self.show_secret.setAccessibleName(self.tr("Hide password") if shown
+                                           else self.tr("Show password"))
+
+    def _browse_ca(self) -> None:
+        path, _ = W.QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
+                                              self.tr("Certificates (*.pem *.crt *.cer);;"
+                                                      "All files (*)"))
+        if path:
+            self.cafile.setText(path)
+            self._touched.add("cafile")
+            self._sync()
+
+
+class AccountPage(AccountFields, FlowPage):
     def build(self) -> None:
         self.setTitle(self.tr("Your account"))
         self._loading = False
@@ -59,18 +129,7 @@ class AccountPage(FlowPage):
         self.username = W.QLineEdit()
         row(self.tr("&User name:"), self.username, "username")
 
-        secret_box = W.QWidget()
-        h = W.QHBoxLayout(secret_box)
-        h.setContentsMargins(0, 0, 0, 0)
-        self.secret = W.QLineEdit()
-        self.secret.setEchoMode(W.QLineEdit.Password)
-        self.show_secret = W.QToolButton()
-        self.show_secret.setText(self.tr("Show"))
-        self.show_secret.setCheckable(True)
-        self.show_secret.setAccessibleName(self.tr("Show password"))
-        self.show_secret.setToolTip(self.tr("Show or hide what you typed"))
-        h.addWidget(self.secret, 1)
-        h.addWidget(self.show_secret)
+        secret_box = self._secret_box()
         row(self.tr("&Password:"), secret_box, "secret")
         form.labelForField(secret_box.parentWidget()).setBuddy(self.secret)
         self.secret_row_label = form.labelForField(secret_box.parentWidget())
@@ -120,14 +179,7 @@ class AccountPage(FlowPage):
         self.auth.addItem(self.tr("No sign-in (the server knows this office's address)"),
                           AuthMethod.NONE.value)
         adv_row(self.tr("Si&gn in:"), self.auth, "auth")
-        ca_box = W.QWidget()
-        ch = W.QHBoxLayout(ca_box)
-        ch.setContentsMargins(0, 0, 0, 0)
-        self.cafile = W.QLineEdit()
-        self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
-        self.browse_ca = W.QPushButton(self.tr("Bro&wse…"))
-        ch.addWidget(self.cafile, 1)
-        ch.addWidget(self.browse_ca)
+        ca_box = self._ca_box()
         adv_row(self.tr("CA &certificate file:"), ca_box, "cafile")
         adv.labelForField(ca_box.parentWidget()).setBuddy(self.cafile)
         self.advanced.hide()
@@ -150,9 +202,7 @@ class AccountPage(FlowPage):
         self.region.currentIndexChanged.connect(self._region_changed)
         self.recipients.valueChanged.connect(self._recipients_changed)
         self.keep_secret.toggled.connect(self._keep_secret_toggled)
-        self.show_secret.toggled.connect(self._toggle_show)
         self.advanced_toggle.toggled.connect(self._toggle_advanced)
-        self.browse_ca.clicked.connect(self._browse_ca)
 
         self.setTabOrder(self.email, self.display_name)
         self.setTabOrder(self.display_name, self.from_address)
@@ -162,19 +212,6 @@ class AccountPage(FlowPage):
         self.setTabOrder(self.show_secret, self.keep_secret)
         self.setTabOrder(self.keep_secret, self.recipients)
         self.setTabOrder(self.recipients, self.advanced_toggle)
-
-    def _add_row(self, form, label: str, widget, key: str) -> None:
-        """A labelled field with its error line underneath; the label is its buddy."""
-        box = W.QWidget()
-        v = W.QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(2)
-        v.addWidget(widget)
-        err = _error_label()
-        v.addWidget(err)
-        self.errors[key] = err
-        form.addRow(label, box)
-        form.labelForField(box).setBuddy(widget)
 
     # -- loading ------------------------------------------------------------------------
     def enter(self) -> None:
@@ -295,30 +332,9 @@ class AccountPage(FlowPage):
         if not self._loading:
             self.guidance.setHtml(self._guidance_html())
 
-    def _keep_secret_toggled(self, keep: bool) -> None:
-        self.secret.setEnabled(not keep)
-        if keep:
-            self.secret.clear()
-        self._sync()
-
-    def _toggle_show(self, shown: bool) -> None:
-        self.secret.setEchoMode(W.QLineEdit.Normal if shown else W.QLineEdit.Password)
-        self.show_secret.setText(self.tr("Hide") if shown else self.tr("Show"))
-        self.show_secret.setAccessibleName(self.tr("Hide password") if shown
-                                           else self.tr("Show password"))
-
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
         self.advanced_toggle.setArrowType(QtCore.Qt.DownArrow if shown else QtCore.Qt.RightArrow)
-
-    def _browse_ca(self) -> None:
-        path, _ = W.QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
-                                              self.tr("Certificates (*.pem *.crt *.cer);;"
-                                                      "All files (*)"))
-        if path:
-            self.cafile.setText(path)
-            self._touched.add("cafile")
-            self._sync()
 
     def _profile_from_fields(self) -> Profile:
         old = self.state.profile

@@ -10,14 +10,14 @@ from PySide6 import QtWidgets as W
 
 from mailwizard.core.profile import (EwsAuth, Profile, ServiceType, check_email,
                                      default_ews_url, exchange_login)
-from mailwizard.gui.pages.account import _error_label
+from mailwizard.gui.pages.account import AccountFields
 from mailwizard.gui.wizard import FlowPage
 
 EWS_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/"
             "authentication-and-ews-in-exchange")
 
 
-class ExchangePage(FlowPage):
+class ExchangePage(AccountFields, FlowPage):
     #: Autodiscover addresses to ask instead of the email domain's (tests; IT tools)
     autodiscover_candidates: list[str] | None = None
 
@@ -78,18 +78,8 @@ class ExchangePage(FlowPage):
         self.login_hint.setStyleSheet("color: palette(mid);")
         form.addRow("", self.login_hint)
 
-        secret_box = W.QWidget()
-        h = W.QHBoxLayout(secret_box)
-        h.setContentsMargins(0, 0, 0, 0)
-        self.secret = W.QLineEdit()
-        self.secret.setEchoMode(W.QLineEdit.Password)
+        secret_box = self._secret_box()
         self.secret.setAccessibleName(self.tr("Windows password"))
-        self.show_secret = W.QToolButton()
-        self.show_secret.setText(self.tr("Show"))
-        self.show_secret.setCheckable(True)
-        self.show_secret.setAccessibleName(self.tr("Show password"))
-        h.addWidget(self.secret, 1)
-        h.addWidget(self.show_secret)
         self._row(self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
         form.addRow("", self.keep_secret)
@@ -100,14 +90,7 @@ class ExchangePage(FlowPage):
         self.auth.addItem(self.tr("Basic sign-in (over HTTPS)"), EwsAuth.BASIC.value)
         self._row(self.tr("Si&gn-in method:"), self.auth, "ews_auth")
 
-        ca_box = W.QWidget()
-        ch = W.QHBoxLayout(ca_box)
-        ch.setContentsMargins(0, 0, 0, 0)
-        self.cafile = W.QLineEdit()
-        self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
-        self.browse_ca = W.QPushButton(self.tr("Bro&wse…"))
-        ch.addWidget(self.cafile, 1)
-        ch.addWidget(self.browse_ca)
+        ca_box = self._ca_box()
         self._row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
 
         outer.addWidget(left, 3)
@@ -124,21 +107,10 @@ class ExchangePage(FlowPage):
         self.auth.currentIndexChanged.connect(self._edited)
         self.online_ok.toggled.connect(self._edited)
         self.keep_secret.toggled.connect(self._keep_secret_toggled)
-        self.show_secret.toggled.connect(self._toggle_show)
-        self.browse_ca.clicked.connect(self._browse_ca)
         self.find_button.clicked.connect(lambda: self.find_server())
 
     def _row(self, label: str, widget, key: str, buddy=None) -> None:
-        box = W.QWidget()
-        v = W.QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(2)
-        v.addWidget(widget)
-        err = _error_label()
-        v.addWidget(err)
-        self.errors[key] = err
-        self.form.addRow(label, box)
-        self.form.labelForField(box).setBuddy(buddy or widget)
+        self._add_row(self.form, label, widget, key, buddy)
 
     # -- loading ------------------------------------------------------------------------
     def enter(self) -> None:
@@ -278,27 +250,6 @@ class ExchangePage(FlowPage):
         if sender in keys:
             self._touched.add(keys[sender])
         self._sync()
-
-    def _keep_secret_toggled(self, keep: bool) -> None:
-        self.secret.setEnabled(not keep)
-        if keep:
-            self.secret.clear()
-        self._sync()
-
-    def _toggle_show(self, shown: bool) -> None:
-        self.secret.setEchoMode(W.QLineEdit.Normal if shown else W.QLineEdit.Password)
-        self.show_secret.setText(self.tr("Hide") if shown else self.tr("Show"))
-        self.show_secret.setAccessibleName(self.tr("Hide password") if shown
-                                           else self.tr("Show password"))
-
-    def _browse_ca(self) -> None:
-        path, _ = W.QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
-                                              self.tr("Certificates (*.pem *.crt *.cer);;"
-                                                      "All files (*)"))
-        if path:
-            self.cafile.setText(path)
-            self._touched.add("cafile")
-            self._sync()
 
     def _profile_from_fields(self) -> Profile:
         """The fields as a profile in the form it is tested and saved in (full EWS address,
