@@ -149,8 +149,12 @@ class SiteConfig:
         """Each locked key that `profile_or_changes` sets to another value than the site's,
         as a FieldError (field = the file key) naming the site file. A dict may use file
         keys or Profile field names; a Profile is checked on the keys its service uses."""
+        wanted: dict[str, Any] = {}
         if isinstance(profile_or_changes, Profile):
-            p = profile_or_changes
+            # Compared in the form profiles are checked and saved in: an Exchange login
+            # "it" with domain COMPANY is the same as COMPANY\it.
+            p = profile_or_changes.normalised()
+            site_p = self.enforce_locks(p).normalised()
             skip = EXCHANGE_ONLY if p.service is not ServiceType.EXCHANGE else SMTP_ONLY
             values = {}
             for key in self.locked:
@@ -158,13 +162,15 @@ class SiteConfig:
                 if key in skip or spec.field is None:
                     continue
                 values[key] = getattr(p, spec.field)
+                if key not in ("service", "provider"):
+                    wanted[key] = getattr(site_p, spec.field)
         else:
             values = {key_for_field(k): v for k, v in profile_or_changes.items()}
         errors = []
         for key, value in values.items():
             if key not in self.locked:
                 continue
-            want = self.locked_value(key)
+            want = wanted.get(key, self.locked_value(key))
             if not _same(key, value, want):
                 errors.append(FieldError(key, f"locked to “{_text(want)}” by your "
                                               f"administrator in {self.where}; leave it "
