@@ -340,16 +340,3 @@ def test_report_without_settings_or_with_a_bad_site_file(tmp_path):
     assert "Status: missing" in p.stdout
     assert "cannot be used:" in p.stdout and "did you mean “gmail”" in p.stdout
     assert "(no check recorded yet" in p.stdout
-
-
-def test_the_docs_exit_code_table_matches_the_code():
-    from mailwizard.core.exitcodes import DESCRIPTIONS
-
-    docs = (Path(__file__).parents[2] / "docs" / "INTEGRATION.md").read_text()
-    table = docs.split("<!-- exit-codes:start -->")[1].split("<!-- exit-codes:end -->")[0]
-    found = {}
-    for row in table.strip().splitlines():
-        cells = [c.strip() for c in row.strip().strip("|").split("|")]
-        if cells[0].isdigit():
-            found[int(cells[0])] = cells[1]
-    assert found == DESCRIPTIONS
