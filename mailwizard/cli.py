@@ -169,7 +169,7 @@ def _values_from_args(args) -> dict[str, Any]:
                  "from_address", "display_name", "ews_url", "domain", "cafile", "timeout",
                  "trust_sha256"):
         value = getattr(args, name, None)
-        if value not in (None, ""):
+        if value is not None and not (name == "trust_sha256" and not value):
             values[name] = value
     if args.auth is not None:  # one option for both: password|none (SMTP), ntlm|basic (EWS)
         values["ews_auth" if args.auth in ("ntlm", "basic") else "auth"] = args.auth
