@@ -86,7 +86,8 @@ class SiteConfig:
     # -- questions ---------------------------------------------------------------------
     @property
     def exists(self) -> bool:
-        return self.path is not None
+        """Whether there are site settings (read from a file, or given as data)."""
+        return self.path is not None or bool(self.raw)
 
     @property
     def where(self) -> str:
@@ -195,7 +196,7 @@ class SiteConfig:
         if not self.exists:
             return [f"no site file (looked in {self.searched})" if self.searched
                     else "no site file"]
-        lines = [f"file: {self.path}"]
+        lines = [f"file: {self.path}" if self.path else "given as data, not from a file"]
         if self.provider:
             lines.append(f"provider: {self.provider}")
         for key, value in self.defaults.items():
