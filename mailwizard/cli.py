@@ -59,7 +59,8 @@ def _add_settings_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--trust-sha256", metavar="FINGERPRINT",
                    help="trust exactly this server certificate (SHA-256), only if IT "
                         "confirmed it")
-    g.add_argument("--timeout", type=float, default=20.0, help="seconds per network step")
+    g.add_argument("--timeout", type=float, default=None,
+                   help="seconds per network step (default 20)")
     s = p.add_argument_group("password (never on the command line)")
     s.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
@@ -79,22 +80,70 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: " + "; ".join(f"{k} {v}" for k, v in ec.DESCRIPTIONS.items()))
     p.add_argument("--version", action="version", version=f"mailwizard {__version__}")
     p.add_argument("--debug", action="store_true", help="log details to stderr (redacted)")
+    p.add_argument("--site-config", type=Path, metavar="PATH", default=None,
+                   help="the administrator's site file (default: $MAILWIZARD_SITE_CONFIG, "
+                        "else site.toml in the system-wide mailwizard folder)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    # Also accepted after the command: `mailwizard apply --site-config X …`
+    site_opt = argparse.ArgumentParser(add_help=False)
+    site_opt.add_argument("--site-config", type=Path, metavar="PATH",
+                          default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     pr = sub.add_parser("providers", help="list the provider presets")
     pr.add_argument("--json", action="store_true")
 
-    v = sub.add_parser("validate", help="test settings by really connecting")
+    v = sub.add_parser("validate", help="test settings by really connecting",
+                       parents=[site_opt])
     _add_settings_args(v)
 
     s = sub.add_parser("save", help="test settings, then store the password in the keyring "
-                                    "and the settings in the config file")
+                                    "and the settings in the config file", parents=[site_opt])
     _add_settings_args(s)
     s.add_argument("--config", type=Path, help="config file path (default: per-user)")
     s.add_argument("--replace-damaged", action="store_true",
                    help="replace a damaged config file (it is kept beside the new one)")
 
-    sh = sub.add_parser("show", help="show the saved settings (password masked)")
+    a = sub.add_parser("apply", parents=[site_opt],
+                       help="unattended set-up from an answer file: test, then save",
+                       description="Set up from an answer file (TOML, or JSON by its .json "
+                                   "name; see docs/INTEGRATION.md): site defaults first, the "
+                                   "answers over the fields the site does not lock, a real "
+                                   "test, then the password into the keyring and the settings "
+                                   "into the config file. The password comes from the "
+                                   "environment variable the file names in password_env, or "
+                                   "from standard input; never from the file.")
+    a.add_argument("--answers", type=Path, required=True, metavar="FILE",
+                   help="the answer file")
+    a.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input (instead "
+                        "of password_env)")
+    a.add_argument("--check-only", action="store_true",
+                   help="test the settings and write nothing")
+    a.add_argument("--send-test-to", metavar="ADDR",
+                   help="send a real test message here (overrides send_test_to)")
+    a.add_argument("--config", type=Path, help="config file path (overrides config_path)")
+    a.add_argument("--profile-name", default=None,
+                   help="settings profile name (overrides profile_name; default \"default\")")
+    a.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+
+    c = sub.add_parser("check", parents=[site_opt],
+                       help="re-test the saved settings with the stored password (for a "
+                            "scheduled task)",
+                       description="Re-test the saved settings with the password stored in "
+                                   "the keyring, and record the result next to the config "
+                                   "file for `mailwizard report`. Exit codes as for validate.")
+    c.add_argument("--config", type=Path, help="config file path (default: per-user)")
+    c.add_argument("--send-test-to", metavar="ADDR",
+                   help="also send a real test message to this address")
+    c.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+
+    r = sub.add_parser("report", parents=[site_opt],
+                       help="print a redacted report for IT support (versions, keyring, "
+                            "settings, site file, last check)")
+    r.add_argument("--config", type=Path, help="config file path (default: per-user)")
+
+    sh = sub.add_parser("show", help="show the saved settings (password masked)",
+                        parents=[site_opt])
     sh.add_argument("--config", type=Path)
     sh.add_argument("--json", action="store_true")
 
@@ -111,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     sd.add_argument("--config", type=Path)
     sd.add_argument("--json", action="store_true")
 
-    sub.add_parser("gui", help="open the wizard window")
+    sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
     return p
 
 
@@ -121,76 +170,45 @@ class _Fail(Exception):
         self.code = code
 
 
-def _build_exchange_profile(args):
-    from mailwizard.core.profile import Profile, default_ews_url
+def _site(args):
+    """The site file's settings (read once per run); a bad file is exit code 3."""
+    site = getattr(args, "_site", None)
+    if site is None:
+        from mailwizard.core.site import SiteConfigError, load_site_config
 
-    wrong = [f"--{n}" for n in ("provider", "host", "port", "security", "region")
-             if getattr(args, n, None) is not None]
-    if args.auth in ("password", "none"):
-        wrong.append(f"--auth {args.auth}")
-    if wrong:
-        raise _Fail(ec.INVALID_SETTINGS, f"{', '.join(wrong)}: not used for Exchange; give "
-                    "--ews-url, --domain, --username and --auth ntlm|basic")
-    changes: dict[str, Any] = {
-        "service": "exchange", "ews_url": args.ews_url or default_ews_url(args.from_address
-                                                                          or ""),
-        "domain": args.domain or "", "username": args.username or "",
-        "from_address": args.from_address or "", "ews_auth": args.auth or "ntlm",
-        "exchange_online_acknowledged": bool(args.allow_exchange_online)}
-    for name in ("cafile", "timeout", "display_name"):
-        if getattr(args, name) is not None:
-            changes[name] = getattr(args, name)
-    if args.trust_sha256:
-        changes["pinned_sha256"] = args.trust_sha256
-    profile = Profile(**changes)
-    if not profile.from_address and profile.username.count("@") == 1:
-        profile = profile.with_changes(from_address=profile.username)
-    return profile.normalised()
+        try:
+            site = load_site_config(args.site_config)
+        except SiteConfigError as exc:
+            raise _Fail(ec.INVALID_SETTINGS, f"site file {exc}") from None
+        args._site = site
+    return site
+
+
+def _values_from_args(args) -> dict[str, Any]:
+    """The settings options as file keys (those of site and answer files)."""
+    values: dict[str, Any] = {}
+    for name in ("service", "provider", "region", "host", "port", "security", "username",
+                 "from_address", "display_name", "ews_url", "domain", "cafile", "timeout",
+                 "trust_sha256"):
+        value = getattr(args, name, None)
+        if value is not None and not (name == "trust_sha256" and not value):
+            values[name] = value
+    if args.auth is not None:  # one option for both: password|none (SMTP), ntlm|basic (EWS)
+        values["ews_auth" if args.auth in ("ntlm", "basic") else "auth"] = args.auth
+    if args.allow_exchange_online:
+        values["allow_exchange_online"] = True
+    return values
 
 
 def _build_profile(args):
-    from mailwizard.core.profile import Profile
-    from mailwizard.core.providers import load_catalogue
+    from mailwizard.core.answers import compose_profile
+    from mailwizard.core.profile import ProfileError
 
-    if getattr(args, "service", None) == "exchange":
-        return _checked(args, _build_exchange_profile(args)), None
-    if args.auth in ("ntlm", "basic") or args.ews_url or args.domain \
-            or args.allow_exchange_online:
-        raise _Fail(ec.INVALID_SETTINGS, "--auth ntlm|basic, --ews-url, --domain and "
-                    "--allow-exchange-online are for Exchange: add --service exchange")
-
-    catalogue = load_catalogue()
-    provider = None
-    if args.provider:
-        provider = catalogue.get(args.provider)
-        if provider is None:
-            raise _Fail(ec.INVALID_SETTINGS, f"provider: no preset called “{args.provider}”; "
-                        "see `mailwizard providers` for the ids")
-        if provider.needs_region and args.region and args.region not in provider.regions:
-            raise _Fail(ec.INVALID_SETTINGS, f"region: {provider.name} has no region "
-                        f"“{args.region}”; expected one of {', '.join(provider.regions)}")
-        profile = provider.profile_for(args.from_address or "", region=args.region)
-    else:
-        profile = Profile()
-        if args.from_address:
-            provider = catalogue.match_email(args.from_address)
-    changes: dict[str, Any] = {}
-    for name in ("host", "port", "security", "auth", "username", "from_address", "cafile",
-                 "timeout"):
-        value = getattr(args, name)
-        if value is not None:
-            changes[name] = value
-    if args.display_name is not None:
-        changes["display_name"] = args.display_name
-    if args.trust_sha256:
-        changes["pinned_sha256"] = args.trust_sha256
-    if "username" not in changes and not profile.username and args.from_address \
-            and (provider is None or provider.username_rule == "email"):
-        changes["username"] = args.from_address
     try:
-        profile = Profile(**{**profile.to_dict(), **changes})
-    except ValueError as exc:
-        raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
+        profile, provider = compose_profile(_values_from_args(args), _site(args))
+    except ProfileError as exc:
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{_flag(e.field)}: {e.message}"
+                                                   for e in exc.errors)) from None
     return _checked(args, profile), provider
 
 
@@ -208,12 +226,14 @@ def _checked(args, profile):
     return profile
 
 
-#: Profile fields whose command-line option has another name.
+#: Profile fields (and file keys) whose command-line option has another name.
 _FLAGS = {"from_address": "from", "pinned_sha256": "trust-sha256", "ews_auth": "auth",
-          "exchange_online_acknowledged": "allow-exchange-online"}
+          "exchange_online_acknowledged": "allow-exchange-online", "provider_id": "provider"}
 
 
 def _flag(field: str) -> str:
+    if field == "settings":
+        return "settings"
     return "--" + _FLAGS.get(field, field).replace("_", "-") if field != "send-test-to" \
         else "--send-test-to"
 
@@ -248,13 +268,14 @@ def _read_secret(args, profile) -> str | None:
     return secret
 
 
-def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
+def _print_result(result, diagnosis, as_json: bool, code: int, *, site=None,
+                  extra: dict[str, Any] | None = None) -> None:
     if as_json:
         out = {"ok": result.ok, "exit_code": code,
                "stages": [{"stage": s.stage, "status": s.status, "ms": round(s.ms, 1)}
                           for s in result.stages],
                "diagnosis": diagnosis.to_dict() if diagnosis else None,
-               "report": result.to_dict()}
+               "report": result.to_dict(), **(extra or {})}
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return
     for s in result.stages:
@@ -273,7 +294,13 @@ def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
         print(f"Help:   {d.help_url}")
     if d.suggestion:
         flags = " ".join(f"{_flag(k)} {v}" for k, v in d.suggestion.items())
-        print(f"Try:    {d.suggestion_text}  ({flags})")
+        locked = site.locked_violations(d.suggestion) if site is not None else []
+        if locked:
+            print(f"Would help: {d.suggestion_text}, but "
+                  + ", ".join(e.field for e in locked) + " is set by your administrator in "
+                  f"{site.where}: ask IT")
+        else:
+            print(f"Try:    {d.suggestion_text}  ({flags})")
     if d.certificate:
         c = d.certificate
         fp = ":".join(c["sha256"][i:i + 2] for i in range(0, len(c["sha256"]), 2)).upper()
@@ -286,22 +313,27 @@ def _print_result(result, diagnosis, as_json: bool, code: int) -> None:
 
 
 def _run_check(args, built=None):
-    from mailwizard.core.diagnosis import diagnose
-    from mailwizard.core.profile import ServiceType
-
     profile, provider = built or _build_profile(args)
     secret = _read_secret(args, profile)
     if getattr(args, "autodiscover", False):
         profile = _autodiscover(args, profile, secret)
+    result, diagnosis, code = _check(profile, provider, secret, args.send_test_to, args.json)
+    return profile, provider, secret, result, diagnosis, code
+
+
+def _check(profile, provider, secret, send_test_to, as_json):
+    """Run the real check: (result, diagnosis, exit code)."""
     from mailwizard.core.checks import make_check
+    from mailwizard.core.diagnosis import diagnose
+    from mailwizard.core.profile import ServiceType
 
     if profile.service is ServiceType.EXCHANGE:
         from mailwizard.core.ews_check import exchange_online_notice
 
         notice = exchange_online_notice(profile)
-        if notice and not args.json:
+        if notice and not as_json:
             print("Note: " + notice, file=sys.stderr)
-    check = make_check(profile, secret, send_test_to=args.send_test_to)
+    check = make_check(profile, secret, send_test_to=send_test_to)
     try:
         result = check.run()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -309,7 +341,7 @@ def _run_check(args, built=None):
         raise
     diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
-    return profile, provider, secret, result, diagnosis, code
+    return result, diagnosis, code
 
 
 def _autodiscover(args, profile, secret):
@@ -360,7 +392,7 @@ def cmd_providers(args) -> int:
 
 def cmd_validate(args) -> int:
     _, _, _, result, diagnosis, code = _run_check(args)
-    _print_result(result, diagnosis, args.json, code)
+    _print_result(result, diagnosis, args.json, code, site=_site(args))
     return code
 
 
@@ -380,12 +412,15 @@ def cmd_save(args) -> int:
             raise _Fail(ec.SECRET_STORE, str(exc)) from None
     profile, provider, secret, result, diagnosis, code = _run_check(args, built)
     if not result.ok:
-        _print_result(result, diagnosis, args.json, code)
+        _print_result(result, diagnosis, args.json, code, site=_site(args))
         if not args.json:
             print("Nothing was saved.")
         return code
+    from mailwizard.core.site import resolve_config_path
+
     try:
-        plan = save_settings(profile, secret, result, config_path=args.config,
+        plan = save_settings(profile, secret, result,
+                             config_path=resolve_config_path(args.config, _site(args)),
                              profile_name=args.profile_name,
                              replace_damaged=args.replace_damaged)
     except SecretStoreUnavailable as exc:
@@ -406,10 +441,11 @@ def cmd_save(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from mailwizard.core.config import ConfigError, default_config_path, read_config
+    from mailwizard.core.config import ConfigError, read_config
     from mailwizard.core.secrets import SecretStoreUnavailable, get_secret
+    from mailwizard.core.site import resolve_config_path
 
-    path = args.config or default_config_path()
+    path = resolve_config_path(args.config, _site(args))
     try:
         saved = read_config(path)
     except ConfigError as exc:
@@ -531,10 +567,169 @@ def cmd_send(args) -> int:
     return code
 
 
+def _save_errors(fn):
+    """Run a save; its refusals become the documented exit codes."""
+    from mailwizard.core.config import ConfigError
+    from mailwizard.core.save import NotValidated
+    from mailwizard.core.secrets import SecretStoreUnavailable
+
+    try:
+        return fn()
+    except SecretStoreUnavailable as exc:
+        raise _Fail(ec.SECRET_STORE, str(exc)) from None
+    except ConfigError as exc:
+        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+    except NotValidated as exc:
+        raise _Fail(ec.NOT_VALIDATED, str(exc)) from None
+
+
+def cmd_apply(args) -> int:
+    from mailwizard.core.answers import (AnswersError, compose_profile, load_answers,
+                                         password_from_env)
+    from mailwizard.core.filekeys import key_for_field
+    from mailwizard.core.health import record_last_check
+    from mailwizard.core.profile import AuthMethod, ProfileError, check_email
+    from mailwizard.core.redact import register_secret
+    from mailwizard.core.report import check_record
+    from mailwizard.core.save import save_settings
+    from mailwizard.core.secrets import SecretStoreUnavailable, check_available
+    from mailwizard.core.site import resolve_config_path
+
+    site = _site(args)
+    try:
+        answers = load_answers(args.answers)
+    except AnswersError as exc:
+        raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
+    where = f"answer file {args.answers}: "
+    try:
+        profile, provider = compose_profile(answers.values, site)
+    except ProfileError as exc:
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{where}{e.field}: {e.message}"
+                                                   for e in exc.errors)) from None
+    errors = [(key_for_field(e.field), e.message) for e in profile.errors()]
+    send_test_to = args.send_test_to or answers.send_test_to or None
+    if send_test_to:
+        send_test_to, err = check_email(send_test_to, "send_test_to")
+        if err:
+            errors.append((err.field, err.message))
+    if errors:
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{where}{k}: {m}" for k, m in errors))
+    profile_name = args.profile_name or answers.profile_name or "default"
+    config_path = resolve_config_path(args.config or answers.config_path, site)
+
+    secret = None
+    if profile.auth is AuthMethod.PASSWORD:
+        if not args.check_only:
+            try:  # before the password is even read: is there a safe place for it?
+                check_available()
+            except SecretStoreUnavailable as exc:
+                raise _Fail(ec.SECRET_STORE, str(exc)) from None
+        if args.password_stdin:
+            secret = sys.stdin.readline().rstrip("\r\n")
+            if not secret:
+                raise _Fail(ec.INVALID_SETTINGS, "password: standard input was empty")
+        else:
+            try:
+                secret = password_from_env(answers)
+            except AnswersError as exc:
+                raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
+        register_secret(secret)
+
+    result, diagnosis, code = _check(profile, provider, secret, send_test_to, args.json)
+    extra: dict[str, Any] = {"check_only": args.check_only, "saved": None}
+    if not result.ok or args.check_only:
+        _print_result(result, diagnosis, args.json, code, site=site, extra=extra)
+        if not args.json:
+            print("Checked only: nothing was saved." if result.ok else "Nothing was saved.")
+        return code
+    plan = _save_errors(lambda: save_settings(profile, secret, result, config_path=config_path,
+                                              profile_name=profile_name))
+    try:
+        record_last_check(plan.config_path, check_record(result, None, exit_code=ec.OK,
+                                                         command="apply"))
+    except OSError as exc:
+        print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
+    extra["saved"] = {"config": str(plan.config_path), "profile_name": profile_name,
+                      "secret": plan.secret.to_dict() if plan.secret else None}
+    _print_result(result, None, args.json, ec.OK, site=site, extra=extra)
+    if not args.json:
+        for line in plan.describe():
+            print("Saved. " + line)
+    return ec.OK
+
+
+def cmd_check(args) -> int:
+    from mailwizard.core.config import ConfigError, read_config
+    from mailwizard.core.health import MissingSecret, check_saved, record_last_check
+    from mailwizard.core.profile import check_email
+    from mailwizard.core.report import check_record, failure_record
+    from mailwizard.core.secrets import SecretStoreUnavailable
+    from mailwizard.core.site import resolve_config_path
+
+    path = resolve_config_path(args.config, _site(args))
+    try:
+        saved = read_config(path)
+    except ConfigError as exc:
+        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+    send_test_to = None
+    if args.send_test_to:
+        send_test_to, err = check_email(args.send_test_to, "send-test-to")
+        if err:
+            raise _Fail(ec.INVALID_SETTINGS, f"--send-test-to: {err.message}")
+
+    def record(rec) -> None:
+        try:
+            record_last_check(path, rec)
+        except OSError as exc:
+            print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
+
+    try:
+        result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
+    except SecretStoreUnavailable as exc:
+        record(failure_record(str(exc), ec.SECRET_STORE, command="check"))
+        raise _Fail(ec.SECRET_STORE, str(exc)) from None
+    except MissingSecret as exc:
+        record(failure_record(str(exc), ec.INVALID_SETTINGS, command="check"))
+        raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
+    record(check_record(result, diagnosis, exit_code=code, command="check"))
+    hint = ""
+    if code == ec.AUTH:
+        hint = ("The saved password no longer works: it may have been changed or have "
+                "expired. Store the new one: open the wizard and choose “My password "
+                "changed”, or run `mailwizard apply` or `mailwizard save` with "
+                "--password-stdin.")
+    extra = {"config": str(path), "profile_name": saved.profile_name}
+    if hint:
+        extra["hint"] = hint
+    if not args.json:
+        print(f"Checking the saved settings in {path} (profile “{saved.profile_name}”): "
+              f"{saved.profile.server_text()}")
+    _print_result(result, diagnosis, args.json, code, site=_site(args), extra=extra)
+    if hint and not args.json:
+        print(hint)
+    return code
+
+
+def cmd_report(args) -> int:
+    from mailwizard.core.health import read_last_check
+    from mailwizard.core.report import format_report
+    from mailwizard.core.site import SiteConfigError, load_site_config, resolve_config_path
+
+    site, site_error = None, ""
+    try:
+        site = load_site_config(args.site_config)
+    except SiteConfigError as exc:  # the report says so; it is what IT needs to see
+        site_error = str(exc)
+    path = resolve_config_path(args.config, site)
+    sys.stdout.write(format_report(record=read_last_check(path), config_path=path, site=site,
+                                   site_error=site_error))
+    return ec.OK
+
+
 def cmd_gui(args) -> int:
     from mailwizard.gui.app import main as gui_main
 
-    return gui_main([])
+    return gui_main(["--site-config", str(args.site_config)] if args.site_config else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -545,6 +740,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     install_log_redaction()
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
+                "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
                 "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send}
     if args.command is None:
         return cmd_gui(args)

@@ -7,11 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Debian packages the tests use: the Secret Service (gnome-keyring + D-Bus session tools),
-# fonts so Qt renders text, the runtime libraries Qt's offscreen platform loads, and the
-# validators for the Linux desktop files.
+# Debian packages the tests use: the Secret Service (gnome-keyring + D-Bus session tools,
+# and secret-tool to check the lookup docs/INTEGRATION.md shows), fonts so Qt renders text,
+# the runtime libraries Qt's offscreen platform loads, and the validators for the Linux
+# desktop files.
 debs=(gnome-keyring dbus-x11 dbus fonts-dejavu-core libegl1 libgl1 libxkbcommon0
-      libfontconfig1 libdbus-1-3 libglib2.0-0 desktop-file-utils appstream nsis)
+      libfontconfig1 libdbus-1-3 libglib2.0-0 desktop-file-utils appstream nsis libsecret-tools)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,6 +7,15 @@ import os
 
 # Qt needs this before any Qt import; without a display pytest would die with "Aborted".
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No administrator's site file on this machine (/etc/xdg/mailwizard) may change what the
+# tests see; tests that want one name it (MAILWIZARD_SITE_CONFIG, --site-config).
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+os.environ["XDG_CONFIG_DIRS"] = tempfile.mkdtemp(prefix="mailwizard-test-xdg-")
+atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_DIRS"], True)
+os.environ.pop("MAILWIZARD_SITE_CONFIG", None)
 
 import ssl
 import sys

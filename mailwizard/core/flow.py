@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from mailwizard.core.profile import AuthMethod, Profile, ServiceType, check_email
+from mailwizard.core.site import SiteConfig
 
 
 class Step(enum.IntEnum):
@@ -64,6 +65,8 @@ class FlowState:
     validated: bool = False  # a check with exactly these settings passed in this run
     save_untested: bool = False  # the user explicitly chose to save without a passed check
     saved: bool = False
+    #: The administrator's site file: defaults, locked fields, hidden service types.
+    site: SiteConfig = field(default_factory=SiteConfig, repr=False)
 
     @property
     def secret_only(self) -> bool:
@@ -74,6 +77,46 @@ class FlowState:
         """Any change to settings or secret means the last check no longer counts."""
         self.validated = False
         self.saved = False
+
+
+def apply_site(state: FlowState, site: SiteConfig) -> None:
+    """Fill the state with the site file's start values: the pre-selected service and
+    provider, the [defaults] (locked keys at their values), the From address and the
+    recipients per day. Used at start-up and by “Start over”."""
+    state.site = site
+    service = site.service
+    state.service = service if service in visible_services(state) else None
+    preset = site.preset()
+    state.provider_id = preset.id if preset and preset.service is ServiceType.SMTP else ""
+    state.preset_applied = ""
+    state.region = site.defaults.get("region", "")
+    state.profile = site.enforce_locks(site.apply_defaults(
+        Profile(service=service or ServiceType.SMTP)))
+    state.email = state.profile.from_address
+    state.recipients_per_day = site.recipients_per_day
+
+
+def visible_services(state: FlowState) -> list[ServiceType]:
+    """The service types the service step shows: all but those the site hides (only the
+    locked one when the site locks the service)."""
+    site = state.site
+    if site.is_locked("service"):
+        return [ServiceType(site.locked_value("service"))]
+    return [s for s in ServiceType if not site.is_hidden(s)]
+
+
+def preset_profile(state: FlowState, provider) -> Profile:
+    """The profile a provider's preset gives, with the site's defaults on top and locked keys
+    at the site's values (the display name the user typed is kept)."""
+    profile = provider.profile_for(state.email, region=state.region or None,
+                                   display_name=state.profile.display_name)
+    return state.site.enforce_locks(state.site.apply_defaults(profile))
+
+
+def fix_allowed(state: FlowState, changes: dict) -> bool:
+    """Whether a suggested change (the diagnosis's fix, a certificate to trust) leaves the
+    site's locked fields alone."""
+    return not state.site.locked_violations(changes)
 
 
 _OWN_STEP = {ServiceType.EXCHANGE: Step.EXCHANGE, ServiceType.OAUTH: Step.CONNECT}
@@ -107,17 +150,22 @@ def _missing_resume(state: FlowState) -> list[str]:
 def _missing_service(state: FlowState) -> list[str]:
     if state.service is None:
         return ["choose a kind of email service"]
+    if state.service not in visible_services(state):
+        return ["this kind of service is turned off by your administrator"]
     if SERVICE_AVAILABILITY.get(state.service):
         return ["this kind of service is not available yet"]
     return []
 
 
 def _missing_provider(state: FlowState) -> list[str]:
+    if state.site.is_locked("provider") and state.provider_id != state.site.provider:
+        return ["the provider is set by your administrator"]
     return [] if state.provider_id else ["choose your email provider"]
 
 
 def _missing_account(state: FlowState) -> list[str]:
     missing = [f"{e.field}: {e.message}" for e in state.profile.errors()]
+    missing += [f"{e.field}: {e.message}" for e in state.site.locked_violations(state.profile)]
     if not state.secret_only:
         _, err = check_email(state.email, "email")
         if err:

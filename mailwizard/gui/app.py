@@ -12,7 +12,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mailwizard import APP_ID, __version__
-from mailwizard.core.config import ConfigError, default_config_path, read_config
+from mailwizard.core.config import ConfigError, read_config
 from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
 
@@ -41,10 +41,19 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def create_wizard(config_path: Path | None = None):
+def create_wizard(config_path: Path | None = None, site_config: Path | None = None):
+    """The wizard for this computer: the administrator's site file (site_config, else
+    MAILWIZARD_SITE_CONFIG, else the system-wide one) gives defaults, locks and the settings
+    file's place unless config_path says otherwise."""
+    from mailwizard.core.site import (SiteConfig, SiteConfigError, load_site_config,
+                                      resolve_config_path)
     from mailwizard.gui.wizard import MailWizard
 
-    path = Path(config_path) if config_path else default_config_path()
+    try:
+        site, site_error = load_site_config(site_config), ""
+    except SiteConfigError as exc:  # the user cannot fix it: say so, and go on without it
+        site, site_error = SiteConfig(), str(exc)
+    path = resolve_config_path(config_path, site)
     saved, error, damaged = None, "", False
     if path.exists():
         try:
@@ -54,7 +63,7 @@ def create_wizard(config_path: Path | None = None):
     # A damaged file is kept beside the new one when the user saves; a newer version's file
     # is never replaced (saving then says so).
     wizard = MailWizard(config_path=path, saved=saved, load_error=error,
-                        replace_damaged=damaged)
+                        replace_damaged=damaged, site=site, site_error=site_error)
     return wizard
 
 
@@ -75,10 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     install_log_redaction()
     app = make_application(sys.argv[:1] + (argv or []))
-    config = None
-    if argv and "--config" in argv:
-        config = Path(argv[argv.index("--config") + 1])
-    wizard = create_wizard(config)
+    def option(name: str) -> Path | None:
+        if argv and name in argv and argv.index(name) + 1 < len(argv):
+            return Path(argv[argv.index(name) + 1])
+        return None
+
+    wizard = create_wizard(option("--config"), option("--site-config"))
+    if wizard.site_error:
+        QMessageBox.warning(wizard, wizard.tr("Administrator settings not used"),
+                            wizard.site_error + "\n\n" + wizard.tr(
+                                "The wizard works without them. Please tell your IT "
+                                "contact."))
     if wizard.load_error:
         QMessageBox.warning(wizard, wizard.tr("Saved settings not readable"),
                             wizard.load_error + ("\n\n" + wizard.tr(

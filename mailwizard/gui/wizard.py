@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QWizard, QWizardPage
 
 from mailwizard import APP_ID
 from mailwizard.core.config import SavedSettings, default_config_path
-from mailwizard.core.flow import FlowState, Resume, Step, first_step, missing, next_step
+from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_step, missing,
+                                  next_step)
+from mailwizard.core.site import SiteConfig
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -96,8 +98,8 @@ class _Pages(Mapping):
 class MailWizard(QWizard):
     def __init__(self, *, config_path: Path | None = None,
                  saved: SavedSettings | None = None, load_error: str = "",
-                 replace_damaged: bool = False,
-                 catalogue: Catalogue | None = None, parent=None):
+                 replace_damaged: bool = False, site: SiteConfig | None = None,
+                 site_error: str = "", catalogue: Catalogue | None = None, parent=None):
         super().__init__(parent)
 
         self._catalogue = catalogue
@@ -105,8 +107,13 @@ class MailWizard(QWizard):
         self.saved = saved
         self.load_error = load_error
         self.replace_damaged = replace_damaged
+        #: The administrator's site file (defaults, locks, hidden services) and, when it
+        #: could not be used, why.
+        self.site = site or SiteConfig()
+        self.site_error = site_error
         self.pool = QThreadPool(self)
         self.state = FlowState(has_saved_settings=saved is not None)
+        apply_site(self.state, self.site)
         self.restore_saved()
 
         self.setObjectName("mailwizard")
@@ -160,13 +167,9 @@ class MailWizard(QWizard):
         return self.catalogue.get(self.state.provider_id) if self.state.provider_id else None
 
     def start_over(self) -> None:
-        """Forget the saved profile's values (the saved file itself is untouched)."""
-        from mailwizard.core.profile import Profile
-
-        self.state.profile = Profile()
-        self.state.provider_id = self.state.preset_applied = ""
-        self.state.service = None
-        self.state.email = ""
+        """Forget the saved profile's values (the saved file itself is untouched); the site
+        file's start values apply again."""
+        apply_site(self.state, self.site)
         self.state.invalidate()
 
     def restore_saved(self) -> None:

@@ -10,6 +10,7 @@ from PySide6 import QtCore
 # when build() first uses it, not when the wizard starts.
 from PySide6 import QtWidgets as W
 
+from mailwizard.core.flow import preset_profile
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.wizard import FlowPage
 
@@ -222,13 +223,18 @@ class AccountPage(AccountFields, FlowPage):
             # Saved settings: the user name follows the address only if it was the address.
             self._seen_saved = True
             self._follow_user = st.profile.username == st.profile.from_address
+        # A locked field never follows the address.
+        if st.site.is_locked("from_address"):
+            self._follow_from = False
+        if st.site.is_locked("username"):
+            self._follow_user = False
         if provider and st.preset_applied != provider.id:
-            # A new provider: its preset fills the settings (display name is kept).
-            keep_name = st.profile.display_name
-            st.profile = provider.profile_for(st.email, region=st.region or None,
-                                              display_name=keep_name)
+            # A new provider: its preset fills the settings (display name is kept), the
+            # administrator's defaults and locks on top.
+            st.profile = preset_profile(st, provider)
             st.preset_applied = provider.id
-            self._follow_from = self._follow_user = True
+            self._follow_from = not st.site.is_locked("from_address")
+            self._follow_user = not st.site.is_locked("username")
             self._touched.clear()
         elif not st.secret_only and st.email:
             # The address may have changed on the provider page since the last visit.
@@ -267,6 +273,7 @@ class AccountPage(AccountFields, FlowPage):
         self.keep_secret.setVisible(keeps)
         self.keep_secret.setChecked(keeps and not st.secret)
         self._apply_secret_only()
+        self._apply_locks()
         # No server name yet (my own server): the server settings must be visible.
         self.advanced_toggle.setChecked(not p.host and not st.secret_only)
         self._loading = False
@@ -285,6 +292,26 @@ class AccountPage(AccountFields, FlowPage):
                            "steps are on the right.").replace("%1", provider.name)
         return self.tr("Fill in your account. The server settings are already filled in for "
                        "your provider.")
+
+    def _apply_locks(self) -> None:
+        """Fields the administrator's site file locks: shown, read-only, with a tooltip."""
+        site = self.state.site
+        tip = self.tr("Set by your administrator")
+        fields = {"host": [self.host], "port": [self.port], "security": [self.security],
+                  "auth": [self.auth], "username": [self.username],
+                  "from_address": [self.from_address], "display_name": [self.display_name],
+                  "cafile": [self.cafile, self.browse_ca], "region": [self.region]}
+        for key, widgets in fields.items():
+            locked = site.is_locked(key)
+            for w in widgets:
+                if isinstance(w, (W.QLineEdit, W.QAbstractSpinBox)):
+                    if locked:
+                        w.setReadOnly(True)
+                    elif w is not self.username:  # the preset decides for the user name
+                        w.setReadOnly(False)
+                else:  # combo boxes and buttons have no read-only state
+                    w.setEnabled(not locked)
+                w.setToolTip(tip if locked else "")
 
     def _apply_secret_only(self) -> None:
         only = self.state.secret_only
@@ -354,7 +381,7 @@ class AccountPage(AccountFields, FlowPage):
     def _sync(self) -> None:
         """Fields → state, and each field's error shown beside it as the user types."""
         st = self.state
-        profile = self._profile_from_fields()
+        profile = st.site.enforce_locks(self._profile_from_fields())
         secret = self.secret.text()
         if profile != st.profile or secret != st.secret:
             st.invalidate()

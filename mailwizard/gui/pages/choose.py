@@ -7,7 +7,7 @@ from PySide6 import QtCore
 # when build() first uses it, not when the wizard starts.
 from PySide6 import QtWidgets as W
 
-from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume
+from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume, visible_services
 from mailwizard.core.profile import ServiceType
 from mailwizard.gui.wizard import FlowPage
 
@@ -89,7 +89,10 @@ class ServicePage(FlowPage):
                                         "password.")),
         }
         self.buttons: dict[ServiceType, W.QRadioButton] = {}
+        visible = visible_services(self.state)  # the administrator may hide some
         for service, (text, hint) in texts.items():
+            if service not in visible:
+                continue
             button = W.QRadioButton(text)
             reason = SERVICE_AVAILABILITY.get(service)
             self.group.addButton(button)
@@ -106,11 +109,13 @@ class ServicePage(FlowPage):
         layout.addStretch(1)
 
     def enter(self) -> None:
-        service = self.state.service or ServiceType.SMTP
-        if not SERVICE_AVAILABILITY.get(service):
+        usable = [s for s in self.buttons if not SERVICE_AVAILABILITY.get(s)]
+        service = self.state.service if self.state.service in usable else \
+            (usable[0] if usable else None)
+        if service is not None:
             self.buttons[service].setChecked(True)
             self.state.service = service
-        QtCore.QTimer.singleShot(0, self.buttons[ServiceType.SMTP].setFocus)
+            QtCore.QTimer.singleShot(0, self.buttons[service].setFocus)
         self.changed()
 
     def _choose(self, service: ServiceType) -> None:
@@ -150,17 +155,26 @@ class ProviderPage(FlowPage):
         self.list.itemActivated.connect(lambda _: self.wiz().next())
 
     def enter(self) -> None:
+        site = self.state.site
+        if site.is_locked("provider"):  # the administrator chose it: shown, not changeable
+            self.state.provider_id = site.provider
+            self.search.setReadOnly(True)
+            self.search.setToolTip(self.tr("Set by your administrator"))
+            self.list.setToolTip(self.tr("Set by your administrator"))
         self.email.setText(self.state.email)
         self._fill()
         QtCore.QTimer.singleShot(0, self.email.setFocus)
 
     def _fill(self) -> None:
         keep = self.state.provider_id
+        locked = self.state.site.is_locked("provider")
         self.list.blockSignals(True)
         self.list.clear()
         for preset in self.wiz().catalogue.search(self.search.text()):
             if preset.service is not ServiceType.SMTP:
                 continue  # Exchange presets belong to the Exchange service type
+            if locked and preset.id != keep:
+                continue
             item = W.QListWidgetItem(preset.name)
             item.setData(QtCore.Qt.UserRole, preset.id)
             item.setToolTip(preset.summary)
@@ -172,6 +186,8 @@ class ProviderPage(FlowPage):
 
     def _email_changed(self, text: str) -> None:
         self.state.email = text.strip()
+        if self.state.site.is_locked("provider"):
+            return  # the administrator's provider stays, whatever the address says
         match = self.wiz().catalogue.match_email(text)
         if match:
             self.search.clear()

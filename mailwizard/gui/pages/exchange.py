@@ -119,15 +119,18 @@ class ExchangePage(AccountFields, FlowPage):
         if st.profile.service is not ServiceType.EXCHANGE:
             # Coming from the SMTP path (or a fresh start): keep who the user is.
             old = st.profile
-            st.profile = Profile(service=ServiceType.EXCHANGE, provider_id="exchange",
-                                 from_address=old.from_address or st.email,
-                                 display_name=old.display_name,
-                                 ews_url=default_ews_url(old.from_address or st.email))
+            fresh = Profile(service=ServiceType.EXCHANGE, provider_id="exchange",
+                            from_address=old.from_address or st.email,
+                            display_name=old.display_name,
+                            ews_url=default_ews_url(old.from_address or st.email))
+            # The administrator's defaults and locks on top.
+            st.profile = st.site.enforce_locks(st.site.apply_defaults(fresh))
             st.preset_applied = ""
         p = st.profile
         saved = wiz.saved is not None and wiz.saved.profile.service is ServiceType.EXCHANGE
-        self._follow_url = not p.ews_url or p.ews_url == default_ews_url(p.from_address)
-        self._follow_user = not saved and not p.username
+        self._follow_url = (not p.ews_url or p.ews_url == default_ews_url(p.from_address)) \
+            and not st.site.is_locked("ews_url")
+        self._follow_user = not saved and not p.username and not st.site.is_locked("username")
         self.email.setText(st.email or p.from_address)
         self.display_name.setText(p.display_name)
         self.ews_url.setText(p.ews_url)
@@ -144,6 +147,7 @@ class ExchangePage(AccountFields, FlowPage):
         for w in (self.email, self.display_name, self.ews_url, self.domain, self.username,
                   self.auth, self.cafile, self.browse_ca):
             w.setEnabled(not only)
+        self._apply_locks()
         self._loading = False
         self._sync()
         self.guidance.setHtml(self._guidance_html())
@@ -229,6 +233,23 @@ class ExchangePage(AccountFields, FlowPage):
         self.find_status.setText(text)
         self.find_status.show()
 
+    def _apply_locks(self) -> None:
+        """Fields the administrator's site file locks: shown, read-only, with a tooltip."""
+        site = self.state.site
+        tip = self.tr("Set by your administrator")
+        fields = {"from_address": [self.email], "display_name": [self.display_name],
+                  "ews_url": [self.ews_url], "domain": [self.domain],
+                  "username": [self.username], "ews_auth": [self.auth],
+                  "cafile": [self.cafile, self.browse_ca]}
+        for key, widgets in fields.items():
+            locked = site.is_locked(key)
+            for w in widgets:
+                if isinstance(w, W.QLineEdit):
+                    w.setReadOnly(locked)
+                elif locked:  # combo boxes and buttons have no read-only state
+                    w.setEnabled(False)
+                w.setToolTip(tip if locked else "")
+
     # -- editing ------------------------------------------------------------------------
     def _edited(self, *_args) -> None:
         if self._loading:
@@ -269,7 +290,7 @@ class ExchangePage(AccountFields, FlowPage):
 
     def _sync(self) -> None:
         st = self.state
-        profile = self._profile_from_fields()
+        profile = st.site.enforce_locks(self._profile_from_fields()).normalised()
         secret = self.secret.text()
         if profile != st.profile or secret != st.secret:
             st.invalidate()

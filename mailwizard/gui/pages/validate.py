@@ -13,6 +13,7 @@ from PySide6 import QtWidgets as W
 
 from typing import TYPE_CHECKING
 
+from mailwizard.core.flow import fix_allowed
 from mailwizard.core.profile import check_email
 from mailwizard.core.stages import group_of
 from mailwizard.gui.wizard import FlowPage
@@ -221,6 +222,8 @@ class ValidatePage(FlowPage):
                     if r.test_message_to else "")
             self._show_message(self.tr("Your settings work."), sent, ok=True)
             return
+        # A fix that would change a field the administrator locked is not offered.
+        allowed = not d.suggestion or fix_allowed(self.state, d.suggestion)
         if d.code == "cancelled":
             self._show_message(self.tr("Test stopped."),
                                html.escape(self.tr("Nothing was saved. Press Test again when "
@@ -234,14 +237,19 @@ class ValidatePage(FlowPage):
             if d.server_reply:
                 body += (f"<br><small>{html.escape(self.tr('The server said:'))} "
                          f"{html.escape(d.server_reply)}</small>")
+            if not allowed:
+                body += "<br><br>" + html.escape(self.tr(
+                    "The setting that would fix this is set by your administrator: please "
+                    "ask your IT contact."))
             self._show_message(self.tr("The test failed."), body, ok=False)
-        self.fix_button.setVisible(bool(d.suggestion))
+        self.fix_button.setVisible(bool(d.suggestion) and allowed)
         if d.suggestion:
             self.fix_button.setText(self.tr("&Apply this fix and retry: %1")
                                     .replace("%1", d.suggestion_text))
         cert = d.certificate
         self.cert_box.setVisible(bool(cert) and d.code in ("certificate_untrusted",
                                                            "certificate_changed"))
+        self.trust_button.setVisible(not self.state.site.is_locked("trust_sha256"))
         if cert:
             fp = ":".join(cert["sha256"][i:i + 2] for i in range(0, 64, 2)).upper()
             self.cert_text.setText(
@@ -305,7 +313,10 @@ class ValidatePage(FlowPage):
         if self.result is not None:
             from mailwizard.core.report import format_report
 
-            QGuiApplication.clipboard().setText(format_report(self.result, self.diagnosis))
+            wiz = self.wiz()
+            QGuiApplication.clipboard().setText(format_report(
+                self.result, self.diagnosis, config_path=wiz.config_path, site=wiz.site,
+                site_error=wiz.site_error))
 
     def _save_untested(self, on: bool) -> None:
         self.state.save_untested = on

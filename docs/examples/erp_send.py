@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""What a host ERP does with the settings mailwizard saved: read the settings file, fetch the
+password from the OS keyring, and send one message over verified TLS (service = "smtp").
+
+    python erp_send.py --to someone@example.org [--config PATH] [--subject TEXT] [--body TEXT]
+
+Needs the standard library and `keyring` (pip install keyring) only. Exit code 0 when the
+message was accepted, 1 otherwise (the reason on stderr). See docs/INTEGRATION.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import smtplib
+import ssl
+import sys
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+import keyring
+
+SUPPORTED_SCHEMA = 1
+
+
+def default_config_path() -> Path:
+    """Where mailwizard writes the settings for this user (MAILWIZARD_CONFIG overrides it; a
+    site file's config_path or --config may have put them elsewhere: pass --config then)."""
+    if os.environ.get("MAILWIZARD_CONFIG"):
+        return Path(os.environ["MAILWIZARD_CONFIG"])
+    if sys.platform.startswith("win"):
+        base = Path(os.environ["APPDATA"])
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "mailwizard" / "mail-settings.json"
+
+
+def load_settings(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("schema_version") != SUPPORTED_SCHEMA:
+        # A reader refuses versions it does not know; unknown keys within one are ignored.
+        raise SystemExit(f"{path}: settings format {data.get('schema_version')!r} is not "
+                         f"{SUPPORTED_SCHEMA}; update this program")
+    return data
+
+
+def password_for(settings: dict) -> str | None:
+    """The password from the keyring, by the reference in the settings file (never in it)."""
+    ref = settings.get("secret")
+    if ref is None:  # auth = "none": an IP-authenticated relay
+        return None
+    password = keyring.get_password(ref["service"], ref["username"])
+    if not password:
+        raise SystemExit(f"no password in the keyring for {ref['service']} / "
+                         f"{ref['username']}: run the mailwizard wizard again")
+    return password
+
+
+def tls_context(profile: dict) -> ssl.SSLContext:
+    """Verified TLS, as mailwizard's check did: the system's CAs plus the profile's CA file,
+    TLS 1.2 or newer. With a pinned certificate, exactly that certificate instead."""
+    ctx = ssl.create_default_context()
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if profile.get("cafile"):
+        ctx.load_verify_locations(cafile=profile["cafile"])
+    if profile.get("pinned_sha256"):
+        # The user trusted this one certificate explicitly: compare its fingerprint below.
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def check_pin(sock: ssl.SSLSocket, profile: dict) -> None:
+    pin = profile.get("pinned_sha256", "").replace(":", "").lower()
+    if pin and hashlib.sha256(sock.getpeercert(binary_form=True)).hexdigest() != pin:
+        raise ssl.SSLError("the server's certificate is not the one that was trusted")
+
+
+def login_once(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """One AUTH command, UTF-8 (smtplib.login() would try further mechanisms after a refusal,
+    and providers lock accounts after a few failed logins; it also sends ASCII only)."""
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in offered:
+        blob = f"\0{user}\0{password}".encode("utf-8")
+        code, reply = smtp.docmd("AUTH", "PLAIN " + base64.b64encode(blob).decode("ascii"))
+    elif "LOGIN" in offered:
+        smtp.docmd("AUTH", "LOGIN " + base64.b64encode(user.encode("utf-8")).decode("ascii"))
+        code, reply = smtp.docmd(base64.b64encode(password.encode("utf-8")).decode("ascii"))
+    else:
+        raise smtplib.SMTPException("the server offers neither AUTH PLAIN nor AUTH LOGIN")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def send(settings: dict, to: str, subject: str, body: str) -> None:
+    profile = settings["profile"]
+    if profile.get("service", "smtp") != "smtp":
+        raise SystemExit(f"this example sends over SMTP; the profile is "
+                         f"{profile.get('service')!r} (see docs/INTEGRATION.md)")
+    password = password_for(settings)
+    host = profile["host"].encode("idna").decode("ascii")  # internationalised names
+    port, security = int(profile["port"]), profile["security"]
+    ctx = tls_context(profile) if security != "none" else None
+    if security == "none" and password:
+        raise SystemExit("refusing to send a password without encryption")
+
+    msg = EmailMessage()
+    msg["From"] = formataddr((profile.get("display_name", ""), profile["from_address"]))
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=profile["from_address"].rpartition("@")[2])
+    msg.set_content(body)
+
+    if security == "tls":  # SSL/TLS from the first byte (usually 465)
+        smtp = smtplib.SMTP_SSL(host, port, context=ctx, timeout=30)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=30)
+    with smtp:
+        smtp.ehlo()
+        if security == "starttls":  # required: never fall back to plain text
+            smtp.starttls(context=ctx)
+            smtp.ehlo()
+        if ctx is not None:
+            check_pin(smtp.sock, profile)
+        if password is not None:
+            login_once(smtp, profile["username"], password)
+        smtp.send_message(msg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--to", required=True)
+    p.add_argument("--config", type=Path, default=None)
+    p.add_argument("--subject", default="Invoice")
+    p.add_argument("--body", default="Please find your invoice attached.")
+    args = p.parse_args(argv)
+    settings = load_settings(args.config or default_config_path())
+    try:
+        send(settings, args.to, args.subject, args.body)
+    except (OSError, smtplib.SMTPException) as exc:  # ssl.SSLError is an OSError
+        print(f"sending failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"sent to {args.to}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

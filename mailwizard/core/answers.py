@@ -1,0 +1,249 @@
+"""Answer files for unattended set-up (`mailwizard apply --answers FILE`), and the one way a
+profile is made from keys — an answer file's or the command line's — on top of a provider
+preset and the site file's defaults and locks.
+
+An answer file never holds the password: it names an environment variable with
+`password_env`, or the password comes on standard input. A `password` key is refused.
+The format is published as resources/answers.schema.json and described in
+docs/INTEGRATION.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from mailwizard.core.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY, KeySpec,
+                                      SettingsFileError, check_value, describe_value,
+                                      read_mapping, unknown_key)
+from mailwizard.core.profile import (FieldError, Profile, ProfileError, ServiceType,
+                                     default_ews_url)
+from mailwizard.core.site import SiteConfig
+
+if TYPE_CHECKING:
+    from mailwizard.core.providers import ProviderPreset
+
+#: Keys of an answer file besides the profile keys.
+RUN_KEYS: dict[str, KeySpec] = {k.name: k for k in (
+    KeySpec("send_test_to", "text", 'the address to send a real test message to, e.g. '
+            '"it@example.org"'),
+    KeySpec("profile_name", "text", 'a name of letters, digits, ".", "_" or "-" (at most '
+            '64), e.g. "default"; it names the keyring entry "<profile_name>/password"'),
+    KeySpec("config_path", "text", "the full path of the settings file to write, e.g. "
+            '"C:\\\\ERP\\\\mail-settings.json"'),
+    KeySpec("password_env", "text", "the NAME of an environment variable that holds the "
+            'password, e.g. "MAILWIZARD_PASSWORD" (letters, digits and _)'),
+)}
+ANSWER_KEYS = (*PROFILE_KEYS, *RUN_KEYS)
+
+#: Keys that would put a secret into the file: refused, whatever their value.
+SECRET_KEYS = ("password", "passwd", "pass", "pwd", "secret", "app_password", "api_key",
+               "token", "access_token", "refresh_token", "client_secret")
+SECRET_REFUSED = ("refused: an answer file must never hold a password or other secret. Put "
+                  "the password in an environment variable and name that variable with "
+                  "password_env = \"MAILWIZARD_PASSWORD\", or give it on standard input with "
+                  "--password-stdin")
+
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class AnswersError(SettingsFileError):
+    """An answer file that cannot be used; names the file, the key and the expected value."""
+
+
+@dataclass
+class Answers:
+    path: Path | None = None
+    #: The profile keys the file gives (file-key names, values checked).
+    values: dict[str, Any] = field(default_factory=dict)
+    send_test_to: str = ""
+    profile_name: str = ""
+    config_path: Path | None = None
+    password_env: str = ""
+
+
+def load_answers(path: Path | str) -> Answers:
+    try:
+        data = read_mapping(Path(path), "answer file")
+    except SettingsFileError as exc:
+        raise AnswersError(exc.path, exc.key, exc.message) from None
+    return parse_answers(data, Path(path))
+
+
+def parse_answers(data: Mapping[str, Any], path: Path | None = None) -> Answers:
+    """Answers from a parsed file, every key checked: unknown keys (with the closest known
+    one), wrong types (with the type found), secrets (refused)."""
+    answers = Answers(path=path)
+    for key, value in data.items():
+        if key.lower() in SECRET_KEYS:
+            raise AnswersError(path, key, SECRET_REFUSED)
+        spec = PROFILE_KEYS.get(key) or RUN_KEYS.get(key)
+        if spec is None:
+            exc = unknown_key(key, ANSWER_KEYS, path=path)
+            raise AnswersError(path, exc.key, exc.message)
+        try:
+            value = check_value(spec, value, path=path)
+        except SettingsFileError as exc:
+            raise AnswersError(exc.path, exc.key, exc.message) from None
+        if key in PROFILE_KEYS:
+            answers.values[key] = value
+        elif key == "profile_name":
+            if not _PROFILE_NAME.match(value):
+                raise AnswersError(path, key, f"expected {spec.expects}; found "
+                                              f"{describe_value(value)}")
+            answers.profile_name = value
+        elif key == "password_env":
+            if not _ENV_NAME.match(value):
+                raise AnswersError(path, key, f"expected {spec.expects}; found "
+                                              f"{describe_value(value)} (the variable's "
+                                              "name, not the password)")
+            answers.password_env = value
+        elif key == "config_path":
+            expanded = Path(os.path.expandvars(os.path.expanduser(value)))
+            if not value or not expanded.is_absolute():
+                raise AnswersError(path, key, f"expected {spec.expects}; found "
+                                              f"{describe_value(value)} (not a full path)")
+            answers.config_path = expanded
+        elif key == "send_test_to":
+            answers.send_test_to = value
+    return answers
+
+
+def password_from_env(answers: Answers, environ: Mapping[str, str] | None = None) -> str:
+    """The password from the variable `password_env` names; AnswersError when it is not set
+    or empty (the message names the variable, never a value)."""
+    environ = os.environ if environ is None else environ
+    name = answers.password_env
+    if not name:
+        raise AnswersError(answers.path, "password_env",
+                           "no password: name an environment variable that holds it with "
+                           "password_env = \"MAILWIZARD_PASSWORD\", or give it on standard "
+                           "input with --password-stdin")
+    value = environ.get(name, "")
+    if not value:
+        raise AnswersError(answers.path, "password_env",
+                           f"the environment variable {name} is not set or is empty; set it "
+                           "to the password before running mailwizard apply")
+    return value
+
+
+# -- profile from keys ---------------------------------------------------------------------
+
+def _preset(provider_id: str) -> ProviderPreset:
+    from mailwizard.core.providers import load_catalogue
+
+    provider = load_catalogue().get(provider_id)
+    if provider is None:
+        raise ProfileError([FieldError("provider", f"no preset called “{provider_id}”; see "
+                                                   "`mailwizard providers` for the ids")])
+    return provider
+
+
+def compose_profile(values: Mapping[str, Any], site: SiteConfig | None = None
+                    ) -> tuple[Profile, ProviderPreset | None]:
+    """The profile that `values` (file-key names: host, port, trust_sha256 …) make on top
+    of the provider preset and the site defaults, and the preset (for the diagnosis).
+
+    Raises ProfileError for keys that do not fit together (Exchange keys for SMTP, an
+    unknown preset or region) and for locked keys set to another value; the caller checks
+    the profile itself (profile.errors())."""
+    site = site or SiteConfig()
+    errors = site.locked_violations(dict(values))
+    if errors:
+        raise ProfileError(errors)
+
+    service = values.get("service")
+    provider: ProviderPreset | None = None
+    if values.get("provider"):
+        provider = _preset(values["provider"])
+        if service and provider.service.value != service:
+            raise ProfileError([FieldError("provider", f"“{provider.id}” is a preset for "
+                                                       f"{provider.service.value}, not "
+                                                       f"{service}")])
+    elif site.provider:
+        site_preset = site.preset()
+        if site_preset is not None and service in (None, site_preset.service.value):
+            provider = site_preset
+    if service is None:
+        service = provider.service.value if provider else \
+            (site.service.value if site.service else ServiceType.SMTP.value)
+
+    if service == ServiceType.EXCHANGE.value:
+        profile = _exchange_profile(values, site, provider)
+    else:
+        profile, provider = _smtp_profile(values, site, provider)
+    errors = [e for e in site.locked_violations(profile)
+              if e.field not in values]  # the ones set above are reported already
+    if errors:
+        raise ProfileError(errors)
+    return profile, provider
+
+
+def _field_changes(values: Mapping[str, Any], skip: tuple[str, ...]) -> dict[str, Any]:
+    changes = {}
+    for key, value in values.items():
+        spec = PROFILE_KEYS[key]
+        if key in skip or key == "service" or spec.field is None or value is None:
+            continue
+        changes[spec.field] = value
+    return changes
+
+
+def _exchange_profile(values, site: SiteConfig, provider) -> Profile:
+    wrong = [FieldError(k, "not used for Exchange (it is reached through its EWS address)")
+             for k in SMTP_ONLY if k in values and k not in ("provider", "auth")]
+    if "provider" in values and (provider is None or
+                                 provider.service is not ServiceType.EXCHANGE):
+        wrong.insert(0, FieldError("provider", "not used for Exchange"))
+    if "auth" in values:
+        wrong.append(FieldError("auth", f"“{values['auth']}” is not used for Exchange: "
+                                        "Exchange signs in with ntlm or basic"))
+    if wrong:
+        raise ProfileError(wrong)
+    base = Profile(service=ServiceType.EXCHANGE)
+    if provider is not None:
+        base = base.with_changes(provider_id=provider.id)
+    profile = site.apply_defaults(base)
+    profile = profile.with_changes(**_field_changes(values, SMTP_ONLY))
+    if not profile.from_address and profile.username.count("@") == 1:
+        profile = profile.with_changes(from_address=profile.username)
+    if not profile.ews_url:
+        profile = profile.with_changes(ews_url=default_ews_url(profile.from_address))
+    return profile.normalised()
+
+
+def _smtp_profile(values, site: SiteConfig, provider):
+    wrong = [FieldError(k, "only used with service exchange") for k in EXCHANGE_ONLY
+             if k in values]
+    if wrong:
+        raise ProfileError(wrong)
+    region = values.get("region") or site.defaults.get("region")
+    if provider is not None and provider.needs_region and region and \
+            region not in provider.regions:
+        raise ProfileError([FieldError("region", f"{provider.name} has no region “{region}”; "
+                                                 "expected one of "
+                                                 + ", ".join(provider.regions))])
+    email = values.get("from_address") or site.defaults.get("from_address") or ""
+    if provider is not None:
+        profile = provider.profile_for(email, region=region or None)
+    else:
+        profile = Profile()
+        if email:
+            from mailwizard.core.providers import load_catalogue
+
+            provider = load_catalogue().match_email(email)  # for the diagnosis only
+    profile = site.apply_defaults(profile)
+    changes = _field_changes(values, EXCHANGE_ONLY + ("provider", "region"))
+    if "username" not in changes and not profile.username:
+        sender = changes.get("from_address") or profile.from_address
+        if sender and (provider is None or provider.username_rule == "email"):
+            changes["username"] = sender
+    try:
+        profile = Profile(**{**profile.to_dict(), **changes})
+    except ValueError as exc:
+        raise ProfileError([FieldError("settings", str(exc))]) from None
+    return profile, provider

@@ -1,0 +1,104 @@
+"""Re-checking saved settings with their stored secret (`mailwizard check`, e.g. from a
+scheduled task, so that an expired password is found before invoices fail), and remembering
+the last check next to the settings file for `mailwizard report`.
+
+The last check is `<settings file name>.last-check.json` in the settings file's folder
+(`mail-settings.last-check.json`), mode 0600, written atomically, redacted: the check record
+of core/report.py (time, ok, exit code, stages, diagnosis, transcript).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from mailwizard.core import exitcodes as ec
+from mailwizard.core.config import SavedSettings, _atomic_write
+from mailwizard.core.profile import AuthMethod
+from mailwizard.core.redact import redact
+
+if TYPE_CHECKING:
+    from mailwizard.core.diagnosis import Diagnosis
+    from mailwizard.core.smtp_check import CheckResult
+
+LAST_CHECK_SUFFIX = ".last-check.json"
+
+
+class MissingSecret(LookupError):
+    """The saved settings need a secret and the keyring has none for them."""
+
+
+def secret_for_saved(saved: SavedSettings) -> str | None:
+    """The secret the saved profile signs in with, from the keyring: None when it needs none
+    (a relay without login). Raises SecretStoreUnavailable (no usable keyring) or
+    MissingSecret (no entry). Every face that checks saved settings asks here, so that other
+    kinds of sign-in (an OAuth refresh token turned into an access token) plug in at one
+    place."""
+    if saved.profile.auth is AuthMethod.NONE or saved.secret is None:
+        return None
+    from mailwizard.core.secrets import get_secret
+
+    value = get_secret(saved.secret)
+    if not value:
+        raise MissingSecret(
+            f"No password is stored for profile “{saved.profile_name}” (keyring entry "
+            f"“{saved.secret.username}” of “{saved.secret.service}”). Save it again: open the "
+            "wizard and choose “My password changed”, or run `mailwizard save` or "
+            "`mailwizard apply`.")
+    return value
+
+
+def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
+                progress: Callable[[str, str, float], None] | None = None
+                ) -> tuple[CheckResult, Diagnosis | None, int]:
+    """Run the real check for saved settings with their stored secret: (result, diagnosis,
+    exit code). The secret errors of secret_for_saved are raised before any connection."""
+    from mailwizard.core.checks import make_check
+    from mailwizard.core.diagnosis import diagnose
+    from mailwizard.core.providers import load_catalogue
+
+    secret = secret_for_saved(saved)
+    check = make_check(saved.profile, secret, send_test_to=send_test_to, progress=progress)
+    result = check.run()
+    # A connected (OAuth) account: the check refreshed the token with the stored refresh
+    # token; a provider that rotates it (Microsoft) has just given a new one to keep.
+    new = getattr(check, "new_tokens", None)
+    if new is not None and new.refresh_token and new.refresh_token != secret:
+        from mailwizard.core.secrets import set_secret
+
+        set_secret(saved.secret, new.refresh_token)
+    if result.ok:
+        return result, None, ec.OK
+    provider = load_catalogue().get(saved.profile.provider_id)
+    diagnosis = diagnose(result.failure, saved.profile, provider)
+    return result, diagnosis, ec.for_stage(result.failure.stage, result.failure.kind)
+
+
+def last_check_path(config_path: Path) -> Path:
+    """mail-settings.json -> mail-settings.last-check.json, in the same folder."""
+    config_path = Path(config_path)
+    return config_path.with_name(config_path.stem + LAST_CHECK_SUFFIX)
+
+
+def record_last_check(config_path: Path, record: dict[str, Any]) -> Path:
+    """Write the record (core/report.py's check_record) next to the settings file: atomic,
+    mode 0600, redacted once more on the way out. Raises OSError if it cannot be written."""
+    path = last_check_path(config_path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    text = redact(json.dumps(record, indent=2, ensure_ascii=False)) + "\n"
+    _atomic_write(path, text.encode("utf-8"))
+    return path
+
+
+def read_last_check(config_path: Path) -> dict[str, Any] | None:
+    """The last check's record, None when there is none, {"damaged": why} when it cannot be
+    read."""
+    path = last_check_path(config_path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return {"damaged": f"{path}: {exc}"}
+    return data if isinstance(data, dict) else {"damaged": f"{path}: not a check record"}

@@ -1,0 +1,123 @@
+"""docs/INTEGRATION.md is the contract with the host ERP: its runnable example sends through a
+loopback server with the password from the real keyring, the Secret Service lookup it shows
+works, and its exit-code table is the code's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD, USER
+
+from mailwizard.core.exitcodes import DESCRIPTIONS
+from mailwizard.core.save import save_settings
+from mailwizard.core.smtp_check import run_check
+
+ROOT = Path(__file__).parents[2]
+EXAMPLE = ROOT / "docs" / "examples" / "erp_send.py"
+
+
+def saved(tmp_path, profile, password=PASSWORD) -> tuple[Path, str]:
+    """Settings saved the way the wizard saves them (a passed check, keyring, config)."""
+    cfg, name = tmp_path / "mail-settings.json", f"erp{uuid.uuid4().hex[:8]}"
+    result = run_check(profile, password)
+    assert result.ok, result.failure
+    save_settings(profile, password, result, config_path=cfg, profile_name=name)
+    return cfg, name
+
+
+def erp_send(cfg: Path, *extra: str):
+    env = {k: v for k, v in os.environ.items() if k != "MAILWIZARD_CONFIG"}
+    return subprocess.run([sys.executable, str(EXAMPLE), "--config", str(cfg), "--to", USER,
+                           "--subject", "Invoice 42", *extra], capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+def test_the_example_sends_with_the_saved_settings(smtp_server, make_profile, tmp_path, mode,
+                                                   secret_service):
+    srv = smtp_server(mode)
+    cfg, _ = saved(tmp_path, make_profile(srv, security=mode))
+    p = erp_send(cfg, "--body", "Grüße from the ERP")
+    assert p.returncode == 0, p.stdout + p.stderr
+    [msg] = srv.recorder.messages
+    assert msg.message["Subject"] == "Invoice 42"
+    assert msg.message["From"] == f"Riverside Society <{USER}>"
+    assert "Grüße" in msg.message.get_content()
+    assert srv.recorder.logins[-1] == USER
+
+
+def test_the_example_logs_in_once_and_fails_cleanly_with_a_changed_password(
+        smtp_server, make_profile, tmp_path, secret_service):
+    srv = smtp_server("starttls")
+    cfg, _ = saved(tmp_path, make_profile(srv))
+    srv.recorder.users[USER] = "changed"
+    before = len(srv.recorder.commands_auth)
+    p = erp_send(cfg)
+    assert p.returncode == 1 and "sending failed" in p.stderr and PASSWORD not in p.stderr
+    assert len(srv.recorder.commands_auth) == before + 1  # one AUTH, no retries
+    assert srv.recorder.messages == []
+
+
+def test_the_example_honours_a_pinned_certificate(smtp_server, make_profile, tmp_path,
+                                                 untrusted_ctx, secret_service):
+    srv = smtp_server("starttls", ctx=untrusted_ctx)
+    probe = run_check(make_profile(srv), PASSWORD)
+    pin = probe.failure.certificate.sha256  # what "Trust this certificate" stores
+    cfg, _ = saved(tmp_path, make_profile(srv, pinned_sha256=pin))
+    assert erp_send(cfg).returncode == 0
+    assert len(srv.recorder.messages) == 1
+
+
+def test_the_example_refuses_an_untrusted_certificate(smtp_server, make_profile, tmp_path,
+                                                      untrusted_ctx, secret_service):
+    srv = smtp_server("starttls")
+    cfg, _ = saved(tmp_path, make_profile(srv))
+    evil = smtp_server("starttls", ctx=untrusted_ctx)  # someone else's certificate
+    text = cfg.read_text().replace(f'"port": {srv.port}', f'"port": {evil.port}')
+    cfg.write_text(text)
+    p = erp_send(cfg)
+    assert p.returncode == 1 and "certificate" in p.stderr.lower()
+    assert evil.recorder.commands_auth == []
+
+
+def test_secret_tool_lookup_as_documented(smtp_server, make_profile, tmp_path,
+                                          secret_service):
+    if shutil.which("secret-tool") is None:
+        msg = "secret-tool (Debian package libsecret-tools) is not installed"
+        if os.environ.get("MAILWIZARD_TEST_SECRET_SERVICE") == "1":
+            pytest.fail(msg + "; scripts/test.sh installs it")
+        pytest.skip(msg)
+    srv = smtp_server("starttls")
+    _, name = saved(tmp_path, make_profile(srv))
+    p = subprocess.run(["secret-tool", "lookup", "service", "mailwizard", "username",
+                        f"{name}/password"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and p.stdout == PASSWORD
+
+
+def test_the_docs_exit_code_table_is_the_code():
+    docs = (ROOT / "docs" / "INTEGRATION.md").read_text(encoding="utf-8")
+    table = docs.split("<!-- exit-codes:start -->")[1].split("<!-- exit-codes:end -->")[0]
+    found = {}
+    for row in table.strip().splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if cells[0].isdigit():
+            found[int(cells[0])] = cells[1]
+    assert found == DESCRIPTIONS
+
+
+def test_the_docs_name_every_command_and_key():
+    from mailwizard.core.answers import ANSWER_KEYS
+    from mailwizard.core.site import SITE_KEYS
+
+    docs = (ROOT / "docs" / "INTEGRATION.md").read_text(encoding="utf-8")
+    for word in ("mailwizard apply", "mailwizard check", "mailwizard report",
+                 "show --json", "mailwizard token", "mailwizard send", "## OAuth (Connect)"):
+        assert word in docs, word
+    for key in (*ANSWER_KEYS, *SITE_KEYS):
+        assert f"`{key}`" in docs, key
