@@ -204,7 +204,7 @@ def _exchange_profile(values, site: SiteConfig, provider) -> Profile:
                                         "Exchange signs in with ntlm or basic"))
     if wrong:
         raise ProfileError(wrong)
-    base = Profile(service=ServiceType.EXCHANGE)
+    base = Profile(service=ServiceType.EXCHANGE, provider_id="exchange")  # as the wizard does
     if provider is not None:
         base = base.with_changes(provider_id=provider.id)
     profile = site.apply_defaults(base)
