@@ -202,3 +202,20 @@ def test_validation_without_an_access_token_refreshes_first(auth_server, browser
     assert ec.for_stage(result.failure.stage, result.failure.kind) == ec.SIGN_IN_AGAIN
     d = diagnose(result.failure, profile)
     assert "sign in again" in (d.cause + d.fix).lower()
+
+
+def test_microsoft_smtp_auth_disabled_is_an_admin_setting_not_a_password():
+    from mailwizard.core.profile import Profile
+    from mailwizard.core.smtp_check import CheckFailure
+
+    p = Profile(service="oauth", auth="oauth2", host="smtp.office365.com", port=587,
+                username="a@contoso.example.org", from_address="a@contoso.example.org",
+                oauth_provider="microsoft",
+                token_endpoint="https://login.microsoftonline.com/organizations/oauth2/v2.0/token")
+    f = CheckFailure(stage="auth", kind="smtp_reply", message="", code=535,
+                     reply="5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
+                           "disabled for the Mailbox.")
+    d = diagnose(f, p)
+    assert d.code == "m365_smtp_auth_disabled" and "Set-CASMailbox" in d.fix
+    assert d.help_url == "https://aka.ms/smtp_auth_disabled"
+    assert "password" not in d.cause.lower()
