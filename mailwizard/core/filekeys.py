@@ -8,7 +8,6 @@ The same names are the command line's (``--from`` aside): `trust_sha256` is the 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -159,6 +158,8 @@ def unknown_key(key: str, known: Iterable[str], *, path: Path | None = None,
 def closest(word: str, known: Iterable[str]) -> str | None:
     """The known name a typo most likely meant, or None."""
     known = list(known)
+    import difflib  # only when a key is unknown: not on every start-up
+
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
     if not close:  # "from" -> "from_address", "user" -> "username"
         close = [k for k in known if k.startswith(word) or word.startswith(k)][:1]
