@@ -148,7 +148,8 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("--json", action="store_true")
 
     tk = sub.add_parser("token", help="print a fresh OAuth access token for the saved "
-                                      "profile (for the ERP's own XOAUTH2 sending)")
+                                      "profile (for the ERP's own XOAUTH2 sending)",
+                        parents=[site_opt])
     tk.add_argument("--config", type=Path)
     tk.add_argument("--json", action="store_true",
                     help="{access_token, expires_at, token_type, username} as JSON")
@@ -156,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="ignore the cached access token and refresh it")
 
     sd = sub.add_parser("send", help="send the RFC 5322 message on standard input with the "
-                                     "saved profile (any service type)")
+                                     "saved profile (any service type)", parents=[site_opt])
     sd.add_argument("--config", type=Path)
     sd.add_argument("--json", action="store_true")
 
@@ -441,15 +442,9 @@ def cmd_save(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from mailwizard.core.config import ConfigError, read_config
     from mailwizard.core.secrets import SecretStoreUnavailable, get_secret
-    from mailwizard.core.site import resolve_config_path
 
-    path = resolve_config_path(args.config, _site(args))
-    try:
-        saved = read_config(path)
-    except ConfigError as exc:
-        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+    path, saved = _saved(args)
     stored: str | None
     try:
         present = bool(get_secret(saved.secret)) if saved.secret else None
@@ -477,13 +472,22 @@ def cmd_show(args) -> int:
 
 
 def _saved(args):
-    from mailwizard.core.config import ConfigError, default_config_path, read_config
+    """(path, saved settings) for --config, else the site file's or the default path."""
+    from mailwizard.core.config import ConfigError, read_config
+    from mailwizard.core.site import resolve_config_path
 
-    path = args.config or default_config_path()
+    path = resolve_config_path(args.config, _site(args))
     try:
         return path, read_config(path)
     except ConfigError as exc:
         raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+
+
+def _oauth_client(args, profile):
+    """The OAuth client for a saved profile: environment, else this run's site file."""
+    from mailwizard.core.oauth_account import client_for
+
+    return client_for(profile.oauth_provider, site=_site(args).raw)
 
 
 def _oauth_failure(exc) -> "_Fail":
@@ -505,7 +509,7 @@ def cmd_token(args) -> int:
         raise _Fail(ec.INVALID_SETTINGS, f"{path}: this profile signs in with "
                     f"{p.auth.value}, not OAuth; there is no token to give")
     try:
-        token, expires_at = access_token_for_saved(p, saved.secret,
+        token, expires_at = access_token_for_saved(p, saved.secret, client=_oauth_client(args, p),
                                                    force_refresh=args.force_refresh)
     except OAuthError as exc:
         raise _oauth_failure(exc) from None
@@ -540,7 +544,8 @@ def cmd_send(args) -> int:
         if p.auth is AuthMethod.OAUTH2:
             from mailwizard.core.oauth_account import access_token_for_saved
 
-            options["access_token"], _ = access_token_for_saved(p, saved.secret)
+            options["access_token"], _ = access_token_for_saved(
+                p, saved.secret, client=_oauth_client(args, p))
         elif saved.secret is not None:
             secret = get_secret(saved.secret)
             if not secret:
@@ -659,18 +664,12 @@ def cmd_apply(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from mailwizard.core.config import ConfigError, read_config
     from mailwizard.core.health import MissingSecret, check_saved, record_last_check
     from mailwizard.core.profile import check_email
     from mailwizard.core.report import check_record, failure_record
     from mailwizard.core.secrets import SecretStoreUnavailable
-    from mailwizard.core.site import resolve_config_path
 
-    path = resolve_config_path(args.config, _site(args))
-    try:
-        saved = read_config(path)
-    except ConfigError as exc:
-        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
+    path, saved = _saved(args)
     send_test_to = None
     if args.send_test_to:
         send_test_to, err = check_email(args.send_test_to, "send-test-to")

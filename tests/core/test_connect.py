@@ -219,3 +219,16 @@ def test_microsoft_smtp_auth_disabled_is_an_admin_setting_not_a_password():
     assert d.code == "m365_smtp_auth_disabled" and "Set-CASMailbox" in d.fix
     assert d.help_url == "https://aka.ms/smtp_auth_disabled"
     assert "password" not in d.cause.lower()
+
+
+def test_the_client_id_can_come_from_the_site_file(saved, auth_server, tmp_path):
+    config, _, _ = saved
+    site = tmp_path / "site.toml"
+    site.write_text(f'[oauth.google]\nclient_id = "{auth_server.client_id}"\n'
+                    f'client_secret = "{auth_server.client_secret}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWIZARD_GOOGLE")}
+    p = subprocess.run([sys.executable, "-m", "mailwizard", "token", "--config", str(config),
+                        "--site-config", str(site), "--force-refresh"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == ec.OK, p.stderr
+    assert auth_server.valid_access_token(p.stdout.strip())
