@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security, ServiceType
 from mailwizard.core.providers import ProviderPreset
@@ -247,47 +247,8 @@ def diagnose(failure: CheckFailure, profile: Profile,
         return d
 
     # -- certificates ---------------------------------------------------------------------
-    if f.kind == "tls_verify":
-        reason = (f.ssl_reason or f.message).lower()
-        cert = f.certificate
-        if cert:
-            d.certificate = asdict(cert)
-        if "mismatch" in reason or "doesn't match" in reason:
-            d.code = "certificate_name_mismatch"
-            names = ", ".join(cert.names) if cert and cert.names else "other names"
-            d.cause = (f"The server's certificate is for {names}, not for “{host}”.")
-            d.fix = "Use the server name written on the certificate."
-            if cert:
-                exact = [n for n in cert.names if "*" not in n and not n[0].isdigit()
-                         and _same_site(n, host)]
-                if exact:
-                    _suggest(d, p, host=exact[0])
-                else:
-                    d.fix = ("Use the server name written on the certificate, but only if your "
-                             "provider or IT confirms it: the certificate could also belong "
-                             "to someone else.")
-        elif "expired" in reason:
-            d.code = "certificate_expired"
-            d.cause = "The server's security certificate has expired."
-            d.fix = ("The mail server's administrator must renew its certificate. Until then, "
-                     "do not send through it.")
-        else:
-            d.code = "certificate_untrusted"
-            d.cause = ("The server's security certificate is not from an authority this "
-                       "computer trusts (it may be self-signed, or issued by your "
-                       "organisation's own authority).")
-            d.fix = ("If your organisation runs its own mail server, ask IT for its CA "
-                     "certificate file and add it under Advanced. Or, only after IT has "
-                     "confirmed the SHA-256 fingerprint shown, choose to trust this one "
-                     "certificate.")
-        return d
-    if f.kind == "pin_mismatch":
-        d.code = "certificate_changed"
-        d.cause = ("The server's certificate is not the one you chose to trust. It may have "
-                   "been renewed, or someone may be intercepting the connection.")
-        d.fix = "Ask IT to confirm the new certificate's fingerprint before trusting it."
-        if f.certificate:
-            d.certificate = asdict(f.certificate)
+    if diagnose_certificate(d, f, host, "mail server", "under Advanced",
+                            lambda name: _suggest(d, p, host=name)):
         return d
     if f.kind == "tls":
         d.code = "tls_failed"
@@ -348,6 +309,54 @@ def diagnose(failure: CheckFailure, profile: Profile,
     d.cause = f"Something unexpected went wrong while {_words(f.stage)}."
     d.fix = "Try again. If it happens again, use Copy details and send them to IT support."
     return d
+
+
+def diagnose_certificate(d: Diagnosis, f: CheckFailure, host: str, who: str, ca_where: str,
+                         suggest_name: Callable[[str], None]) -> bool:
+    """Fill `d` for a refused or changed certificate (True), for SMTP and Exchange alike. A
+    name from the certificate is offered (`suggest_name`) only within the typed domain."""
+    if f.kind == "tls_verify":
+        reason = (f.ssl_reason or f.message).lower()
+        cert = f.certificate
+        if cert:
+            d.certificate = asdict(cert)
+        if "mismatch" in reason or "doesn't match" in reason:
+            d.code = "certificate_name_mismatch"
+            names = ", ".join(cert.names) if cert and cert.names else "other names"
+            d.cause = f"The {who}'s certificate is for {names}, not for “{host}”."
+            d.fix = "Use the server name written on the certificate."
+            exact = [n for n in (cert.names if cert else []) if "*" not in n
+                     and not n[0].isdigit() and _same_site(n, host)]
+            if exact:
+                suggest_name(exact[0])
+            else:
+                d.fix = ("Use the server name written on the certificate, but only if your "
+                         "provider or IT confirms it: the certificate could also belong "
+                         "to someone else.")
+        elif "expired" in reason:
+            d.code = "certificate_expired"
+            d.cause = f"The {who}'s security certificate has expired."
+            d.fix = (f"The {who}'s administrator must renew its certificate. Until then, "
+                     "do not send through it.")
+        else:
+            d.code = "certificate_untrusted"
+            d.cause = (f"The {who}'s security certificate is not from an authority this "
+                       "computer trusts (it may be self-signed, or issued by your "
+                       "organisation's own authority).")
+            d.fix = (f"If your organisation runs its own {who}, ask IT for its CA "
+                     f"certificate file and add it {ca_where}. Or, only after IT has "
+                     "confirmed the SHA-256 fingerprint shown, choose to trust this one "
+                     "certificate.")
+        return True
+    if f.kind == "pin_mismatch":
+        d.code = "certificate_changed"
+        d.cause = (f"The {who}'s certificate is not the one you chose to trust. It may have "
+                   "been renewed, or someone may be intercepting the connection.")
+        d.fix = "Ask IT to confirm the new certificate's fingerprint before trusting it."
+        if f.certificate:
+            d.certificate = asdict(f.certificate)
+        return True
+    return False
 
 
 def _diagnose_xoauth2(d: Diagnosis, f: CheckFailure, p: Profile, enh: str,

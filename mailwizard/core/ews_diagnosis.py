@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from urllib.parse import urlsplit, urlunsplit
 
 from mailwizard.core.ews_check import EXCHANGE_ONLINE_NOTICE
@@ -31,7 +30,7 @@ def _with_host(url: str, host: str) -> str:
 
 
 def diagnose_ews(d, f: CheckFailure, p: Profile):
-    from mailwizard.core.diagnosis import _same_site, _suggest, _words
+    from mailwizard.core.diagnosis import _same_site, _suggest, _words, diagnose_certificate
 
     url, host, port = _endpoint(p)
     online = p.is_exchange_online
@@ -73,42 +72,8 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
         d.fix = "Connect to the office network or VPN, or ask IT whether the address is right."
         return d
 
-    if k == "tls_verify":
-        reason = (f.ssl_reason or f.message).lower()
-        cert = f.certificate
-        if cert:
-            d.certificate = asdict(cert)
-        if "mismatch" in reason or "doesn't match" in reason:
-            d.code = "certificate_name_mismatch"
-            names = ", ".join(cert.names) if cert and cert.names else "other names"
-            d.cause = f"The Exchange server's certificate is for {names}, not for “{host}”."
-            d.fix = "Use the server name written on the certificate in the address."
-            exact = [n for n in (cert.names if cert else []) if "*" not in n
-                     and not n[0].isdigit() and _same_site(n, host)]
-            if exact:
-                _suggest(d, p, ews_url=_with_host(url, exact[0]))
-            else:
-                d.fix += (" Only do so if IT confirms it: the certificate could also belong to "
-                          "someone else.")
-        elif "expired" in reason:
-            d.code = "certificate_expired"
-            d.cause = "The Exchange server's security certificate has expired."
-            d.fix = "IT must renew the server's certificate. Until then, do not send through it."
-        else:
-            d.code = "certificate_untrusted"
-            d.cause = ("The Exchange server's certificate is not from an authority this "
-                       "computer trusts (often your organisation's own authority).")
-            d.fix = ("Ask IT for the organisation's CA certificate file and add it under "
-                     "Advanced, or, after IT confirmed the SHA-256 fingerprint shown, trust "
-                     "this one certificate.")
-        return d
-    if k == "pin_mismatch":
-        d.code = "certificate_changed"
-        d.cause = ("The Exchange server's certificate is not the one you chose to trust. It "
-                   "may have been renewed, or someone may be intercepting the connection.")
-        d.fix = "Ask IT to confirm the new certificate's fingerprint before trusting it."
-        if f.certificate:
-            d.certificate = asdict(f.certificate)
+    if diagnose_certificate(d, f, host, "Exchange server", "as the CA certificate file",
+                            lambda name: _suggest(d, p, ews_url=_with_host(url, name))):
         return d
     if k == "tls" or (k == "disconnected" and f.stage == "tls"):
         d.code = "tls_failed"
