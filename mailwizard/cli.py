@@ -398,11 +398,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_save(args) -> int:
-    from mailwizard.core.config import ConfigError
-    from mailwizard.core.save import NotValidated, save_settings
-    from mailwizard.core.secrets import SecretStoreUnavailable, check_available
-
     from mailwizard.core.profile import AuthMethod
+    from mailwizard.core.save import save_settings
+    from mailwizard.core.secrets import SecretStoreUnavailable, check_available
 
     built = _build_profile(args)
     if built[0].auth is AuthMethod.PASSWORD and not args.stored_password:
@@ -419,17 +417,9 @@ def cmd_save(args) -> int:
         return code
     from mailwizard.core.site import resolve_config_path
 
-    try:
-        plan = save_settings(profile, secret, result,
-                             config_path=resolve_config_path(args.config, _site(args)),
-                             profile_name=args.profile_name,
-                             replace_damaged=args.replace_damaged)
-    except SecretStoreUnavailable as exc:
-        raise _Fail(ec.SECRET_STORE, str(exc)) from None
-    except ConfigError as exc:
-        raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
-    except NotValidated as exc:
-        raise _Fail(ec.NOT_VALIDATED, str(exc)) from None
+    plan = _save_errors(lambda: save_settings(
+        profile, secret, result, config_path=resolve_config_path(args.config, _site(args)),
+        profile_name=args.profile_name, replace_damaged=args.replace_damaged))
     if args.json:
         print(json.dumps({"ok": True, "exit_code": ec.OK, "config": str(plan.config_path),
                           "secret": plan.secret.to_dict() if plan.secret else None,

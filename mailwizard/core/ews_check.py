@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable
 
 from mailwizard.core.profile import (EwsAuth, Profile, Security, exchange_login,
-                                     normalise_ews_url, normalise_fingerprint)
+                                     normalise_fingerprint)
 from mailwizard.core.redact import redact
 from mailwizard.core.smtp_check import (_POLL, CheckCancelled, CheckFailure, SmtpCheck,
                                         _StageFailed, make_tls_context)
@@ -435,7 +435,3 @@ def _forget_protocol(config) -> None:
         del Protocol[config]
     except KeyError:
         pass
-
-
-def run_ews_check(profile: Profile, secret: str | None = None, **kwargs):
-    return EwsCheck(profile, secret, **kwargs).run()

@@ -50,10 +50,8 @@ def client_for(provider_id: str, *, site: Mapping[str, Any] | None = None,
 
 def site_settings() -> Mapping[str, Any] | None:
     """The administrator's site file as a mapping (None when there is none or it is unread)."""
-    try:
-        from mailwizard.core.site import load_site_config
-    except ImportError:  # pragma: no cover - before the site module exists
-        return None
+    from mailwizard.core.site import load_site_config
+
     try:
         return load_site_config().raw
     except Exception:  # a broken site file is reported where it is read for its own sake

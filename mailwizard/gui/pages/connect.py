@@ -251,7 +251,7 @@ class ConnectPage(FlowPage):
         from mailwizard.core.oauth_account import connected_profile
 
         st = self.state
-        provider = self._flow.provider if hasattr(self._flow, "provider") else self._provider()
+        provider = self._flow.provider  # with the tenant applied
         old = st.profile
         profile = connected_profile(provider, st.email or self.email.text().strip(),
                                     display_name=self.display_name.text().strip(),
