@@ -159,3 +159,30 @@ def secret_service():
 
 
 __all__ = ["USER", "PASSWORD", "free_port"]
+
+
+@pytest.fixture
+def wizard(qtbot, tmp_path):
+    """Factory: wizard(config=None, site_config=None) -> a shown MailWizard. Without either,
+    the settings file is a fresh one in tmp_path; with a site file and no config, the site
+    file decides where settings go. (Qt is imported only by tests that use this.)"""
+    from mailwizard.core.flow import Step
+    from mailwizard.gui.app import create_wizard, make_application
+
+    make_application([])
+    made = []
+
+    def make(config=None, site_config=None):
+        if config is None and site_config is None:
+            config = tmp_path / "mail-settings.json"
+        w = create_wizard(config, site_config=site_config)
+        w.pages[Step.VALIDATE].greeting_wait = 0.3
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.done(0)

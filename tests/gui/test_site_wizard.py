@@ -15,26 +15,12 @@ from PySide6.QtWidgets import QApplication, QWizard
 
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import ServiceType
-from mailwizard.gui.app import create_wizard, make_application
 
 
 @pytest.fixture
-def site_wizard(qtbot):
-    make_application([])
-    made = []
-
-    def make(site_file, config=None):
-        w = create_wizard(config, site_config=site_file)
-        w.pages[Step.VALIDATE].greeting_wait = 0.3
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.done(0)
+def site_wizard(wizard):
+    """Factory: site_wizard(site_file, config=None) -> the wizard started with that site file."""
+    return lambda site_file, config=None: wizard(config, site_file)
 
 
 def write_site(tmp_path, srv, ca_file, security="starttls") -> tuple:

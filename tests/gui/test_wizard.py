@@ -19,26 +19,7 @@ from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile
 from mailwizard.core.save import save_settings
 from mailwizard.core.smtp_check import run_check
-from mailwizard.gui.app import create_wizard, make_application
-
-
-@pytest.fixture
-def wizard(qtbot, tmp_path):
-    make_application([])
-    made = []
-
-    def make(config=None):
-        w = create_wizard(config or tmp_path / "mail-settings.json")
-        w.pages[Step.VALIDATE].greeting_wait = 0.3
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.done(0)
+from mailwizard.gui.app import make_application
 
 
 def page(w):
