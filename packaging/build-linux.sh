@@ -17,16 +17,8 @@ pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
 debs=(binutils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-randr0 libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-util1
       libxcb-glx0 libxcb-shm0 libxcb-render0 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0)
-missing=()
-for p in "${debs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/lib/debs.sh
+install_debs "${debs[@]}"
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "${pip[@]}" install --upgrade pip

@@ -9,14 +9,7 @@ cd "$(dirname "$0")/.."
 # Runtime libraries Qt loads, fonts, and a Secret Service keyring to keep the password in.
 debs=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
       gnome-keyring libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
-missing=()
-for p in "${debs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/lib/debs.sh
+install_debs "${debs[@]}"
 [ -x .venv/bin/mailwizard ] || { python3 -m venv .venv && .venv/bin/python -m pip install -q --disable-pip-version-check -e .; }
 exec .venv/bin/mailwizard "$@"

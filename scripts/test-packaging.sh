@@ -13,15 +13,8 @@ root=$(pwd)
 # strace shows which translation file the wizard opens; Xvfb (with xauth, and xwininfo from
 # x11-utils) gives it a real X11 display.
 debs=(gnome-keyring dbus-x11 dbus strace xvfb xauth x11-utils)
-missing=()
-for p in "${debs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/lib/debs.sh
+install_debs "${debs[@]}"
 if ! .venv/bin/python -c "import aiosmtpd, trustme, mailwizard" 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"

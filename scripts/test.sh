@@ -13,16 +13,8 @@ root=$(pwd)
 # desktop files.
 debs=(gnome-keyring dbus-x11 dbus fonts-dejavu-core libegl1 libgl1 libxkbcommon0
       libfontconfig1 libdbus-1-3 libglib2.0-0 desktop-file-utils appstream nsis libsecret-tools)
-missing=()
-for p in "${debs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/lib/debs.sh
+install_debs "${debs[@]}"
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
