@@ -518,14 +518,14 @@ def cmd_send(args) -> int:
     from mailwizard.core.checks import make_check
     from mailwizard.core.diagnosis import diagnose
     from mailwizard.core.oauth import OAuthError
-    from mailwizard.core.outgoing import MessageError, prepare
+    from mailwizard.core.outgoing import MAX_MESSAGE_BYTES, MessageError, prepare
     from mailwizard.core.profile import AuthMethod
     from mailwizard.core.secrets import SecretStoreUnavailable, get_secret
 
     path, saved = _saved(args)
     p = saved.profile
     try:
-        outgoing = prepare(sys.stdin.buffer.read(), p)
+        outgoing = prepare(sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1), p)
     except MessageError as exc:
         raise _Fail(ec.INVALID_SETTINGS, f"message: {exc}") from None
     options: dict[str, Any] = {}

@@ -1,13 +1,34 @@
 """A message the ERP hands to `mailwizard send`: parsed from RFC 5322 bytes, given what a
 well-formed message needs (From, Date, Message-ID), and its envelope (sender and every To, Cc
-and Bcc recipient; the Bcc header itself never goes out over SMTP)."""
+and Bcc recipient; the Bcc header itself never goes out over SMTP).
+
+Header safety, whatever the Python patch level (the CVE-2024-6923 class: the email package
+refolding a decoded header into new header lines):
+- the headers the ERP wrote are passed through as they came (never decoded and refolded);
+- a header whose decoded value holds a line break or another control character is refused,
+  naming the header, instead of being sent;
+- recipients come from parsed addresses only, each checked;
+- the bytes that go out are parsed once more and must carry exactly the expected headers.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from email.utils import formatdate, getaddresses, make_msgid
+from email.utils import formatdate, make_msgid
 
 from mailwizard.core.profile import Profile
+
+#: What `send` reads from standard input at the most (providers cap messages at 25-50 MB).
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+_ADDRESS_HEADERS = ("To", "Cc", "Bcc")
+# Control characters other than TAB (C0, DEL, C1) and the Unicode line/paragraph separators.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# RFC 5322 field names: printable ASCII except the colon.
+_FIELD_NAME = re.compile(r"[!-9;-~]+\Z")
+# What an addr-spec may hold here: no white space, no control character, no angle brackets.
+_ADDR_SPEC = re.compile(r"[^\s<>()\[\]\\,;:\x00-\x1f\x7f]+@[^\s<>()\\,;:@\x00-\x1f\x7f]+\Z")
 
 
 class MessageError(ValueError):
@@ -26,22 +47,137 @@ class Outgoing:
     subject: str = ""
 
 
-def prepare(raw: bytes, profile: Profile) -> Outgoing:
+def _policy():
     from email import policy
+
+    # refold_source="none": the ERP's own header lines go out exactly as they came in.
+    return policy.SMTPUTF8.clone(refold_source="none")
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A header value as it may be quoted in an error: control characters made visible."""
+    text = _CONTROL.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 256
+                        else "\\u%04x" % ord(m.group()), text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _decoded(msg, name: str, index: int):
+    """The header object of the index-th `name` header; MessageError if it cannot be parsed."""
+    try:
+        return msg.get_all(name)[index]
+    except Exception as exc:  # the email package raises many kinds on broken headers
+        raise MessageError(f"the {name} header cannot be read ({type(exc).__name__}); "
+                           "correct it in the message") from None
+
+
+def _check_headers(msg) -> list[str]:
+    names: list[str] = []
+    for name, raw_value in msg.raw_items():
+        if not _FIELD_NAME.match(name):
+            raise MessageError(f"the header name “{_shown(name)}” is not allowed in an email")
+        _utf8(name, raw_value)
+        index = sum(1 for n in names if n.lower() == name.lower())
+        value = _utf8(name, str(_decoded(msg, name, index)))
+        bad = _CONTROL.search(value)
+        if bad:
+            what = "a line break" if bad.group() in "\r\n\u2028\u2029" else "a control character"
+            raise MessageError(
+                f"the {name} header holds {what} once decoded "
+                f"(“{_shown(value[max(0, bad.start() - 30):bad.start() + 30])}”): it could "
+                "add headers the ERP never wrote, so the message was not sent. Remove it from "
+                f"the {name}")
+        names.append(name)
+    return names
+
+
+def _utf8(header: str, text: str) -> str:
+    """Raw 8-bit header bytes reach us as surrogates: read them as UTF-8 (RFC 6532)."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        raise MessageError(f"the {header} header is not UTF-8 text; write it in UTF-8 or "
+                           "encode it (RFC 2047)") from None
+
+
+def _check_address(header: str, addr) -> str:
+    spec = addr.addr_spec
+    if not spec:
+        raise MessageError(f"{header}: an address is empty")
+    if _CONTROL.search(spec) or not _ADDR_SPEC.match(spec) or len(spec) > 254:
+        raise MessageError(f"{header}: “{_shown(spec)}” is not an email address")
+    if _CONTROL.search(addr.display_name or ""):
+        raise MessageError(f"{header}: the name beside {spec} holds a line break or a control "
+                           "character")
+    return spec
+
+
+def _recipients(msg) -> list[str]:
+    from email import errors
+    from email.headerregistry import HeaderRegistry
+
+    parse = HeaderRegistry()
+    wanted = {h.lower(): h for h in _ADDRESS_HEADERS}
+    recipients: list[str] = []
+    # From the raw lines, read as UTF-8 first (RFC 6532), so that internationalised
+    # addresses parse as text rather than as undecodable bytes.
+    for raw_name, raw_value in msg.raw_items():
+        header = wanted.get(raw_name.lower())
+        if header is None:
+            continue
+        text = "".join(_utf8(header, raw_value).splitlines())
+        try:
+            value = parse(header, text)
+            addresses = value.addresses
+        except Exception:
+            raise MessageError(f"the {header} header cannot be read as addresses; "
+                               "correct it in the message") from None
+        broken = [d for d in value.defects
+                  if not isinstance(d, (errors.ObsoleteHeaderDefect,
+                                        errors.NonASCIILocalPartDefect))]
+        if broken:
+            raise MessageError(f"the {header} header has an address that cannot be read "
+                               f"({broken[0]}): “{_shown(text)}”")
+        for addr in addresses:
+            spec = _check_address(header, addr)
+            if spec not in recipients:
+                recipients.append(spec)
+    return recipients
+
+
+def _serialise(msg) -> bytes:
+    try:
+        return msg.as_bytes(policy=_policy())
+    except Exception as exc:
+        raise MessageError(f"the message cannot be written out for sending "
+                           f"({type(exc).__name__}); check its headers") from None
+
+
+def _verify_wire(data: bytes, expected: list[str]) -> None:
+    """Parse what will be sent and insist on the very headers we meant to send."""
+    from email.parser import BytesHeaderParser
+
+    sent = BytesHeaderParser(policy=_policy()).parsebytes(data)
+    got = [n.lower() for n in sent.keys()]
+    if got != [n.lower() for n in expected]:
+        extra = sorted(set(got) - {n.lower() for n in expected})
+        raise MessageError("the message's headers would change on the way out"
+                           + (f" (new: {', '.join(_shown(x) for x in extra)})" if extra else "")
+                           + "; it was not sent")
+
+
+def prepare(raw: bytes, profile: Profile) -> Outgoing:
     from email.parser import BytesParser
 
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise MessageError(f"the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB; "
+                           "mail services refuse messages of this size")
     if not raw.strip():
         raise MessageError("the message on standard input is empty")
-    msg = BytesParser(policy=policy.SMTPUTF8).parsebytes(raw)
+    msg = BytesParser(policy=_policy()).parsebytes(raw)
     if msg.defects and not msg.keys():
         raise MessageError("standard input is not an email message (RFC 5322)")
-    recipients: list[str] = []
-    for header in ("To", "Cc", "Bcc"):
-        for _, addr in getaddresses([str(v) for v in msg.get_all(header, [])]):
-            if addr and addr not in recipients:
-                if "@" not in addr:
-                    raise MessageError(f"{header}: “{addr}” is not an email address")
-                recipients.append(addr)
+    names = _check_headers(msg)
+    recipients = _recipients(msg)
     if not recipients:
         raise MessageError("the message has no To, Cc or Bcc recipient")
     if msg["From"] is None:
@@ -49,13 +185,20 @@ def prepare(raw: bytes, profile: Profile) -> Outgoing:
 
         msg["From"] = Address(profile.display_name, addr_spec=profile.from_address) \
             if profile.display_name else profile.from_address
+        names.append("From")
     if msg["Date"] is None:
         msg["Date"] = formatdate(localtime=True)
+        names.append("Date")
     if msg["Message-ID"] is None:
         domain = profile.from_address.rpartition("@")[2] or None
-        msg["Message-ID"] = make_msgid(domain=domain)
-    with_bcc = msg.as_bytes()
+        msg["Message-ID"] = make_msgid(domain=domain.encode("idna").decode()
+                                       if domain and not domain.isascii() else domain)
+        names.append("Message-ID")
+    with_bcc = _serialise(msg)
+    _verify_wire(with_bcc, names)
     del msg["Bcc"]
+    data = _serialise(msg)
+    _verify_wire(data, [n for n in names if n.lower() != "bcc"])
     return Outgoing(envelope_from=profile.from_address, recipients=recipients,
-                    data=msg.as_bytes(), data_with_bcc=with_bcc,
+                    data=data, data_with_bcc=with_bcc,
                     message_id=str(msg["Message-ID"]), subject=str(msg["Subject"] or ""))

@@ -375,6 +375,11 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
     return result.normalized, None
 
 
+def has_control_chars(text: str) -> bool:
+    """C0/C1 control characters and DEL (line breaks included): never valid in a setting."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
 def check_profile(p: Profile) -> list[FieldError]:
     """Every problem with the profile, each naming its field and what is expected. Pure: the
     profile is not changed."""
@@ -393,8 +398,12 @@ def check_profile(p: Profile) -> list[FieldError]:
             errors.append(err)
     else:
         errors.append(FieldError("from_address", "enter the address your mail is sent from"))
-    if any(c in p.display_name for c in "\r\n"):
+    if any(c in p.display_name for c in "\r\n\u2028\u2029"):
         errors.append(FieldError("display_name", "the display name must be on one line"))
+    elif has_control_chars(p.display_name):
+        errors.append(FieldError("display_name", "the display name holds an invisible control "
+                                                 "character (such as a tab or form feed): "
+                                                 "type it again with letters only"))
     if len(p.display_name) > 100:
         errors.append(FieldError("display_name", "keep the display name under 100 characters"))
     if p.pinned_sha256 and not _FINGERPRINT.match(normalise_fingerprint(p.pinned_sha256)):

@@ -1,8 +1,10 @@
-"""Keeps secrets out of every log line, transcript and report.
+"""Keeps secrets out of every log line, transcript and report, and keeps what a server or a
+file says from steering the user's terminal.
 
 A secret is registered once, when it enters the process (read from stdin, the keyring or a
-password field); from then on `redact()` masks it, and its base64 forms, wherever it appears.
-`RedactingFilter` applies the same to every log record.
+password field); from then on `redact()` masks it, and its base64, URL-encoded and
+quoted-printable forms, wherever it appears. `RedactingFilter` applies the same to every log
+record. `safe_text()` (which redact() applies too) shows control characters as `\\uXXXX`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ MASK = "********"
 _AUTH_HEADER = re.compile(
     r"((?:Proxy-)?Authorization['\"]?\s*[:=]\s*['\"]?(?:Basic|NTLM|Negotiate|Bearer)\s+)"
     r"[A-Za-z0-9+/=._~-]+", re.IGNORECASE)
+
+# Control characters (but TAB and LF), DEL, the C1 set (CSI and OSC included), the Unicode
+# line separators and the bidirectional overrides that can make text read differently.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -40,6 +46,17 @@ def _variants(secret: str) -> set[str]:
     inner0 = base64.b64encode(raw).decode("ascii")[:-4]
     if len(inner0) >= 8:
         out.add(inner0)
+    # As a server or a web page may echo it: URL-encoded (both hex cases, + or %20 for a
+    # space) and quoted-printable (body and header forms).
+    import quopri
+    from urllib.parse import quote, quote_plus
+
+    for enc in (quote(secret, safe=""), quote(secret), quote_plus(secret)):
+        out.update({enc, re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), enc)})
+    for header in (False, True):
+        for tabs in (False, True):
+            qp = quopri.encodestring(raw, quotetabs=tabs, header=header).decode("ascii")
+            out.add(qp.replace("=\n", ""))
     return {v for v in out if v}
 
 
@@ -69,7 +86,16 @@ def redact(text: str) -> str:
             text = text.replace(s, MASK)
     if "uthorization" in text:
         text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
-    return text
+    return safe_text(text)
+
+
+def safe_text(text: str) -> str:
+    """Text from a server or a file, fit to show: every control character but TAB and line
+    feed (escape sequences, carriage returns, NUL, bidi overrides) becomes `\\uXXXX`, which
+    is also valid inside a JSON string."""
+    if not text or not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 
 
 class RedactingFilter(logging.Filter):

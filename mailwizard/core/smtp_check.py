@@ -232,7 +232,12 @@ def build_test_message(profile: Profile, to: str) -> Message:
     else:
         msg = EmailMessage(policy=email.policy.SMTPUTF8)
         msg.set_content(body)
-        msg["From"] = Address(profile.display_name, addr_spec=profile.from_address)
+        # username/domain, not addr_spec: the parser behind addr_spec refuses a non-ASCII
+        # local part, which SMTPUTF8 (RFC 6531) allows.
+        local, _, domain = profile.from_address.rpartition("@")
+        msg["From"] = Address(profile.display_name, username=local, domain=domain)
+        to_local, _, to_domain = to.rpartition("@")
+        to = Address(username=to_local, domain=to_domain)
     msg["To"] = to
     msg["Subject"] = "Test message: your email settings work"
     msg["Date"] = formatdate(localtime=True)
