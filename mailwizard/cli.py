@@ -60,7 +60,8 @@ def _add_settings_args(p: argparse.ArgumentParser) -> None:
                    help="trust exactly this server certificate (SHA-256), only if IT "
                         "confirmed it")
     g.add_argument("--timeout", type=float, default=None,
-                   help="seconds per network step (default 20)")
+                   help="seconds the whole check may take, whatever the server does "
+                        "(default 20)")
     s = p.add_argument_group("password (never on the command line)")
     s.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
@@ -171,6 +172,76 @@ class _Fail(Exception):
         self.code = code
 
 
+#: A password line longer than this is not a password (and is not read further).
+_MAX_PASSWORD_LINE = 64 * 1024
+
+
+def _stdin_password() -> str:
+    """The first line of standard input, as UTF-8 (or the locale's encoding where that is not
+    UTF-8); bytes that are neither give a plain message, never a traceback."""
+    import locale
+
+    raw = sys.stdin.buffer.readline(_MAX_PASSWORD_LINE + 1)
+    if len(raw) > _MAX_PASSWORD_LINE:
+        raise _Fail(ec.INVALID_SETTINGS, "password: the first line of standard input is "
+                                         "longer than 64 KB; it is not a password")
+    raw = raw.rstrip(b"\r\n")
+    encodings = ["utf-8"]
+    local = locale.getpreferredencoding(False) or "utf-8"
+    if local.lower().replace("-", "") not in ("utf8", "ascii", "ansi_x3.41968"):
+        encodings.append(local)
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise _Fail(ec.INVALID_SETTINGS, "password: standard input is not UTF-8 text (was it "
+                                     "saved in another encoding, such as Latin-1?). Pass the "
+                                     "password in UTF-8")
+
+
+class _SafeStream:
+    """stdout/stderr as a person's terminal should get them: control characters from servers
+    and files are shown escaped (\\uXXXX, also valid inside JSON strings), never obeyed."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from mailwizard.core.redact import safe_text
+
+        return self._stream.write(safe_text(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _check_text_options(args) -> None:
+    """Options whose bytes were not text (Python keeps them as lone surrogates) or hold
+    control characters are refused by name, before anything uses them."""
+    from mailwizard.core.profile import check_profile_name, has_control_chars
+
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            text = str(v) if isinstance(v, (str, Path)) else None
+            if text is None:
+                continue
+            flag = "--" + {"from_address": "from"}.get(name, name).replace("_", "-")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Fail(ec.INVALID_SETTINGS, f"{flag}: this value is not UTF-8 text; "
+                                                 "type it again or set a UTF-8 locale") from None
+            if has_control_chars(text):
+                raise _Fail(ec.INVALID_SETTINGS, f"{flag}: this value holds an invisible "
+                                                 "control character; type it again")
+    if getattr(args, "profile_name", None) is not None:
+        problem = check_profile_name(args.profile_name)
+        if problem:
+            raise _Fail(ec.INVALID_SETTINGS, f"--profile-name: {problem}")
+
+
 def _site(args):
     """The site file's settings (read once per run); a bad file is exit code 3."""
     site = getattr(args, "_site", None)
@@ -246,8 +317,7 @@ def _read_secret(args, profile) -> str | None:
     if profile.auth is not AuthMethod.PASSWORD:
         return None
     if args.password_stdin:
-        line = sys.stdin.readline()
-        secret = line.rstrip("\r\n")
+        secret = _stdin_password()
         if not secret:
             raise _Fail(ec.INVALID_SETTINGS, "password: standard input was empty")
     elif args.stored_password:
@@ -565,6 +635,7 @@ def cmd_send(args) -> int:
 def _save_errors(fn):
     """Run a save; its refusals become the documented exit codes."""
     from mailwizard.core.config import ConfigError
+    from mailwizard.core.profile import ProfileError
     from mailwizard.core.save import NotValidated
     from mailwizard.core.secrets import SecretStoreUnavailable
 
@@ -576,6 +647,9 @@ def _save_errors(fn):
         raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
     except NotValidated as exc:
         raise _Fail(ec.NOT_VALIDATED, str(exc)) from None
+    except ProfileError as exc:
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{_flag(e.field)}: {e.message}"
+                                                   for e in exc.errors)) from None
 
 
 def cmd_apply(args) -> int:
@@ -620,7 +694,7 @@ def cmd_apply(args) -> int:
             except SecretStoreUnavailable as exc:
                 raise _Fail(ec.SECRET_STORE, str(exc)) from None
         if args.password_stdin:
-            secret = sys.stdin.readline().rstrip("\r\n")
+            secret = _stdin_password()
             if not secret:
                 raise _Fail(ec.INVALID_SETTINGS, "password: standard input was empty")
         else:
@@ -722,6 +796,17 @@ def cmd_gui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if isinstance(sys.stdout, _SafeStream):
+        return _main(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     from mailwizard.core.redact import install_log_redaction
 
@@ -734,6 +819,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return cmd_gui(args)
     try:
+        _check_text_options(args)
         return handlers[args.command](args)
     except _Fail as exc:
         print(f"mailwizard: {exc}", file=sys.stderr)

@@ -265,6 +265,13 @@ def diagnose(failure: CheckFailure, profile: Profile,
         d.fix = ("The port is probably for something else, or a security device is holding "
                  "the connection. Check the port number with your provider.")
         return d
+    if f.kind == "bad_reply":
+        d.code = "not_a_mail_server"
+        d.cause = (f"The server at {host} on port {port} answered, but not the way a mail "
+                   "server does (its reply was far too long, or endless).")
+        d.fix = ("Check the server name and port with your provider: this port is probably "
+                 "for something else, or a device on the network is interfering.")
+        return d
     if f.kind in ("timeout", "disconnected") and f.code is None:
         d.code = "server_timeout" if f.kind == "timeout" else "disconnected"
         d.cause = (f"The server stopped answering while {_words(f.stage)}."

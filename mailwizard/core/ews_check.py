@@ -168,6 +168,7 @@ class EwsCheck(SmtpCheck):
             self._stage = "settings"
             raise _EwsFailed("exchange_online", EXCHANGE_ONLINE_NOTICE)
         host, port, timeout = p.ascii_host, p.port, float(p.timeout)
+        self._deadline = time.monotonic() + timeout  # the whole check, as for SMTP
         self.login = exchange_login(p.username, p.domain, p.ews_auth)
         ctx = make_tls_context(p)
 
@@ -346,10 +347,9 @@ class EwsCheck(SmtpCheck):
             done.set()
 
         threading.Thread(target=work, name="mailwizard-ews", daemon=True).start()
-        limit = time.monotonic() + float(self.profile.timeout) * 3 + 5
         while not done.wait(_POLL):
             self._check_cancel()
-            if time.monotonic() > limit:
+            if time.monotonic() > self._deadline:  # the check's time, shared by all stages
                 raise TimeoutError(f"no answer within {self.profile.timeout:g} s")
         if "error" in box:
             raise box["error"]

@@ -45,6 +45,11 @@ class SavePlan:
 
 def plan_save(profile: Profile, config_path: Path | None = None,
               profile_name: str = "default") -> SavePlan:
+    from mailwizard.core.profile import FieldError, ProfileError, check_profile_name
+
+    problem = check_profile_name(profile_name)
+    if problem:
+        raise ProfileError([FieldError("profile_name", problem)])
     if profile.auth is AuthMethod.PASSWORD:
         secret: SecretRef | None = SecretRef(profile_name)
     elif profile.auth is AuthMethod.OAUTH2:

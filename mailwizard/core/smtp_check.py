@@ -46,6 +46,11 @@ DEFAULT_GREETING_WAIT = 2.0
 
 _POLL = 0.05  # how often blocking waits look at the cancel flag
 
+#: A reply line longer than this, or a reply of more lines, is not an SMTP server talking
+#: (RFC 5321 allows 512 octets a line; real EHLO replies have about 15 lines).
+MAX_REPLY_LINE = 2048
+MAX_REPLY_LINES = 100
+
 
 class CheckCancelled(Exception):
     pass
@@ -257,12 +262,48 @@ _COMMANDS = {"MAIL", "RCPT", "EHLO", "HELO", "STARTTLS", "QUIT", "DATA", "RSET",
 
 
 class _TracingSMTP(smtplib.SMTP):
-    """smtplib with a redacted transcript. Connecting is done by SmtpCheck itself."""
+    """smtplib with a redacted transcript, and every read and write bounded by what is left of
+    the check's time (`time_left()` raises TimeoutError once it is spent), so that a server
+    trickling bytes or sending an endless reply cannot hold a check past its time. Reply lines
+    and replies are capped in length and count. Connecting is done by SmtpCheck itself."""
 
-    def __init__(self, transcript: list[str], local_hostname: str | None):
+    def __init__(self, transcript: list[str], local_hostname: str | None,
+                 time_left: Callable[[], float]):
         super().__init__(local_hostname=local_hostname)
         self._transcript = transcript
+        self._time_left = time_left
+        self._buffer = b""
         self.in_auth = False
+
+    def drop_buffer(self) -> None:
+        """After STARTTLS: whatever came in the clear after the 220 is never read as if it had
+        come over TLS (the STARTTLS response-injection attack)."""
+        self._buffer = b""
+
+    def _readline(self) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                line, self._buffer = self._buffer[:end + 1], self._buffer[end + 1:]
+                if len(line) > MAX_REPLY_LINE:
+                    break
+                return line
+            if len(self._buffer) > MAX_REPLY_LINE:
+                break
+            self.sock.settimeout(self._time_left())
+            try:
+                data = self.sock.recv(4096)
+            except (TimeoutError, socket.timeout):
+                self._time_left()  # raises when the check's time is spent
+                raise
+            if not data:
+                self.close()
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            self._buffer += data
+        self.close()
+        raise _StageFailed("bad_reply", f"the server sent a reply line longer than "
+                                        f"{MAX_REPLY_LINE} characters: this is not how a mail "
+                                        "server answers")
 
     def send(self, s):  # noqa: D401 - smtplib's own name
         text = s.decode("utf-8", "replace") if isinstance(s, bytes) else s
@@ -277,10 +318,31 @@ class _TracingSMTP(smtplib.SMTP):
             self._transcript.append("C: " + redact(text.rstrip("\r\n")))
         else:
             self._transcript.append(f"C: <message, {len(s)} bytes>")
+        if self.sock:
+            self.sock.settimeout(self._time_left())
         super().send(s)
 
     def getreply(self):
-        code, msg = super().getreply()
+        if self.sock is None:
+            raise smtplib.SMTPServerDisconnected("please run connect() first")
+        lines: list[bytes] = []
+        code = -1
+        while True:
+            line = self._readline()
+            if len(lines) >= MAX_REPLY_LINES:
+                self.close()
+                raise _StageFailed("bad_reply", f"the server sent a reply of more than "
+                                                f"{MAX_REPLY_LINES} lines: this is not how a "
+                                                "mail server answers")
+            lines.append(line[4:].strip(b" \t\r\n"))
+            try:
+                code = int(line[:3])
+            except ValueError:
+                code = -1
+                break
+            if line[3:4] != b"-":
+                break
+        msg = b"\n".join(lines)
         text = msg.decode("utf-8", "replace")
         lines = text.split("\n") if text else [""]
         for i, line in enumerate(lines):
@@ -324,6 +386,7 @@ class SmtpCheck:
         self._stage = "resolve"
         self._stage_start = 0.0
         self._peer: tuple | None = None  # (family, type, proto, sockaddr) actually connected
+        self._deadline = float("inf")  # time.monotonic() by which the whole check ends
 
     # -- public -------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -390,10 +453,20 @@ class SmtpCheck:
         if self._cancel.is_set():
             raise CheckCancelled()
 
+    def _time_left(self) -> float:
+        """Seconds left of the check's time; TimeoutError once they are spent. Every wait of
+        the check takes at most this, so the check ends within its timeout."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"the server did not finish answering within the "
+                               f"{float(self.profile.timeout):g} s this check may take")
+        return left
+
     def _run_stages(self) -> _TracingSMTP:
         p, r = self.profile, self.result
         host = p.ascii_host
         timeout = float(p.timeout)
+        self._deadline = time.monotonic() + timeout
         ctx = make_tls_context(p)
 
         self._begin("resolve")
@@ -410,7 +483,7 @@ class SmtpCheck:
             sock = self._handshake(ctx, sock, host)
             self._ok(f"{r.tls_version}, {r.cipher}")
 
-        smtp = _TracingSMTP(r.transcript, self.local_hostname)
+        smtp = _TracingSMTP(r.transcript, self.local_hostname, self._time_left)
         smtp._host = host  # used by smtplib.starttls() for the certificate's name
         smtp.sock = sock
         smtp.file = None
@@ -437,6 +510,7 @@ class SmtpCheck:
             if code != 220:
                 raise _StageFailed("smtp_reply", "STARTTLS refused", code,
                                    msg.decode("utf-8", "replace"))
+            smtp.drop_buffer()
             smtp.sock = self._handshake(ctx, smtp.sock, host)
             smtp.file = None
             smtp.helo_resp = smtp.ehlo_resp = None
@@ -492,7 +566,7 @@ class SmtpCheck:
             done.set()
 
         threading.Thread(target=work, name="mailwizard-resolve", daemon=True).start()
-        deadline = time.monotonic() + timeout
+        deadline = min(time.monotonic() + timeout, self._deadline)
         while not done.wait(_POLL):
             self._check_cancel()
             if time.monotonic() > deadline:
@@ -506,7 +580,7 @@ class SmtpCheck:
         """Try each address in turn; the connect itself polls the cancel flag."""
         last_exc: BaseException | None = None
         for family, type_, proto, _, addr in addrs:
-            deadline = time.monotonic() + timeout  # each address gets the full timeout
+            deadline = self._deadline  # all addresses share the check's time
             sock = socket.socket(family, type_, proto)
             with self._sock_lock:
                 self._live_sock = sock
@@ -530,7 +604,7 @@ class SmtpCheck:
                 if err:
                     raise OSError(err, os.strerror(err))
                 sock.setblocking(True)
-                sock.settimeout(timeout)
+                sock.settimeout(self._time_left())
                 self._peer = (family, type_, proto, addr)
                 return sock
             except BaseException as exc:
@@ -547,8 +621,7 @@ class SmtpCheck:
         tls = ctx.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
         with self._sock_lock:
             self._live_sock = tls
-        self._check_cancel()
-        tls.do_handshake()
+        self._shake_hands(tls)
         der = tls.getpeercert(binary_form=True) or b""
         r = self.result
         r.tls_version = tls.version() or ""
@@ -565,6 +638,27 @@ class SmtpCheck:
             r.certificate = self._describe_verified(tls, der)
         self.result.transcript.append(f"* TLS established: {r.tls_version} {r.cipher}")
         return tls
+
+    def _shake_hands(self, tls: ssl.SSLSocket, deadline: float | None = None) -> None:
+        """The TLS handshake, step by step without blocking, so that a silent or trickling
+        server is bounded by the check's time and a cancel is seen within _POLL."""
+        deadline = self._deadline if deadline is None else deadline
+        tls.settimeout(0.0)
+        while True:
+            self._check_cancel()
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                want = ([tls], [])
+            except ssl.SSLWantWriteError:
+                want = ([], [tls])
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the secure connection (TLS handshake) did not complete "
+                                   "in time")
+            select.select(*want, [], min(_POLL, left))
+        tls.settimeout(max(0.01, deadline - time.monotonic()))
 
     @staticmethod
     def _describe_verified(tls: ssl.SSLSocket, der: bytes) -> CertificateInfo:
@@ -592,13 +686,15 @@ class SmtpCheck:
             if readable:
                 return
             waited = time.monotonic() - start
-            if not probed and waited >= min(self.greeting_wait, timeout):
+            left = self._deadline - time.monotonic()
+            if not probed and waited >= min(self.greeting_wait, timeout) and left > 0.2:
                 probed = True
-                if self._port_speaks_tls(addrs, host, min(5.0, timeout)):
+                # The probe shares the check's time: it cannot make the check run longer.
+                if self._port_speaks_tls(addrs, host, min(5.0, left)):
                     raise _StageFailed(
                         "implicit_tls_port",
                         "no greeting: this port expects SSL/TLS from the first byte")
-            if waited >= timeout:
+            if waited >= timeout or time.monotonic() >= self._deadline:
                 raise _StageFailed("greeting_timeout",
                                    f"connected, but the server said nothing for {timeout:g} s")
 
@@ -606,6 +702,7 @@ class SmtpCheck:
         family, type_, proto, addr = self._peer
         probe = socket.socket(family, type_, proto)
         probe.settimeout(timeout)
+        deadline = time.monotonic() + timeout
         with self._sock_lock:  # cancel() must reach the probe too
             main_sock, self._live_sock = self._live_sock, probe
         tls = None
@@ -615,8 +712,7 @@ class SmtpCheck:
                                                        do_handshake_on_connect=False)
             with self._sock_lock:
                 self._live_sock = tls
-            self._check_cancel()
-            tls.do_handshake()
+            self._shake_hands(tls, deadline)
             return True
         except (ssl.SSLError, OSError):
             return False
@@ -759,6 +855,8 @@ class SmtpCheck:
             f.kind, f.errno = "disconnected", exc.errno
         elif isinstance(exc, OSError):
             f.kind, f.errno = "network", exc.errno
+        if f.kind in ("disconnected", "network", "error") and time.monotonic() >= self._deadline:
+            f.kind = "timeout"  # the check's time ran out while the server was still talking
         if f.kind == "error":
             log.warning("unexpected failure at %s", stage, exc_info=True)
         return f
@@ -771,7 +869,10 @@ class SmtpCheck:
         if self._peer is None or self._cancel.is_set():
             return None
         family, type_, proto, addr = self._peer
-        timeout = min(float(p.timeout), 10.0)
+        # Only to show the certificate: what is left of the check's time (at least half a
+        # second, so a fast refusal can still be shown), never more than 10 s.
+        timeout = min(10.0, max(0.5, self._deadline - time.monotonic()))
+        deadline = time.monotonic() + timeout
         raw = socket.socket(family, type_, proto)
         raw.settimeout(timeout)
         tls = None
@@ -780,7 +881,8 @@ class SmtpCheck:
         try:
             raw.connect(addr)
             if p.security is Security.STARTTLS:
-                s = smtplib.SMTP(local_hostname=self.local_hostname, timeout=timeout)
+                s = _TracingSMTP([], self.local_hostname,
+                                 lambda: _left_until(deadline, "showing the certificate"))
                 s.sock, s.file, s._host = raw, None, p.ascii_host
                 if s.getreply()[0] != 220:
                     return None
@@ -791,10 +893,9 @@ class SmtpCheck:
                                                        do_handshake_on_connect=False)
             with self._sock_lock:
                 self._live_sock = tls
-            self._check_cancel()
-            tls.do_handshake()
+            self._shake_hands(tls, deadline)
             der = tls.getpeercert(binary_form=True)
-        except (OSError, smtplib.SMTPException, ValueError, CheckCancelled):
+        except (OSError, smtplib.SMTPException, ValueError, CheckCancelled, _StageFailed):
             return None
         finally:
             (tls or raw).close()
@@ -819,6 +920,13 @@ class SmtpCheck:
                 sock.close()
             except OSError:
                 pass
+
+
+def _left_until(deadline: float, what: str) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError(f"no time left for {what}")
+    return left
 
 
 def run_check(profile: Profile, secret: str | None = None, **kwargs) -> CheckResult:
