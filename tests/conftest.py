@@ -76,12 +76,13 @@ def smtp_server(server_ctx):
     """Factory: start_server(mode="starttls"|"tls"|"plain", **recorder_script)."""
     started = []
 
-    def start(mode="starttls", ctx=None, auth_require_tls=True, auth_exclude=None, **script):
+    def start(mode="starttls", ctx=None, auth_require_tls=True, auth_exclude=None,
+              smtputf8=False, **script):
         rec = Recorder(users={USER: PASSWORD}, **script)
         srv = start_smtp_server(mode=mode, cert_ctx=ctx or (server_ctx if mode != "plain"
                                                              else None),
                                 recorder=rec, auth_require_tls=auth_require_tls,
-                                auth_exclude=auth_exclude)
+                                auth_exclude=auth_exclude, smtputf8=smtputf8)
         started.append(srv)
         return srv
 

@@ -79,39 +79,56 @@ class SavedSettings:
 
 
 def read_config(path: Path | None = None) -> SavedSettings:
+    """The saved settings, checked against resources/config.schema.json before any field is
+    used; ConfigError (naming the file and the field) for anything else."""
+    from mailwizard.core.safefile import FileProblem, NotAFile, load_schema, loads_json, \
+        read_capped, schema_errors
+
     path = Path(path) if path else default_config_path()
+
+    def damaged(why: str) -> ConfigError:
+        return ConfigError(
+            f"The mail settings file {path} is damaged ({why}). It was left as it is. "
+            f"Restore {path.name}.bak from the same folder, or save new settings with "
+            "--replace-damaged (the damaged file is kept beside it).", "damaged")
+
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path)
     except FileNotFoundError:
         raise ConfigError(f"No saved mail settings at {path}. Run the wizard or "
                           "`mailwizard save` first.", "missing") from None
+    except NotAFile as exc:
+        raise ConfigError(f"The mail settings file {path} cannot be read: {exc}. It was left "
+                          "as it is.") from None
+    except FileProblem as exc:
+        raise damaged(str(exc)) from None
     except OSError as exc:
         raise ConfigError(f"The mail settings file {path} cannot be read: "
                           f"{exc.strerror or exc}.") from None
-    import json  # json and datetime only when a file is read or written: faster start-up
-
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(
-            f"The mail settings file {path} is damaged ({exc}). It was left as it is. "
-            f"Restore {path.name}.bak from the same folder, or save new settings with "
-            "--replace-damaged (the damaged file is kept beside it).", "damaged") from None
-    if not isinstance(data, dict) or not isinstance(data.get("schema_version"), int):
+        data = loads_json(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise damaged("it is not UTF-8 text") from None
+    except FileProblem as exc:
+        raise damaged(str(exc)) from None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
         raise ConfigError(f"{path} is not a mailwizard settings file (no schema_version). "
                           "It was left as it is.", "damaged")
-    version = data["schema_version"]
     if version > SCHEMA_VERSION:
         raise ConfigError(
             f"{path} was written by a newer mailwizard (settings format {version}; this "
             f"version reads up to {SCHEMA_VERSION}). Update mailwizard; the file was left as "
             "it is.", "newer")
+    problems = schema_errors(data, load_schema("config.schema.json"))
+    if problems:
+        shown = "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else "")
+        raise damaged(f"a missing or wrong value: {shown}")
     try:
         profile = Profile.from_dict(data["profile"])
         secret = SecretRef.from_dict(data["secret"]) if data.get("secret") else None
     except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"The mail settings file {path} has a missing or wrong value "
-                          f"({exc}). It was left as it is.", "damaged") from None
+        raise damaged(f"a missing or wrong value: {exc}") from None
     return SavedSettings(profile=profile, secret=secret,
                          profile_name=data.get("profile_name", "default"),
                          validation=data.get("validation") or {},

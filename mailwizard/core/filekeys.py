@@ -168,11 +168,16 @@ def closest(word: str, known: Iterable[str]) -> str | None:
 
 def read_mapping(path: Path, what: str) -> dict[str, Any]:
     """A TOML file (or JSON, by its .json suffix) as a dict; SettingsFileError when it cannot
-    be read or parsed, naming the file and the place."""
+    be read or parsed, naming the file and the place. Regular files of at most 1 MB only,
+    nesting and integer size bounded (core/safefile.py)."""
+    from mailwizard.core.safefile import FileProblem, loads_json, loads_toml, read_capped
+
     try:
-        raw = Path(path).read_bytes()
+        raw = read_capped(path)
     except FileNotFoundError:
         raise SettingsFileError(path, "", f"no {what} at this path") from None
+    except FileProblem as exc:
+        raise SettingsFileError(path, "", f"the {what} cannot be used: {exc}") from None
     except OSError as exc:
         raise SettingsFileError(path, "", f"the {what} cannot be read: "
                                 f"{exc.strerror or exc}") from None
@@ -180,26 +185,12 @@ def read_mapping(path: Path, what: str) -> dict[str, Any]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SettingsFileError(path, "", f"the {what} is not UTF-8 text") from None
-    if Path(path).suffix.lower() == ".json":
-        import json
-
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SettingsFileError(path, "", f"the {what} is not valid JSON ({exc})") \
-                from None
-    else:
-        import sys
-
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - Python 3.10
-            import tomli as tomllib
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsFileError(path, "", f"the {what} is not valid TOML ({exc}); use "
-                                    "a .json name for a JSON file") from None
+    is_json = Path(path).suffix.lower() == ".json"
+    try:
+        data = loads_json(text) if is_json else loads_toml(text)
+    except FileProblem as exc:
+        hint = "" if is_json or "TOML" not in str(exc) else "; use a .json name for a JSON file"
+        raise SettingsFileError(path, "", f"the {what} cannot be used: {exc}{hint}") from None
     if not isinstance(data, dict):
         raise SettingsFileError(path, "", f"the {what} must be a table of keys "
                                 f"(found {type_words(data)})")

@@ -93,12 +93,18 @@ def record_last_check(config_path: Path, record: dict[str, Any]) -> Path:
 
 def read_last_check(config_path: Path) -> dict[str, Any] | None:
     """The last check's record, None when there is none, {"damaged": why} when it cannot be
-    read."""
+    read or does not match resources/last-check.schema.json."""
+    from mailwizard.core.safefile import FileProblem, load_schema, loads_json, read_capped, \
+        schema_errors
+
     path = last_check_path(config_path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_json(read_capped(path).decode("utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, FileProblem) as exc:
         return {"damaged": f"{path}: {exc}"}
-    return data if isinstance(data, dict) else {"damaged": f"{path}: not a check record"}
+    problems = schema_errors(data, load_schema("last-check.schema.json"))
+    if problems:
+        return {"damaged": f"{path}: not a check record ({'; '.join(problems[:3])})"}
+    return data

@@ -70,6 +70,37 @@ def _decoded(msg, name: str, index: int):
                            "correct it in the message") from None
 
 
+#: RFC 5322 2.1.1: a line is at most 998 characters (mail servers refuse longer ones).
+MAX_LINE = 998
+
+
+def _check_lines(raw: bytes, msg) -> None:
+    # Every line of the header block, read as the wire will: a header start or a folded
+    # continuation. The email package drops or moves some broken lines silently.
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    if b"\r" in head:  # a lone CR ends a line for some readers and not for others
+        number = head[:head.index(b"\r")].count(b"\n") + 1
+        raise MessageError(f"line {number} of the headers holds a lone carriage return (CR): "
+                           "it could split the header in two on the way, so the message was "
+                           "not sent")
+    if head:
+        for number, line in enumerate(head.split(b"\n"), 1):
+            name = line.split(b":", 1)[0]
+            if line[:1] not in (b" ", b"\t") and (b":" not in line or
+                                                  not _FIELD_NAME.match(name.decode("latin-1"))):
+                raise MessageError(
+                    f"line {number} of the headers is not a header "
+                    f"(“{_shown(line.decode('utf-8', 'replace'))}”): every header line is "
+                    "“Name: value”, with no spaces in the name, and a blank line ends the "
+                    "headers")
+    for number, line in enumerate(raw.replace(b"\r\n", b"\n").split(b"\n"), 1):
+        if len(line) > MAX_LINE:
+            raise MessageError(
+                f"line {number} of the message is {len(line)} characters long; mail servers "
+                f"refuse lines over {MAX_LINE}. Break the text into lines, or send that part "
+                "encoded (quoted-printable or base64)")
+
+
 def _check_headers(msg) -> list[str]:
     names: list[str] = []
     for name, raw_value in msg.raw_items():
@@ -176,6 +207,7 @@ def prepare(raw: bytes, profile: Profile) -> Outgoing:
     msg = BytesParser(policy=_policy()).parsebytes(raw)
     if msg.defects and not msg.keys():
         raise MessageError("standard input is not an email message (RFC 5322)")
+    _check_lines(raw, msg)
     names = _check_headers(msg)
     recipients = _recipients(msg)
     if not recipients:

@@ -133,7 +133,10 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
         return lines
     from mailwizard.core.profile import Profile
 
-    p = Profile.from_dict(r.get("profile") or {})
+    try:
+        p = Profile.from_dict(r.get("profile") or {})
+    except (TypeError, ValueError, KeyError):
+        p = Profile()
     lines += [
         f"Started:  {r.get('started_at', '')}   Total: {r.get('elapsed_ms', 0):.0f} ms",
         f"Server:   {p.server_text()}" + (f"   (connected to {r['peer']})" if r.get("peer")

@@ -788,12 +788,11 @@ class SmtpCheck:
                   needs_utf8: bool) -> None:
         """MAIL, one RCPT per recipient (all must be accepted, else nothing is sent), DATA."""
         mail_opts: list[str] = []
+        self._begin("mail_from")
         if needs_utf8:
             if not smtp.has_extn("smtputf8"):
                 raise _StageFailed("smtputf8", "the server cannot take non-ASCII addresses")
             mail_opts.append("SMTPUTF8")
-
-        self._begin("mail_from")
         code, resp = smtp.mail(sender, mail_opts)
         if code != 250:
             raise _StageFailed("smtp_reply", "sender refused", code,

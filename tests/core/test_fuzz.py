@@ -1,0 +1,25 @@
+"""The seeded fuzzer (tests/fuzz_inputs.py) over options, `send` messages and every file
+mailwizard reads: no traceback, no exit code 1, no hang, no injected header. A bounded run
+here; `python tests/fuzz_inputs.py --cases 10000` is the long one."""
+
+from __future__ import annotations
+
+import pytest
+from fuzz_inputs import fuzz
+
+SEED = 20261125
+
+
+@pytest.mark.parametrize("only, cases", [("", 500), ("send", 300)])
+def test_fuzzed_inputs_never_crash_hang_or_inject(smtp_server, monkeypatch, only, cases):
+    # The keyring is never the subject here: no case may read or write a real one.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    srv = smtp_server("plain", auth_require_tls=False, smtputf8=True)
+    o = fuzz(cases, SEED, srv, only)
+    summary = (f"{o.cases} cases: {o.tracebacks} tracebacks, {o.exit_1} exit 1, {o.hangs} "
+               f"hangs, {o.injected} injected\n" + "\n".join(o.failures))
+    assert o.cases == cases
+    assert not (o.tracebacks or o.exit_1 or o.hangs or o.injected or o.failures), summary
+    assert len(o.by_kind) == (1 if only else 6)
+    # Real messages went through a real server, each with exactly the headers written.
+    assert srv.recorder.messages, "no fuzzed message was accepted: the fuzzer is too narrow"
