@@ -802,6 +802,11 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)
     try:
         return _main(argv)
+    except BrokenPipeError:  # the reader (| head) went away: end as a shell pipeline expects
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), saved[0].fileno())
+        return 128 + 13  # SIGPIPE
     finally:
         sys.stdout, sys.stderr = saved
 

@@ -98,8 +98,10 @@ def config_lines(config_path: Path | None) -> list[str]:
         read_config(config_path)
     except ConfigError as exc:
         return lines + [f"Status: {exc.kind}: {exc}"]
+    from mailwizard.core.safefile import loads_json, read_capped
+
     try:
-        data = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        data = loads_json(read_capped(config_path).decode("utf-8"))
     except (OSError, ValueError) as exc:  # changed since it was read: say so, go on
         return lines + [f"Status: unreadable: {exc}"]
     secret = data.get("secret")

@@ -6,8 +6,8 @@ Rules it keeps, whatever the settings say:
 - a password never leaves before TLS is up;
 - exactly one AUTH command per check: the mechanism is chosen from what the server offers and
   never retried with another one (providers lock accounts after a few failures);
-- every network step has a timeout, and `cancel()` from another thread closes the socket so
-  the check stops at once;
+- one deadline for the whole check bounds every read, write and handshake, and `cancel()`
+  from another thread closes the socket so the check stops at once;
 - the transcript never holds a secret.
 """
 
