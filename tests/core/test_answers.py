@@ -56,7 +56,7 @@ timeout = 10
     ('port = "587"', "port: expected a whole number from 1 to 65535, usually 587 or 465; "
                      "found text “587” (write the number without quotes)"),
     ('port = 5.5', "port: expected a whole number"),
-    ('timeout = true', "timeout: expected seconds per network step, from 1 to 300; found "
+    ('timeout = true', "timeout: expected seconds the whole check may take, from 1 to 300; found "
                        "true or false"),
     ('security = "SSL"', 'security: expected "starttls" (usually port 587), "tls"'),
     ('host = ["a", "b"]', "host: expected the SMTP server name"),
