@@ -77,7 +77,7 @@ def smtp_server(server_ctx):
     started = []
 
     def start(mode="starttls", ctx=None, auth_require_tls=True, auth_exclude=None,
-              smtputf8=False, **script):
+              smtputf8=None, **script):
         rec = Recorder(users={USER: PASSWORD}, **script)
         srv = start_smtp_server(mode=mode, cert_ctx=ctx or (server_ctx if mode != "plain"
                                                              else None),

@@ -147,11 +147,13 @@ class SmtpServer:
 def start_smtp_server(*, mode: str, cert_ctx: ssl.SSLContext | None, recorder: Recorder,
                       auth_require_tls: bool = True,
                       auth_exclude: list[str] | None = None,
-                      smtputf8: bool = False) -> SmtpServer:
+                      smtputf8: bool | None = None) -> SmtpServer:
     port = free_port()
     kwargs = dict(hostname=LOOPBACK, port=port, server_hostname="mx.test.invalid",
                   authenticator=recorder.authenticator, auth_exclude_mechanism=auth_exclude,
-                  ready_timeout=5.0, enable_SMTPUTF8=smtputf8)
+                  ready_timeout=5.0)
+    if smtputf8 is not None:  # None: aiosmtpd's default, which offers SMTPUTF8
+        kwargs["enable_SMTPUTF8"] = smtputf8
     if mode == "starttls":
         ctl = Controller(recorder, tls_context=cert_ctx, require_starttls=True,
                           auth_require_tls=auth_require_tls, **kwargs)
