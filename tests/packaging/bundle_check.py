@@ -208,6 +208,35 @@ def main() -> int:
             keyring.delete_password("mailwizard", f"{PROFILE}/password")
             return "save stored the password there; read back by keyring and by `show`"
 
+        @check("send from the bundle refuses header injection and sends the rest as written")
+        def _():
+            config = tmp / "send-settings.json"
+            name = PROFILE + "-send"
+            p = run("save", *settings, "--cafile", str(ca_file), "--password-stdin",
+                    "--config", str(config), "--profile-name", name, stdin=PASSWORD + "\n")
+            assert p.returncode == 0, f"exit {p.returncode}: {p.stdout}{p.stderr}"
+            try:
+                before = len(recorder.messages)
+                long = "Maintenance bill for flat B-204, Crystal Heights Society " * 2
+                injected = (f"To: member@example.org\r\nSubject: {long}"
+                            "=?utf-8?q?x=0D=0AX-Injected:_1?=\r\n\r\nBody\r\n")
+                p = run("send", "--config", str(config), stdin=injected)
+                assert p.returncode == 3 and "Subject" in p.stderr, \
+                    f"exit {p.returncode}: {p.stdout}{p.stderr}"
+                assert len(recorder.messages) == before, "the injected message was sent"
+                p = run("send", "--config", str(config),
+                        stdin=f"To: member@example.org\r\nSubject: {long}\r\n\r\nBody\r\n")
+                assert p.returncode == 0, f"exit {p.returncode}: {p.stdout}{p.stderr}"
+                got = recorder.messages[-1].data
+                head = got.split(b"\r\n\r\n", 1)[0].decode()
+                names = [line.split(":", 1)[0].lower() for line in head.split("\r\n")
+                         if line and line[0] not in " \t"]
+                assert names == ["to", "subject", "from", "date", "message-id"], names
+            finally:
+                keyring.delete_password("mailwizard", f"{name}/password")
+            return "an encoded CR/LF in Subject is exit 3, nothing sent; a long subject goes " \
+                   "out with exactly its headers"
+
         @check("without a safe keyring, save refuses (exit 5)")
         def _():
             p = run("save", *settings, "--cafile", str(ca_file), "--password-stdin",
