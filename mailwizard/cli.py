@@ -348,7 +348,7 @@ def _check(profile, provider, secret, send_test_to, as_json):
 def _autodiscover(args, profile, secret):
     from urllib.parse import urlsplit
 
-    from mailwizard.core.ews_autodiscover import Autodiscover, AutodiscoverFailed
+    from mailwizard.core.discovery.ews_autodiscover import Autodiscover, AutodiscoverFailed
     from mailwizard.core.profile import exchange_login
 
     if profile.service.value != "exchange":
