@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import time
+from typing import Callable
 
 from mailwizard.core.discovery.candidate import ProbeResult
 from mailwizard.core.discovery.dns import Dns
@@ -41,7 +42,10 @@ def _unverified_context() -> ssl.SSLContext:
 
 
 def probe(host: str, port: int, security: Security, *, dns: Dns, switch: Switch,
-          ctx: ssl.SSLContext, timeout: float = 3.0) -> ProbeResult:
+          ctx: ssl.SSLContext | Callable[[], ssl.SSLContext],
+          timeout: float = 3.0) -> ProbeResult:
+    """`ctx` may be a function giving the context: it is then made only when a server
+    answers (loading the system's CAs takes a while)."""
     t0 = time.monotonic()
     result = ProbeResult(host=host, port=port)
     try:
@@ -77,6 +81,8 @@ def _session(result: ProbeResult, security: Security, dns: Dns, switch: Switch,
              ctx: ssl.SSLContext, timeout: float) -> None:
     host, port = result.host, result.port
     sock, result.address = connect(host, port, dns, switch, timeout)
+    if not isinstance(ctx, ssl.SSLContext):
+        ctx = ctx()
     smtp = _ProbeSMTP(local_hostname=EHLO_NAME, timeout=timeout)
     smtp._host = host
     try:

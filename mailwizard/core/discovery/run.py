@@ -34,7 +34,7 @@ class DiscoveryOptions:
     probe: bool = True
     step_timeout: float = 4.0          # each HTTPS request / DNS query
     probe_timeout: float = 3.0         # each socket operation of a probe
-    stagger: float = 0.05              # between the starts of guessed probes
+    stagger: float = 0.05              # the most a guessed probe waits for the one before
 
 
 @dataclass
@@ -42,12 +42,14 @@ class StepRecord:
     name: str        # "mx", "srv", "autoconfig", "ispdb", "probe"
     target: str
     status: str      # "found", "nothing", "failed", "stopped"
-    ms: float
+    ms: float            # its own work (after its start was staggered)
     detail: str = ""
+    started_ms: float = 0.0  # when its work began, from the start of the run
 
     def to_dict(self) -> dict[str, Any]:
         return {"step": self.name, "target": self.target, "status": self.status,
-                "ms": round(self.ms, 1), "detail": self.detail}
+                "ms": round(self.ms, 1), "started_ms": round(self.started_ms, 1),
+                "detail": self.detail}
 
 
 @dataclass
@@ -132,8 +134,8 @@ class Discovery:
             self._dns = Dns(o.dns_server, timeout=o.step_timeout, deadline=deadline)
         except (DnsUnavailable, ValueError) as exc:
             raise DiscoveryError(str(exc)) from None
-        self._net = dict(dns=self._dns, switch=switch, ctx=tls_context(o.cafile),
-                         timeout=o.step_timeout)
+        self._ctx_lock = threading.Lock()
+        self._ctx = None  # built by the first step that needs it: loading the CAs takes time
         self._pending = 0
         self._probed: set[tuple[str, int]] = set()
 
@@ -143,15 +145,16 @@ class Discovery:
         self._spawn("srv", "_submission._tcp." + d, lambda: self._srv(False))
         if o.online:
             self._spawn("autoconfig", d, lambda: sources.own_autoconfig(
-                self.email, d, **self._net))
+                self.email, d, **self._net()))
             self._spawn("ispdb", d, lambda: sources.ispdb(self.email, d, d, o.ispdb_url,
-                                                          **self._net))
+                                                          **self._net()))
         if o.probe:
-            n = 0
-            for host in (f"smtp.{d}", f"mail.{d}", d):
-                for port, security in rank_guess_ports():
-                    self._probe(host, port, security, delay=n * o.stagger)
-                    n += 1
+            # Likely ports first; each guessed probe starts when the one before it has
+            # finished, or after `stagger` at the latest (never a burst of 9 connections).
+            before = None
+            for port, security in rank_guess_ports():
+                for host in (f"smtp.{d}", f"mail.{d}", d):
+                    before = self._probe(host, port, security, after=before)
 
         while self._pending:
             left = deadline - time.monotonic()
@@ -167,6 +170,13 @@ class Discovery:
         r.timed_out = not r.cancelled and self._pending > 0
         # Steps still running when the run ended count as stopped at the deadline.
         return self._finish()
+
+    def _net(self) -> dict[str, Any]:
+        with self._ctx_lock:
+            if self._ctx is None:
+                self._ctx = tls_context(self.options.cafile)
+        return dict(dns=self._dns, switch=self._switch, ctx=self._ctx,
+                    timeout=self.options.step_timeout)
 
     def _finish(self) -> DiscoveryResult:
         r = self.result
@@ -199,7 +209,7 @@ class Discovery:
             if self.options.online and base and base != self.domain:
                 self._spawn("ispdb", base, lambda: sources.ispdb(
                     self.email, self.domain, base, self.options.ispdb_url, via_mx=base,
-                    **self._net))
+                    **self._net()))
             return
         for c in found or ():
             self._add(c)
@@ -227,16 +237,20 @@ class Discovery:
 
     # -- workers ------------------------------------------------------------------------
     def _spawn(self, name: str, target: str, work: Callable[[], Any], kind: str = "found",
-               delay: float = 0.0) -> None:
+               after: threading.Event | None = None) -> threading.Event:
         self._pending += 2 if kind == "mx" else 1  # the MX step reports twice
         switch = self._switch
+        done = threading.Event()
 
         def run() -> None:
             t = time.monotonic()
             status, detail, found = "nothing", "", None
             try:
-                if delay and switch.wait(delay):
+                if after is not None and not after.is_set():
+                    after.wait(self.options.stagger)
+                if switch.stopped:
                     raise Stopped()
+                t = time.monotonic()
                 found = work()
                 if kind == "probe":
                     status = "found" if found.ok else (
@@ -253,7 +267,9 @@ class Discovery:
                 status, detail = "failed", str(exc)
             except Exception as exc:  # a step must never take the run down
                 status, detail = "failed", f"{type(exc).__name__}: {exc}"[:300]
-            step = StepRecord(name, target, status, (time.monotonic() - t) * 1000, detail)
+            done.set()
+            step = StepRecord(name, target, status, (time.monotonic() - t) * 1000, detail,
+                              (t - self._t0) * 1000)
             if kind == "probe" and found is not None:
                 step._probe = found  # type: ignore[attr-defined]
             if kind == "mx":
@@ -264,6 +280,7 @@ class Discovery:
             self._events.put((kind, (step, found)))
 
         threading.Thread(target=run, name=f"mailwizard-discovery-{name}", daemon=True).start()
+        return done
 
     def _pending_add_mx(self, step: StepRecord, cands: list[Candidate]) -> None:
         # The MX step reports twice (its hosts, then its candidates): count the second.
@@ -290,17 +307,18 @@ class Discovery:
         except DnsUnavailable as exc:
             raise StepFailed(str(exc)) from None
 
-    def _probe(self, host: str, port: int, security: Security, delay: float = 0.0) -> None:
+    def _probe(self, host: str, port: int, security: Security,
+               after: threading.Event | None = None) -> threading.Event | None:
         key = (host.lower(), port)
         if key in self._probed or security is Security.NONE:
-            return
+            return after
         self._probed.add(key)
         from mailwizard.core.discovery.probe import probe
 
         o = self.options
-        self._spawn("probe", f"{host}:{port}", lambda: probe(
-            host, port, security, dns=self._dns, switch=self._switch, ctx=self._net["ctx"],
-            timeout=o.probe_timeout), kind="probe", delay=delay)
+        return self._spawn("probe", f"{host}:{port}", lambda: probe(
+            host, port, security, dns=self._dns, switch=self._switch, ctx=lambda: self._net()["ctx"],
+            timeout=o.probe_timeout), kind="probe", after=after)
 
 
 def rank_guess_ports():
