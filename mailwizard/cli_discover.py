@@ -122,6 +122,8 @@ def cmd_discover(args) -> int:
             print(f"   user name: {c.username}")
         for e in c.evidence:
             print(f"   - {e}")
+    if result.exchange_hint:
+        print(f"\nNote: {result.exchange_hint}")
     print(f"\nSearched {result.elapsed_ms:.0f} ms"
           + (" (online look-ups off)" if not result.online else "")
           + (f"; first answer after {result.first_answer_ms:.0f} ms"

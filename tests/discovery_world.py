@@ -186,13 +186,16 @@ class World:
         return srv
 
     def mail(self, name: str, port: int, mode: str | None = None, *,
-             trusted: bool = True, users: dict[str, str] | None = None) -> SmtpBox:
+             trusted: bool = True, users: dict[str, str] | None = None,
+             ident: str | None = None) -> SmtpBox:
         mode = mode or ("tls" if port == 465 else "starttls")
         ca = self.ca if trusted else trustme.CA()
         ctx = server_context(ca.issue_cert(name))
         rec = Recorder(users=dict(users or {}))
         kw = dict(hostname=self.address_of(name), port=port, server_hostname=name,
                   authenticator=rec.authenticator, ready_timeout=5.0)
+        if ident:
+            kw["ident"] = ident
         if mode == "tls":
             ctl = Controller(rec, ssl_context=ctx, auth_require_tls=False, **kw)
         else:

@@ -202,6 +202,8 @@ class DiscoveryPanel(W.QWidget):
         self.progress.hide()
         self._page.changed()
         if result is not None and result.candidates:
+            if result.exchange_hint:
+                self.message.setText(self.message.text() + "\n" + result.exchange_hint)
             return
         if result is not None and result.cancelled:
             self.message.clear()

@@ -288,3 +288,13 @@ def test_the_mx_base_domain_is_asked_at_the_ispdb(world, ca_file):
     assert f"{ISPDB_HOST} /v1.1/webhost.example" in web.requests
     assert r.best.source == ISPDB and r.best.host == "smtp.webhost.example"
     assert "which handles your domain's mail" in r.best.reason
+
+
+def test_an_organisations_own_exchange_is_pointed_out(world, ca_file):
+    w = world()
+    d = "onprem.example"
+    w.mail(f"mail.{d}", 587, ident="Microsoft ESMTP MAIL Service ready")
+    r, _ = discover(f"a@{d}", w.start(), ca_file, online=False)
+    assert r.best.host == f"mail.{d}"
+    assert "Exchange server run by your organisation" in r.exchange_hint
+    assert "Autodiscover" in r.to_dict()["exchange_hint"]

@@ -29,6 +29,11 @@ class ProbeResult:
     elapsed_ms: float = 0.0
     address: str = ""
 
+    @property
+    def exchange(self) -> bool:
+        """The greeting of an Exchange server an organisation runs itself."""
+        return "microsoft esmtp mail service" in self.greeting.lower()
+
     def summary(self) -> str:
         if not self.ok:
             return f"{self.host}:{self.port}: {self.failure or 'no answer'}"

@@ -63,6 +63,9 @@ class DiscoveryResult:
     cancelled: bool = False
     timed_out: bool = False
     online: bool = True
+    #: words when a server looks like an organisation's own Exchange: the Exchange (EWS)
+    #: service with Autodiscover is then worth offering too
+    exchange_hint: str = ""
 
     @property
     def best(self) -> Candidate | None:
@@ -80,7 +83,8 @@ class DiscoveryResult:
                 "elapsed_ms": round(self.elapsed_ms, 1),
                 "first_answer_ms": None if self.first_answer_ms is None
                 else round(self.first_answer_ms, 1),
-                "cancelled": self.cancelled, "timed_out": self.timed_out}
+                "cancelled": self.cancelled, "timed_out": self.timed_out,
+                "exchange_hint": self.exchange_hint}
 
 
 class DiscoveryError(ValueError):
@@ -195,6 +199,11 @@ class Discovery:
             self._on_step(step)
         if kind == "probe":
             p: ProbeResult = found
+            if p.exchange and not self.result.exchange_hint:
+                self.result.exchange_hint = (
+                    f"{p.host} looks like an Exchange server run by your organisation: you "
+                    "can also choose Microsoft Exchange (EWS) and let Autodiscover find its "
+                    "address.")
             for c in self._found:
                 rank.apply_probe(c, p)
             c = sources.from_probe(p, self.domain)
