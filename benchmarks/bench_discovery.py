@@ -78,6 +78,19 @@ def run_once(email: str, dns: str, cafile: str, **kw):
     return r, wall, first.get("ms")
 
 
+def cold_preset_ms(runs: int) -> float:
+    import subprocess
+
+    code = ("import time; t=time.perf_counter()\n"
+            "from mailwizard.core.discovery.run import Discovery\n"
+            "r = Discovery('someone@gmail.com').run()\n"
+            "print((time.perf_counter()-t)*1000)")
+    return statistics.median(float(subprocess.run([sys.executable, "-c", code],
+                                                  capture_output=True, text=True,
+                                                  check=True).stdout)
+                             for _ in range(runs))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
@@ -116,7 +129,8 @@ def main() -> None:
         _, _, f = run_once("someone@gmail.com", "127.0.0.1:9", cafile)
         firsts.append(f)
     print(f"\nfirst answer, preset domain (gmail.com, no network): "
-          f"{statistics.median(firsts):.2f} ms")
+          f"{statistics.median(firsts):.2f} ms warm; in a fresh process, "
+          f"{cold_preset_ms(runs):.1f} ms (import, address check, presets read, answer)")
 
     w = World(ca)
     microsoft(w, "crystalheights.example")
