@@ -34,7 +34,7 @@ def test_core_imports_no_qt_exchange_oauth_or_dns():
 
 def test_discovery_modules_import_no_dns_library_until_they_ask():
     imports = "\n".join(f"import mailwizard.core.discovery.{m}" for m in (
-        "run", "sources", "probe", "autoconfig", "mx", "rank", "net", "dns"))
+        "run", "sources", "probe", "autoconfig", "mx", "rank", "net", "https", "dns"))
     assert loaded_after(imports + "\nimport mailwizard.cli_discover") == ""
 
 

@@ -9,7 +9,7 @@ import functools
 from mailwizard.core.discovery import autoconfig, mx as mxdata
 from mailwizard.core.discovery.candidate import (AUTOCONFIG, ISPDB, MX, PRESET, PROBE, SRV,
                                                  Candidate, ProbeResult, in_domain)
-from mailwizard.core.discovery.net import StepFailed, https_get
+from mailwizard.core.discovery.net import StepFailed
 from mailwizard.core.profile import SECURITY_WORDS, Security
 
 
@@ -69,6 +69,8 @@ def from_config(body: bytes, email: str, domain: str, source: str, url: str,
 
 def own_autoconfig(email: str, domain: str, **net) -> list[Candidate]:
     """The domain's own file: autoconfig.DOMAIN first, then DOMAIN/.well-known."""
+    from mailwizard.core.discovery.https import https_get
+
     reasons = []
     for url in autoconfig.domain_urls(email, domain):
         try:
@@ -82,6 +84,8 @@ def own_autoconfig(email: str, domain: str, **net) -> list[Candidate]:
 
 def ispdb(email: str, domain: str, lookup: str, base_url: str | None, via_mx: str = "",
           **net) -> list[Candidate]:
+    from mailwizard.core.discovery.https import https_get
+
     url = autoconfig.ispdb_url(lookup, base_url)
     body = https_get(url, **net)
     reason = (f"Settings for {lookup}, which handles your domain's mail, from Thunderbird's "
