@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from mailwizard.core.discovery.net import StepFailed
+from mailwizard.core.discovery.errors import StepFailed
 from mailwizard.core.profile import Security
 
 DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"

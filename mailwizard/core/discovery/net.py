@@ -10,14 +10,7 @@ import threading
 import time
 
 from mailwizard.core.discovery.dns import Dns, DnsUnavailable
-
-
-class Stopped(Exception):
-    """The run was cancelled or ran out of time."""
-
-
-class StepFailed(Exception):
-    """A step gave nothing usable; the message says why (for IT, under Details)."""
+from mailwizard.core.discovery.errors import StepFailed, Stopped  # noqa: F401 - re-exported
 
 
 class Switch:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from mailwizard.core.discovery import rank, sources
 from mailwizard.core.discovery.candidate import PRESET, PROBE, Candidate, ProbeResult
-from mailwizard.core.discovery.net import StepFailed, Stopped, Switch, tls_context
+from mailwizard.core.discovery.errors import StepFailed, Stopped
 from mailwizard.core.profile import Security, check_email, to_ascii_host
 
 DEFAULT_TIMEOUT = 8.0
@@ -129,6 +129,7 @@ class Discovery:
 
         o = self.options
         from mailwizard.core.discovery.dns import Dns, DnsUnavailable
+        from mailwizard.core.discovery.net import Switch
 
         deadline = t0 + o.timeout
         self._switch = switch = Switch(deadline)
@@ -176,6 +177,8 @@ class Discovery:
         return self._finish()
 
     def _net(self) -> dict[str, Any]:
+        from mailwizard.core.discovery.net import tls_context
+
         with self._ctx_lock:
             if self._ctx is None:
                 self._ctx = tls_context(self.options.cafile)

@@ -9,7 +9,7 @@ import functools
 from mailwizard.core.discovery import autoconfig, mx as mxdata
 from mailwizard.core.discovery.candidate import (AUTOCONFIG, ISPDB, MX, PRESET, PROBE, SRV,
                                                  Candidate, ProbeResult, in_domain)
-from mailwizard.core.discovery.net import StepFailed
+from mailwizard.core.discovery.errors import StepFailed
 from mailwizard.core.profile import SECURITY_WORDS, Security
 
 
