@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="test settings by really connecting",
                        parents=[site_opt])
     _add_settings_args(v)
+    _discover_options(v)
 
     s = sub.add_parser("save", help="test settings, then store the password in the keyring "
                                     "and the settings in the config file", parents=[site_opt])
@@ -103,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--config", type=Path, help="config file path (default: per-user)")
     s.add_argument("--replace-damaged", action="store_true",
                    help="replace a damaged config file (it is kept beside the new one)")
+    _discover_options(s)
 
     a = sub.add_parser("apply", parents=[site_opt],
                        help="unattended set-up from an answer file: test, then save",
@@ -163,7 +165,16 @@ def _parser() -> argparse.ArgumentParser:
     sd.add_argument("--json", action="store_true")
 
     sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
+    from mailwizard.cli_discover import add_discover_parser
+
+    add_discover_parser(sub, site_opt)
     return p
+
+
+def _discover_options(p: argparse.ArgumentParser) -> None:
+    from mailwizard.cli_discover import add_discover_flag
+
+    add_discover_flag(p)
 
 
 class _Fail(Exception):
@@ -276,8 +287,13 @@ def _build_profile(args):
     from mailwizard.core.answers import compose_profile
     from mailwizard.core.profile import ProfileError
 
+    values = _values_from_args(args)
+    if getattr(args, "discover", False):
+        from mailwizard.cli_discover import discovered_values
+
+        values = discovered_values(args, values, _site(args))
     try:
-        profile, provider = compose_profile(_values_from_args(args), _site(args))
+        profile, provider = compose_profile(values, _site(args))
     except ProfileError as exc:
         raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{_flag(e.field)}: {e.message}"
                                                    for e in exc.errors)) from None
@@ -388,11 +404,12 @@ def _run_check(args, built=None):
     secret = _read_secret(args, profile)
     if getattr(args, "autodiscover", False):
         profile = _autodiscover(args, profile, secret)
-    result, diagnosis, code = _check(profile, provider, secret, args.send_test_to, args.json)
+    result, diagnosis, code = _check(profile, provider, secret, args.send_test_to, args.json,
+                                     **getattr(args, "_check_options", {}))
     return profile, provider, secret, result, diagnosis, code
 
 
-def _check(profile, provider, secret, send_test_to, as_json):
+def _check(profile, provider, secret, send_test_to, as_json, **check_options):
     """Run the real check: (result, diagnosis, exit code)."""
     from mailwizard.core.checks import make_check
     from mailwizard.core.diagnosis import diagnose
@@ -404,7 +421,9 @@ def _check(profile, provider, secret, send_test_to, as_json):
         notice = exchange_online_notice(profile)
         if notice and not as_json:
             print("Note: " + notice, file=sys.stderr)
-    check = make_check(profile, secret, send_test_to=send_test_to)
+    if profile.service is not ServiceType.SMTP or check_options.get("resolve") is None:
+        check_options.pop("resolve", None)
+    check = make_check(profile, secret, send_test_to=send_test_to, **check_options)
     try:
         result = check.run()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -418,7 +437,7 @@ def _check(profile, provider, secret, send_test_to, as_json):
 def _autodiscover(args, profile, secret):
     from urllib.parse import urlsplit
 
-    from mailwizard.core.ews_autodiscover import Autodiscover, AutodiscoverFailed
+    from mailwizard.core.discovery.ews_autodiscover import Autodiscover, AutodiscoverFailed
     from mailwizard.core.profile import exchange_login
 
     if profile.service.value != "exchange":
@@ -670,6 +689,10 @@ def cmd_apply(args) -> int:
     except AnswersError as exc:
         raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
     where = f"answer file {args.answers}: "
+    if answers.discover:
+        from mailwizard.cli_discover import discovered_values
+
+        answers.values = discovered_values(args, answers.values, site)
     try:
         profile, provider = compose_profile(answers.values, site)
     except ProfileError as exc:
@@ -704,7 +727,8 @@ def cmd_apply(args) -> int:
                 raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
         register_secret(secret)
 
-    result, diagnosis, code = _check(profile, provider, secret, send_test_to, args.json)
+    result, diagnosis, code = _check(profile, provider, secret, send_test_to, args.json,
+                                     **getattr(args, "_check_options", {}))
     extra: dict[str, Any] = {"check_only": args.check_only, "saved": None}
     if not result.ok or args.check_only:
         _print_result(result, diagnosis, args.json, code, site=site, extra=extra)
@@ -789,6 +813,12 @@ def cmd_report(args) -> int:
     return ec.OK
 
 
+def _cmd_discover(args) -> int:
+    from mailwizard.cli_discover import cmd_discover
+
+    return cmd_discover(args)
+
+
 def cmd_gui(args) -> int:
     from mailwizard.gui.app import main as gui_main
 
@@ -820,7 +850,8 @@ def _main(argv: list[str] | None) -> int:
     install_log_redaction()
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
-                "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send}
+                "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,
+                "discover": _cmd_discover}
     if args.command is None:
         return cmd_gui(args)
     try:

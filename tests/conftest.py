@@ -16,6 +16,10 @@ import tempfile  # noqa: E402
 os.environ["XDG_CONFIG_DIRS"] = tempfile.mkdtemp(prefix="mailwizard-test-xdg-")
 atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_DIRS"], True)
 os.environ.pop("MAILWIZARD_SITE_CONFIG", None)
+# Discovery never asks the machine's real DNS from a test (a wizard test that types an address
+# on an unknown domain would start one): a loopback port where nothing answers, unless a test
+# names its own dnsmasq.
+os.environ["MAILWIZARD_DNS_SERVER"] = "127.0.0.1:9"
 
 import ssl
 import sys

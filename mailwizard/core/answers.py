@@ -34,6 +34,8 @@ RUN_KEYS: dict[str, KeySpec] = {k.name: k for k in (
             '64), e.g. "default"; it names the keyring entry "<profile_name>/password"'),
     KeySpec("config_path", "text", "the full path of the settings file to write, e.g. "
             '"C:\\\\ERP\\\\mail-settings.json"'),
+    KeySpec("discover", "boolean", "true to find the server settings from from_address "
+            "(as `mailwizard discover` does) where the file gives none"),
     KeySpec("password_env", "text", "the NAME of an environment variable that holds the "
             'password, e.g. "MAILWIZARD_PASSWORD" (letters, digits and _)'),
 )}
@@ -64,6 +66,7 @@ class Answers:
     profile_name: str = ""
     config_path: Path | None = None
     password_env: str = ""
+    discover: bool = False
 
 
 def load_answers(path: Path | str) -> Answers:
@@ -110,6 +113,8 @@ def parse_answers(data: Mapping[str, Any], path: Path | None = None) -> Answers:
             answers.config_path = expanded
         elif key == "send_test_to":
             answers.send_test_to = value
+        elif key == "discover":
+            answers.discover = value
     return answers
 
 

@@ -22,6 +22,7 @@ AUTH = 24
 SENDER = 25
 RECIPIENT = 26
 DATA = 27
+NOTHING_FOUND = 29  # discovery: no settings could be found from the address
 CANCELLED = 30
 
 #: Which exit code a failure at each check stage gives.
@@ -67,6 +68,7 @@ DESCRIPTIONS = {
             "as it)",
     RECIPIENT: "the test recipient was refused",
     DATA: "the test message was refused",
+    NOTHING_FOUND: "no settings could be found from the address (discover, --discover)",
     CANCELLED: "cancelled",
 }
 

@@ -366,6 +366,7 @@ class SmtpCheck:
         local_hostname: str | None = None,
         xoauth2_token: str | None = None,
         outgoing=None,
+        resolve: Callable[[str], list[str]] | None = None,
     ):
         self.profile = profile
         self._secret = secret
@@ -387,6 +388,8 @@ class SmtpCheck:
         self._stage_start = 0.0
         self._peer: tuple | None = None  # (family, type, proto, sockaddr) actually connected
         self._deadline = float("inf")  # time.monotonic() by which the whole check ends
+        #: host -> IP addresses, instead of the system resolver (discovery's DNS server)
+        self._resolve_with = resolve
 
     # -- public -------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -555,6 +558,12 @@ class SmtpCheck:
                                       flags=socket.AI_NUMERICHOST)
         except socket.gaierror:
             pass
+        if self._resolve_with is not None:
+            ips = self._resolve_with(host)
+            if not ips:
+                raise socket.gaierror(socket.EAI_NONAME, f"{host}: no such name")
+            return [(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6,
+                     "", (ip, port)) for ip in ips]
         box: dict[str, Any] = {}
         done = threading.Event()
 

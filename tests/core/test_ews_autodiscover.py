@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailwizard.core.ews_autodiscover import Autodiscover, AutodiscoverFailed, candidate_urls
+from mailwizard.core.discovery.ews_autodiscover import Autodiscover, AutodiscoverFailed, candidate_urls
 
 PASSWORD = "s3cret"
 EMAIL = "it@localhost"  # the loopback server's certificate is for localhost and 127.0.0.1

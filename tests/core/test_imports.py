@@ -32,6 +32,18 @@ def test_core_imports_no_qt_exchange_oauth_or_dns():
     assert loaded_after(imports + "\nimport mailwizard.cli") == ""
 
 
+def test_discovery_modules_import_no_dns_library_until_they_ask():
+    imports = "\n".join(f"import mailwizard.core.discovery.{m}" for m in (
+        "run", "sources", "probe", "autoconfig", "mx", "rank", "net", "https", "dns"))
+    assert loaded_after(imports + "\nimport mailwizard.cli_discover") == ""
+
+
+def test_a_preset_domain_is_discovered_without_loading_dns():
+    code = ("from mailwizard.core.discovery.run import Discovery\n"
+            "assert Discovery('a@gmail.com').run().best.host == 'smtp.gmail.com'")
+    assert loaded_after(code) == ""
+
+
 def test_version_command_imports_nothing_heavy():
     code = ("import sys, runpy\nsys.argv=['mailwizard','--version']\n"
             "try:\n    runpy.run_module('mailwizard', run_name='__main__')\n"

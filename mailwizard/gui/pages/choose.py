@@ -149,6 +149,11 @@ class ProviderPage(FlowPage):
         self.matched = W.QLabel()
         self.matched.setWordWrap(True)
         layout.addWidget(self.matched)
+        from mailwizard.gui.discovery import DiscoveryPanel  # finds a custom domain's settings
+
+        self.discovery = DiscoveryPanel(self)
+        layout.addWidget(self.discovery)
+        self.discovery.chosen.connect(self._select)
         self.email.textChanged.connect(self._email_changed)
         self.search.textChanged.connect(self._fill)
         self.list.currentItemChanged.connect(self._selected)
@@ -195,6 +200,13 @@ class ProviderPage(FlowPage):
             self.matched.setText(self.tr("Recognised: %1.").replace("%1", match.name))
         else:
             self.matched.clear()
+        self.discovery.address_changed(text, recognised=match.id if match else "")
+        if not self.state.provider_id and self.list.currentItem() is not None:
+            self.list.setCurrentItem(None)  # it was chosen for the address as it was
+            self.changed()
+
+    def stop_work(self) -> None:
+        self.discovery.stop()
 
     def _select(self, provider_id: str) -> None:
         for i in range(self.list.count()):

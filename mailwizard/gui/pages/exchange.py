@@ -173,7 +173,7 @@ class ExchangePage(AccountFields, FlowPage):
             self._finder.cancel()
 
     def find_server(self, allowed: frozenset[str] = frozenset()) -> None:
-        from mailwizard.core.ews_autodiscover import Autodiscover
+        from mailwizard.core.discovery.ews_autodiscover import Autodiscover
         from mailwizard.gui.workers import BackgroundCall
 
         p, secret = self.state.profile, self.secret.text()
@@ -206,7 +206,7 @@ class ExchangePage(AccountFields, FlowPage):
         self._sync()
 
     def _not_found(self, exc) -> None:
-        from mailwizard.core.ews_autodiscover import AutodiscoverFailed
+        from mailwizard.core.discovery.ews_autodiscover import AutodiscoverFailed
 
         self.find_button.setEnabled(True)
         if isinstance(exc, AutodiscoverFailed) and exc.kind == "needs_confirmation":

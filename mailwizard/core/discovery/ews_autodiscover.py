@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -214,8 +213,13 @@ class Autodiscover:
     @staticmethod
     def _parse(body: bytes):
         try:
-            root = ET.fromstring(body)
-        except ET.ParseError:
+            # Downloaded XML: no DTDs, no entities (an entity bomb ends here, cleanly).
+            import defusedxml.ElementTree as DET
+            from defusedxml import DefusedXmlException
+            from xml.etree.ElementTree import ParseError
+
+            root = DET.fromstring(body, forbid_dtd=True)
+        except (ParseError, DefusedXmlException, ValueError):
             return None
         values: dict[str, str] = {}
         ews = ""

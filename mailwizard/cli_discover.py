@@ -1,0 +1,192 @@
+"""The command line's face of discovery: `mailwizard discover ADDRESS`, and `--discover` for
+validate/save (and `discover = true` in answer files): the best candidate fills the server
+settings the user did not give. Kept apart from cli.py; it imports no DNS library until a
+discovery runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from mailwizard.core import exitcodes as ec
+
+
+def add_lookup_options(p: argparse.ArgumentParser, *, timeout: bool) -> None:
+    g = p.add_argument_group("finding the settings from the address")
+    g.add_argument("--no-online", action="store_true",
+                   help="do not ask the domain's autoconfig address or the ISPDB (they learn "
+                        "the domain); DNS and probing remain")
+    g.add_argument("--dns-server", metavar="IP[:PORT]", default=None,
+                   help="ask this DNS server (default: $MAILWIZARD_DNS_SERVER, else the "
+                        "system's)")
+    g.add_argument("--ispdb-url", metavar="URL", default=None,
+                   help="the ISPDB address (default: the site file's, $MAILWIZARD_ISPDB_URL, "
+                        "else https://autoconfig.thunderbird.net/v1.1/)")
+    if timeout:
+        g.add_argument("--timeout", type=float, default=None, metavar="S",
+                       help="seconds for the whole search (default 8)")
+        g.add_argument("--cafile", help="PEM file with extra CA certificate(s), added to the "
+                                        "system's, for HTTPS look-ups and probes")
+
+
+def add_discover_parser(sub, site_opt) -> None:
+    d = sub.add_parser("discover", parents=[site_opt],
+                       help="find the outgoing-mail settings from an email address",
+                       description="Find SMTP settings from the address alone: built-in "
+                                   "presets, the domain's own autoconfig file, the ISPDB, the "
+                                   "MX and SRV records, and probing smtp./mail./the domain on "
+                                   "465/587/25 (never signing in). Prints the candidates, "
+                                   "best first, with where each comes from. Exit code 29 "
+                                   "when nothing is found.")
+    d.add_argument("address", metavar="ADDRESS", help="the email address, e.g. "
+                                                      "billing@crystalheights.com")
+    d.add_argument("--json", action="store_true", help="machine-readable result on stdout")
+    add_lookup_options(d, timeout=True)
+
+
+def add_discover_flag(p: argparse.ArgumentParser) -> None:
+    """For validate and save: --discover and what it needs."""
+    g = p.add_argument_group("--discover: find the server from the --from address")
+    g.add_argument("--discover", action="store_true",
+                   help="fill the server name, port and security from the best candidate "
+                        "`mailwizard discover` finds (options given here still win)")
+    g.add_argument("--allow-outside-host", metavar="HOST", action="append", default=[],
+                   help="agree to send the password to HOST, which discovery found but which "
+                        "is outside the address's domain and not a known provider")
+    add_lookup_options(p, timeout=False)
+
+
+def options_from(args, site=None, *, cafile: str = "", timeout: float | None = None):
+    from mailwizard.core.discovery.run import DEFAULT_TIMEOUT, DiscoveryOptions
+    from mailwizard.core.discovery.settings import site_discovery
+
+    online, ispdb = site_discovery(site)
+    # `apply` has none of these options: the site file and the environment decide there.
+    return DiscoveryOptions(timeout=timeout or DEFAULT_TIMEOUT,
+                            dns_server=getattr(args, "dns_server", None),
+                            cafile=cafile or "",
+                            online=online and not getattr(args, "no_online", False),
+                            ispdb_url=getattr(args, "ispdb_url", None) or ispdb or None)
+
+
+def _run(email: str, options, as_json: bool):
+    from mailwizard.core.discovery.run import Discovery, DiscoveryError
+
+    def shown(c, best) -> None:
+        if not as_json and c is best:
+            print(f"  … best so far ({c.elapsed_ms:.0f} ms): {c.server_text()} — {c.reason}",
+                  file=sys.stderr)
+
+    try:
+        finder = Discovery(email, options, on_candidate=shown)
+    except DiscoveryError as exc:
+        from mailwizard.cli import _Fail
+
+        raise _Fail(ec.INVALID_SETTINGS, f"address: {exc}") from None
+    try:
+        return finder.run()
+    except DiscoveryError as exc:  # no DNS at all
+        from mailwizard.cli import _Fail
+
+        raise _Fail(ec.NOTHING_FOUND, f"discovery: {exc}") from None
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        finder.cancel()
+        raise
+
+
+def cmd_discover(args) -> int:
+    from mailwizard.cli import _site
+
+    result = _run(args.address, options_from(args, _site(args), cafile=args.cafile or "",
+                                              timeout=args.timeout), args.json)
+    code = ec.OK if result.candidates else (ec.CANCELLED if result.cancelled
+                                            else ec.NOTHING_FOUND)
+    if args.json:
+        print(json.dumps({"exit_code": code, **result.to_dict()}, indent=2,
+                         ensure_ascii=False))
+        return code
+    if not result.candidates:
+        print(f"No settings could be found for {result.domain} within "
+              f"{result.elapsed_ms / 1000:.1f} s. Ask whoever runs your email for the "
+              "outgoing (SMTP) server name, port and security, or pick your provider with "
+              "`mailwizard providers`.")
+    for i, c in enumerate(result.candidates, 1):
+        flag = "  [needs your yes: outside your domain]" if c.needs_confirmation else ""
+        print(f"{i}. {c.server_text()}   ({c.source}, confidence {c.confidence}, "
+              f"found after {c.elapsed_ms:.0f} ms){flag}")
+        print(f"   {c.reason}")
+        if c.username:
+            print(f"   user name: {c.username}")
+        for e in c.evidence:
+            print(f"   - {e}")
+    if result.exchange_hint:
+        print(f"\nNote: {result.exchange_hint}")
+    print(f"\nSearched {result.elapsed_ms:.0f} ms"
+          + (" (online look-ups off)" if not result.online else "")
+          + (f"; first answer after {result.first_answer_ms:.0f} ms"
+             if result.first_answer_ms is not None else "")
+          + (f"; stopped at the time limit" if result.timed_out else "") + ".")
+    for s in result.steps:
+        print(f"  {s.status:8} {s.name:11} {s.target:40} {s.ms:8.1f} ms  {s.detail[:100]}")
+    return code
+
+
+#: Profile keys a discovered candidate fills (only where the user gave nothing).
+_FILLS = ("host", "port", "security", "username", "provider")
+
+
+def discovered_values(args, values: dict[str, Any], site=None, *, email: str = "",
+                      allow_hosts=()) -> dict[str, Any]:
+    """`values` with the server settings of the best discovered candidate added (keys the
+    user or the file gave win). Exits 29 when nothing is found, 3 when the best candidate
+    needs a yes that was not given."""
+    from mailwizard.cli import _Fail
+
+    email = email or values.get("from_address") or (site.defaults.get("from_address")
+                                                    if site else "")
+    if not email:
+        raise _Fail(ec.INVALID_SETTINGS, "--discover: give the address with --from")
+    result = _run(email, options_from(args, site, cafile=values.get("cafile", ""),
+                                      timeout=None), getattr(args, "json", False))
+    if not result.candidates:
+        raise _Fail(ec.CANCELLED if result.cancelled else ec.NOTHING_FOUND,
+                    f"--discover: no settings could be found for {result.domain}; give "
+                    "--host, --port and --security (ask whoever runs your email)")
+    best = result.best
+    allowed = {h.lower() for h in (*getattr(args, "allow_outside_host", []), *allow_hosts)}
+    if best.needs_confirmation and best.host.lower() not in allowed:
+        raise _Fail(ec.INVALID_SETTINGS,
+                    f"--discover: the best settings found send your password to {best.host}, "
+                    f"which is outside {result.domain} and not a provider mailwizard knows "
+                    f"({best.reason}). If whoever runs your email confirms it, add "
+                    f"--allow-outside-host {best.host}.")
+    if not getattr(args, "json", False):
+        print(f"Discovered: {best.server_text()} — {best.reason}", file=sys.stderr)
+    found = {"host": best.host, "port": best.port, "security": best.security.value,
+             "username": best.username or email, "provider": best.provider_id or ""}
+    if values.get("provider") or site is not None and site.provider:
+        found.pop("provider")  # a chosen preset stays; discovery only fills its server
+    out = dict(values)
+    for key in _FILLS:
+        if key in found and found[key] and key not in out:
+            out[key] = found[key]
+    out.setdefault("from_address", email)
+    args._check_options = {"resolve": _resolver(args)}
+    return out
+
+
+def _resolver(args):
+    """Checks after --discover resolve names with the same DNS server discovery asked, when
+    one was named (closed networks, tests); otherwise the system's resolver as always."""
+    server = getattr(args, "dns_server", None) or os.environ.get("MAILWIZARD_DNS_SERVER")
+    if not server:
+        return None
+    from mailwizard.core.discovery.dns import Dns
+
+    def resolve(host: str) -> list[str]:
+        return Dns(server, timeout=5.0).addresses(host)
+
+    return resolve

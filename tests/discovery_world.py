@@ -1,0 +1,229 @@
+"""A small loopback Internet for discovery tests: names in a real dnsmasq zone, HTTPS servers
+on port 443 (autoconfig, .well-known, the ISPDB) with trustme certificates for those names,
+and aiosmtpd servers on 465/587/25 at the addresses the zone gives (good, with an untrusted
+certificate, silent). Every server records what it was asked. Needs root (ports < 1024)."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import ssl
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+import trustme
+from aiosmtpd.controller import Controller
+from dns_server import DnsServer, Zone, loopback_address
+from servers import Recorder
+
+
+def server_context(cert) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)
+    return ctx
+
+
+# -- HTTPS ----------------------------------------------------------------------------------
+Route = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
+def body(data: bytes, status: int = 200, ctype: str = "text/xml") -> Route:
+    def route(h):
+        h.send_response(status)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+    return route
+
+
+def redirect(location: str) -> Route:
+    def route(h):
+        h.send_response(302)
+        h.send_header("Location", location)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+    return route
+
+
+def endless(total: int = 10_000_000) -> Route:
+    """A huge body with no Content-Length (the reader must stop by itself)."""
+    def route(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/xml")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        chunk = b"<a>" + b"x" * 65530 + b"</a>"
+        sent = 0
+        try:
+            while sent < total:
+                h.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        h.close_connection = True
+    return route
+
+
+class HttpsServer:
+    def __init__(self, ca: trustme.CA, names: list[str], routes: dict[str, Route],
+                 address: str | None = None):
+        self.address = address or loopback_address()
+        self.names = names
+        self.routes = routes
+        self.requests: list[str] = []  # "host path"
+        ctx = server_context(ca.issue_cert(*names))
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                host = (self.headers.get("Host") or "").split(":")[0]
+                outer.requests.append(f"{host} {self.path}")
+                route = outer.routes.get(f"{host}{self.path}") or \
+                    outer.routes.get(f"{host}{self.path.split('?')[0]}")
+                if route is None:
+                    body(b"not here", 404, "text/plain")(self)
+                else:
+                    route(self)
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def get_request(self):
+                conn, addr = self.socket.accept()
+                conn.settimeout(5)
+                try:
+                    return ctx.wrap_socket(conn, server_side=True), addr
+                except (ssl.SSLError, OSError):
+                    conn.close()
+                    raise
+
+            def handle_error(self, request, client_address):
+                pass
+
+        self._httpd = Server((self.address, 443), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+# -- SMTP -----------------------------------------------------------------------------------
+class SilentServer:
+    """Accepts and never says a word."""
+
+    def __init__(self, address: str, port: int):
+        self.address, self.port = address, port
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((address, port))
+        self._sock.listen(16)
+        self.connections = 0
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        self._sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            self._held.append(conn)
+
+    def stop(self):
+        self._stop.set()
+        for c in self._held:
+            c.close()
+        self._sock.close()
+
+
+@dataclass
+class SmtpBox:
+    name: str
+    port: int
+    mode: str
+    recorder: Recorder
+    controller: Controller
+
+    def stop(self):
+        self.controller.stop()
+
+
+@dataclass
+class World:
+    ca: trustme.CA
+    zone: Zone = field(default_factory=Zone)
+    addresses: dict[str, str] = field(default_factory=dict)
+    https: list[HttpsServer] = field(default_factory=list)
+    smtp: list[SmtpBox] = field(default_factory=list)
+    silent: list[SilentServer] = field(default_factory=list)
+    dns: DnsServer | None = None
+
+    def address_of(self, name: str) -> str:
+        if name not in self.addresses:
+            self.addresses[name] = loopback_address()
+            self.zone.a[name] = self.addresses[name]
+        return self.addresses[name]
+
+    def web(self, names: list[str], routes: dict[str, Route]) -> HttpsServer:
+        """One HTTPS server answering for all `names` (one address, one certificate)."""
+        srv = HttpsServer(self.ca, names, routes)
+        for n in names:
+            self.addresses[n] = srv.address
+            self.zone.a[n] = srv.address
+        self.https.append(srv)
+        return srv
+
+    def mail(self, name: str, port: int, mode: str | None = None, *,
+             trusted: bool = True, users: dict[str, str] | None = None,
+             ident: str | None = None) -> SmtpBox:
+        mode = mode or ("tls" if port == 465 else "starttls")
+        ca = self.ca if trusted else trustme.CA()
+        ctx = server_context(ca.issue_cert(name))
+        rec = Recorder(users=dict(users or {}))
+        kw = dict(hostname=self.address_of(name), port=port, server_hostname=name,
+                  authenticator=rec.authenticator, ready_timeout=5.0)
+        if ident:
+            kw["ident"] = ident
+        if mode == "tls":
+            ctl = Controller(rec, ssl_context=ctx, auth_require_tls=False, **kw)
+        else:
+            ctl = Controller(rec, tls_context=ctx, require_starttls=True,
+                             auth_require_tls=True, **kw)
+        ctl.start()
+        box = SmtpBox(name, port, mode, rec, ctl)
+        self.smtp.append(box)
+        return box
+
+    def mute(self, name: str, port: int) -> SilentServer:
+        s = SilentServer(self.address_of(name), port)
+        self.silent.append(s)
+        return s
+
+    def start(self) -> str:
+        self.dns = DnsServer(self.zone)
+        return self.dns.spec
+
+    @property
+    def auth_commands(self) -> int:
+        return sum(len(b.recorder.commands_auth) for b in self.smtp)
+
+    def stop(self) -> None:
+        for s in [*self.https, *self.smtp, *self.silent]:
+            try:
+                s.stop()
+            except Exception:
+                pass
+        if self.dns:
+            self.dns.stop()

@@ -1,0 +1,81 @@
+"""The wizard finds the settings from the address: a real dnsmasq zone and real SMTP servers
+on loopback; the user types only the address."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from discovery_world import World
+from PySide6.QtCore import Qt
+
+from mailwizard.core.flow import Step
+from mailwizard.core.profile import Security
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root for ports 465/587")
+
+
+@pytest.fixture
+def world(ca, monkeypatch):
+    w = World(ca)
+    yield w
+    assert w.auth_commands == 0
+    w.stop()
+
+
+def start(wizard, world, tmp_path, ca_file, monkeypatch):
+    monkeypatch.setenv("MAILWIZARD_DNS_SERVER", world.start())
+    site = tmp_path / "site.toml"
+    site.write_text(f'[defaults]\ncafile = "{ca_file}"\n\n[discovery]\nonline = false\n')
+    w = wizard(config=tmp_path / "mail-settings.json", site_config=site)
+    assert w.currentId() == Step.SERVICE
+    w.next()
+    return w, w.pages[Step.PROVIDER]
+
+
+def chosen(provider):
+    item = provider.list.currentItem()
+    return item.data(Qt.UserRole) if item is not None else ""
+
+
+def test_a_microsoft_365_domain_is_chosen_with_the_reason(qtbot, wizard, world, tmp_path,
+                                                          ca_file, monkeypatch):
+    d = "crystalheights.example"
+    world.zone.mx.append((d, "crystalheights-example.mail.protection.outlook.com", 0))
+    w, provider = start(wizard, world, tmp_path, ca_file, monkeypatch)
+    qtbot.keyClicks(provider.email, f"billing@{d}")
+    qtbot.waitUntil(lambda: chosen(provider) == "microsoft-365", timeout=10000)
+    assert ("Your domain's mail is handled by Microsoft 365 (found from its mail servers)"
+            in provider.discovery.message.text())
+    qtbot.waitUntil(lambda: provider.discovery.progress.isHidden(), timeout=10000)
+    assert provider.isComplete()
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    assert (account.host.text(), account.port.value()) == ("smtp.office365.com", 587)
+    assert account.username.text() == f"billing@{d}"
+
+
+def test_a_self_hosted_domain_gets_the_probed_server(qtbot, wizard, world, tmp_path, ca_file,
+                                                     monkeypatch):
+    d = "riverside-society.example"
+    world.mail(f"mail.{d}", 465)
+    w, provider = start(wizard, world, tmp_path, ca_file, monkeypatch)
+    assert provider.discovery.progress.isHidden()
+    qtbot.keyClicks(provider.email, f"accounts@{d}")
+    qtbot.waitUntil(lambda: chosen(provider) == "custom", timeout=10000)
+    assert f"We tested mail.{d}: SSL/TLS on port 465, certificate valid" in \
+        provider.discovery.message.text()
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    assert account.host.text() == f"mail.{d}" and account.port.value() == 465
+    assert account.security.currentData() == Security.TLS.value
+
+
+def test_an_unknown_domain_says_so_in_words(qtbot, wizard, world, tmp_path, ca_file,
+                                            monkeypatch):
+    w, provider = start(wizard, world, tmp_path, ca_file, monkeypatch)
+    qtbot.keyClicks(provider.email, "office@nowhere.example")
+    qtbot.waitUntil(lambda: "could not find the settings for nowhere.example"
+                    in provider.discovery.message.text(), timeout=15000)
+    assert chosen(provider) == "" and not provider.isComplete()
+    assert "Other / my own server" in provider.discovery.message.text()
