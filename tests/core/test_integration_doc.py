@@ -59,7 +59,9 @@ def test_the_example_logs_in_once_and_fails_cleanly_with_a_changed_password(
     srv.recorder.users[USER] = "changed"
     before = len(srv.recorder.commands_auth)
     p = erp_send(cfg)
-    assert p.returncode == 1 and "sending failed" in p.stderr and PASSWORD not in p.stderr
+    # its own exit code (mailwizard's 24) and what to do, without the password
+    assert p.returncode == 24 and "sending failed" in p.stderr and PASSWORD not in p.stderr
+    assert "refused the saved password" in p.stderr and "--password-stdin" in p.stderr
     assert len(srv.recorder.commands_auth) == before + 1  # one AUTH, no retries
     assert srv.recorder.messages == []
 
