@@ -71,8 +71,10 @@ def test_corrected_provider_facts():
         assert host in zoho.alternatives
     assert "553 Relaying disallowed" in " ".join(zoho.notes)
     ses = cat.get("amazon-ses")
-    assert ses.limit.daily_recipients == 200 and "1 a second" in ses.limit.text
-    assert "verified" in ses.limit.text
+    [sandbox] = [w for w in ses.warnings if w.id == "ses-sandbox"]
+    assert "200 messages a day" in sandbox.text and "1 a second" in sandbox.text
+    assert "verified addresses" in sandbox.text and "quotas.html" in sandbox.source
+    assert ses.limit is None  # the sandbox's 200 is not the account's sending limit
     assert cat.get("hostinger").server_fact.unverified
     assert "third-party" in cat.get("hostinger").server_fact.source
     assert "Microsoft 365" in " ".join(cat.get("godaddy").notes)
