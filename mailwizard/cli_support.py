@@ -65,8 +65,10 @@ class SuggestingParser(argparse.ArgumentParser):
 
     def error(self, message: str):  # noqa: D102 - argparse's own
         hint = self._suggestion(message)
-        raise UsageError(message + (f" (did you mean {hint}?)" if hint else ""),
-                         self.format_usage())
+        subs = _subcommands(self)
+        command = next((w for w in self._argv or [] if w in subs), None)
+        usage = (subs[command] if command else self).format_usage()
+        raise UsageError(message + (f" (did you mean {hint}?)" if hint else ""), usage)
 
     def _suggestion(self, message: str) -> str:
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
