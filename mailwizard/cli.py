@@ -485,7 +485,8 @@ def cmd_show(args) -> int:
     path, saved = _saved(args)
     stored: str | None
     try:
-        present = bool(get_secret(saved.secret)) if saved.secret else None
+        with cli_support.DEBUG.step("keyring: is the password stored?"):
+            present = bool(get_secret(saved.secret)) if saved.secret else None
         stored = "stored" if present else ("MISSING" if saved.secret else "not needed")
     except SecretStoreUnavailable:
         present, stored = None, "keyring unavailable"
@@ -516,7 +517,8 @@ def _saved(args):
 
     path = resolve_config_path(args.config, _site(args))
     try:
-        return path, read_config(path)
+        with cli_support.DEBUG.step("read the settings file"):
+            return path, read_config(path)
     except ConfigError as exc:
         raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
 
@@ -547,8 +549,10 @@ def cmd_token(args) -> int:
         raise _Fail(ec.INVALID_SETTINGS, f"{path}: this profile signs in with "
                     f"{p.auth.value}, not OAuth; there is no token to give")
     try:
-        token, expires_at = access_token_for_saved(p, saved.secret, client=_oauth_client(args, p),
-                                                   force_refresh=args.force_refresh)
+        with cli_support.DEBUG.step("OAuth access token"):
+            token, expires_at = access_token_for_saved(p, saved.secret,
+                                                       client=_oauth_client(args, p),
+                                                       force_refresh=args.force_refresh)
     except OAuthError as exc:
         raise _oauth_failure(exc) from None
     except SecretStoreUnavailable as exc:
@@ -647,7 +651,8 @@ def cmd_apply(args) -> int:
 
     site = _site(args)
     try:
-        answers = load_answers(args.answers)
+        with cli_support.DEBUG.step("read the answer file"):
+            answers = load_answers(args.answers)
     except AnswersError as exc:
         raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
     where = f"answer file {args.answers}: "
@@ -768,8 +773,9 @@ def cmd_report(args) -> int:
     except SiteConfigError as exc:  # the report says so; it is what IT needs to see
         site_error = str(exc)
     path = resolve_config_path(args.config, site)
-    text = format_report(record=read_last_check(path), config_path=path, site=site,
-                         site_error=site_error)
+    with cli_support.DEBUG.step("write the report"):
+        text = format_report(record=read_last_check(path), config_path=path, site=site,
+                             site_error=site_error)
     if getattr(args, "json", False):
         emit_json({"config": str(path), "report": text}, command=_command, code=ec.OK,
                   message="a redacted report for IT support (in \"report\")")
