@@ -681,9 +681,7 @@ def cmd_apply(args) -> int:
             except SecretStoreUnavailable as exc:
                 raise _Fail(ec.SECRET_STORE, str(exc)) from None
         if args.password_stdin:
-            secret = sys.stdin.readline().rstrip("\r\n")
-            if not secret:
-                raise _Fail(ec.INVALID_SETTINGS, "password: standard input was empty")
+            secret = _stdin_password()
         else:
             try:
                 secret = password_from_env(answers)
@@ -811,6 +809,8 @@ def _main(argv: list[str], as_json: bool) -> int:
     try:
         with cli_support.DEBUG.step("read the command line"):
             args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version: printed, nothing else to do
+        return exc.code if isinstance(exc.code, int) else ec.OK
     except UsageError as exc:
         _command = _named_command(parser, argv)
         sys.stderr.write(exc.usage)
