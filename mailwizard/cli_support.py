@@ -147,6 +147,8 @@ def proven(result) -> list[str]:
     else:
         if getattr(result, "sender_accepted", False):
             items.append("sender accepted ✔")
+        elif "rset" in names:
+            items.append("sender not confirmed (the server said to try again later)")
         items.append("no message sent")
     return items
 

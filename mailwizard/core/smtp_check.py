@@ -708,12 +708,15 @@ class SmtpCheck:
         self._ok(f"{code}")
         self._begin("rcpt_to")
         code, resp = smtp.rcpt(sender)
-        if code not in (250, 251):
+        if 400 <= code < 500 and code != 421:  # "try later" (greylisting): not proven
+            self._ok(f"{code} not confirmed: {resp.decode('utf-8', 'replace')[:120]}")
+        elif code not in (250, 251):
             raise _StageFailed("sender_check", f"the server will not take mail from {sender} "
                                                "(asked with the sender as recipient)", code,
                                resp.decode("utf-8", "replace"))
-        self._ok(f"{code} (the sender itself; no message sent)")
-        self.result.sender_accepted = True
+        else:
+            self._ok(f"{code} (the sender itself; no message sent)")
+            self.result.sender_accepted = True
         self._begin("rset")
         try:
             code, _ = smtp.rset()

@@ -323,3 +323,44 @@ def test_debug_shows_stages_timings_and_the_redacted_transcript(smtp_server, ca_
                  ["--debug", "show", "--config", "/nonexistent/x.json"]):
         p = run(args)
         assert "debug: command" in p.stderr, args
+
+
+def test_a_greeting_failure_is_one_json_object_too(raw_server, ca_file):
+    from servers import greet_421
+
+    srv = raw_server(greet_421)
+    p = run(["validate", "--host", "127.0.0.1", "--port", str(srv.port), "--security",
+             "starttls", "--username", USER, "--cafile", ca_file, "--timeout", "5",
+             "--password-stdin", "--json"], stdin=PASSWORD + "\n")
+    assert p.returncode == ec.GREETING, p.stdout + p.stderr
+    out = one_json(p)
+    assert out["diagnosis"]["stage"] == "greeting" and out["kind"] == "check_failed"
+
+
+@pytest.mark.parametrize("address", ["office@company.local", "billing@lab.internal",
+                                     "x@society.test", "it@intranet", "Büro@büro.local"])
+def test_internal_addresses_pass_the_syntax_check_with_a_note(address):
+    from mailwizard.core.profile import address_note, check_email
+
+    value, err = check_email(address, "from_address")
+    assert err is None and value.endswith(address.rpartition("@")[2].lower())
+    assert address_note(value)
+    assert address_note("office@example.org") == ""
+
+
+@pytest.mark.parametrize("address", ["a b@company.local", "@company.local", "x@-bad.local",
+                                     "x@1.2.3.4", "two@@company.local", "x@bad_label.local"])
+def test_the_syntax_check_still_refuses_real_mistakes(address):
+    from mailwizard.core.profile import check_email
+
+    assert check_email(address, "from_address")[1] is not None
+
+
+def test_a_try_later_answer_to_the_sender_check_is_said_as_not_confirmed(smtp_server,
+                                                                         ca_file):
+    srv = smtp_server("starttls", reply_to_rcpt="450 4.7.1 Greylisted, try again later")
+    p = run(["validate", *server_args(srv, ca_file), "--password-stdin"],
+            stdin=PASSWORD + "\n")
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+    assert "sender not confirmed" in p.stdout and "sender accepted" not in p.stdout
+    assert srv.recorder.messages == []
