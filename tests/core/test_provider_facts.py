@@ -153,3 +153,14 @@ def test_a_sender_refused_in_the_sender_check_is_about_the_from_address():
     assert "no message was sent" in d.cause
     from mailwizard.core.exitcodes import SENDER, for_stage
     assert for_stage("rcpt_to", "sender_check") == SENDER
+
+
+def test_the_wizard_leads_outlook_com_to_connect():
+    from mailwizard.core.flow import FlowState, Step, missing
+    from mailwizard.core.profile import ServiceType
+
+    state = FlowState(service=ServiceType.SMTP, provider_id="outlook-com")
+    [why] = missing(Step.PROVIDER, state)
+    assert "Connect" in why
+    assert missing(Step.PROVIDER, FlowState(service=ServiceType.SMTP,
+                                            provider_id="gmail")) == []
