@@ -503,7 +503,11 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
             if provider and provider.two_step_required:
                 d.fix = (f"{provider.name} needs an app password, not your normal password. "
                          "Make sure 2-Step Verification is on, create an app password and "
-                         "paste it here. If you changed the password recently, use the new one.")
+                         "paste it here."
+                         + (" If you changed your account password recently, every app "
+                            "password was cancelled with it: create a new one."
+                            if provider.id in ("gmail", "google-workspace", "icloud") else
+                            " If you changed the password recently, use the new one."))
                 d.help_url = app_pw or _help(provider, "smtp_settings")
             elif provider and provider.secret_kind in ("api_key", "smtp_key", "smtp_password"):
                 d.fix = (f"Use the {provider.secret_label} from {provider.name}'s settings "

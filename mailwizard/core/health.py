@@ -115,18 +115,20 @@ def password_changed_advice(profile, provider=None, config_path: Path | None = N
     command = f"mailwizard save{where} --password-stdin"
     google = bool(provider and provider.id in ("gmail", "google-workspace")) or \
         profile.host.lower() in ("smtp.gmail.com",)
-    if failed:
-        text = "The new password was not accepted either."
-    else:
-        text = ("The saved password no longer works: it may have been changed or have "
-                "expired.")
     if google:
-        text += (" Google cancels every app password when the Google account password "
-                 "changes: create a new app password at " + GOOGLE_APP_PASSWORDS
-                 + " (not your Google password) and store it with")
+        advice = ("Google cancels every app password when the Google account password "
+                  "changes: create a new app password at " + GOOGLE_APP_PASSWORDS
+                  + " (not your Google password) and store it with")
     else:
-        text += " Store the new one with"
-    text += (f" `{command}` (the password on the first line of standard input; every other "
-             "setting is kept and the password is replaced only if the test passes), or "
-             "open the wizard and choose “My password changed”.")
+        advice = "Store the new one with"
+    if failed:
+        text = ("The password you gave was not accepted either. "
+                + ("" if google else "Check it (Caps Lock, the right account) and run ")
+                + (advice + " " if google else "")
+                + f"`{command}` again; nothing was changed until a password passes the test.")
+        return text
+    text = ("The saved password no longer works: it may have been changed or have expired. "
+            + advice + f" `{command}` (the password on the first line of standard input; "
+            "every other setting is kept and the password is replaced only if the test "
+            "passes), or open the wizard and choose “My password changed”.")
     return text
