@@ -193,8 +193,16 @@ class ProviderPage(FlowPage):
             self.search.clear()
             self._select(match.id)
             self.matched.setText(self.tr("Recognised: %1.").replace("%1", match.name))
+            self._explain_connect_only(match)
         else:
             self.matched.clear()
+
+    def _explain_connect_only(self, preset) -> None:
+        """A preset that takes no password (Outlook.com): say where to go instead of Next."""
+        if preset is not None and preset.connect_only:
+            self.matched.setText(self.tr("%1 accounts no longer accept a password, not even "
+                                         "an app password. Go Back and choose “Connect an "
+                                         "email service”.").replace("%1", preset.name))
 
     def _select(self, provider_id: str) -> None:
         for i in range(self.list.count()):
@@ -210,4 +218,5 @@ class ProviderPage(FlowPage):
         if provider_id != self.state.provider_id:
             self.state.provider_id = provider_id
             self.state.invalidate()
+        self._explain_connect_only(self.wiz().catalogue.get(provider_id))
         self.changed()
