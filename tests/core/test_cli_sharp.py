@@ -67,6 +67,8 @@ def test_password_changed_keeps_every_setting_and_replaces_the_secret_only_after
     p = run(["check", "--config", str(cfg)])
     assert p.returncode == ec.AUTH
     assert f"mailwizard save --config {cfg} --password-stdin" in p.stdout
+    out = one_json(run(["check", "--config", str(cfg), "--json"]))
+    assert out["kind"] == "check_failed" and "--password-stdin" in out["hint"]
 
     # A wrong new password: refused, nothing changed (settings file and keyring)
     before_bytes = cfg.read_bytes()
