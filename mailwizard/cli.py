@@ -246,6 +246,7 @@ def _address_notes(*addresses: str | None) -> None:
         note = address_note(address or "")
         if note and note not in seen:
             seen.add(note)
+            cli_support.NOTES.append(note)
             print(f"Note: {note}", file=sys.stderr)
 
 
@@ -792,6 +793,7 @@ def main(argv: list[str] | None = None) -> int:
     global _command
     argv = list(sys.argv[1:] if argv is None else argv)
     cli_support.DEBUG = cli_support.DebugLog()
+    cli_support.NOTES.clear()
     as_json = cli_support.wants_json(argv)
     cli_support.DEBUG.enabled = "--debug" in argv
     _command = None

@@ -108,6 +108,8 @@ def emit_json(obj: dict[str, Any], *, command: str | None, code: int, message: s
     (the keys every outcome has, per resources/cli-output.schema.json)."""
     out = {"ok": code == ec.OK, "exit_code": code, "kind": kind_of(code), "message": message,
            "command": command}
+    if NOTES:
+        out["notes"] = list(NOTES)
     out.update({k: v for k, v in obj.items() if k not in out})
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
@@ -122,6 +124,10 @@ def wants_json(argv: list[str]) -> bool:
     """--json anywhere before a bare "--" (asked even when the rest cannot be parsed)."""
     words = argv[:argv.index("--")] if "--" in argv else argv
     return "--json" in words
+
+
+#: Gentle notes of this run (also on stderr), e.g. an address on an internal domain.
+NOTES: list[str] = []
 
 
 # -- what a passed check proved ------------------------------------------------------------

@@ -128,6 +128,7 @@ def test_internal_domains_work_end_to_end(smtp_server, ca_file, sender, rcpt):
     [msg] = srv.recorder.messages
     assert msg.mail_from == sender and msg.rcpt_tos == [rcpt]
     assert out["report"]["profile"]["from_address"] == sender
+    assert any("internet" in note for note in out["notes"])
 
 
 def test_from_defaults_to_the_user_name_on_the_command_line_and_in_answer_files(
