@@ -102,9 +102,10 @@ def save_over_saved(args, path, saved) -> int:
         profile, secret if profile.auth is AuthMethod.PASSWORD else None, result,
         config_path=path, profile_name=saved.profile_name,
         replace_damaged=args.replace_damaged))
-    what = ("The new password replaced the old one" if new_secret else "The password is "
-            "unchanged") + ("; changed: " + ", ".join(changed) if changed else "") + \
-        "; every other saved setting was kept."
+    what = ("The new password replaced the old one" if new_secret else
+            "The saved password was kept" if profile.auth is AuthMethod.PASSWORD else
+            "No password is needed") + ("; changed: " + ", ".join(changed) if changed else
+                                        "") + "; every other saved setting was kept."
     if args.json:
         emit_json({**extra, "secret": plan.secret.to_dict() if plan.secret else None,
                    "proven": cli_support.proven(result), "report": result.to_dict()},
