@@ -367,3 +367,19 @@ def test_a_try_later_answer_to_the_sender_check_is_said_as_not_confirmed(smtp_se
     assert p.returncode == ec.OK, p.stdout + p.stderr
     assert "sender not confirmed" in p.stdout and "sender accepted" not in p.stdout
     assert srv.recorder.messages == []
+
+
+def test_even_a_bug_is_one_json_object(monkeypatch, capsys):
+    from mailwizard import cli
+
+    def broken(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "cmd_providers", broken)
+    code = cli.main(["providers", "--json"])
+    captured = capsys.readouterr()
+    assert code == ec.INTERNAL_ERROR
+    out = json.loads(captured.out)
+    jsonschema.validate(out, SCHEMA)
+    assert out["kind"] == "internal_error" and "--debug" in out["message"]
+    assert "Traceback" in captured.err  # for IT, on stderr
