@@ -429,6 +429,8 @@ def cmd_providers(args) -> int:
         return ec.OK
     for p in cat:
         eps = ", ".join(e.label() for e in p.endpoints)
+        if p.connect_only:
+            eps += " (Connect only: sign in in the wizard)"
         host = p.host or "(you enter it)"
         print(f"{p.id:24} {p.name:44} {host:36} {eps}")
     return ec.OK
