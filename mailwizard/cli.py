@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from mailwizard import __version__
+from mailwizard import cli_support
+from mailwizard.cli_support import SuggestingParser, UsageError, emit_json, success_line
 from mailwizard.core import exitcodes as ec
+
+#: The subcommand of this run (for the --json envelope and --debug).
+_command: str | None = None
 
 
 def _add_settings_args(p: argparse.ArgumentParser) -> None:
@@ -53,7 +57,7 @@ def _add_settings_args(p: argparse.ArgumentParser) -> None:
                    help="ask this Autodiscover address instead of the email domain's usual "
                         "ones (repeatable)")
     x.add_argument("--allow-exchange-online", action="store_true",
-                   help="use EWS on Exchange Online even though Microsoft is switching it off "
+                   help="use EWS on Exchange Online although Microsoft has switched it off "
                         "(only if your administrator still allows it for this app)")
     g.add_argument("--cafile", help="PEM file with your organisation's CA certificate(s)")
     g.add_argument("--trust-sha256", metavar="FINGERPRINT",
@@ -69,13 +73,14 @@ def _add_settings_args(p: argparse.ArgumentParser) -> None:
                    help="use the password already stored in the keyring for --profile-name")
     p.add_argument("--send-test-to", metavar="ADDR",
                    help="send a real test message to this address")
-    p.add_argument("--profile-name", default="default",
-                   help="name of the settings profile (keyring entry prefix)")
+    p.add_argument("--profile-name", default=None,
+                   help="name of the settings profile (keyring entry prefix; default "
+                        "\"default\", or the saved one)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = SuggestingParser(
         prog="mailwizard",
         description="Set up, really test and safely save your ERP's outgoing email.",
         epilog="Exit codes: " + "; ".join(f"{k} {v}" for k, v in ec.DESCRIPTIONS.items()))
@@ -89,8 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     site_opt = argparse.ArgumentParser(add_help=False)
     site_opt.add_argument("--site-config", type=Path, metavar="PATH",
                           default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    site_opt.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="stages, timings and the redacted transcript on stderr")
 
-    pr = sub.add_parser("providers", help="list the provider presets")
+    pr = sub.add_parser("providers", help="list the provider presets", parents=[site_opt])
     pr.add_argument("--json", action="store_true")
 
     v = sub.add_parser("validate", help="test settings by really connecting",
@@ -144,6 +151,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="print a redacted report for IT support (versions, keyring, "
                             "settings, site file, last check)")
     r.add_argument("--config", type=Path, help="config file path (default: per-user)")
+    r.add_argument("--json", action="store_true",
+                   help="the report as text in a JSON object ({\"report\": …})")
 
     sh = sub.add_parser("show", help="show the saved settings (password masked)",
                         parents=[site_opt])
@@ -196,7 +205,12 @@ def _stdin_password() -> str:
     if len(raw) > _MAX_PASSWORD_LINE:
         raise _Fail(ec.INVALID_SETTINGS, "password: the first line of standard input is "
                                          "longer than 64 KB; it is not a password")
-    raw = raw.rstrip(b"\r\n")
+    secret_bytes = raw.rstrip(b"\r\n")
+    if not secret_bytes:
+        raise _Fail(ec.INVALID_SETTINGS, "password: the first line of standard input was "
+                    "empty (give the password on the first line)" if raw else
+                    "password: standard input was empty")
+    raw = secret_bytes
     encodings = ["utf-8"]
     local = locale.getpreferredencoding(False) or "utf-8"
     if local.lower().replace("-", "") not in ("utf8", "ascii", "ansi_x3.41968"):
@@ -311,7 +325,21 @@ def _checked(args, profile):
     if errors:
         raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{_flag(e.field)}: {e.message}"
                                                    for e in errors))
+    _address_notes(profile.from_address, args.send_test_to)
     return profile
+
+
+def _address_notes(*addresses: str | None) -> None:
+    """A gentle note (stderr, never a refusal) for addresses on internal domains."""
+    from mailwizard.core.profile import address_note
+
+    seen = set()
+    for address in addresses:
+        note = address_note(address or "")
+        if note and note not in seen:
+            seen.add(note)
+            cli_support.NOTES.append(note)
+            print(f"Note: {note}", file=sys.stderr)
 
 
 #: Profile fields (and file keys) whose command-line option has another name.
@@ -334,18 +362,18 @@ def _read_secret(args, profile) -> str | None:
         return None
     if args.password_stdin:
         secret = _stdin_password()
-        if not secret:
-            raise _Fail(ec.INVALID_SETTINGS, "password: standard input was empty")
     elif args.stored_password:
         from mailwizard.core.secrets import SecretRef, SecretStoreUnavailable, get_secret
 
+        name = args.profile_name or "default"
         try:
-            secret = get_secret(SecretRef(args.profile_name))
+            with cli_support.DEBUG.step("keyring: read password"):
+                secret = get_secret(SecretRef(name))
         except SecretStoreUnavailable as exc:
             raise _Fail(ec.SECRET_STORE, str(exc)) from None
         if not secret:
             raise _Fail(ec.INVALID_SETTINGS, "password: none is stored for profile "
-                        f"“{args.profile_name}”; give it with --password-stdin")
+                        f"“{name}”; give it with --password-stdin")
     elif sys.stdin.isatty():
         secret = getpass.getpass(f"Password for {profile.username}: ")
     else:
@@ -357,21 +385,27 @@ def _read_secret(args, profile) -> str | None:
 
 def _print_result(result, diagnosis, as_json: bool, code: int, *, site=None,
                   extra: dict[str, Any] | None = None) -> None:
+    cli_support.DEBUG.result(result)
+    if diagnosis is not None:
+        from mailwizard.cli_support import cli_wording
+
+        diagnosis = cli_wording(diagnosis)
     if as_json:
         out = {"ok": result.ok, "exit_code": code,
+               "proven": cli_support.proven(result) if result.ok else [],
                "stages": [{"stage": s.stage, "status": s.status, "ms": round(s.ms, 1)}
                           for s in result.stages],
                "diagnosis": diagnosis.to_dict() if diagnosis else None,
                "report": result.to_dict(), **(extra or {})}
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        message = success_line(result) if result.ok else \
+            f"{diagnosis.cause} {diagnosis.fix}" if diagnosis else "the check failed"
+        emit_json(out, command=_command, code=code, message=message)
         return
     for s in result.stages:
         mark = "ok" if s.status == "ok" else s.status.upper()
         print(f"  {mark:9} {s.stage:11} {s.ms:8.1f} ms  {s.detail}")
     if result.ok:
-        sent = f"; test message sent to {result.test_message_to}" if result.test_message_to \
-            else ""
-        print(f"Success: the settings work{sent}.")
+        print(success_line(result))
         return
     d = diagnosis
     print(f"\nFailed at: {d.stage}   [{d.code}]")
@@ -425,10 +459,12 @@ def _check(profile, provider, secret, send_test_to, as_json, **check_options):
         check_options.pop("resolve", None)
     check = make_check(profile, secret, send_test_to=send_test_to, **check_options)
     try:
-        result = check.run()
+        with cli_support.DEBUG.step("check"):
+            result = check.run()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         check.cancel()
         raise
+    cli_support.DEBUG.result(result)
     diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
     return result, diagnosis, code
@@ -471,10 +507,14 @@ def cmd_providers(args) -> int:
 
     cat = load_catalogue()
     if args.json:
-        print(json.dumps([p.raw for p in cat], indent=2, ensure_ascii=False))
+        providers = [p.raw for p in cat]
+        emit_json({"providers": providers}, command=_command, code=ec.OK,
+                  message=f"{len(providers)} provider presets")
         return ec.OK
     for p in cat:
         eps = ", ".join(e.label() for e in p.endpoints)
+        if p.connect_only:
+            eps += " (Connect only: sign in in the wizard)"
         host = p.host or "(you enter it)"
         print(f"{p.id:24} {p.name:44} {host:36} {eps}")
     return ec.OK
@@ -491,6 +531,11 @@ def cmd_save(args) -> int:
     from mailwizard.core.save import save_settings
     from mailwizard.core.secrets import SecretStoreUnavailable, check_available
 
+    from mailwizard.cli_resave import existing_settings, save_over_saved
+
+    existing = existing_settings(args)
+    if existing is not None:  # "my password changed", or one option changed
+        return save_over_saved(args, *existing)
     built = _build_profile(args)
     if built[0].auth is AuthMethod.PASSWORD and not args.stored_password:
         # Before anyone types a password: is there a safe place for it at all?
@@ -508,11 +553,12 @@ def cmd_save(args) -> int:
 
     plan = _save_errors(lambda: save_settings(
         profile, secret, result, config_path=resolve_config_path(args.config, _site(args)),
-        profile_name=args.profile_name, replace_damaged=args.replace_damaged))
+        profile_name=args.profile_name or "default", replace_damaged=args.replace_damaged))
     if args.json:
-        print(json.dumps({"ok": True, "exit_code": ec.OK, "config": str(plan.config_path),
-                          "secret": plan.secret.to_dict() if plan.secret else None,
-                          "report": result.to_dict()}, indent=2, ensure_ascii=False))
+        emit_json({"config": str(plan.config_path),
+                   "secret": plan.secret.to_dict() if plan.secret else None,
+                   "proven": cli_support.proven(result), "report": result.to_dict()},
+                  command=_command, code=ec.OK, message="Saved. " + success_line(result))
     else:
         _print_result(result, None, False, ec.OK)
         for line in plan.describe():
@@ -526,7 +572,8 @@ def cmd_show(args) -> int:
     path, saved = _saved(args)
     stored: str | None
     try:
-        present = bool(get_secret(saved.secret)) if saved.secret else None
+        with cli_support.DEBUG.step("keyring: is the password stored?"):
+            present = bool(get_secret(saved.secret)) if saved.secret else None
         stored = "stored" if present else ("MISSING" if saved.secret else "not needed")
     except SecretStoreUnavailable:
         present, stored = None, "keyring unavailable"
@@ -537,7 +584,7 @@ def cmd_show(args) -> int:
                "secret": saved.secret.to_dict() if saved.secret else None,
                "secret_present": present, "validation": saved.validation,
                "saved_at": saved.saved_at}
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        emit_json(out, command=_command, code=ec.OK, message=f"the settings saved in {path}")
         return ec.OK
     print(f"Settings file: {path}")
     print(f"  Server:    {p.server_text()}")
@@ -557,7 +604,8 @@ def _saved(args):
 
     path = resolve_config_path(args.config, _site(args))
     try:
-        return path, read_config(path)
+        with cli_support.DEBUG.step("read the settings file"):
+            return path, read_config(path)
     except ConfigError as exc:
         raise _Fail(ec.CONFIG_ERROR, str(exc)) from None
 
@@ -588,16 +636,19 @@ def cmd_token(args) -> int:
         raise _Fail(ec.INVALID_SETTINGS, f"{path}: this profile signs in with "
                     f"{p.auth.value}, not OAuth; there is no token to give")
     try:
-        token, expires_at = access_token_for_saved(p, saved.secret, client=_oauth_client(args, p),
-                                                   force_refresh=args.force_refresh)
+        with cli_support.DEBUG.step("OAuth access token"):
+            token, expires_at = access_token_for_saved(p, saved.secret,
+                                                       client=_oauth_client(args, p),
+                                                       force_refresh=args.force_refresh)
     except OAuthError as exc:
         raise _oauth_failure(exc) from None
     except SecretStoreUnavailable as exc:
         raise _Fail(ec.SECRET_STORE, str(exc)) from None
     if args.json:
-        print(json.dumps({"access_token": token, "expires_at": int(expires_at),
-                          "token_type": "Bearer", "username": p.username,
-                          "host": p.host, "port": p.port, "security": p.security.value}))
+        emit_json({"access_token": token, "expires_at": int(expires_at),
+                   "token_type": "Bearer", "username": p.username,
+                   "host": p.host, "port": p.port, "security": p.security.value},
+                  command=_command, code=ec.OK, message="a fresh access token")
     else:
         print(token)
     return ec.OK
@@ -635,14 +686,20 @@ def cmd_send(args) -> int:
     except SecretStoreUnavailable as exc:
         raise _Fail(ec.SECRET_STORE, str(exc)) from None
     check = make_check(p, secret, outgoing=outgoing, **options)
-    result = check.run()
+    with cli_support.DEBUG.step("send"):
+        result = check.run()
+    cli_support.DEBUG.result(result)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
     diagnosis = None if result.ok else diagnose(result.failure, p)
     if args.json:
-        print(json.dumps({"ok": result.ok, "exit_code": code, "message_id": outgoing.message_id,
-                          "recipients": outgoing.recipients,
-                          "diagnosis": diagnosis.to_dict() if diagnosis else None},
-                         ensure_ascii=False))
+        if diagnosis is not None:
+            diagnosis = cli_support.cli_wording(diagnosis)
+        emit_json({"message_id": outgoing.message_id, "recipients": outgoing.recipients,
+                   "diagnosis": diagnosis.to_dict() if diagnosis else None},
+                  command=_command, code=code,
+                  message=(f"Sent {outgoing.message_id} to {', '.join(outgoing.recipients)}."
+                           if result.ok else f"{diagnosis.cause} {diagnosis.fix} The message "
+                                             "was not sent."))
     elif result.ok:
         print(f"Sent {outgoing.message_id} to {', '.join(outgoing.recipients)}.")
     else:
@@ -685,7 +742,8 @@ def cmd_apply(args) -> int:
 
     site = _site(args)
     try:
-        answers = load_answers(args.answers)
+        with cli_support.DEBUG.step("read the answer file"):
+            answers = load_answers(args.answers)
     except AnswersError as exc:
         raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
     where = f"answer file {args.answers}: "
@@ -706,6 +764,7 @@ def cmd_apply(args) -> int:
             errors.append((err.field, err.message))
     if errors:
         raise _Fail(ec.INVALID_SETTINGS, "\n".join(f"{where}{k}: {m}" for k, m in errors))
+    _address_notes(profile.from_address, send_test_to)
     profile_name = args.profile_name or answers.profile_name or "default"
     config_path = resolve_config_path(args.config or answers.config_path, site)
 
@@ -718,8 +777,6 @@ def cmd_apply(args) -> int:
                 raise _Fail(ec.SECRET_STORE, str(exc)) from None
         if args.password_stdin:
             secret = _stdin_password()
-            if not secret:
-                raise _Fail(ec.INVALID_SETTINGS, "password: standard input was empty")
         else:
             try:
                 secret = password_from_env(answers)
@@ -771,7 +828,8 @@ def cmd_check(args) -> int:
             print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
 
     try:
-        result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
+        with cli_support.DEBUG.step("check (saved settings)"):
+            result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
     except SecretStoreUnavailable as exc:
         record(failure_record(str(exc), ec.SECRET_STORE, command="check"))
         raise _Fail(ec.SECRET_STORE, str(exc)) from None
@@ -780,11 +838,12 @@ def cmd_check(args) -> int:
         raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
     record(check_record(result, diagnosis, exit_code=code, command="check"))
     hint = ""
-    if code == ec.AUTH:
-        hint = ("The saved password no longer works: it may have been changed or have "
-                "expired. Store the new one: open the wizard and choose “My password "
-                "changed”, or run `mailwizard apply` or `mailwizard save` with "
-                "--password-stdin.")
+    if code == ec.AUTH and saved.profile.auth.value == "password":
+        from mailwizard.core.health import password_changed_advice
+        from mailwizard.core.providers import load_catalogue
+
+        hint = password_changed_advice(saved.profile,
+                                       load_catalogue().get(saved.profile.provider_id), path)
     extra = {"config": str(path), "profile_name": saved.profile_name}
     if hint:
         extra["hint"] = hint
@@ -808,8 +867,14 @@ def cmd_report(args) -> int:
     except SiteConfigError as exc:  # the report says so; it is what IT needs to see
         site_error = str(exc)
     path = resolve_config_path(args.config, site)
-    sys.stdout.write(format_report(record=read_last_check(path), config_path=path, site=site,
-                                   site_error=site_error))
+    with cli_support.DEBUG.step("write the report"):
+        text = format_report(record=read_last_check(path), config_path=path, site=site,
+                             site_error=site_error)
+    if getattr(args, "json", False):
+        emit_json({"config": str(path), "report": text}, command=_command, code=ec.OK,
+                  message="a redacted report for IT support (in \"report\")")
+        return ec.OK
+    sys.stdout.write(text)
     return ec.OK
 
 
@@ -827,11 +892,11 @@ def cmd_gui(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     if isinstance(sys.stdout, _SafeStream):
-        return _main(argv)
+        return _run(argv)
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)
     try:
-        return _main(argv)
+        return _run(argv)
     except BrokenPipeError:  # the reader (| head) went away: end as a shell pipeline expects
         import os
 
@@ -841,11 +906,43 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
-def _main(argv: list[str] | None) -> int:
-    args = _parser().parse_args(argv)
+def _run(argv: list[str] | None) -> int:
+    global _command
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cli_support.DEBUG = cli_support.DebugLog()
+    cli_support.NOTES.clear()
+    as_json = cli_support.wants_json(argv)
+    cli_support.DEBUG.enabled = "--debug" in argv
+    _command = None
+    code = ec.INTERNAL_ERROR
+    try:
+        code = _main(argv, as_json)
+    finally:
+        cli_support.DEBUG.dump(_command, code)
+    return code
+
+
+def _main(argv: list[str], as_json: bool) -> int:
+    global _command
+    parser = _parser()
+    try:
+        with cli_support.DEBUG.step("read the command line"):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version: printed, nothing else to do
+        return exc.code if isinstance(exc.code, int) else ec.OK
+    except UsageError as exc:
+        _command = _named_command(parser, argv)
+        sys.stderr.write(exc.usage)
+        print(f"mailwizard: error: {exc}", file=sys.stderr)
+        if as_json:
+            cli_support.failure_json(ec.USAGE, str(exc), _command)
+        return ec.USAGE
+    _command = args.command
+    as_json = as_json or bool(getattr(args, "json", False))
     from mailwizard.core.redact import install_log_redaction
 
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+    cli_support.DEBUG.enabled = bool(getattr(args, "debug", False))
+    logging.basicConfig(level=logging.DEBUG if cli_support.DEBUG.enabled else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     install_log_redaction()
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
@@ -854,15 +951,36 @@ def _main(argv: list[str] | None) -> int:
                 "discover": _cmd_discover}
     if args.command is None:
         return cmd_gui(args)
+    handler = handlers.get(args.command) or getattr(args, "handler", None)
     try:
         _check_text_options(args)
-        return handlers[args.command](args)
+        return handler(args)
     except _Fail as exc:
         print(f"mailwizard: {exc}", file=sys.stderr)
+        if as_json:
+            cli_support.failure_json(exc.code, str(exc), _command)
         return exc.code
     except KeyboardInterrupt:
         print("mailwizard: cancelled", file=sys.stderr)
+        if as_json:
+            cli_support.failure_json(ec.CANCELLED, "cancelled", _command)
         return ec.CANCELLED
+    except Exception as exc:  # a bug: the traceback for IT, and still one JSON object
+        import traceback
+
+        traceback.print_exc()
+        message = (f"unexpected internal error ({type(exc).__name__}): please report it "
+                   "with the output of the same command with --debug")
+        print(f"mailwizard: {message}", file=sys.stderr)
+        if as_json:
+            cli_support.failure_json(ec.INTERNAL_ERROR, message, _command)
+        return ec.INTERNAL_ERROR
+
+
+def _named_command(parser, argv: list[str]) -> str | None:
+    """The subcommand named in `argv`, also when the rest could not be parsed."""
+    subs = cli_support._subcommands(parser)
+    return next((w for w in argv if w in subs), None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,8 +4,15 @@ password from the OS keyring, and send one message over verified TLS (service = 
 
     python erp_send.py --to someone@example.org [--config PATH] [--subject TEXT] [--body TEXT]
 
-Needs the standard library and `keyring` (pip install keyring) only. Exit code 0 when the
-message was accepted, 1 otherwise (the reason on stderr). See docs/INTEGRATION.md.
+Needs the standard library and `keyring` (pip install keyring) only. See docs/INTEGRATION.md.
+
+Exit codes (the same numbers as mailwizard's own table); the reason is on stderr:
+  0  the message was accepted
+  1  sending failed for another reason (server, network, certificate)
+  2  wrong command-line words
+  4  the settings file is missing, damaged, or of a newer format
+  5  no safe keyring, or no password stored in it (a plaintext "keyring" is refused)
+  24 the server refused the saved password (it was probably changed)
 """
 
 from __future__ import annotations
@@ -22,9 +29,25 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
-import keyring
-
 SUPPORTED_SCHEMA = 1
+
+EXIT_FAILED, EXIT_SETTINGS, EXIT_KEYRING, EXIT_PASSWORD_REFUSED = 1, 4, 5, 24
+
+#: Keyring back ends that are no safe place for a password: none at all, or a plain file.
+REFUSED_BACKENDS = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+
+#: What to do when the keyring cannot be used (never: install a plaintext back end).
+KEYRING_HELP = ("Run the ERP in the desktop session of the user who set up the email (so "
+                "that the keyring is running and unlocked), or set up the email again with "
+                "mailwizard as that user.")
+
+
+class Stop(Exception):
+    """A clear reason to stop, and the exit code for it."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 def default_config_path() -> Path:
@@ -42,12 +65,50 @@ def default_config_path() -> Path:
 
 
 def load_settings(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("schema_version") != SUPPORTED_SCHEMA:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Stop(EXIT_SETTINGS, f"no email settings at {path}: set up the email with "
+                                  "mailwizard first (or give the right file with --config)")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise Stop(EXIT_SETTINGS, f"the email settings file {path} cannot be read ({exc}): "
+                                  "set up the email again with mailwizard")
+    if not isinstance(data, dict) or data.get("schema_version") != SUPPORTED_SCHEMA:
         # A reader refuses versions it does not know; unknown keys within one are ignored.
-        raise SystemExit(f"{path}: settings format {data.get('schema_version')!r} is not "
-                         f"{SUPPORTED_SCHEMA}; update this program")
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        raise Stop(EXIT_SETTINGS, f"{path}: settings format {version!r} is not "
+                                  f"{SUPPORTED_SCHEMA}; update this program")
+    if not isinstance(data.get("profile"), dict):
+        raise Stop(EXIT_SETTINGS, f"{path}: no profile in the settings file; set up the "
+                                  "email again with mailwizard")
     return data
+
+
+def safe_keyring():
+    """The keyring module, once it is known to have a real back end (not none, not a file)."""
+    try:
+        import keyring
+        from keyring.backends import chainer
+    except ImportError:
+        raise Stop(EXIT_KEYRING, "the Python package “keyring” is not installed for this "
+                                 "program (pip install keyring)")
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # keyring raises several kinds while choosing a back end
+        raise Stop(EXIT_KEYRING, f"no keyring can be used ({type(exc).__name__}). "
+                                 + KEYRING_HELP)
+    backends = list(backend.backends) if isinstance(backend, chainer.ChainerBackend) \
+        else [backend]
+    if not backends:
+        raise Stop(EXIT_KEYRING, "no keyring is running for this user. " + KEYRING_HELP)
+    for b in backends:
+        name = f"{type(b).__module__}.{type(b).__name__}"
+        if name.startswith(REFUSED_BACKENDS):
+            kind = "a plain file anyone with the disk can read" if "keyrings.alt" in name \
+                else "no keyring at all"
+            raise Stop(EXIT_KEYRING, f"the only keyring available is {name} ({kind}); the "
+                                     "password is never read from there. " + KEYRING_HELP)
+    return keyring
 
 
 def password_for(settings: dict) -> str | None:
@@ -55,10 +116,20 @@ def password_for(settings: dict) -> str | None:
     ref = settings.get("secret")
     if ref is None:  # auth = "none": an IP-authenticated relay
         return None
-    password = keyring.get_password(ref["service"], ref["username"])
+    keyring = safe_keyring()
+    from keyring.errors import KeyringError
+
+    try:
+        password = keyring.get_password(ref["service"], ref["username"])
+    except KeyringError as exc:  # locked, dismissed prompt, no back end after all …
+        detail = str(exc).split(". ")[0] or type(exc).__name__
+        if "keyrings.alt" in detail:  # keyring's own text would suggest a plaintext file
+            detail = type(exc).__name__
+        raise Stop(EXIT_KEYRING, f"the keyring could not be read ({detail}). " + KEYRING_HELP)
     if not password:
-        raise SystemExit(f"no password in the keyring for {ref['service']} / "
-                         f"{ref['username']}: run the mailwizard wizard again")
+        raise Stop(EXIT_KEYRING, f"no password in the keyring for {ref['service']} / "
+                                 f"{ref['username']}: set up the email again with mailwizard "
+                                 "(“My password changed”)")
     return password
 
 
@@ -101,14 +172,14 @@ def login_once(smtp: smtplib.SMTP, user: str, password: str) -> None:
 def send(settings: dict, to: str, subject: str, body: str) -> None:
     profile = settings["profile"]
     if profile.get("service", "smtp") != "smtp":
-        raise SystemExit(f"this example sends over SMTP; the profile is "
-                         f"{profile.get('service')!r} (see docs/INTEGRATION.md)")
+        raise Stop(EXIT_SETTINGS, f"this example sends over SMTP; the profile is "
+                                  f"{profile.get('service')!r} (see docs/INTEGRATION.md)")
     password = password_for(settings)
     host = profile["host"].encode("idna").decode("ascii")  # internationalised names
     port, security = int(profile["port"]), profile["security"]
     ctx = tls_context(profile) if security != "none" else None
     if security == "none" and password:
-        raise SystemExit("refusing to send a password without encryption")
+        raise Stop(EXIT_SETTINGS, "refusing to send a password without encryption")
 
     msg = EmailMessage()
     msg["From"] = formataddr((profile.get("display_name", ""), profile["from_address"]))
@@ -141,12 +212,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subject", default="Invoice")
     p.add_argument("--body", default="Please find your invoice attached.")
     args = p.parse_args(argv)
-    settings = load_settings(args.config or default_config_path())
     try:
-        send(settings, args.to, args.subject, args.body)
+        send(load_settings(args.config or default_config_path()), args.to, args.subject,
+             args.body)
+    except Stop as exc:
+        print(f"not sent: {exc}", file=sys.stderr)
+        return exc.code
+    except smtplib.SMTPAuthenticationError as exc:
+        reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) \
+            else str(exc.smtp_error)
+        print(f"sending failed: the server refused the saved password ({exc.smtp_code} "
+              f"{reply}). It was probably changed: store the new one with `mailwizard save "
+              "--password-stdin` (or the wizard's “My password changed”).", file=sys.stderr)
+        return EXIT_PASSWORD_REFUSED
     except (OSError, smtplib.SMTPException) as exc:  # ssl.SSLError is an OSError
         print(f"sending failed: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     print(f"sent to {args.to}")
     return 0
 

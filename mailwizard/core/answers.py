@@ -141,11 +141,26 @@ def password_from_env(answers: Answers, environ: Mapping[str, str] | None = None
 def _preset(provider_id: str) -> ProviderPreset:
     from mailwizard.core.providers import load_catalogue
 
-    provider = load_catalogue().get(provider_id)
+    catalogue = load_catalogue()
+    provider = catalogue.get(provider_id)
     if provider is None:
-        raise ProfileError([FieldError("provider", f"no preset called “{provider_id}”; see "
-                                                   "`mailwizard providers` for the ids")])
+        import difflib
+
+        ids = [p.id for p in catalogue]
+        close = difflib.get_close_matches(str(provider_id).lower(), ids, n=1, cutoff=0.6)
+        hint = f"did you mean “{close[0]}”? " if close else ""
+        raise ProfileError([FieldError("provider", f"no preset called “{provider_id}”; "
+                                                   f"{hint}see `mailwizard providers` for "
+                                                   "the ids")])
     return provider
+
+
+def connect_only_message(provider: ProviderPreset) -> str:
+    """Why a Connect-only preset (Outlook.com) cannot be set up with a password."""
+    who = {"microsoft": "Microsoft", "google": "Google"}.get(provider.oauth, provider.oauth)
+    return (f"{provider.name} accounts no longer accept a password here, not even an app "
+            f"password: only Connect (sign in with {who}) works. Open the wizard "
+            "(`mailwizard gui`) and choose Connect")
 
 
 def compose_profile(values: Mapping[str, Any], site: SiteConfig | None = None
@@ -173,6 +188,8 @@ def compose_profile(values: Mapping[str, Any], site: SiteConfig | None = None
         site_preset = site.preset()
         if site_preset is not None and service in (None, site_preset.service.value):
             provider = site_preset
+    if provider is not None and provider.connect_only and "provider" in values:
+        raise ProfileError([FieldError("provider", connect_only_message(provider))])
     if service is None:
         service = provider.service.value if provider else \
             (site.service.value if site.service else ServiceType.SMTP.value)
@@ -247,6 +264,15 @@ def _smtp_profile(values, site: SiteConfig, provider):
         sender = changes.get("from_address") or profile.from_address
         if sender and (provider is None or provider.username_rule == "email"):
             changes["username"] = sender
+    if "from_address" not in changes and not profile.from_address:
+        # as the wizard does: a user name that is an address is the From address too
+        login = str(changes.get("username") or profile.username or "").strip()
+        if login.count("@") == 1 and not login.startswith("@") and not login.endswith("@"):
+            changes["from_address"] = login
+            if provider is None:
+                from mailwizard.core.providers import load_catalogue
+
+                provider = load_catalogue().match_email(login)  # for the diagnosis only
     try:
         profile = Profile(**{**profile.to_dict(), **changes})
     except ValueError as exc:

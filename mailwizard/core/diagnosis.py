@@ -168,6 +168,8 @@ def diagnose(failure: CheckFailure, profile: Profile,
         d.code = f.kind
         d.cause, d.fix, d.help_url = f.message, f.fix, f.help_url
         d.server_reply = f.reply
+        if f.kind == "oauth_server":  # not classified by the sign-in code: known words?
+            _known_reply(d, f, p, f"{f.reply} {f.message}")
         return d
     if p.auth is AuthMethod.OAUTH2 and f.stage == "auth" and f.code is not None:
         return _diagnose_xoauth2(d, f, p, enh, low)
@@ -318,6 +320,22 @@ def diagnose(failure: CheckFailure, profile: Profile,
     return d
 
 
+def _known_reply(d: Diagnosis, f: CheckFailure, p: Profile, text: str) -> bool:
+    """Fill `d` from resources/replies.toml when the reply is one recognised there."""
+    from mailwizard.core.replies import load_replies
+
+    known = load_replies().find(f.stage, f.code, text)
+    if known is None:
+        return False
+    d.code, d.cause, d.fix = known.code, known.cause, known.fix
+    d.help_url = known.help_url or d.help_url
+    if known.suggest == "from_login" and "@" in p.username:
+        _suggest(d, p, from_address=p.username)
+    elif known.suggest == "starttls" and p.security is not Security.STARTTLS:
+        _suggest(d, p, security=Security.STARTTLS, port=587)
+    return True
+
+
 def diagnose_certificate(d: Diagnosis, f: CheckFailure, host: str, who: str, ca_where: str,
                          suggest_name: Callable[[str], None]) -> bool:
     """Fill `d` for a refused or changed certificate (True), for SMTP and Exchange alike. A
@@ -392,6 +410,17 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
                     code: int, enh: str, low: str) -> Diagnosis:
     google, microsoft = _is_google(p, provider), _is_microsoft(p, provider)
     app_pw = _help(provider, "app_password") or (GOOGLE_APP_PASSWORDS if google else "")
+    if _known_reply(d, f, p, f"{code} {f.reply}"):
+        return d
+    if f.kind == "sender_check":
+        d.code = "sender_refused"
+        d.cause = (f"The server will not take mail from the From address {p.from_address} "
+                   "(it was asked to accept it; no message was sent).")
+        d.fix = ("Use the address of the mailbox you sign in with as the From address, or "
+                 "ask the server's administrator to allow this sender.")
+        if "@" in p.username:
+            _suggest(d, p, from_address=p.username)
+        return d
 
     if code == 421:
         d.code = "server_busy"
@@ -477,12 +506,15 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
             return d
         if code in (535, 534, 530, 550) or enh.startswith("5.7"):
             d.code = "auth_failed"
-            who = provider.name if provider else "The server"
-            d.cause = f"{who} did not accept the user name and password."
+            d.cause = "The mail server did not accept the user name and password."
             if provider and provider.two_step_required:
                 d.fix = (f"{provider.name} needs an app password, not your normal password. "
                          "Make sure 2-Step Verification is on, create an app password and "
-                         "paste it here. If you changed the password recently, use the new one.")
+                         "paste it here."
+                         + (" If you changed your account password recently, every app "
+                            "password was cancelled with it: create a new one."
+                            if provider.id in ("gmail", "google-workspace", "icloud") else
+                            " If you changed the password recently, use the new one."))
                 d.help_url = app_pw or _help(provider, "smtp_settings")
             elif provider and provider.secret_kind in ("api_key", "smtp_key", "smtp_password"):
                 d.fix = (f"Use the {provider.secret_label} from {provider.name}'s settings "

@@ -30,9 +30,9 @@ EWS_STAGES = ("ews_service", "ews_login", "ews_mailbox", "ews_send")
 
 EXCHANGE_ONLINE_END = "1 April 2027"
 EXCHANGE_ONLINE_NOTICE = (
-    "This is Exchange Online (Microsoft 365). Microsoft is switching Exchange Web Services "
-    "(EWS) off there: since 1 October 2026 it is blocked organisation by organisation unless "
-    "an administrator allows the app, and on 1 April 2027 it stops for everyone. Set up "
+    "This is Exchange Online (Microsoft 365). Microsoft has switched Exchange Web Services "
+    "(EWS) off there: since 1 October 2026 it has been blocked organisation by organisation "
+    "unless an administrator allowed the app, and on 1 April 2027 it stops for everyone. Set up "
     "“Microsoft 365” under Web mail / SMTP instead, or use Connect (sign in with Microsoft).")
 
 

@@ -40,6 +40,7 @@ BY_STAGE = {
     "mail_from": SENDER,
     "rcpt_to": RECIPIENT,
     "data": DATA,
+    "rset": DATA,
     "quit": DATA,
     # Exchange (EWS)
     "ews_service": GREETING,
@@ -76,6 +77,8 @@ DESCRIPTIONS = {
 def for_stage(stage: str, kind: str = "") -> int:
     if kind == "cancelled":
         return CANCELLED
+    if kind == "sender_check":
+        return SENDER  # the sender, asked for as a recipient of itself, was refused
     if kind == "implicit_tls_port":
         return TLS  # found at the greeting, but it is a security-setting problem
     if kind == "exchange_online":

@@ -71,7 +71,7 @@ PROFILE_KEYS: dict[str, KeySpec] = {k.name: k for k in (
     _k("ews_auth", "choice", 'Exchange sign-in: "ntlm" (Windows sign-in) or "basic"',
        choices=("ntlm", "basic")),
     _k("allow_exchange_online", "boolean", "true to use EWS on Exchange Online although "
-       "Microsoft is switching it off", field="exchange_online_acknowledged"),
+       "Microsoft has switched it off", field="exchange_online_acknowledged"),
     _k("timeout", "number", "seconds the whole check may take, from 1 to 300",
        minimum=1, maximum=300),
 )}

@@ -160,6 +160,13 @@ def _missing_service(state: FlowState) -> list[str]:
 def _missing_provider(state: FlowState) -> list[str]:
     if state.site.is_locked("provider") and state.provider_id != state.site.provider:
         return ["the provider is set by your administrator"]
+    if state.provider_id:
+        from mailwizard.core.providers import load_catalogue
+
+        preset = load_catalogue().get(state.provider_id)
+        if preset is not None and preset.connect_only:
+            return [f"{preset.name} works only with Connect: go back and choose Connect "
+                    "(sign in with your email provider)"]
     return [] if state.provider_id else ["choose your email provider"]
 
 

@@ -59,6 +59,7 @@ _LINK_TITLES = {
     "two_step": "Turn on 2-Step Verification",
     "smtp_settings": "{name}'s sending settings",
     "policy": "{name}'s policy page",
+    "sandbox": "Ask {name} for production access (leave the sandbox)",
 }
 
 

@@ -108,3 +108,34 @@ def read_last_check(config_path: Path) -> dict[str, Any] | None:
     if problems:
         return {"damaged": f"{path}: not a check record ({'; '.join(problems[:3])})"}
     return data
+
+
+
+def password_changed_advice(profile, provider=None, config_path: Path | None = None, *,
+                            failed: bool = False) -> str:
+    """What to do when the saved password stops working (check) or a new one was refused
+    (save's password-changed path): the one command that stores a new password and keeps
+    every other setting, and — for Google — that a password change cancels app passwords."""
+    from mailwizard.core.diagnosis import GOOGLE_APP_PASSWORDS
+
+    where = f" --config {config_path}" if config_path else ""
+    command = f"mailwizard save{where} --password-stdin"
+    google = bool(provider and provider.id in ("gmail", "google-workspace")) or \
+        profile.host.lower() in ("smtp.gmail.com",)
+    if google:
+        advice = ("Google cancels every app password when the Google account password "
+                  "changes: create a new app password at " + GOOGLE_APP_PASSWORDS
+                  + " (not your Google password) and store it with")
+    else:
+        advice = "Store the new one with"
+    if failed:
+        text = ("The password you gave was not accepted either. "
+                + ("" if google else "Check it (Caps Lock, the right account) and run ")
+                + (advice + " " if google else "")
+                + f"`{command}` again; nothing was changed until a password passes the test.")
+        return text
+    text = ("The saved password no longer works: it may have been changed or have expired. "
+            + advice + f" `{command}` (the password on the first line of standard input; "
+            "every other setting is kept and the password is replaced only if the test "
+            "passes), or open the wizard and choose “My password changed”.")
+    return text

@@ -45,7 +45,7 @@ class EwsAuth(str, enum.Enum):
     BASIC = "basic"
 
 
-#: Where Microsoft hosts Exchange Online's EWS (being switched off: see exchange_online_notice).
+#: Where Microsoft hosts Exchange Online's EWS (switched off: see exchange_online_notice).
 EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com")
 EWS_PATH = "/EWS/Exchange.asmx"
 
@@ -97,7 +97,7 @@ class Profile:
     #: company.com or the Windows (NetBIOS) domain name, e.g. COMPANY
     domain: str = ""
     ews_auth: EwsAuth = EwsAuth.NTLM
-    #: The user read that Exchange Online is switching EWS off and chose to go on anyway.
+    #: The user read that Exchange Online has switched EWS off and chose to go on anyway.
     exchange_online_acknowledged: bool = False
     # -- OAuth "Connect" (service = oauth, auth = oauth2) ------------------------------------
     #: "google" or "microsoft" (resources/oauth.toml)
@@ -371,6 +371,21 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
         result = validate_email(value, check_deliverability=False,
                                 allow_smtputf8=True, allow_display_name=False)
     except EmailNotValidError as exc:
+        # An internal, reserved or single-label domain (office@company.local): the user's
+        # own server decides. The part before @ is checked as usual, the domain as a name.
+        local, _, domain = value.rpartition("@")
+        reason = str(exc).lower()
+        if local and domain and ("special-use" in reason or "period" in reason
+                                 or "top-level domain" in reason or address_note(value)):
+            try:
+                ascii_domain = to_ascii_host(domain)
+                local_ok = validate_email(f"{local}@example.com", check_deliverability=False,
+                                          allow_smtputf8=True, allow_display_name=False)
+            except (EmailNotValidError, ValueError):
+                pass
+            else:
+                if not ascii_domain.replace(".", "").isdigit():  # not a bare IP address
+                    return f"{local_ok.local_part}@{domain.strip().rstrip('.').lower()}", None
         return value, FieldError(field_name, f"this is not a valid email address ({exc})")
     return result.normalized, None
 
@@ -390,6 +405,29 @@ def check_profile_name(name: object) -> str | None:
 def has_control_chars(text: str) -> bool:
     """C0/C1 control characters and DEL (line breaks included): never valid in a setting."""
     return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
+#: Domain endings reserved for private networks, tests and documentation (RFC 2606, 6761,
+#: 6762, ICANN's .internal): fine on an organisation's own server, never on the internet.
+_PRIVATE_ENDINGS = ("local", "internal", "test", "example", "invalid", "localhost",
+                    "lan", "home.arpa", "corp", "home", "intranet", "private")
+
+
+def address_note(address: str) -> str:
+    """A gentle note (never a refusal) when `address` is on a domain that only works inside
+    an organisation's own network; "" for ordinary internet domains."""
+    domain = address.strip().rpartition("@")[2].rstrip(".").lower()
+    if not domain or domain.startswith("["):
+        return ""
+    if "." not in domain:
+        return (f"“{domain}” is a name used only inside your own network: fine when your "
+                "own mail server accepts it, but mail to or from it cannot travel on the "
+                "internet.")
+    if any(domain == e or domain.endswith("." + e) for e in _PRIVATE_ENDINGS):
+        return (f"“{domain}” is a domain for private networks (or tests): fine when your "
+                "own mail server accepts it, but mail to or from it cannot travel on the "
+                "internet.")
+    return ""
 
 
 def check_profile(p: Profile) -> list[FieldError]:

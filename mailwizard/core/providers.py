@@ -85,6 +85,8 @@ class ProviderPreset:
     default_region: str = ""
     alternatives: tuple[str, ...] = ()
     oauth: str = ""
+    #: no password or app password works: only Connect (OAuth) with `oauth` signs in
+    connect_only: bool = False
     order: int = 1000
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -158,6 +160,7 @@ def _preset(d: dict[str, Any]) -> ProviderPreset:
         notes=tuple(d.get("notes", ())), regions=tuple(server.get("regions", ())),
         default_region=server.get("default_region", ""),
         alternatives=tuple(server.get("alternatives", ())), oauth=d.get("oauth", ""),
+        connect_only=bool(login.get("connect_only", False)),
         order=int(d.get("order", 1000)), raw=d)
 
 

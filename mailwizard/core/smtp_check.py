@@ -142,6 +142,8 @@ class CheckResult:
     auth_attempts: int = 0
     server_features: list[str] = field(default_factory=list)
     test_message_to: str = ""
+    #: the server accepted the From address (MAIL FROM and RCPT TO itself, then RSET)
+    sender_accepted: bool = False
     message_id: str = ""
     peer: str = ""
     elapsed_ms: float = 0.0
@@ -168,6 +170,7 @@ class CheckResult:
             "auth_attempts": self.auth_attempts,
             "server_features": self.server_features,
             "test_message_to": self.test_message_to,
+            "sender_accepted": self.sender_accepted,
             "message_id": self.message_id,
             "transcript": [redact(line) for line in self.transcript],
         }
@@ -367,6 +370,7 @@ class SmtpCheck:
         xoauth2_token: str | None = None,
         outgoing=None,
         resolve: Callable[[str], list[str]] | None = None,
+        check_sender: bool = True,
     ):
         self.profile = profile
         self._secret = secret
@@ -376,6 +380,8 @@ class SmtpCheck:
         self.send_test_to = send_test_to
         #: a real message to send instead of the test message (core/outgoing.py)
         self.outgoing = outgoing
+        #: without a message to send: ask the server to accept the sender, send nothing
+        self.check_sender = check_sender
         self._progress = progress
         self.greeting_wait = greeting_wait
         # A fixed, neutral EHLO name: socket.getfqdn() can take seconds on a badly set up PC.
@@ -540,6 +546,8 @@ class SmtpCheck:
             self._transfer(smtp, o.envelope_from, o.recipients, o.data, needs_utf8)
         elif self.send_test_to:
             self._send_test_message(smtp, self.send_test_to)
+        elif self.check_sender and p.from_address:
+            self._check_sender(smtp, p.from_address)
 
         self._begin("quit")
         try:
@@ -793,6 +801,39 @@ class SmtpCheck:
         needs_utf8 = not (p.from_address.isascii() and to.isascii())
         self._transfer(smtp, p.from_address, [to], message_bytes(msg), needs_utf8)
 
+    def _check_sender(self, smtp: _TracingSMTP, sender: str) -> None:
+        """MAIL FROM the sender and RCPT TO that same address, then RSET: the server says
+        whether it takes mail from this sender, and no message is sent. A refusal that some
+        servers give only after DATA (Microsoft's SendAs) needs the real test message."""
+        opts: list[str] = []
+        if not sender.isascii():
+            if not smtp.has_extn("smtputf8"):
+                raise _StageFailed("smtputf8", "the server cannot take non-ASCII addresses")
+            opts.append("SMTPUTF8")
+        self._begin("mail_from")
+        code, resp = smtp.mail(sender, opts)
+        if code != 250:
+            raise _StageFailed("smtp_reply", "sender refused", code,
+                               resp.decode("utf-8", "replace"))
+        self._ok(f"{code}")
+        self._begin("rcpt_to")
+        code, resp = smtp.rcpt(sender)
+        if 400 <= code < 500 and code != 421:  # "try later" (greylisting): not proven
+            self._ok(f"{code} not confirmed: {resp.decode('utf-8', 'replace')[:120]}")
+        elif code not in (250, 251):
+            raise _StageFailed("sender_check", f"the server will not take mail from {sender} "
+                                               "(asked with the sender as recipient)", code,
+                               resp.decode("utf-8", "replace"))
+        else:
+            self._ok(f"{code} (the sender itself; no message sent)")
+            self.result.sender_accepted = True
+        self._begin("rset")
+        try:
+            code, _ = smtp.rset()
+            self._ok(f"{code}")
+        except (smtplib.SMTPException, OSError) as exc:
+            self._end_stage("ok", f"reset not answered ({exc}); nothing was sent")
+
     def _transfer(self, smtp: _TracingSMTP, sender: str, recipients: list[str], data: bytes,
                   needs_utf8: bool) -> None:
         """MAIL, one RCPT per recipient (all must be accepted, else nothing is sent), DATA."""
@@ -844,6 +885,7 @@ class SmtpCheck:
             err = exc.smtp_error
             f.reply = redact(err.decode("utf-8", "replace") if isinstance(err, bytes) else
                              str(err))
+            f.message = f"{f.code} {f.reply}".strip()  # the server's words, not a repr
         elif isinstance(exc, ssl.SSLCertVerificationError):
             f.kind = "tls_verify"
             f.ssl_reason = exc.verify_message or exc.reason or ""

@@ -6,7 +6,7 @@ STAGE_GROUPS = {
     "connect": ("resolve", "connect", "greeting", "ehlo", "ews_service"),
     "secure": ("tls", "starttls", "ehlo_tls"),
     "sign_in": ("token", "auth", "ews_login", "ews_mailbox"),
-    "test_message": ("mail_from", "rcpt_to", "data", "ews_send"),
+    "test_message": ("mail_from", "rcpt_to", "rset", "data", "ews_send"),
 }
 
 

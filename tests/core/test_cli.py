@@ -31,8 +31,9 @@ def test_version_and_providers():
     assert run(["--version"]).stdout.startswith("mailwizard ")
     out = run(["providers"]).stdout
     assert "smtp.gmail.com" in out and "amazon-ses" in out
-    data = json.loads(run(["providers", "--json"]).stdout)
-    assert {"gmail", "microsoft-365", "custom"} <= {p["id"] for p in data}
+    data = json.loads(run(["providers", "--json"]).stdout)  # one object, like every outcome
+    assert data["ok"] is True and data["exit_code"] == ec.OK
+    assert {"gmail", "microsoft-365", "custom"} <= {p["id"] for p in data["providers"]}
 
 
 def test_validate_success_json(smtp_server, ca_file):

@@ -59,7 +59,9 @@ def test_the_example_logs_in_once_and_fails_cleanly_with_a_changed_password(
     srv.recorder.users[USER] = "changed"
     before = len(srv.recorder.commands_auth)
     p = erp_send(cfg)
-    assert p.returncode == 1 and "sending failed" in p.stderr and PASSWORD not in p.stderr
+    # its own exit code (mailwizard's 24) and what to do, without the password
+    assert p.returncode == 24 and "sending failed" in p.stderr and PASSWORD not in p.stderr
+    assert "refused the saved password" in p.stderr and "--password-stdin" in p.stderr
     assert len(srv.recorder.commands_auth) == before + 1  # one AUTH, no retries
     assert srv.recorder.messages == []
 
@@ -121,3 +123,67 @@ def test_the_docs_name_every_command_and_key():
         assert word in docs, word
     for key in (*ANSWER_KEYS, *SITE_KEYS):
         assert f"`{key}`" in docs, key
+
+
+def test_the_example_explains_a_missing_or_damaged_settings_file(tmp_path):
+    p = erp_send(tmp_path / "nothing-here.json")
+    assert p.returncode == 4 and "no email settings at" in p.stderr
+    assert "Traceback" not in p.stderr
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text('{"schema_version": 1, "profile": ')
+    p = erp_send(damaged)
+    assert p.returncode == 4 and "cannot be read" in p.stderr and "Traceback" not in p.stderr
+
+
+def _plaintext_keyring(tmp_path: Path) -> dict:
+    """A stand-in for keyrings.alt's PlaintextKeyring (never installed here): the same
+    module and class name, storing in a plain file, found through PYTHONPATH."""
+    pkg = tmp_path / "fake" / "keyrings" / "alt"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "file.py").write_text(
+        "from keyring.backend import KeyringBackend\n"
+        "class PlaintextKeyring(KeyringBackend):\n"
+        "    priority = 0.5\n"
+        "    def get_password(self, service, username):\n"
+        "        return 'read from a plain file'\n"
+        "    def set_password(self, service, username, password):\n"
+        "        pass\n"
+        "    def delete_password(self, service, username):\n"
+        "        pass\n")
+    return {"PYTHONPATH": str(tmp_path / "fake"),
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+
+
+@pytest.mark.parametrize("keyring_kind", ["none", "plaintext"])
+def test_the_example_refuses_a_missing_or_plaintext_keyring(smtp_server, make_profile,
+                                                            tmp_path, keyring_kind,
+                                                            secret_service):
+    srv = smtp_server("starttls")
+    cfg, _ = saved(tmp_path, make_profile(srv))
+    before = len(srv.recorder.commands_auth)
+    env = {k: v for k, v in os.environ.items() if k != "MAILWIZARD_CONFIG"}
+    env.update({"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+               if keyring_kind == "none" else _plaintext_keyring(tmp_path))
+    p = subprocess.run([sys.executable, str(EXAMPLE), "--config", str(cfg), "--to", USER],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 5, p.stdout + p.stderr
+    assert "keyring" in p.stderr and "Traceback" not in p.stderr
+    assert "keyrings.alt package" not in p.stderr and "install" not in p.stderr.lower()
+    if keyring_kind == "plaintext":
+        assert "plain file" in p.stderr
+    assert len(srv.recorder.commands_auth) == before and srv.recorder.messages == []
+
+
+def test_the_example_explains_a_missing_stored_password(smtp_server, make_profile, tmp_path,
+                                                        secret_service):
+    import json
+
+    import keyring
+
+    srv = smtp_server("starttls")
+    cfg, name = saved(tmp_path, make_profile(srv))
+    keyring.delete_password("mailwizard", f"{name}/password")
+    p = erp_send(cfg)
+    assert p.returncode == 5 and "no password in the keyring" in p.stderr
+    assert json.loads(cfg.read_text())["secret"]["username"] == f"{name}/password"

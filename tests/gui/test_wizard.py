@@ -209,6 +209,18 @@ def test_gmail_guidance_panel(qtbot, wizard):
     assert "Warning" in text and "600" in text and "500" in text
 
 
+def test_outlook_com_is_led_to_connect(qtbot, wizard):
+    """Outlook.com takes no password at all any more: the provider step says to use
+    Connect, and Next stays off."""
+    w = wizard()
+    w.next()
+    provider = w.pages[Step.PROVIDER]
+    qtbot.keyClicks(provider.email, "riverside.society@outlook.com")
+    assert w.state.provider_id == "outlook-com"
+    assert "Connect an email service" in provider.matched.text()
+    assert not provider.isComplete()
+
+
 def test_all_three_service_types_can_be_chosen(qtbot, wizard):
     w = wizard()
     service = w.pages[Step.SERVICE]

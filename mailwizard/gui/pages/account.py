@@ -284,9 +284,14 @@ class AccountPage(AccountFields, FlowPage):
         QtCore.QTimer.singleShot(0, first.setFocus)
 
     def _subtitle(self) -> str:
-        if self.state.secret_only:
-            return self.tr("Enter the new password. Everything else stays as it was.")
         provider = self.wiz().provider
+        if self.state.secret_only:
+            if provider and provider.id in ("gmail", "google-workspace"):
+                # Google cancels every app password when the Google password changes.
+                return self.tr("Google cancelled your app passwords when your Google "
+                               "password changed: create a new app password and enter it "
+                               "here. Everything else stays as it was.")
+            return self.tr("Enter the new password. Everything else stays as it was.")
         if provider and provider.secret_kind != "password":
             return self.tr("%1 needs a special password for programs like this one: the "
                            "steps are on the right.").replace("%1", provider.name)

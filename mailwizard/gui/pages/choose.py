@@ -83,7 +83,7 @@ class ServicePage(FlowPage):
                 "mail, or your own mail server.")),
             ServiceType.EXCHANGE: (self.tr("Microsoft &Exchange (EWS)"), self.tr(
                 "Your organisation's own Exchange server, reached through its web address "
-                "(EWS). Not for Microsoft 365: Microsoft is switching EWS off there.")),
+                "(EWS). Not for Microsoft 365: Microsoft has switched EWS off there.")),
             ServiceType.OAUTH: (self.tr("&Connect an email service (Google, Microsoft)"),
                                 self.tr("Sign in in your web browser instead of typing a "
                                         "password.")),
@@ -198,6 +198,7 @@ class ProviderPage(FlowPage):
             self.search.clear()
             self._select(match.id)
             self.matched.setText(self.tr("Recognised: %1.").replace("%1", match.name))
+            self._explain_connect_only(match)
         else:
             self.matched.clear()
         self.discovery.address_changed(text, recognised=match.id if match else "")
@@ -207,6 +208,13 @@ class ProviderPage(FlowPage):
 
     def stop_work(self) -> None:
         self.discovery.stop()
+
+    def _explain_connect_only(self, preset) -> None:
+        """A preset that takes no password (Outlook.com): say where to go instead of Next."""
+        if preset is not None and preset.connect_only:
+            self.matched.setText(self.tr("%1 accounts no longer accept a password, not even "
+                                         "an app password. Go Back and choose “Connect an "
+                                         "email service”.").replace("%1", preset.name))
 
     def _select(self, provider_id: str) -> None:
         for i in range(self.list.count()):
@@ -222,4 +230,5 @@ class ProviderPage(FlowPage):
         if provider_id != self.state.provider_id:
             self.state.provider_id = provider_id
             self.state.invalidate()
+        self._explain_connect_only(self.wiz().catalogue.get(provider_id))
         self.changed()

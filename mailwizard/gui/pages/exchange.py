@@ -345,8 +345,9 @@ class ExchangePage(AccountFields, FlowPage):
             self.tr("If IT uses its own certificate authority, ask for its CA file."),
         ]
         items = "".join(f"<li>{e(s)}</li>" for s in steps)
-        note = self.tr("Microsoft 365 (Exchange Online) is switching EWS off (for good on "
-                       "1 April 2027). For Microsoft 365, go back and choose Web mail / SMTP "
+        note = self.tr("Microsoft 365 (Exchange Online) has switched EWS off (blocked since "
+                       "1 October 2026 unless IT allowed this app, for good on 1 April "
+                       "2027). For Microsoft 365, go back and choose Web mail / SMTP "
                        "→ Microsoft 365, or Connect.")
         return (f"<h3>{e(self.tr('What to ask IT'))}</h3><ol>{items}</ol>"
                 f'<p style="color:#8a4b00"><b>{e(self.tr("Please note"))}:</b> {e(note)}</p>'

@@ -176,6 +176,10 @@ class ValidatePage(FlowPage):
             ms.clear()
         self.outcome.hide()
         self.save_untested.hide()
+        # Without a test message the server is only asked to accept the sender.
+        self.rows["test_message"][1].setText(
+            self.tr("Send the test message") if to else
+            self.tr("Check the sender address (no message is sent)"))
         stored = self.wiz().stored_secret_ref()
         self.runner.start(st.profile.with_changes(), st.secret or None, send_test_to=to,
                           provider=self.wiz().provider, stored_secret=stored,
@@ -219,7 +223,9 @@ class ValidatePage(FlowPage):
         if r.ok:
             sent = (self.tr("A test message was sent to %1: check that it arrived.")
                     .replace("%1", html.escape(r.test_message_to))
-                    if r.test_message_to else "")
+                    if r.test_message_to else
+                    self.tr("The server accepted the sender address; no message was sent.")
+                    if r.sender_accepted else "")
             self._show_message(self.tr("Your settings work."), sent, ok=True)
             return
         # A fix that would change a field the administrator locked is not offered.
