@@ -161,6 +161,9 @@ def _parser() -> argparse.ArgumentParser:
     sd.add_argument("--config", type=Path)
     sd.add_argument("--json", action="store_true")
 
+    from mailwizard import cli_deliverability
+
+    cli_deliverability.add_parser(sub, site_opt)
     sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
     return p
 
@@ -680,7 +683,14 @@ def cmd_check(args) -> int:
     except MissingSecret as exc:
         record(failure_record(str(exc), ec.INVALID_SETTINGS, command="check"))
         raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
-    record(check_record(result, diagnosis, exit_code=code, command="check"))
+    rec = check_record(result, diagnosis, exit_code=code, command="check")
+    deliverability = None
+    if result.ok:  # the From domain's SPF/DKIM/DMARC: informational, never the exit code
+        from mailwizard.cli_deliverability import section_for_check
+
+        deliverability = rec["deliverability"] = section_for_check(
+            saved.profile, _site(args).recipients_per_day)
+    record(rec)
     hint = ""
     if code == ec.AUTH:
         hint = ("The saved password no longer works: it may have been changed or have "
@@ -688,6 +698,8 @@ def cmd_check(args) -> int:
                 "changed”, or run `mailwizard apply` or `mailwizard save` with "
                 "--password-stdin.")
     extra = {"config": str(path), "profile_name": saved.profile_name}
+    if deliverability is not None:
+        extra["deliverability"] = deliverability
     if hint:
         extra["hint"] = hint
     if not args.json:
@@ -696,6 +708,10 @@ def cmd_check(args) -> int:
     _print_result(result, diagnosis, args.json, code, site=_site(args), extra=extra)
     if hint and not args.json:
         print(hint)
+    if deliverability and not args.json:
+        from mailwizard.cli_deliverability import print_summary
+
+        print_summary(deliverability)
     return code
 
 
@@ -715,6 +731,12 @@ def cmd_report(args) -> int:
     return ec.OK
 
 
+def cmd_deliverability(args) -> int:
+    from mailwizard.cli_deliverability import run
+
+    return run(args, saved=_saved, site=_site, fail=_Fail)
+
+
 def cmd_gui(args) -> int:
     from mailwizard.gui.app import main as gui_main
 
@@ -730,7 +752,8 @@ def main(argv: list[str] | None = None) -> int:
     install_log_redaction()
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
-                "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send}
+                "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,
+                "deliverability": cmd_deliverability}
     if args.command is None:
         return cmd_gui(args)
     try:

@@ -24,6 +24,10 @@ RECIPIENT = 26
 DATA = 27
 CANCELLED = 30
 
+# `mailwizard deliverability`: the From domain's SPF/DKIM/DMARC for the sending service
+RECORD_NEEDED = 40
+WILL_BE_REJECTED = 41
+
 #: Which exit code a failure at each check stage gives.
 BY_STAGE = {
     "settings": INVALID_SETTINGS,
@@ -68,6 +72,9 @@ DESCRIPTIONS = {
     RECIPIENT: "the test recipient was refused",
     DATA: "the test message was refused",
     CANCELLED: "cancelled",
+    RECORD_NEEDED: "deliverability: a DNS record is needed (SPF, DKIM or DMARC of the From "
+                   "domain)",
+    WILL_BE_REJECTED: "deliverability: mail from this address will be rejected",
 }
 
 

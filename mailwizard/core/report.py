@@ -170,6 +170,10 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
         lines.append(f"TLS: {r['tls_version']} {r.get('cipher', '')}")
     lines += ["", "Transcript (passwords removed):"]
     lines += [f"  {line}" for line in r.get("transcript", [])]
+    if record.get("deliverability"):
+        from mailwizard.core.deliverability.model import report_lines
+
+        lines += report_lines(record["deliverability"])
     return lines
 
 
