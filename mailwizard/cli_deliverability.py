@@ -13,12 +13,6 @@ from typing import Any
 
 from mailwizard.core import exitcodes as ec
 
-#: Names that never exist in the public DNS (RFC 2606, RFC 6761): a check of them can only
-#: time out, so `check` skips them unless a DNS server was named for it.
-RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".example.com",
-                     ".example.net", ".example.org")
-
-
 def add_parser(sub, site_opt) -> None:
     d = sub.add_parser(
         "deliverability", parents=[site_opt],
@@ -93,14 +87,11 @@ def section_for_check(profile, recipients_per_day: int = 0,
                       dns_server: str | None = None) -> dict[str, Any]:
     """The deliverability section of `check` (and so of the last-check record `report`
     prints): the report's data, or why it was skipped. Never raises."""
-    import os
+    from mailwizard.core.deliverability.check import check_deliverability, skip_reason
 
-    from mailwizard.core.deliverability.check import check_deliverability
-
-    domain = profile.from_address.rpartition("@")[2].lower()
-    explicit = dns_server or os.environ.get("MAILWIZARD_DNS_SERVER")
-    if not explicit and ("." + domain).endswith(RESERVED_SUFFIXES):
-        return {"skipped": f"{domain} is a reserved name that exists in no public DNS"}
+    why = skip_reason(profile.from_address, dns_server)
+    if why:
+        return {"skipped": why}
     try:
         report = check_deliverability(profile.from_address, provider_id=profile.provider_id or "",
                                       host=profile.host, recipients_per_day=recipients_per_day,

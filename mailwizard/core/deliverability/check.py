@@ -16,6 +16,26 @@ from mailwizard.core.deliverability.model import (DeliverabilityReport, Finding,
 
 BULK_PER_DAY = 5000
 
+#: Names that never exist in the public DNS (RFC 2606, RFC 6761): a check of them can only
+#: time out, so the faces that check on their own (check, the wizard) skip them unless a DNS
+#: server was named.
+RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".example.com",
+                     ".example.net", ".example.org")
+
+
+def skip_reason(from_address: str, dns_server: str | None = None) -> str:
+    """Why a check started on its own should not run for this address ("" = run it)."""
+    import os
+
+    _, at, domain = from_address.strip().rpartition("@")
+    domain = domain.lower().rstrip(".")
+    if not at or "." not in domain:
+        return "there is no From address to check"
+    explicit = dns_server or os.environ.get("MAILWIZARD_DNS_SERVER")
+    if not explicit and ("." + domain).endswith(RESERVED_SUFFIXES):
+        return f"{domain} is a reserved name that exists in no public DNS"
+    return ""
+
 
 def check_deliverability(from_address: str, *, provider_id: str = "", host: str = "",
                          recipients_per_day: int = 0, dns=None, dns_server: str | None = None,

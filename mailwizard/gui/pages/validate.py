@@ -111,6 +111,10 @@ class ValidatePage(FlowPage):
         cv.addWidget(self.trust_button, 0, QtCore.Qt.AlignLeft)
         ov.addWidget(self.cert_box)
         layout.addWidget(self.outcome)
+        from mailwizard.gui.deliverability_panel import DeliverabilityPanel
+
+        self.deliverability = DeliverabilityPanel(self)  # informs only; never blocks saving
+        layout.addWidget(self.deliverability)
 
         self.save_untested = W.QCheckBox(self.tr("Save these settings &without a successful test "
                                                "(not recommended)"))
@@ -155,6 +159,7 @@ class ValidatePage(FlowPage):
 
     # -- running --------------------------------------------------------------------------
     def start_check(self) -> None:
+        self.deliverability.reset()
         if self.busy():
             # e.g. Back and Next again while the cancelled check is still winding down
             self._restart_when_stopped = True
@@ -209,6 +214,11 @@ class ValidatePage(FlowPage):
         # Only these exact settings count as tested.
         self.state.validated = result.ok and result.profile == self.state.profile
         self._show_result()
+        if self.state.validated:
+            self.deliverability.start(self.wiz().pool, self.state.profile,
+                                      self.state.recipients_per_day)
+        else:
+            self.deliverability.reset()
         self.changed()  # first: W.QWizard enables Next, then it can take the focus
         self._update_buttons()
 
