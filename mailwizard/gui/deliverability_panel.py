@@ -30,7 +30,13 @@ class DeliverabilityPanel(W.QGroupBox):
         self.body = W.QWidget()
         self._body_layout = W.QVBoxLayout(self.body)
         self._body_layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.addWidget(self.body)
+        # The test page above stays in view: the records scroll inside the panel.
+        scroll = W.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(W.QFrame.NoFrame)
+        scroll.setMaximumHeight(260)
+        scroll.setWidget(self.body)
+        self._layout.addWidget(scroll)
         self._call: BackgroundCall | None = None
         self._token = 0
         #: the last report shown (core DeliverabilityReport), for tests and Copy details
