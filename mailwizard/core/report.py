@@ -170,10 +170,6 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
         lines.append(f"TLS: {r['tls_version']} {r.get('cipher', '')}")
     lines += ["", "Transcript (passwords removed):"]
     lines += [f"  {line}" for line in r.get("transcript", [])]
-    if record.get("deliverability"):
-        from mailwizard.core.deliverability.model import report_lines
-
-        lines += report_lines(record["deliverability"])
     return lines
 
 
@@ -198,4 +194,8 @@ def format_report(result: CheckResult | None = None, diagnosis: Diagnosis | None
         lines.append("(not read)")
     lines += ["", "== " + ("Check" if result is not None else "Last check") + " =="]
     lines += check_lines(record)
+    if record and record.get("deliverability"):
+        from mailwizard.core.deliverability.model import report_lines
+
+        lines += report_lines(record["deliverability"])
     return redact("\n".join(lines)) + "\n"

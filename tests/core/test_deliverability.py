@@ -219,3 +219,26 @@ def test_cli_json_and_exit_codes(zone_server):
 def test_cli_needs_a_service():
     p = cli("deliverability", "--from", "a@workspace.example")
     assert p.returncode == ec.INVALID_SETTINGS and "--provider" in p.stderr
+
+
+def test_check_json_and_report_carry_the_section(zone_server, smtp_server, ca_file, tmp_path,
+                                                 secret_service):
+    from test_admin_cli import answer_file, apply, profile_name
+    from test_cli import run as run_cli
+
+    srv = smtp_server("starttls")
+    cfg = tmp_path / "mail-settings.json"
+    answers = answer_file(tmp_path, srv, ca_file, config_path=str(cfg),
+                          profile_name=profile_name(), from_address="office@nodkim.example")
+    assert apply(answers).returncode == ec.OK
+    env = {"MAILWIZARD_DNS_SERVER": zone_server.spec}
+    p = run_cli(["check", "--config", str(cfg), "--json"], env=env)
+    assert p.returncode == ec.OK, p.stdout + p.stderr  # informational: not the exit code
+    section = json.loads(p.stdout)["deliverability"]
+    # an own (loopback) server: which records it needs is not known, the rest was read
+    assert section["domain"] == "nodkim.example" and section["verdict"] == "unknown"
+    assert [f["id"] for f in section["findings"]] == ["spf", "dkim", "dmarc", "rules"]
+    assert section["findings"][2]["verdict"] == "ok"  # p=none is published
+    p = run_cli(["report", "--config", str(cfg)], env=env)
+    assert "== Will mail reach inboxes? (deliverability) ==" in p.stdout
+    assert "nodkim.example" in p.stdout
