@@ -166,7 +166,7 @@ def test_free_mail_with_p_reject_through_ses_will_be_rejected(zone_server):
     assert r.exit_code == ec.WILL_BE_REJECTED
     # through its own service it is fine
     own = run(zone_server, "secretary@ymail-style.example", "yahoo", knowledge=k)
-    assert own.exit_code == ec.OK
+    assert own.exit_code == ec.OK and own.service_name == "Yahoo-style Mail"
 
 
 def test_the_real_free_mail_list_knows_yahoo_and_gmail():

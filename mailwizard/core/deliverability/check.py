@@ -66,6 +66,9 @@ def check_deliverability(from_address: str, *, provider_id: str = "", host: str 
         free = k.free_mail(domain)
         if free is not None:
             report.findings = _free_mail(dns, domain, free, provider_id, report.service_name)
+            if provider_id in free.own:
+                report.service_id, report.service_name = provider_id, free.name
+                report.setup_url = ""
             return report
         _judge(report, dns, k, service, host)
     except DnsUnavailable as exc:
@@ -86,7 +89,8 @@ def _free_mail(dns, domain, free, provider_id, via) -> list[Finding]:
             "freemail", "Free email address sent through another service", Verdict.REJECTED,
             f"{domain} publishes the DMARC policy p={policy}: receiving mailboxes {outcome} "
             f"when mail claiming to be from {domain} is not sent by {free.name} itself. Mail "
-            f"from this address through {via} will be {'rejected' if policy == 'reject' else 'treated as spam'}. "
+            f"from this address through {via} will be "
+            f"{'rejected' if policy == 'reject' else 'treated as spam'}. "
             f"Use an address at your own domain (for example accounts@yoursociety.org), or "
             f"send through {free.name} itself.",
             why=f"Nobody but {free.name} can add the records that would let {via} send as "

@@ -140,11 +140,11 @@ def format_text(report: DeliverabilityReport | dict, *, details: bool = False) -
     report or its to_dict() (as stored in the last check)."""
     d = report.to_dict() if isinstance(report, DeliverabilityReport) else report
     svc = d.get("service") or {}
+    about = [f"sent through {svc['name']}"] if svc.get("name") else []
+    if d.get("recipients_per_day"):
+        about.append(f"about {d['recipients_per_day']:,} people a day")
     lines = [f"Will mail from {d['from_address']} reach inboxes?"
-             + (f" (sent through {svc['name']}" if svc.get("name") else " (")
-             + (f", about {d['recipients_per_day']:,} people a day)"
-                if d.get("recipients_per_day") else ")"),
-             "", d.get("headline", "")]
+             + (f" ({', '.join(about)})" if about else ""), "", d.get("headline", "")]
     if d.get("error"):
         return "\n".join(lines) + "\n"
     for f in d.get("findings", []):
