@@ -38,6 +38,7 @@ class DeliverabilityPanel(W.QGroupBox):
         scroll.setWidget(self.body)
         self._layout.addWidget(scroll)
         self._call: BackgroundCall | None = None
+        self._dns = None  # the running check's resolver (cancel() ends its deadline)
         self._token = 0
         #: the last report shown (core DeliverabilityReport), for tests and Copy details
         self.report = None
@@ -45,9 +46,18 @@ class DeliverabilityPanel(W.QGroupBox):
         self.setVisible(False)
 
     # -- driving --------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the running look-ups: no new DNS query starts; the one in flight ends within
+        its own time-out (3 s at most). Its result is dropped."""
+        self._token += 1
+        if self._dns is not None:
+            import time
+
+            self._dns.deadline = time.monotonic()
+
     def reset(self) -> None:
         """Forget what is shown (the settings are being tested again)."""
-        self._token += 1
+        self.cancel()
         self.report = None
         self._clear()
         self.setVisible(False)
@@ -70,11 +80,20 @@ class DeliverabilityPanel(W.QGroupBox):
         self.setVisible(True)
 
         def work():
-            from mailwizard.core.deliverability.check import check_deliverability
+            import time
 
-            return token, check_deliverability(
-                profile.from_address, provider_id=profile.provider_id or "",
-                host=profile.host, recipients_per_day=recipients_per_day, budget=10.0)
+            from mailwizard.core.deliverability.check import check_deliverability
+            from mailwizard.core.discovery.dns import Dns
+
+            try:  # dnspython is imported here, on the worker, never on the GUI thread
+                self._dns = dns = Dns(timeout=3.0, deadline=time.monotonic() + 10.0)
+                if token != self._token:
+                    return token, None
+                return token, check_deliverability(
+                    profile.from_address, provider_id=profile.provider_id or "",
+                    host=profile.host, recipients_per_day=recipients_per_day, dns=dns)
+            except Exception as exc:  # shown in the panel, with the token it belongs to
+                return token, exc
 
         self._call.start(work)
 
@@ -83,14 +102,17 @@ class DeliverabilityPanel(W.QGroupBox):
         return bool(self._call and self._call.running)
 
     # -- results --------------------------------------------------------------------------
-    def _on_failed(self, exc) -> None:
+    def _on_failed(self, exc) -> None:  # a bug in the worker itself; only informs
         self.status.setText(self.tr("The records could not be checked: %1")
                             .replace("%1", html.escape(str(exc))))
 
     def _on_done(self, value) -> None:
         token, report = value
-        if token != self._token:
-            return  # the settings changed meanwhile
+        if token != self._token or report is None:
+            return  # the settings changed, or the check was stopped, meanwhile
+        if isinstance(report, Exception):
+            self._on_failed(report)
+            return
         self.report = report
         self._clear()
         self.status.setText("<b>" + html.escape(report.headline()) + "</b>")

@@ -86,3 +86,27 @@ def test_after_a_passed_test_the_wizard_shows_the_panel_and_saving_stays_open(
     # an own server: the service's records are unknown, the domain's SPF/DMARC were read
     assert panel.report.domain == DOMAIN and not panel.report.error
     assert w.button(QWizard.NextButton).isEnabled()
+
+
+def test_stopping_ends_the_lookups_within_one_query_timeout(qtbot, monkeypatch):
+    import socket
+    import time
+
+    from dns_server import free_port_on, loopback_address
+
+    addr = loopback_address()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, never answers
+        silent.bind((addr, free_port_on(addr)))
+        monkeypatch.setenv("MAILWIZARD_DNS_SERVER", f"{addr}:{silent.getsockname()[1]}")
+        holder = QWidget()
+        qtbot.addWidget(holder)
+        panel = DeliverabilityPanel(holder)
+        profile = Profile(host="smtp.gmail.com", from_address="a@workspace.example",
+                          provider_id="google-workspace")
+        panel.start(QThreadPool.globalInstance(), profile, 0)
+        qtbot.waitUntil(lambda: panel._dns is not None, timeout=5000)
+        start = time.monotonic()
+        panel.reset()  # what Back, a new test or closing the wizard does
+        qtbot.waitUntil(lambda: not panel.running, timeout=6000)
+        assert time.monotonic() - start < 3.8  # one query's 3 s, not the 10 s budget
+        assert panel.report is None and panel.isHidden()

@@ -35,6 +35,7 @@ class ValidatePage(FlowPage):
     runner: CheckRunner | None = None
     result: CheckResult | None = None
     diagnosis: Diagnosis | None = None
+    deliverability = None  # the "Will your mail reach inboxes?" panel, made in build()
     _restart_when_stopped = False
 
     def build(self) -> None:
@@ -154,6 +155,8 @@ class ValidatePage(FlowPage):
         return bool(self.runner and self.runner.running)
 
     def stop_work(self) -> None:
+        if self.deliverability is not None:
+            self.deliverability.cancel()
         if self.runner is not None and self.runner.running:
             self.runner.cancel()
 
