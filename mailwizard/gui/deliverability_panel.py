@@ -133,6 +133,9 @@ class DeliverabilityPanel(W.QGroupBox):
         row.setWordWrap(True)
         row.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         row.setAccessibleName(f"{f.title}: {f.verdict.words}")
+        if f.unverified and f.verdict.value != "ok":
+            row.setToolTip(self.tr("Built from facts we could not confirm on the provider's "
+                                   "own page: check against its set-up page."))
         self._body_layout.addWidget(row)
         if f.verdict.value == "ok":
             return

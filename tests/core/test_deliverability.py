@@ -242,3 +242,37 @@ def test_check_json_and_report_carry_the_section(zone_server, smtp_server, ca_fi
     p = run_cli(["report", "--config", str(cfg)], env=env)
     assert "== Will mail reach inboxes? (deliverability) ==" in p.stdout
     assert "nodkim.example" in p.stdout
+
+
+def test_cli_reads_the_saved_settings_and_the_site_files_daily_figure(zone_server, tmp_path):
+    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.profile import Profile
+
+    cfg = tmp_path / "mail-settings.json"
+    write_config(SavedSettings(Profile(host="smtp.gmail.com", port=587, username="o@x",
+                                       from_address="office@nodmarc.example",
+                                       provider_id="google-workspace"), None), cfg)
+    site = tmp_path / "site.toml"
+    site.write_text("recipients_per_day = 6000\n")
+    p = cli("--site-config", str(site), "deliverability", "--config", str(cfg),
+            "--dns-server", zone_server.spec)
+    assert p.returncode == ec.RECORD_NEEDED, p.stdout + p.stderr
+    assert "about 6,000 people a day" in p.stdout
+    assert "Add a TXT record at _dmarc.nodmarc.example:\n      v=DMARC1; p=none" in p.stdout
+    # the daily figure on the command line wins: below 5,000 a DMARC record is only advised
+    p = cli("--site-config", str(site), "deliverability", "--config", str(cfg),
+            "--recipients-per-day", "200", "--dns-server", zone_server.spec)
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+
+
+def test_microsoft_365_needs_both_selector_cnames(zone_server):
+    r = run(zone_server, "accounts@workspace.example", "microsoft-365")
+    dkim = finding(r, "dkim")
+    assert dkim.verdict is Verdict.NEEDS_RECORD
+    assert [(x.type, x.name) for x in dkim.records] == [
+        ("CNAME", "selector1._domainkey.workspace.example"),
+        ("CNAME", "selector2._domainkey.workspace.example")]
+    assert "selector2-yourdomain" in dkim.records[1].value
+    # its SPF include is missing too, and the domain's DMARC says quarantine: spam, not reject
+    assert verdicts(r)["spf"] == "needs_record" and verdicts(r)["dmarc"] == "needs_record"
+    assert "will go to spam" in finding(r, "dmarc").summary

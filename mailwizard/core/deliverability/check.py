@@ -260,8 +260,10 @@ def _dkim(dns, domain: str, service) -> tuple[Finding, bool | None]:
     missing = [s for s in dk.selectors if s not in published]
     wanted = missing if dk.need == "all" else missing[:1]
     rtype = "CNAME" if dk.kind == "cname" else "TXT"
-    records = [Record(rtype, f"{s}._domainkey.{domain}", dk.value_hint, "add", exact=False)
-               for s in wanted]
+    # a hint written for the first selector ("looks like selector1-…") fits each one
+    records = [Record(rtype, f"{s}._domainkey.{domain}",
+                      dk.value_hint.replace(dk.selectors[0] + "-", s + "-"), "add",
+                      exact=False) for s in wanted]
     revoked = [s for s, st in states.items() if st == "revoked"]
     text = (f"{service.name}'s DKIM record is missing at {domain}. Turn on DKIM for {domain} "
             f"in {service.name}'s settings and add the record it shows.")
