@@ -20,6 +20,9 @@ MARKS = {"ok": "✔", "needs_record": "!", "rejected": "✘", "unknown": "?"}
 
 
 class DeliverabilityPanel(W.QGroupBox):
+    #: the records scroll inside the panel beyond this height, so the test result stays in view
+    MAX_HEIGHT = 260
+
     def __init__(self, parent: W.QWidget | None = None):
         super().__init__(parent)
         self.setTitle(self.tr("Will your mail reach inboxes?"))
@@ -30,11 +33,10 @@ class DeliverabilityPanel(W.QGroupBox):
         self.body = W.QWidget()
         self._body_layout = W.QVBoxLayout(self.body)
         self._body_layout.setContentsMargins(0, 0, 0, 0)
-        # The test page above stays in view: the records scroll inside the panel.
-        scroll = W.QScrollArea()
+        self._scroll = scroll = W.QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(W.QFrame.NoFrame)
-        scroll.setMaximumHeight(260)
+        scroll.setMaximumHeight(self.MAX_HEIGHT)
         scroll.setWidget(self.body)
         self._layout.addWidget(scroll)
         self._call: BackgroundCall | None = None
@@ -126,6 +128,13 @@ class DeliverabilityPanel(W.QGroupBox):
                       f'{html.escape(report.service_name)}</a>'))
             link.setOpenExternalLinks(True)
             self._body_layout.addWidget(link)
+        QtCore.QTimer.singleShot(0, self._fit)  # once the new labels are laid out
+
+    def _fit(self) -> None:
+        """As tall as the wrapped text needs, up to MAX_HEIGHT (beyond that it scrolls)."""
+        width = max(self._scroll.viewport().width(), 300)
+        need = self._body_layout.totalHeightForWidth(width)
+        self._scroll.setMinimumHeight(min(max(need, 0), self.MAX_HEIGHT))
 
     def _finding(self, f) -> None:
         row = W.QLabel(f"{MARKS.get(f.verdict.value, '')} <b>{html.escape(f.title)}</b> — "
@@ -155,6 +164,7 @@ class DeliverabilityPanel(W.QGroupBox):
 
     def _clear(self) -> None:
         self.copy_buttons = []
+        self._scroll.setMinimumHeight(0)
         while self._body_layout.count():
             item = self._body_layout.takeAt(0)
             _delete(item)

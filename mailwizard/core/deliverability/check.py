@@ -56,7 +56,7 @@ def check_deliverability(from_address: str, *, provider_id: str = "", host: str 
     bulk = recipients_per_day > BULK_PER_DAY
     report = DeliverabilityReport(from_address.strip(), domain,
                                   service_id=service.id if service else provider_id,
-                                  service_name=service.name if service else (host or provider_id),
+                                  service_name=service.name if service else "",
                                   recipients_per_day=recipients_per_day, bulk=bulk, rules=rules,
                                   setup_url=service.setup_url if service else "")
     try:
@@ -115,7 +115,8 @@ def _judge(report: DeliverabilityReport, dns, k: Knowledge, service: SendingServ
     dm = dmarc_mod.lookup(dns, domain)
     aligned = True if (spf_aligned or dkim_aligned) else (
         None if dkim_aligned is None or spf_aligned is None else False)
-    dmarc_finding = _dmarc(domain, dm, aligned, report.bulk, report.service_name)
+    dmarc_finding = _dmarc(domain, dm, aligned, report.bulk,
+                           report.service_name or "your sending service")
     rules = _rules(report, spf_finding, dkim_finding, dm, spf_aligned, dkim_aligned, aligned,
                    service)
     report.findings = [spf_finding, dkim_finding, dmarc_finding, rules]

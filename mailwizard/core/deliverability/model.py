@@ -119,8 +119,11 @@ class DeliverabilityReport:
             return (f"{self.domain} needs a DNS record before mail from {self.from_address} "
                     "reliably reaches inboxes.")
         if v is Verdict.UNKNOWN:
+            if not self.service_name:
+                return (f"{self.domain} looks right so far; which records your sending "
+                        "service needs is not known here: ask it (see below).")
             return (f"{self.domain} looks right so far; one thing can only be checked in "
-                    f"{self.service_name or 'your sending service'}'s own settings.")
+                    f"{self.service_name}'s own settings.")
         return f"{self.domain} is set up for {self.service_name or 'this service'}."
 
     def to_dict(self) -> dict[str, Any]:
