@@ -6,8 +6,11 @@ Why not pyspf: it answers "does this one IP pass?" (check_host for a connecting 
 while the question here is "is the sending service named, and is the record valid for every
 receiver?"; and its DNS hook is a module-global (`spf.DNSLookup`, the deprecated
 `dns.resolver.query` on the system resolver), so pointing it at the configured server would
-mean patching a global shared by every thread. checkdmarc answers the right question but takes
-a nameserver list without a port and pulls in requests, httpx, pyleri, xmltodict and more.
+mean patching a global shared by every thread (its last release, 2.0.14, is from 2020).
+checkdmarc 6.0.4 answers the right question, but as a whole-domain auditor that pulls in
+requests, httpx, pyleri, publicsuffixlist, xmltodict, expiringdict and pem (and wants
+cryptography >= 50) for what is here a few hundred lines. dkimpy verifies signatures of
+messages, which this check does not have: only the published keys are looked at.
 This walks the record on top of core/discovery/dns.py (one bounded resolver, the configured
 server), restricted to what a verdict needs: no macro expansion (a term with a macro counts
 its look-up and is not followed), no IP matching.
