@@ -39,6 +39,11 @@ class DeliverabilityPanel(W.QGroupBox):
         scroll.setMaximumHeight(self.MAX_HEIGHT)
         scroll.setWidget(self.body)
         self._layout.addWidget(scroll)
+        # a child of the panel: it dies with it, so it never fires into a deleted widget
+        self._fit_timer = QtCore.QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit)
         self._call: BackgroundCall | None = None
         self._dns = None  # the running check's resolver (cancel() ends its deadline)
         self._token = 0
@@ -128,7 +133,7 @@ class DeliverabilityPanel(W.QGroupBox):
                       f'{html.escape(report.service_name)}</a>'))
             link.setOpenExternalLinks(True)
             self._body_layout.addWidget(link)
-        QtCore.QTimer.singleShot(0, self._fit)  # once the new labels are laid out
+        self._fit_timer.start()  # once the new labels are laid out
 
     def _fit(self) -> None:
         """As tall as the wrapped text needs, up to MAX_HEIGHT (beyond that it scrolls)."""
