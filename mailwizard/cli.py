@@ -173,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     sd.add_argument("--config", type=Path)
     sd.add_argument("--json", action="store_true")
 
+    from mailwizard import cli_deliverability
+
+    cli_deliverability.add_parser(sub, site_opt)
     sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
     from mailwizard.cli_discover import add_discover_parser
 
@@ -836,7 +839,14 @@ def cmd_check(args) -> int:
     except MissingSecret as exc:
         record(failure_record(str(exc), ec.INVALID_SETTINGS, command="check"))
         raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
-    record(check_record(result, diagnosis, exit_code=code, command="check"))
+    rec = check_record(result, diagnosis, exit_code=code, command="check")
+    deliverability = None
+    if result.ok:  # the From domain's SPF/DKIM/DMARC: informational, never the exit code
+        from mailwizard.cli_deliverability import section_for_check
+
+        deliverability = rec["deliverability"] = section_for_check(
+            saved.profile, _site(args).recipients_per_day)
+    record(rec)
     hint = ""
     if code == ec.AUTH and saved.profile.auth.value == "password":
         from mailwizard.core.health import password_changed_advice
@@ -845,6 +855,8 @@ def cmd_check(args) -> int:
         hint = password_changed_advice(saved.profile,
                                        load_catalogue().get(saved.profile.provider_id), path)
     extra = {"config": str(path), "profile_name": saved.profile_name}
+    if deliverability is not None:
+        extra["deliverability"] = deliverability
     if hint:
         extra["hint"] = hint
     if not args.json:
@@ -853,6 +865,10 @@ def cmd_check(args) -> int:
     _print_result(result, diagnosis, args.json, code, site=_site(args), extra=extra)
     if hint and not args.json:
         print(hint)
+    if deliverability and not args.json:
+        from mailwizard.cli_deliverability import print_summary
+
+        print_summary(deliverability)
     return code
 
 
@@ -882,6 +898,12 @@ def _cmd_discover(args) -> int:
     from mailwizard.cli_discover import cmd_discover
 
     return cmd_discover(args)
+
+
+def cmd_deliverability(args) -> int:
+    from mailwizard.cli_deliverability import run
+
+    return run(args, saved=_saved, site=_site, fail=_Fail)
 
 
 def cmd_gui(args) -> int:
@@ -948,7 +970,7 @@ def _main(argv: list[str], as_json: bool) -> int:
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
                 "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,
-                "discover": _cmd_discover}
+                "discover": _cmd_discover, "deliverability": cmd_deliverability}
     if args.command is None:
         return cmd_gui(args)
     handler = handlers.get(args.command) or getattr(args, "handler", None)

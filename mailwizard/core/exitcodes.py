@@ -25,6 +25,10 @@ DATA = 27
 NOTHING_FOUND = 29  # discovery: no settings could be found from the address
 CANCELLED = 30
 
+# `mailwizard deliverability`: the From domain's SPF/DKIM/DMARC for the sending service
+RECORD_NEEDED = 40
+WILL_BE_REJECTED = 41
+
 #: Which exit code a failure at each check stage gives.
 BY_STAGE = {
     "settings": INVALID_SETTINGS,
@@ -71,6 +75,9 @@ DESCRIPTIONS = {
     DATA: "the test message was refused",
     NOTHING_FOUND: "no settings could be found from the address (discover, --discover)",
     CANCELLED: "cancelled",
+    RECORD_NEEDED: "deliverability: a DNS record is needed (SPF, DKIM or DMARC of the From "
+                   "domain)",
+    WILL_BE_REJECTED: "deliverability: mail from this address will be rejected",
 }
 
 

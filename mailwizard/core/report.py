@@ -199,4 +199,8 @@ def format_report(result: CheckResult | None = None, diagnosis: Diagnosis | None
         lines.append("(not read)")
     lines += ["", "== " + ("Check" if result is not None else "Last check") + " =="]
     lines += check_lines(record)
+    if record and record.get("deliverability"):
+        from mailwizard.core.deliverability.model import report_lines
+
+        lines += report_lines(record["deliverability"])
     return redact("\n".join(lines)) + "\n"

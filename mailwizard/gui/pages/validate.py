@@ -35,6 +35,7 @@ class ValidatePage(FlowPage):
     runner: CheckRunner | None = None
     result: CheckResult | None = None
     diagnosis: Diagnosis | None = None
+    deliverability = None  # the "Will your mail reach inboxes?" panel, made in build()
     _restart_when_stopped = False
 
     def build(self) -> None:
@@ -111,6 +112,10 @@ class ValidatePage(FlowPage):
         cv.addWidget(self.trust_button, 0, QtCore.Qt.AlignLeft)
         ov.addWidget(self.cert_box)
         layout.addWidget(self.outcome)
+        from mailwizard.gui.deliverability_panel import DeliverabilityPanel
+
+        self.deliverability = DeliverabilityPanel(self)  # informs only; never blocks saving
+        layout.addWidget(self.deliverability)
 
         self.save_untested = W.QCheckBox(self.tr("Save these settings &without a successful test "
                                                "(not recommended)"))
@@ -150,11 +155,14 @@ class ValidatePage(FlowPage):
         return bool(self.runner and self.runner.running)
 
     def stop_work(self) -> None:
+        if self.deliverability is not None:
+            self.deliverability.cancel()
         if self.runner is not None and self.runner.running:
             self.runner.cancel()
 
     # -- running --------------------------------------------------------------------------
     def start_check(self) -> None:
+        self.deliverability.reset()
         if self.busy():
             # e.g. Back and Next again while the cancelled check is still winding down
             self._restart_when_stopped = True
@@ -213,6 +221,11 @@ class ValidatePage(FlowPage):
         # Only these exact settings count as tested.
         self.state.validated = result.ok and result.profile == self.state.profile
         self._show_result()
+        if self.state.validated:
+            self.deliverability.start(self.wiz().pool, self.state.profile,
+                                      self.state.recipients_per_day)
+        else:
+            self.deliverability.reset()
         self.changed()  # first: W.QWizard enables Next, then it can take the focus
         self._update_buttons()
 
