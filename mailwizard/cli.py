@@ -136,6 +136,23 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--send-test-to", metavar="ADDR",
                    help="also send a real test message to this address")
     c.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    c.add_argument("--notify", action="store_true",
+                   help="on failure, show a desktop notification (at most once a day for the "
+                        "same failure) whose button opens the wizard where it can be fixed")
+    c.add_argument("--notify-wait", type=float, default=1800.0, metavar="SECONDS",
+                   help=argparse.SUPPRESS)  # how long to stay for a click on the notification
+
+    sc = sub.add_parser("schedule", parents=[site_opt],
+                        help="check the saved settings every day or week with this "
+                             "computer's scheduler, and warn on the desktop when they fail",
+                        description="Install (daily, weekly) or remove (off) a scheduled "
+                                    "`mailwizard check --notify` for this user: a systemd "
+                                    "user timer on Linux, a Task Scheduler task on Windows, a "
+                                    "launchd agent on macOS. `off` removes exactly what was "
+                                    "added. Exit code 8 when the scheduler cannot do it.")
+    sc.add_argument("when", choices=["daily", "weekly", "off", "status"])
+    sc.add_argument("--config", type=Path, help="settings file to check (default: per-user)")
+    sc.add_argument("--json", action="store_true")
 
     r = sub.add_parser("report", parents=[site_opt],
                        help="print a redacted report for IT support (versions, keyring, "
@@ -161,7 +178,10 @@ def _parser() -> argparse.ArgumentParser:
     sd.add_argument("--config", type=Path)
     sd.add_argument("--json", action="store_true")
 
-    sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
+    g = sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
+    g.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    g.add_argument("--resume", choices=["password_changed"], default=None,
+                   help="start on “My password changed” (a new password, or sign in again)")
     return p
 
 
@@ -447,7 +467,7 @@ def cmd_show(args) -> int:
                "profile": p.to_config_dict(),
                "secret": saved.secret.to_dict() if saved.secret else None,
                "secret_present": present, "validation": saved.validation,
-               "saved_at": saved.saved_at}
+               "saved_at": saved.saved_at, "schedule": _schedule_dict()}
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return ec.OK
     print(f"Settings file: {path}")
@@ -458,7 +478,17 @@ def cmd_show(args) -> int:
                                                  if saved.secret else ""))
     if saved.validation.get("validated_at"):
         print(f"  Tested:    {saved.validation['validated_at']}")
+    from mailwizard.core.schedule import describe_status
+
+    print(f"  Schedule:  {describe_status()}")
     return ec.OK
+
+
+def _schedule_dict():
+    from mailwizard.core.schedule import status
+
+    sched = status()
+    return sched.to_dict() if sched else None
 
 
 def _saved(args):
@@ -480,6 +510,19 @@ def _oauth_client(args, profile):
     return client_for(profile.oauth_provider, site=_site(args).raw)
 
 
+def _client_if_any(args, profile):
+    """The OAuth client, or None when none is configured: a still-valid cached access token
+    needs none; a refresh without one says what to set up."""
+    from mailwizard.core.oauth import OAuthError
+
+    try:
+        return _oauth_client(args, profile)
+    except OAuthError as exc:
+        if exc.kind != "not_configured":
+            raise
+        return None
+
+
 def _oauth_failure(exc) -> "_Fail":
     from mailwizard.core.exitcodes import for_stage
 
@@ -499,8 +542,8 @@ def cmd_token(args) -> int:
         raise _Fail(ec.INVALID_SETTINGS, f"{path}: this profile signs in with "
                     f"{p.auth.value}, not OAuth; there is no token to give")
     try:
-        token, expires_at = access_token_for_saved(p, saved.secret, client=_oauth_client(args, p),
-                                                   force_refresh=args.force_refresh)
+        token, expires_at = access_token_for_saved(
+            p, saved.secret, client=_client_if_any(args, p), force_refresh=args.force_refresh)
     except OAuthError as exc:
         raise _oauth_failure(exc) from None
     except SecretStoreUnavailable as exc:
@@ -535,7 +578,7 @@ def cmd_send(args) -> int:
             from mailwizard.core.oauth_account import access_token_for_saved
 
             options["access_token"], _ = access_token_for_saved(
-                p, saved.secret, client=_oauth_client(args, p))
+                p, saved.secret, client=_client_if_any(args, p))
         elif saved.secret is not None:
             secret = get_secret(saved.secret)
             if not secret:
@@ -582,10 +625,8 @@ def cmd_apply(args) -> int:
     from mailwizard.core.answers import (AnswersError, compose_profile, load_answers,
                                          password_from_env)
     from mailwizard.core.filekeys import key_for_field
-    from mailwizard.core.health import record_last_check
     from mailwizard.core.profile import AuthMethod, ProfileError, check_email
     from mailwizard.core.redact import register_secret
-    from mailwizard.core.report import check_record
     from mailwizard.core.save import save_settings
     from mailwizard.core.secrets import SecretStoreUnavailable, check_available
     from mailwizard.core.site import resolve_config_path
@@ -638,12 +679,7 @@ def cmd_apply(args) -> int:
             print("Checked only: nothing was saved." if result.ok else "Nothing was saved.")
         return code
     plan = _save_errors(lambda: save_settings(profile, secret, result, config_path=config_path,
-                                              profile_name=profile_name))
-    try:
-        record_last_check(plan.config_path, check_record(result, None, exit_code=ec.OK,
-                                                         command="apply"))
-    except OSError as exc:
-        print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
+                                              profile_name=profile_name, command="apply"))
     extra["saved"] = {"config": str(plan.config_path), "profile_name": profile_name,
                       "secret": plan.secret.to_dict() if plan.secret else None}
     _print_result(result, None, args.json, ec.OK, site=site, extra=extra)
@@ -672,13 +708,31 @@ def cmd_check(args) -> int:
         except OSError as exc:
             print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
 
+    def warn(code: int, diagnosis=None, message: str = "") -> None:
+        if not args.notify:
+            return
+        from mailwizard.core import notify
+
+        if code == ec.OK:
+            notify.forget(path)
+            return
+        if code == ec.CANCELLED:
+            return
+        alert = notify.alert_for(saved.profile, code, diagnosis, message)
+        outcome = notify.warn(path, alert, wait=args.notify_wait,
+                              on_action=lambda resume: notify.open_wizard(resume, path))
+        if outcome.startswith("not shown"):
+            print(f"mailwizard: the desktop notification was {outcome}", file=sys.stderr)
+
     try:
         result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
     except SecretStoreUnavailable as exc:
         record(failure_record(str(exc), ec.SECRET_STORE, command="check"))
+        warn(ec.SECRET_STORE, message=str(exc))
         raise _Fail(ec.SECRET_STORE, str(exc)) from None
     except MissingSecret as exc:
         record(failure_record(str(exc), ec.INVALID_SETTINGS, command="check"))
+        warn(ec.INVALID_SETTINGS, message=str(exc))
         raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
     record(check_record(result, diagnosis, exit_code=code, command="check"))
     hint = ""
@@ -687,6 +741,11 @@ def cmd_check(args) -> int:
                 "expired. Store the new one: open the wizard and choose “My password "
                 "changed”, or run `mailwizard apply` or `mailwizard save` with "
                 "--password-stdin.")
+    elif code == ec.SIGN_IN_AGAIN:
+        hint = ("The saved sign-in no longer works (it expired or was withdrawn): sign in "
+                "again. Open the wizard, choose “My password changed” and sign in with "
+                "Connect.")
+    warn(code, diagnosis)
     extra = {"config": str(path), "profile_name": saved.profile_name}
     if hint:
         extra["hint"] = hint
@@ -718,7 +777,53 @@ def cmd_report(args) -> int:
 def cmd_gui(args) -> int:
     from mailwizard.gui.app import main as gui_main
 
-    return gui_main(["--site-config", str(args.site_config)] if args.site_config else [])
+    argv = ["--site-config", str(args.site_config)] if args.site_config else []
+    if getattr(args, "config", None):
+        argv += ["--config", str(args.config)]
+    if getattr(args, "resume", None):
+        argv += ["--resume", args.resume]
+    return gui_main(argv)
+
+
+def cmd_schedule(args) -> int:
+    from mailwizard.core import schedule
+    from mailwizard.core.site import resolve_config_path
+
+    try:
+        if args.when == "status":
+            sched = schedule.status()
+        elif args.when == "off":
+            removed = schedule.remove()
+            if args.json:
+                print(json.dumps({"ok": True, "removed": removed}, indent=2))
+            elif removed:
+                print("The scheduled check was removed:\n  " + "\n  ".join(removed))
+            else:
+                print("No scheduled check was installed; nothing was changed.")
+            return ec.OK
+        else:
+            path = resolve_config_path(args.config, _site(args))
+            sched = schedule.install(args.when, path, site_config=args.site_config)
+    except schedule.ScheduleError as exc:
+        raise _Fail(ec.SCHEDULE, f"{exc} Nothing was changed.") from None
+    if args.json:
+        print(json.dumps({"ok": True, "schedule": sched.to_dict() if sched else None},
+                         indent=2))
+        return ec.OK
+    if sched is None:
+        print("No scheduled check is installed.")
+        return ec.OK
+    print(f"mailwizard: {sched.describe()}.")
+    print("  Runs: " + " ".join(sched.command))
+    for f in sched.files:
+        print(f"  Added: {f}")
+    if sched.task:
+        print(f"  Added: {sched.task}")
+    if sched.note:
+        print(f"  Note: {sched.note}.")
+    print("  If a check fails, a desktop notification says what to do. "
+          "`mailwizard schedule off` removes it.")
+    return ec.OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -730,7 +835,8 @@ def main(argv: list[str] | None = None) -> int:
     install_log_redaction()
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
-                "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send}
+                "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,
+                "schedule": cmd_schedule}
     if args.command is None:
         return cmd_gui(args)
     try:

@@ -75,7 +75,9 @@ def fresh_tokens(profile: Profile, refresh_token: str, *,
     """A new access token (and maybe a new refresh token) for a connected profile."""
     provider = provider_for(profile)
     client = client or client_for(profile.oauth_provider)
-    if profile.oauth_tenant and not client.tenant:
+    # The tenant the sign-in used (saved in the profile) is the one its refresh token
+    # belongs to: "consumers" for a personal account even when the client names a company's.
+    if profile.oauth_tenant and profile.oauth_tenant != client.tenant:
         client = ClientSettings(client.client_id, client.client_secret, profile.oauth_tenant)
     tokens = refresh_tokens(provider, client, refresh_token, cafile=profile.cafile or None,
                             timeout=timeout)

@@ -210,7 +210,13 @@ class ConnectPage(FlowPage):
         email, _ = check_email(self.email.text(), "email")
         if client is None or self.busy():
             return
+        from mailwizard.core.oauth import tenant_for_account
+
         tenant = self.tenant.text().strip()
+        if self.provider_id() == "microsoft":  # personal accounts: "consumers"
+            personal = tenant_for_account(email or "", tenant or client.tenant)
+            tenant = personal if personal != client.tenant else tenant
+        self._tenant_used = tenant
         if tenant:
             client = ClientSettings(client.client_id, client.client_secret, tenant)
         kwargs = {"login_hint": email, "cafile": self.token_cafile}
@@ -255,7 +261,8 @@ class ConnectPage(FlowPage):
         old = st.profile
         profile = connected_profile(provider, st.email or self.email.text().strip(),
                                     display_name=self.display_name.text().strip(),
-                                    tenant=self.tenant.text().strip())
+                                    tenant=getattr(self, "_tenant_used",
+                                                   self.tenant.text().strip()))
         if old.service is ServiceType.OAUTH:  # keep what the user set up before (e.g. a CA)
             profile = profile.with_changes(cafile=old.cafile, timeout=old.timeout)
         st.profile = profile
