@@ -62,7 +62,7 @@ def provider_name(profile: Profile) -> str:
     if profile.oauth_provider:
         return {"google": "Google", "microsoft": "Microsoft"}.get(profile.oauth_provider,
                                                                   profile.oauth_provider)
-    if profile.provider_id:
+    if profile.provider_id and profile.provider_id != "custom":
         try:
             from mailwizard.core.providers import load_catalogue
 
@@ -107,7 +107,9 @@ def alert_for(profile: Profile, code: int, diagnosis: Diagnosis | None = None,
     cause = (diagnosis.cause if diagnosis else message) or "The check of the email settings " \
                                                           "failed."
     first = cause.split(". ")[0].rstrip(".") + "."
-    return Alert(TITLE, f"{name}: {first} Open mailwizard to see what to do.",
+    if name not in first:
+        first = f"{name}: {first}"
+    return Alert(TITLE, f"{first} Open mailwizard to see what to do.",
                  "Open mailwizard", "", key)
 
 
