@@ -743,8 +743,7 @@ def cmd_check(args) -> int:
                 "--password-stdin.")
     elif code == ec.SIGN_IN_AGAIN:
         hint = ("The saved sign-in no longer works (it expired or was withdrawn): sign in "
-                "again. Open the wizard, choose “My password changed” and sign in with "
-                "Connect.")
+                "again: open the wizard and choose “Sign in again”.")
     warn(code, diagnosis)
     extra = {"config": str(path), "profile_name": saved.profile_name}
     if hint:

@@ -28,7 +28,7 @@ def loaded_after(imports: str) -> str:
 def test_core_imports_no_qt_exchange_oauth_or_dns():
     imports = "\n".join(f"import mailwizard.core.{m}" for m in (
         "profile", "providers", "smtp_check", "diagnosis", "secrets", "config", "save",
-        "redact", "exitcodes"))
+        "redact", "exitcodes", "schedule", "notify"))
     assert loaded_after(imports + "\nimport mailwizard.cli") == ""
 
 
