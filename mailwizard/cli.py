@@ -709,20 +709,10 @@ def cmd_check(args) -> int:
             print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
 
     def warn(code: int, diagnosis=None, message: str = "") -> None:
-        if not args.notify:
-            return
-        from mailwizard.core import notify
+        if args.notify:
+            from mailwizard.cli_upkeep import warn_on_desktop
 
-        if code == ec.OK:
-            notify.forget(path)
-            return
-        if code == ec.CANCELLED:
-            return
-        alert = notify.alert_for(saved.profile, code, diagnosis, message)
-        outcome = notify.warn(path, alert, wait=args.notify_wait,
-                              on_action=lambda resume: notify.open_wizard(resume, path))
-        if outcome.startswith("not shown"):
-            print(f"mailwizard: the desktop notification was {outcome}", file=sys.stderr)
+            warn_on_desktop(path, saved.profile, code, diagnosis, message, args.notify_wait)
 
     try:
         result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
@@ -784,45 +774,10 @@ def cmd_gui(args) -> int:
     return gui_main(argv)
 
 
-def cmd_schedule(args) -> int:
-    from mailwizard.core import schedule
-    from mailwizard.core.site import resolve_config_path
+def _cmd_schedule(args) -> int:
+    from mailwizard.cli_upkeep import cmd_schedule
 
-    try:
-        if args.when == "status":
-            sched = schedule.status()
-        elif args.when == "off":
-            removed = schedule.remove()
-            if args.json:
-                print(json.dumps({"ok": True, "removed": removed}, indent=2))
-            elif removed:
-                print("The scheduled check was removed:\n  " + "\n  ".join(removed))
-            else:
-                print("No scheduled check was installed; nothing was changed.")
-            return ec.OK
-        else:
-            path = resolve_config_path(args.config, _site(args))
-            sched = schedule.install(args.when, path, site_config=args.site_config)
-    except schedule.ScheduleError as exc:
-        raise _Fail(ec.SCHEDULE, f"{exc} Nothing was changed.") from None
-    if args.json:
-        print(json.dumps({"ok": True, "schedule": sched.to_dict() if sched else None},
-                         indent=2))
-        return ec.OK
-    if sched is None:
-        print("No scheduled check is installed.")
-        return ec.OK
-    print(f"mailwizard: {sched.describe()}.")
-    print("  Runs: " + " ".join(sched.command))
-    for f in sched.files:
-        print(f"  Added: {f}")
-    if sched.task:
-        print(f"  Added: {sched.task}")
-    if sched.note:
-        print(f"  Note: {sched.note}.")
-    print("  If a check fails, a desktop notification says what to do. "
-          "`mailwizard schedule off` removes it.")
-    return ec.OK
+    return cmd_schedule(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -835,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
                 "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,
-                "schedule": cmd_schedule}
+                "schedule": _cmd_schedule}
     if args.command is None:
         return cmd_gui(args)
     try:

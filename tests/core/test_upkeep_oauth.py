@@ -20,9 +20,9 @@ from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_se
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks import make_check
-from mailwizard.core.oauth import (AuthorizationFlow, ClientSettings, is_personal_microsoft,
-                                   tenant_for_account)
-from mailwizard.core.oauth_account import connected_profile, fresh_tokens
+from mailwizard.core.oauth import AuthorizationFlow, ClientSettings
+from mailwizard.core.oauth_account import (connected_profile, fresh_tokens,
+                                           is_personal_microsoft, tenant_for_account)
 from mailwizard.core.save import save_settings
 
 

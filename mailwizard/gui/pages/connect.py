@@ -217,7 +217,7 @@ class ConnectPage(FlowPage):
         email, _ = check_email(self.email.text(), "email")
         if client is None or self.busy():
             return
-        from mailwizard.core.oauth import tenant_for_account
+        from mailwizard.core.oauth_account import tenant_for_account
 
         tenant = self.tenant.text().strip()
         if self.provider_id() == "microsoft":  # personal accounts: "consumers"
