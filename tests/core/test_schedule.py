@@ -159,6 +159,18 @@ def test_show_and_report_say_whether_a_schedule_is_installed(home, tmp_path):
     p = cli("report", "--config", str(config))
     assert "a daily check is installed (systemd user timer mailwizard-check.timer" in p.stdout
     assert "check --notify --config " + str(config) in p.stdout
+    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.profile import Profile
+
+    relay = Profile(host="127.0.0.1", port=25, security="none", auth="none", username="",
+                    from_address=USER)
+    write_config(SavedSettings(profile=relay, secret=None, profile_name="default"), config)
+    p = cli("show", "--config", str(config))
+    assert "Schedule:  a daily check is installed" in p.stdout, p.stdout + p.stderr
+    p = cli("show", "--config", str(config), "--json")
+    assert json.loads(p.stdout)["schedule"]["frequency"] == "daily"
+    cli("schedule", "off")
+    assert json.loads(cli("show", "--config", str(config), "--json").stdout)["schedule"] is None
 
 
 # -- Windows: Task Scheduler (by structure; schtasks is not on this machine) ----------------------
