@@ -150,7 +150,8 @@ def test_check_notify_on_the_session_bus_for_a_changed_password(service_on, smtp
     srv = smtp_server("starttls")
     config = tmp_path / "mail-settings.json"
     name = f"notify{uuid.uuid4().hex[:6]}"
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "save", "--host", "127.0.0.1",
+    p = subprocess.run([sys.executable, "-m", "mailwizard", "save", "--provider", "gmail",
+                        "--host", "127.0.0.1",
                         "--port", str(srv.port), "--security", "starttls", "--username", USER,
                         "--from", USER, "--cafile", ca_file, "--password-stdin", "--config",
                         str(config), "--profile-name", name], input=PASSWORD + "\n",
@@ -165,9 +166,12 @@ def test_check_notify_on_the_session_bus_for_a_changed_password(service_on, smtp
     assert "My password changed" in p.stdout
     assert len(svc.received) == 1
     n = svc.received[0]
-    assert n.body == (f"127.0.0.1 refused the saved password for {USER}. Perhaps it was "
-                      "changed. Open mailwizard to enter the new password.")
-    assert n.actions[2:] == ["fix", "My password changed"]
+    print("\nNOTIFICATION RECEIVED BY THE TEST SERVICE:", n)
+    assert n.summary == "Your ERP's email stopped working"
+    assert n.body == (f"Gmail refused the app password for {USER}. Google cancels app "
+                      "passwords when the account's password changes. Open mailwizard to "
+                      "enter a new app password.")
+    assert n.actions == ["default", "My password changed", "fix", "My password changed"]
     assert run_check(config, "--notify-wait", "0").returncode == ec.AUTH
     assert len(svc.received) == 1  # not twice within the day
     assert PASSWORD not in json.dumps([n.__dict__ for n in svc.received])

@@ -179,3 +179,24 @@ def test_a_personal_microsoft_address_signs_in_through_consumers(
         assert server.token_requests()[-1]["tenant"] == tenant
         assert w.state.profile.oauth_tenant in (tenant, "")
         assert w.state.profile.oauth_tenant == ("consumers" if tenant == "consumers" else "")
+
+
+def test_when_the_daily_check_cannot_be_set_up_the_done_page_says_so(
+        qtbot, wizard, smtp_server, ca_file, home, secret_service):
+    (home / ".config").mkdir()
+    (home / ".config" / "systemd").write_text("in the way")
+    srv = smtp_server("starttls")
+    w = wizard()
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    assert wait_check(qtbot, w).result.ok
+    w.next()
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    done = w.pages[Step.DONE]
+    w.button(QWizard.FinishButton).click()
+    qtbot.waitUntil(lambda: done.schedule_done, timeout=10000)
+    assert w.isVisible()  # the user reads why before closing
+    assert done.schedule_status.text().startswith("The daily check could not be set up: ")
+    w.button(QWizard.FinishButton).click()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
