@@ -139,8 +139,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--notify", action="store_true",
                    help="on failure, show a desktop notification (at most once a day for the "
                         "same failure) whose button opens the wizard where it can be fixed")
-    c.add_argument("--notify-wait", type=float, default=1800.0, metavar="SECONDS",
-                   help=argparse.SUPPRESS)  # how long to stay for a click on the notification
+    # how long to stay for a click on the notification (default: 30 minutes when run by the
+    # scheduler, none from a terminal)
+    c.add_argument("--notify-wait", type=float, default=None, metavar="SECONDS",
+                   help=argparse.SUPPRESS)
 
     sc = sub.add_parser("schedule", parents=[site_opt],
                         help="check the saved settings every day or week with this "

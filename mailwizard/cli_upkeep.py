@@ -11,10 +11,15 @@ from mailwizard.core import exitcodes as ec
 
 
 def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str = "",
-                    wait: float = 1800.0) -> None:
+                    wait: float | None = None) -> None:
     """After a check: a desktop warning for a failure (at most once a day for the same
-    one); a passing check forgets the last warning."""
+    one); a passing check forgets the last warning. The check then waits for a click on the
+    warning (`wait` seconds; by default 30 minutes when the scheduler runs it, not at all
+    when someone runs it from a terminal)."""
     from mailwizard.core import notify
+
+    if wait is None:
+        wait = 0.0 if sys.stdin is not None and sys.stdin.isatty() else 1800.0
 
     if code == ec.OK:
         notify.forget(path)
