@@ -146,6 +146,25 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--send-test-to", metavar="ADDR",
                    help="also send a real test message to this address")
     c.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    c.add_argument("--notify", action="store_true",
+                   help="on failure, show a desktop notification (at most once a day for the "
+                        "same failure) whose button opens the wizard where it can be fixed")
+    # how long to stay for a click on the notification (default: 30 minutes when run by the
+    # scheduler, none from a terminal)
+    c.add_argument("--notify-wait", type=float, default=None, metavar="SECONDS",
+                   help=argparse.SUPPRESS)
+
+    sc = sub.add_parser("schedule", parents=[site_opt],
+                        help="check the saved settings every day or week with this "
+                             "computer's scheduler, and warn on the desktop when they fail",
+                        description="Install (daily, weekly) or remove (off) a scheduled "
+                                    "`mailwizard check --notify` for this user: a systemd "
+                                    "user timer on Linux, a Task Scheduler task on Windows, a "
+                                    "launchd agent on macOS. `off` removes exactly what was "
+                                    "added. Exit code 8 when the scheduler cannot do it.")
+    sc.add_argument("when", choices=["daily", "weekly", "off", "status"])
+    sc.add_argument("--config", type=Path, help="settings file to check (default: per-user)")
+    sc.add_argument("--json", action="store_true")
 
     r = sub.add_parser("report", parents=[site_opt],
                        help="print a redacted report for IT support (versions, keyring, "
@@ -176,7 +195,10 @@ def _parser() -> argparse.ArgumentParser:
     from mailwizard import cli_deliverability
 
     cli_deliverability.add_parser(sub, site_opt)
-    sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
+    g = sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
+    g.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    g.add_argument("--resume", choices=["password_changed"], default=None,
+                   help="start on “My password changed” (a new password, or sign in again)")
     from mailwizard.cli_discover import add_discover_parser
 
     add_discover_parser(sub, site_opt)
@@ -586,7 +608,7 @@ def cmd_show(args) -> int:
                "profile": p.to_config_dict(),
                "secret": saved.secret.to_dict() if saved.secret else None,
                "secret_present": present, "validation": saved.validation,
-               "saved_at": saved.saved_at}
+               "saved_at": saved.saved_at, "schedule": _schedule_dict()}
         emit_json(out, command=_command, code=ec.OK, message=f"the settings saved in {path}")
         return ec.OK
     print(f"Settings file: {path}")
@@ -597,7 +619,17 @@ def cmd_show(args) -> int:
                                                  if saved.secret else ""))
     if saved.validation.get("validated_at"):
         print(f"  Tested:    {saved.validation['validated_at']}")
+    from mailwizard.core.schedule import describe_status
+
+    print(f"  Schedule:  {describe_status()}")
     return ec.OK
+
+
+def _schedule_dict():
+    from mailwizard.core.schedule import status
+
+    sched = status()
+    return sched.to_dict() if sched else None
 
 
 def _saved(args):
@@ -618,6 +650,19 @@ def _oauth_client(args, profile):
     from mailwizard.core.oauth_account import client_for
 
     return client_for(profile.oauth_provider, site=_site(args).raw)
+
+
+def _client_if_any(args, profile):
+    """The OAuth client, or None when none is configured: a still-valid cached access token
+    needs none; a refresh without one says what to set up."""
+    from mailwizard.core.oauth import OAuthError
+
+    try:
+        return _oauth_client(args, profile)
+    except OAuthError as exc:
+        if exc.kind != "not_configured":
+            raise
+        return None
 
 
 def _oauth_failure(exc) -> "_Fail":
@@ -641,7 +686,7 @@ def cmd_token(args) -> int:
     try:
         with cli_support.DEBUG.step("OAuth access token"):
             token, expires_at = access_token_for_saved(p, saved.secret,
-                                                       client=_oauth_client(args, p),
+                                                       client=_client_if_any(args, p),
                                                        force_refresh=args.force_refresh)
     except OAuthError as exc:
         raise _oauth_failure(exc) from None
@@ -678,7 +723,7 @@ def cmd_send(args) -> int:
             from mailwizard.core.oauth_account import access_token_for_saved
 
             options["access_token"], _ = access_token_for_saved(
-                p, saved.secret, client=_oauth_client(args, p))
+                p, saved.secret, client=_client_if_any(args, p))
         elif saved.secret is not None:
             secret = get_secret(saved.secret)
             if not secret:
@@ -735,10 +780,8 @@ def cmd_apply(args) -> int:
     from mailwizard.core.answers import (AnswersError, compose_profile, load_answers,
                                          password_from_env)
     from mailwizard.core.filekeys import key_for_field
-    from mailwizard.core.health import record_last_check
     from mailwizard.core.profile import AuthMethod, ProfileError, check_email
     from mailwizard.core.redact import register_secret
-    from mailwizard.core.report import check_record
     from mailwizard.core.save import save_settings
     from mailwizard.core.secrets import SecretStoreUnavailable, check_available
     from mailwizard.core.site import resolve_config_path
@@ -796,12 +839,7 @@ def cmd_apply(args) -> int:
             print("Checked only: nothing was saved." if result.ok else "Nothing was saved.")
         return code
     plan = _save_errors(lambda: save_settings(profile, secret, result, config_path=config_path,
-                                              profile_name=profile_name))
-    try:
-        record_last_check(plan.config_path, check_record(result, None, exit_code=ec.OK,
-                                                         command="apply"))
-    except OSError as exc:
-        print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
+                                              profile_name=profile_name, command="apply"))
     extra["saved"] = {"config": str(plan.config_path), "profile_name": profile_name,
                       "secret": plan.secret.to_dict() if plan.secret else None}
     _print_result(result, None, args.json, ec.OK, site=site, extra=extra)
@@ -830,14 +868,22 @@ def cmd_check(args) -> int:
         except OSError as exc:
             print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
 
+    def warn(code: int, diagnosis=None, message: str = "") -> None:
+        if args.notify:
+            from mailwizard.cli_upkeep import warn_on_desktop
+
+            warn_on_desktop(path, saved.profile, code, diagnosis, message, args.notify_wait)
+
     try:
         with cli_support.DEBUG.step("check (saved settings)"):
             result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
     except SecretStoreUnavailable as exc:
         record(failure_record(str(exc), ec.SECRET_STORE, command="check"))
+        warn(ec.SECRET_STORE, message=str(exc))
         raise _Fail(ec.SECRET_STORE, str(exc)) from None
     except MissingSecret as exc:
         record(failure_record(str(exc), ec.INVALID_SETTINGS, command="check"))
+        warn(ec.INVALID_SETTINGS, message=str(exc))
         raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
     rec = check_record(result, diagnosis, exit_code=code, command="check")
     deliverability = None
@@ -854,6 +900,10 @@ def cmd_check(args) -> int:
 
         hint = password_changed_advice(saved.profile,
                                        load_catalogue().get(saved.profile.provider_id), path)
+    elif code == ec.SIGN_IN_AGAIN:
+        hint = ("The saved sign-in no longer works (it expired or was withdrawn): sign in "
+                "again: open the wizard and choose “Sign in again”.")
+    warn(code, diagnosis)
     extra = {"config": str(path), "profile_name": saved.profile_name}
     if deliverability is not None:
         extra["deliverability"] = deliverability
@@ -909,7 +959,18 @@ def cmd_deliverability(args) -> int:
 def cmd_gui(args) -> int:
     from mailwizard.gui.app import main as gui_main
 
-    return gui_main(["--site-config", str(args.site_config)] if args.site_config else [])
+    argv = ["--site-config", str(args.site_config)] if args.site_config else []
+    if getattr(args, "config", None):
+        argv += ["--config", str(args.config)]
+    if getattr(args, "resume", None):
+        argv += ["--resume", args.resume]
+    return gui_main(argv)
+
+
+def _cmd_schedule(args) -> int:
+    from mailwizard.cli_upkeep import cmd_schedule
+
+    return cmd_schedule(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -970,7 +1031,8 @@ def _main(argv: list[str], as_json: bool) -> int:
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
                 "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,
-                "discover": _cmd_discover, "deliverability": cmd_deliverability}
+                "discover": _cmd_discover, "deliverability": cmd_deliverability,
+                "schedule": _cmd_schedule}
     if args.command is None:
         return cmd_gui(args)
     handler = handlers.get(args.command) or getattr(args, "handler", None)

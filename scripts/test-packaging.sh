@@ -28,4 +28,15 @@ HOME="$test_home" XDG_CONFIG_HOME="$test_home/.config" XDG_DATA_HOME="$test_home
   dbus-run-session -- sh -c '
     echo -n mailwizard-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     exec "$0/.venv/bin/python" "$0/tests/packaging/bundle_check.py" "$@"' "$root" "$@"
-# (bundle_check.py's last line, "bundle: N passed, N failed", is the closing line of CI's run)
+
+# A second bundle with an ERP vendor's file baked in (packaging/README.md, "Connect out of the
+# box"): built beside the first (packaging/build/vendor-dist, reusing the build environment),
+# then checked offscreen: Connect with the vendor's client ID, the site file still overriding.
+MAILWIZARD_VENDOR_FILE="$root/tests/packaging/vendor/vendor.toml" \
+  packaging/build/venv/bin/pyinstaller --noconfirm --log-level WARN \
+  --distpath packaging/build/vendor-dist --workpath packaging/build/vendor-work \
+  packaging/mailwizard.spec
+HOME="$test_home" XDG_CONFIG_HOME="$test_home/.config" \
+  .venv/bin/python tests/packaging/vendor_check.py --bundle packaging/build/vendor-dist/mailwizard
+# (bundle_check.py ends with "bundle: N passed, N failed", vendor_check.py with "vendor bundle: N
+# passed, N failed")

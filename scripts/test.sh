@@ -11,7 +11,7 @@ root=$(pwd)
 # and secret-tool to check the lookup docs/INTEGRATION.md shows), fonts so Qt renders text,
 # the runtime libraries Qt's offscreen platform loads, and the validators for the Linux
 # desktop files; dnsmasq, the real DNS server the discovery and deliverability tests ask.
-debs=(gnome-keyring dbus-x11 dbus fonts-dejavu-core libegl1 libgl1 libxkbcommon0
+debs=(gnome-keyring dbus-x11 dbus systemd fonts-dejavu-core libegl1 libgl1 libxkbcommon0
       libfontconfig1 libdbus-1-3 libglib2.0-0 desktop-file-utils appstream nsis libsecret-tools
       dnsmasq-base)
 . scripts/lib/debs.sh

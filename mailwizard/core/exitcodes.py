@@ -13,6 +13,7 @@ CONFIG_ERROR = 4
 SECRET_STORE = 5
 NOT_VALIDATED = 6
 SIGN_IN_AGAIN = 7  # OAuth: the saved sign-in was revoked or expired
+SCHEDULE = 8  # the scheduled check could not be installed or removed
 
 RESOLVE = 20
 CONNECT = 21
@@ -63,6 +64,7 @@ DESCRIPTIONS = {
     NOT_VALIDATED: "refused to save settings that did not pass the test",
     SIGN_IN_AGAIN: "the saved sign-in (OAuth) was revoked or has expired: sign in again with "
                    "Connect",
+    SCHEDULE: "the scheduled check could not be installed or removed",
     RESOLVE: "the server name could not be found (DNS)",
     CONNECT: "no connection to the server and port",
     GREETING: "connected, but the server did not greet or accept EHLO (wrong protocol or "

@@ -211,6 +211,8 @@ NAVIGATION: dict[Step, dict] = {
 
 
 def first_step(state: FlowState) -> Step:
+    if state.has_saved_settings and state.resume is not None:
+        return next_step(Step.RESUME, state)  # chosen before the wizard opened
     return Step.RESUME if state.has_saved_settings else Step.SERVICE
 
 

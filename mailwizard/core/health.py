@@ -63,11 +63,10 @@ def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
     result = check.run()
     # A connected (OAuth) account: the check refreshed the token with the stored refresh
     # token; a provider that rotates it (Microsoft) has just given a new one to keep.
-    new = getattr(check, "new_tokens", None)
-    if new is not None and new.refresh_token and new.refresh_token != secret:
+    if result.rotated_secret:
         from mailwizard.core.secrets import set_secret
 
-        set_secret(saved.secret, new.refresh_token)
+        set_secret(saved.secret, result.rotated_secret)
     if result.ok:
         return result, None, ec.OK
     provider = load_catalogue().get(saved.profile.provider_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from typing import Any, Mapping
 
@@ -21,6 +22,27 @@ from mailwizard.core.secrets import SecretRef, get_secret, set_secret
 
 #: An access token this close to its expiry is not handed out any more.
 MIN_LIFETIME = 300.0
+
+#: Microsoft's consumer mail domains (Outlook.com, Hotmail, Live, MSN): personal Microsoft
+#: accounts, which sign in only through the "consumers" or "common" tenant —
+#: "organizations" or a company's tenant refuses them (AADSTS50020; shared/PROVIDERS.md).
+_PERSONAL_MICROSOFT = re.compile(r"(outlook|hotmail|live|msn|windowslive|passport)"
+                                 r"(\.[a-z]{2,3}){1,2}")
+
+
+def is_personal_microsoft(email: str) -> bool:
+    domain = email.rpartition("@")[2].strip().lower()
+    return bool(_PERSONAL_MICROSOFT.fullmatch(domain))
+
+
+def tenant_for_account(email: str, configured: str = "") -> str:
+    """The Microsoft tenant to sign `email` in with: a personal account (Outlook.com,
+    Hotmail, Live) uses "consumers" (or "common" when that is configured, which takes
+    both); a work or school account keeps the configured tenant."""
+    if is_personal_microsoft(email):
+        return configured if configured.strip().lower() in ("common", "consumers") \
+            else "consumers"
+    return configured
 
 
 def provider_for(profile: Profile) -> OAuthProvider:
@@ -75,7 +97,9 @@ def fresh_tokens(profile: Profile, refresh_token: str, *,
     """A new access token (and maybe a new refresh token) for a connected profile."""
     provider = provider_for(profile)
     client = client or client_for(profile.oauth_provider)
-    if profile.oauth_tenant and not client.tenant:
+    # The tenant the sign-in used (saved in the profile) is the one its refresh token
+    # belongs to: "consumers" for a personal account even when the client names a company's.
+    if profile.oauth_tenant and profile.oauth_tenant != client.tenant:
         client = ClientSettings(client.client_id, client.client_secret, profile.oauth_tenant)
     tokens = refresh_tokens(provider, client, refresh_token, cafile=profile.cafile or None,
                             timeout=timeout)

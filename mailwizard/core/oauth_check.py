@@ -33,6 +33,13 @@ class OAuthSmtpCheck(SmtpCheck):
             self._ok("a fresh access token")
         return super()._run_stages()
 
+    def run(self):
+        result = super().run()
+        new = self.new_tokens
+        if new is not None and new.refresh_token and new.refresh_token != self._refresh_token:
+            result.rotated_secret = new.refresh_token
+        return result
+
     def _failure_from(self, exc: BaseException) -> CheckFailure:
         if isinstance(exc, OAuthError) and not self._cancel.is_set():
             return CheckFailure(stage=self._stage, kind="oauth_" + exc.kind,

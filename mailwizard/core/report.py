@@ -178,6 +178,20 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def schedule_lines() -> list[str]:
+    """Whether `mailwizard schedule` installed a check, and what it runs."""
+    try:
+        from mailwizard.core.schedule import status
+
+        sched = status()
+    except Exception as exc:  # a report must not fail because of this
+        return [f"unknown ({exc})"]
+    if sched is None:
+        return ["none installed (`mailwizard schedule daily` adds one)"]
+    return [sched.describe(), "runs: " + " ".join(sched.command)] + \
+        [f"file: {f}" for f in sched.files] + ([f"note: {sched.note}"] if sched.note else [])
+
+
 def format_report(result: CheckResult | None = None, diagnosis: Diagnosis | None = None, *,
                   record: dict[str, Any] | None = None, config_path: Path | None = None,
                   site: SiteConfig | None = None, site_error: str = "",
@@ -203,4 +217,5 @@ def format_report(result: CheckResult | None = None, diagnosis: Diagnosis | None
         from mailwizard.core.deliverability.model import report_lines
 
         lines += report_lines(record["deliverability"])
+    lines += ["", "== Scheduled check =="] + schedule_lines()
     return redact("\n".join(lines)) + "\n"

@@ -74,9 +74,12 @@ def validation_summary(result: CheckResult | None) -> dict:
 
 def save_settings(profile: Profile, secret: str | None, result: CheckResult | None, *,
                   config_path: Path | None = None, profile_name: str = "default",
-                  allow_untested: bool = False, replace_damaged: bool = False) -> SavePlan:
+                  allow_untested: bool = False, replace_damaged: bool = False,
+                  command: str = "save") -> SavePlan:
     """Store a profile that passed `result`. Raises NotValidated, SecretStoreUnavailable or
-    ConfigError; on any of them nothing is left half-written."""
+    ConfigError; on any of them nothing is left half-written. Then the check is recorded as
+    the last check beside the settings file (core/health.py), `command` naming who saved
+    ("save", "apply", "wizard"), so the ERP can show when the settings last worked."""
     if result is None and not allow_untested:
         raise NotValidated("The settings have not been tested; nothing was saved.")
     if result is not None and (not result.ok or result.profile != profile):
@@ -84,12 +87,32 @@ def save_settings(profile: Profile, secret: str | None, result: CheckResult | No
     plan = plan_save(profile, config_path, profile_name)
     settings = SavedSettings(profile=profile, secret=plan.secret, profile_name=profile_name,
                              validation=validation_summary(result))
+    # A refresh during the check may have rotated the refresh token: keep the new one.
+    rotated = getattr(result, "rotated_secret", "") if result is not None else ""
+    if rotated and profile.auth is AuthMethod.OAUTH2:
+        secret = rotated
     if plan.secret is None:
         write_config(settings, plan.config_path, replace_damaged=replace_damaged)
-        return plan
-    if not secret:
-        raise NotValidated("No password or sign-in was given; nothing was saved.")
-    check_available()
-    with SecretReplacement(plan.secret, secret):
-        write_config(settings, plan.config_path, replace_damaged=replace_damaged)
+    else:
+        if not secret:
+            raise NotValidated("No password or sign-in was given; nothing was saved.")
+        check_available()
+        with SecretReplacement(plan.secret, secret):
+            write_config(settings, plan.config_path, replace_damaged=replace_damaged)
+    if result is not None:
+        _record(plan.config_path, result, command)
     return plan
+
+
+def _record(config_path: Path, result: CheckResult, command: str) -> None:
+    import logging
+
+    from mailwizard.core import exitcodes as ec
+    from mailwizard.core.health import record_last_check
+    from mailwizard.core.report import check_record
+
+    try:
+        record_last_check(config_path, check_record(result, None, exit_code=ec.OK,
+                                                    command=command))
+    except OSError as exc:  # the settings are saved; only the record is missing
+        logging.getLogger(__name__).warning("the check was not recorded: %s", exc)

@@ -102,6 +102,20 @@ def _unavailable_message(detail: str) -> str:
             "mailwizard never stores passwords in a plain file.")
 
 
+def _bad_setting_message(exc: BaseException) -> str:
+    """keyring could not load the backend a setting names (PYTHON_KEYRING_BACKEND or
+    keyringrc.cfg): say which setting, in words."""
+    import os
+
+    named = os.environ.get("PYTHON_KEYRING_BACKEND")
+    where = (f"the setting PYTHON_KEYRING_BACKEND=“{named}”" if named is not None
+             else "the keyring configuration file (keyringrc.cfg)")
+    return (f"Your password cannot be stored or read: {where} names a keyring that does not "
+            f"exist on this computer ({type(exc).__name__}: {exc}). Remove that setting, or "
+            "correct it (for example keyring.backends.SecretService.Keyring), then try "
+            "again. mailwizard never stores passwords in a plain file.")
+
+
 def _keyring():
     import keyring
     from keyring.errors import KeyringError
@@ -110,6 +124,8 @@ def _keyring():
         backend = keyring.get_keyring()
     except KeyringError as exc:  # pragma: no cover - depends on the platform
         raise SecretStoreUnavailable(_unavailable_message(str(exc))) from None
+    except (ImportError, AttributeError, ValueError, TypeError) as exc:
+        raise SecretStoreUnavailable(_bad_setting_message(exc)) from None
     problem = _backend_problem(backend)
     if problem:
         raise SecretStoreUnavailable(_unavailable_message(problem))

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from mailwizard.core.providers import ProviderPreset
 
 SITE_ENV = "MAILWIZARD_SITE_CONFIG"
+#: The ERP vendor's file, baked into its bundle at packaging time (mailwizard/vendor/
+#: vendor.toml beside the package; MAILWIZARD_VENDOR_FILE names another): the same format as
+#: a site file, read first, so that the administrator's site file overrides it.
+VENDOR_ENV = "MAILWIZARD_VENDOR_FILE"
+VENDOR_FILENAME = "vendor.toml"
 SITE_FILENAMES = ("site.toml", "site.json")
 LOCKED_TOOLTIP = "Set by your administrator"
 
@@ -80,8 +85,11 @@ class SiteConfig:
     config_path: Path | None = None
     #: Expected recipients per day (limit warnings); 0 when not set.
     recipients_per_day: int = 0
-    #: The whole parsed file, for code that reads its own sections (OAuth client settings).
+    #: The whole parsed file, for code that reads its own sections (OAuth client settings);
+    #: with a vendor file, the vendor's settings with the site file's over them.
     raw: dict[str, Any] = field(default_factory=dict)
+    #: The ERP vendor's file that was read under the site file (None: none).
+    vendor_path: Path | None = None
 
     # -- questions ---------------------------------------------------------------------
     @property
@@ -92,7 +100,8 @@ class SiteConfig:
     @property
     def where(self) -> str:
         """The file, in messages: its path, or 'the site file'."""
-        return str(self.path) if self.path else "the site file"
+        return str(self.path) if self.path else \
+            str(self.vendor_path) if self.vendor_path else "the site file"
 
     def is_locked(self, key: str) -> bool:
         return key_for_field(key) in self.locked
@@ -196,7 +205,11 @@ class SiteConfig:
         if not self.exists:
             return [f"no site file (looked in {self.searched})" if self.searched
                     else "no site file"]
-        lines = [f"file: {self.path}" if self.path else "given as data, not from a file"]
+        lines = [f"file: {self.path}" if self.path else
+                 "no site file; the vendor's settings only" if self.vendor_path else
+                 "given as data, not from a file"]
+        if self.vendor_path:
+            lines.append(f"vendor file (under the site file): {self.vendor_path}")
         if self.provider:
             lines.append(f"provider: {self.provider}")
         for key, value in self.defaults.items():
@@ -254,13 +267,54 @@ def load_site_config(path: Path | str | None = None) -> SiteConfig:
     SiteConfig. A file named explicitly (argument or MAILWIZARD_SITE_CONFIG) must exist. A bad
     file: SiteConfigError naming the key and the expected value."""
     file, searched = site_file_path(path)
+    vendor = vendor_file_path()
+    vendor_data: dict[str, Any] = {}
+    if vendor is not None:
+        vendor_data = _read(vendor, "vendor file")
+        parse_site_config(vendor_data, vendor)  # its own mistakes name it
     if file is None:
-        return SiteConfig(searched=searched)
+        if vendor is None:
+            return SiteConfig(searched=searched)
+        site = parse_site_config(vendor_data, None)
+        site.searched, site.vendor_path = searched, vendor
+        return site
+    data = _read(file, "site file")
+    site = parse_site_config(merge_vendor(vendor_data, data) if vendor else data, file)
+    site.vendor_path = vendor
+    return site
+
+
+def _read(file: Path, what: str) -> dict[str, Any]:
     try:
-        data = read_mapping(file, "site file")
+        return read_mapping(file, what)
     except SettingsFileError as exc:
         raise SiteConfigError(exc.path, exc.key, exc.message) from None
-    return parse_site_config(data, file)
+
+
+def vendor_file_path() -> Path | None:
+    """The vendor file: $MAILWIZARD_VENDOR_FILE, else mailwizard/vendor/vendor.toml beside the
+    installed package (where the bundle's spec puts it); None when there is none."""
+    env = os.environ.get(VENDOR_ENV)
+    if env:
+        return Path(env).expanduser()
+    import mailwizard
+
+    candidate = Path(mailwizard.__file__).resolve().parent / "vendor" / VENDOR_FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def merge_vendor(vendor: dict[str, Any], site: dict[str, Any]) -> dict[str, Any]:
+    """The vendor's settings with the site file's over them: [defaults] key by key, each
+    [oauth.<provider>] table as a whole (a client ID and its secret belong together), every
+    other key replaced."""
+    merged = dict(vendor)
+    for key, value in site.items():
+        if key in ("defaults", "oauth") and isinstance(value, dict) \
+                and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteConfig:

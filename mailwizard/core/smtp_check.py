@@ -148,6 +148,9 @@ class CheckResult:
     peer: str = ""
     elapsed_ms: float = 0.0
     started_at: str = ""
+    #: OAuth: a new refresh token the provider gave during this check (store it instead of
+    #: the old one). Never in a report.
+    rotated_secret: str = field(default="", repr=False, compare=False)
 
     @property
     def cancelled(self) -> bool:

@@ -41,7 +41,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def create_wizard(config_path: Path | None = None, site_config: Path | None = None):
+def create_wizard(config_path: Path | None = None, site_config: Path | None = None,
+                  resume: str | None = None):
     """The wizard for this computer: the administrator's site file (site_config, else
     MAILWIZARD_SITE_CONFIG, else the system-wide one) gives defaults, locks and the settings
     file's place unless config_path says otherwise."""
@@ -63,7 +64,8 @@ def create_wizard(config_path: Path | None = None, site_config: Path | None = No
     # A damaged file is kept beside the new one when the user saves; a newer version's file
     # is never replaced (saving then says so).
     wizard = MailWizard(config_path=path, saved=saved, load_error=error,
-                        replace_damaged=damaged, site=site, site_error=site_error)
+                        replace_damaged=damaged, site=site, site_error=site_error,
+                        resume=resume)
     return wizard
 
 
@@ -89,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             return Path(argv[argv.index(name) + 1])
         return None
 
-    wizard = create_wizard(option("--config"), option("--site-config"))
+    resume = option("--resume")
+    wizard = create_wizard(option("--config"), option("--site-config"),
+                           resume=str(resume) if resume else None)
     if wizard.site_error:
         QMessageBox.warning(wizard, wizard.tr("Administrator settings not used"),
                             wizard.site_error + "\n\n" + wizard.tr(

@@ -99,7 +99,8 @@ class MailWizard(QWizard):
     def __init__(self, *, config_path: Path | None = None,
                  saved: SavedSettings | None = None, load_error: str = "",
                  replace_damaged: bool = False, site: SiteConfig | None = None,
-                 site_error: str = "", catalogue: Catalogue | None = None, parent=None):
+                 site_error: str = "", catalogue: Catalogue | None = None,
+                 resume: str | None = None, parent=None):
         super().__init__(parent)
 
         self._catalogue = catalogue
@@ -128,6 +129,8 @@ class MailWizard(QWizard):
         self.setMinimumSize(880, 600)
 
         self.pages = _Pages(self)
+        if resume and saved is not None:  # e.g. from the warning of a failed scheduled check
+            self.state.resume = Resume(resume)
         start = first_step(self.state)
         self.pages[start]  # only the first page is made now; the others when first needed
         self.setStartId(int(start))

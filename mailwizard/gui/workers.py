@@ -78,6 +78,12 @@ class CheckRunner(QObject):
                     if self._cancelled:
                         check.cancel()
                 result = check.run()
+                if result.rotated_secret and stored_secret is not None:
+                    # "Keep the saved sign-in": the refresh gave a new refresh token; the old
+                    # one may stop working, so the keyring gets the new one now.
+                    from mailwizard.core.secrets import set_secret
+
+                    set_secret(stored_secret, result.rotated_secret)
             except Exception as exc:  # e.g. the keyring: reported, never raised into Qt
                 from mailwizard.core.secrets import SecretStoreUnavailable
 

@@ -29,7 +29,7 @@ def test_core_imports_no_qt_exchange_oauth_or_dns():
     imports = "\n".join(f"import mailwizard.core.{m}" for m in (
         "profile", "providers", "smtp_check", "diagnosis", "secrets", "config", "save",
         "redact", "exitcodes", "deliverability.check", "deliverability.model",
-        "deliverability.knowledge"))
+        "deliverability.knowledge", "schedule", "notify"))
     assert loaded_after(imports + "\nimport mailwizard.cli") == ""
 
 

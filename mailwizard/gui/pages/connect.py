@@ -4,6 +4,7 @@ typed here); the refresh token it gives is what gets saved, in the keyring."""
 from __future__ import annotations
 
 import html
+import logging
 
 from PySide6 import QtCore
 from PySide6 import QtWidgets as W
@@ -13,6 +14,7 @@ from mailwizard.core.profile import AuthMethod, ServiceType, check_email
 from mailwizard.gui.wizard import FlowPage
 
 NAMES = {"google": "Google", "microsoft": "Microsoft"}
+log = logging.getLogger(__name__)
 
 
 class ConnectPage(FlowPage):
@@ -105,6 +107,11 @@ class ConnectPage(FlowPage):
         if p.auth is AuthMethod.OAUTH2 and (st.secret or keeps):
             self._say(self.tr("Connected as %1.").replace("%1", html.escape(p.username)), ok=True)
         self._update()
+        client = self._client()
+        # for IT (`mailwizard --debug gui`): which app registration Connect uses
+        log.info("Connect with %s: %s; Sign in is %s", self.provider_id(),
+                 f"client ID {client.client_id}" if client else "no client ID set up",
+                 "enabled" if self.sign_in.isEnabled() else "disabled")
         QtCore.QTimer.singleShot(0, self.email.setFocus)
 
     def busy(self) -> bool:
@@ -210,7 +217,13 @@ class ConnectPage(FlowPage):
         email, _ = check_email(self.email.text(), "email")
         if client is None or self.busy():
             return
+        from mailwizard.core.oauth_account import tenant_for_account
+
         tenant = self.tenant.text().strip()
+        if self.provider_id() == "microsoft":  # personal accounts: "consumers"
+            personal = tenant_for_account(email or "", tenant or client.tenant)
+            tenant = personal if personal != client.tenant else tenant
+        self._tenant_used = tenant
         if tenant:
             client = ClientSettings(client.client_id, client.client_secret, tenant)
         kwargs = {"login_hint": email, "cafile": self.token_cafile}
@@ -255,7 +268,8 @@ class ConnectPage(FlowPage):
         old = st.profile
         profile = connected_profile(provider, st.email or self.email.text().strip(),
                                     display_name=self.display_name.text().strip(),
-                                    tenant=self.tenant.text().strip())
+                                    tenant=getattr(self, "_tenant_used",
+                                                   self.tenant.text().strip()))
         if old.service is ServiceType.OAUTH:  # keep what the user set up before (e.g. a CA)
             profile = profile.with_changes(cafile=old.cafile, timeout=old.timeout)
         st.profile = profile

@@ -92,7 +92,7 @@ class SavePage(FlowPage):
             use_secret = get_secret(stored) if stored is not None else secret
             return save_settings(profile, use_secret, validation, config_path=path,
                                  profile_name=name, allow_untested=validation is None,
-                                 replace_damaged=replace_damaged)
+                                 replace_damaged=replace_damaged, command="wizard")
 
         self.call = BackgroundCall(wiz.pool, self)
         self.call.done.connect(self._saved)
@@ -123,7 +123,51 @@ class DonePage(FlowPage):
         self.text.setTextFormat(QtCore.Qt.RichText)
         self.text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         layout.addWidget(self.text)
+        # Installed (or removed) with the computer's scheduler when Finish is pressed.
+        self.daily = W.QCheckBox(self.tr("&Check these settings every day and warn me if they "
+                                         "stop working"))
+        self.daily.setChecked(True)
+        layout.addWidget(self.daily)
+        self.schedule_status = W.QLabel()
+        self.schedule_status.setWordWrap(True)
+        layout.addWidget(self.schedule_status)
         layout.addStretch(1)
+        self.schedule_call: BackgroundCall | None = None
+        self.schedule_done = False
+
+    def validatePage(self) -> bool:  # noqa: N802 - Finish: the daily check, off the GUI thread
+        if self.schedule_done:
+            return True
+        if self.schedule_call is not None and self.schedule_call.running:
+            return False
+        from mailwizard.core import schedule
+
+        wiz = self.wiz()
+        wanted, path = self.daily.isChecked(), wiz.config_path
+        site = wiz.site.path
+
+        def work():
+            if wanted:
+                return schedule.install("daily", path, site_config=site)
+            schedule.remove()
+            return None
+
+        self.schedule_call = BackgroundCall(wiz.pool, self)
+        self.schedule_call.done.connect(self._scheduled)
+        self.schedule_call.failed.connect(self._schedule_failed)
+        self.schedule_status.setText(self.tr("Setting up the daily check…") if wanted
+                                     else "")
+        self.schedule_call.start(work)
+        return False
+
+    def _scheduled(self, _sched) -> None:
+        self.schedule_done = True
+        self.wiz().button(W.QWizard.FinishButton).click()
+
+    def _schedule_failed(self, exc: Exception) -> None:
+        self.schedule_done = True  # the next Finish closes; the settings are saved anyway
+        self.schedule_status.setText(self.tr("The daily check could not be set up: %1")
+                                     .replace("%1", str(exc)))
 
     def enter(self) -> None:
         plan = self.wiz().pages[Step.SAVE].saved_plan

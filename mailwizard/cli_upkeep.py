@@ -1,0 +1,75 @@
+"""The command line's upkeep part: `mailwizard schedule` and the desktop warning of
+`mailwizard check --notify` (kept apart from cli.py, which holds the other commands)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from mailwizard.core import exitcodes as ec
+
+
+def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str = "",
+                    wait: float | None = None) -> None:
+    """After a check: a desktop warning for a failure (at most once a day for the same
+    one); a passing check forgets the last warning. The check then waits for a click on the
+    warning (`wait` seconds; by default 30 minutes when the scheduler runs it, not at all
+    when someone runs it from a terminal)."""
+    from mailwizard.core import notify
+
+    if wait is None:
+        wait = 0.0 if sys.stdin is not None and sys.stdin.isatty() else 1800.0
+
+    if code == ec.OK:
+        notify.forget(path)
+        return
+    if code == ec.CANCELLED:
+        return
+    alert = notify.alert_for(profile, code, diagnosis, message)
+    outcome = notify.warn(path, alert, wait=wait,
+                          on_action=lambda resume: notify.open_wizard(resume, path))
+    if outcome.startswith("not shown"):
+        print(f"mailwizard: the desktop notification was {outcome}", file=sys.stderr)
+
+
+def cmd_schedule(args) -> int:
+    from mailwizard.cli import _Fail, _site
+    from mailwizard.core import schedule
+    from mailwizard.core.site import resolve_config_path
+
+    try:
+        if args.when == "status":
+            sched = schedule.status()
+        elif args.when == "off":
+            removed = schedule.remove()
+            if args.json:
+                print(json.dumps({"ok": True, "removed": removed}, indent=2))
+            elif removed:
+                print("The scheduled check was removed:\n  " + "\n  ".join(removed))
+            else:
+                print("No scheduled check was installed; nothing was changed.")
+            return ec.OK
+        else:
+            path = resolve_config_path(args.config, _site(args))
+            sched = schedule.install(args.when, path, site_config=args.site_config)
+    except schedule.ScheduleError as exc:
+        raise _Fail(ec.SCHEDULE, f"{exc} Nothing was changed.") from None
+    if args.json:
+        print(json.dumps({"ok": True, "schedule": sched.to_dict() if sched else None},
+                         indent=2))
+        return ec.OK
+    if sched is None:
+        print("No scheduled check is installed.")
+        return ec.OK
+    print(f"mailwizard: {sched.describe()}.")
+    print("  Runs: " + " ".join(sched.command))
+    for f in sched.files:
+        print(f"  Added: {f}")
+    if sched.task:
+        print(f"  Added: {sched.task}")
+    if sched.note:
+        print(f"  Note: {sched.note}.")
+    print("  If a check fails, a desktop notification says what to do. "
+          "`mailwizard schedule off` removes it.")
+    return ec.OK

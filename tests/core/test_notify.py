@@ -1,0 +1,177 @@
+"""The desktop warning of a failed scheduled check, received by a real freedesktop
+Notifications service of our own (tests/notification_service.py) on a private D-Bus session
+bus (a real dbus-daemon) or on the test session's bus: the words, the action that opens the
+wizard on the right path, and no second warning for the same failure within a day."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from conftest import PASSWORD, USER
+from notification_service import NotificationService, PrivateBus
+
+from mailwizard.core import exitcodes as ec
+from mailwizard.core import notify
+from mailwizard.core.profile import Profile
+
+
+@pytest.fixture
+def bus(monkeypatch):
+    b = PrivateBus()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", b.address)
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def service_on(request):
+    started = []
+
+    def start(address, click=None):
+        s = NotificationService(address, click=click).start()
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+GMAIL = Profile(host="smtp.gmail.com", port=587, security="starttls", username=USER,
+                from_address=USER, provider_id="gmail")
+
+
+def test_a_refused_gmail_app_password_warns_in_plain_words_and_the_button_opens_the_wizard(
+        bus, service_on, tmp_path):
+    svc = service_on(bus.address, click=notify.ACTION)
+    opened = []
+    config = tmp_path / "mail-settings.json"
+    alert = notify.alert_for(GMAIL, ec.AUTH)
+    assert notify.warn(config, alert, wait=10, on_action=opened.append) == "shown"
+    assert len(svc.received) == 1
+    n = svc.received[0]
+    assert n.summary == "Your ERP's email stopped working"
+    assert n.body.startswith(f"Gmail refused the app password for {USER}.")
+    assert "Open mailwizard to enter a new app password." in n.body
+    assert n.actions == ["default", "My password changed", "fix", "My password changed"]
+    assert n.hints["desktop-entry"] == ("s", "org.mailwizard.MailWizard")
+    assert n.app_name == "mailwizard"
+    assert opened == ["password_changed"]  # the click opened the wizard on that path
+    assert notify.wizard_command("password_changed", config)[-5:] == [
+        "gui", "--resume", "password_changed", "--config", str(config)]
+
+
+def test_the_same_failure_is_not_announced_again_within_a_day(bus, service_on, tmp_path):
+    svc = service_on(bus.address)
+    config = tmp_path / "mail-settings.json"
+    alert = notify.alert_for(GMAIL, ec.AUTH)
+    now = time.time()
+    assert notify.warn(config, alert, now=now) == "shown"
+    assert notify.warn(config, alert, now=now + 3600) == "repeat"
+    assert notify.warn(config, alert, now=now + 23 * 3600) == "repeat"
+    assert len(svc.received) == 1
+    other = notify.alert_for(GMAIL, ec.CONNECT)  # another failure is news
+    assert notify.warn(config, other, now=now + 23 * 3600) == "shown"
+    assert notify.warn(config, alert, now=now + 25 * 3600) == "shown"  # a day later: again
+    assert len(svc.received) == 3
+    notify.forget(config)  # a passing check: the next failure is news at once
+    assert notify.warn(config, alert, now=now + 25 * 3600 + 60) == "shown"
+
+
+def test_closing_the_notification_ends_the_wait_without_opening_anything(bus, service_on,
+                                                                        tmp_path):
+    service_on(bus.address, click="close")
+    opened = []
+    t = time.monotonic()
+    notify.warn(tmp_path / "m.json", notify.alert_for(GMAIL, ec.AUTH), wait=30,
+                on_action=opened.append)
+    assert opened == [] and time.monotonic() - t < 5
+
+
+def test_sign_in_again_for_a_connected_account():
+    p = Profile(service="oauth", auth="oauth2", host="smtp.office365.com", port=587,
+                security="starttls", username=USER, from_address=USER,
+                oauth_provider="microsoft")
+    a = notify.alert_for(p, ec.SIGN_IN_AGAIN)
+    assert a.action_label == "Sign in again" and a.resume == "password_changed"
+    assert a.body.startswith("Microsoft no longer accepts mailwizard's sign-in")
+    assert "sign in again" in a.body
+
+
+def test_without_a_notification_service_the_check_still_ends(bus, tmp_path):
+    outcome = notify.warn(tmp_path / "m.json", notify.alert_for(GMAIL, ec.AUTH))
+    assert outcome.startswith("not shown")
+    assert not notify.notified_path(tmp_path / "m.json").exists()  # tried again next time
+
+
+def run_check(config, *extra, env=None):
+    return subprocess.run([sys.executable, "-m", "mailwizard", "check", "--config",
+                           str(config), "--notify", *extra], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_check_notify_end_to_end_for_a_server_that_cannot_be_reached(bus, service_on,
+                                                                    tmp_path):
+    """No keyring needed: a relay without login whose server is gone."""
+    from servers import closed_port
+
+    from mailwizard.core.config import SavedSettings, write_config
+
+    config = tmp_path / "mail-settings.json"
+    relay = Profile(host="127.0.0.1", port=closed_port(), security="none", auth="none",
+                    username="", from_address=USER, timeout=3.0)
+    write_config(SavedSettings(profile=relay, secret=None, profile_name="default"), config)
+    svc = service_on(bus.address)
+    p = run_check(config, "--notify-wait", "0")
+    assert p.returncode == ec.CONNECT, p.stderr
+    assert len(svc.received) == 1
+    n = svc.received[0]
+    assert n.summary == "Your ERP's email stopped working"
+    assert n.body.startswith("The server 127.0.0.1 refused a connection on port ")
+    assert n.body.endswith(". Open mailwizard to see what to do.")
+    assert n.actions[1] == "Open mailwizard"
+    p = run_check(config, "--notify-wait", "0")  # the next day's run, same failure
+    assert p.returncode == ec.CONNECT and len(svc.received) == 1
+    record = json.loads(config.with_name("mail-settings.last-check.json").read_text())
+    assert record["command"] == "check" and record["exit_code"] == ec.CONNECT
+
+
+def test_check_notify_on_the_session_bus_for_a_changed_password(service_on, smtp_server,
+                                                                 ca_file, tmp_path,
+                                                                 secret_service):
+    """The real case: the saved password stopped working. The test session's own bus (with
+    the keyring on it) carries the notification."""
+    srv = smtp_server("starttls")
+    config = tmp_path / "mail-settings.json"
+    name = f"notify{uuid.uuid4().hex[:6]}"
+    p = subprocess.run([sys.executable, "-m", "mailwizard", "save", "--provider", "gmail",
+                        "--host", "127.0.0.1",
+                        "--port", str(srv.port), "--security", "starttls", "--username", USER,
+                        "--from", USER, "--cafile", ca_file, "--password-stdin", "--config",
+                        str(config), "--profile-name", name], input=PASSWORD + "\n",
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == ec.OK, p.stderr
+    svc = service_on(os.environ["DBUS_SESSION_BUS_ADDRESS"])
+    assert run_check(config, "--notify-wait", "0").returncode == ec.OK
+    assert svc.received == []
+    srv.recorder.users[USER] = "the new password"  # changed at the provider
+    p = run_check(config, "--notify-wait", "0")
+    assert p.returncode == ec.AUTH
+    assert "My password changed" in p.stdout
+    assert len(svc.received) == 1
+    n = svc.received[0]
+    print("\nNOTIFICATION RECEIVED BY THE TEST SERVICE:", n)
+    assert n.summary == "Your ERP's email stopped working"
+    assert n.body == (f"Gmail refused the app password for {USER}. Google cancels app "
+                      "passwords when the account's password changes. Open mailwizard to "
+                      "enter a new app password.")
+    assert n.actions == ["default", "My password changed", "fix", "My password changed"]
+    assert run_check(config, "--notify-wait", "0").returncode == ec.AUTH
+    assert len(svc.received) == 1  # not twice within the day
+    assert PASSWORD not in json.dumps([n.__dict__ for n in svc.received])
