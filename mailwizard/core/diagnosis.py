@@ -470,7 +470,8 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
             return d
         if code in (535, 534, 530, 550) or enh.startswith("5.7"):
             d.code = "auth_failed"
-            who = provider.name if provider else "The server"
+            # "Other / my own server" is a list entry, not a name to put in a sentence.
+            who = provider.name if provider and provider.id != "custom" else "The server"
             d.cause = f"{who} did not accept the user name and password."
             if provider and provider.two_step_required:
                 d.fix = (f"{provider.name} needs an app password, not your normal password. "

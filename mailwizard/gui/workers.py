@@ -17,6 +17,16 @@ if TYPE_CHECKING:  # the check machinery is imported when the first check starts
     from mailwizard.core.smtp_check import SmtpCheck
 
 
+def quiet_emit(signal, *args) -> bool:
+    """Emit from a worker thread; False when the receiving window is already gone (closed
+    during a check): the worker then just ends, without a traceback."""
+    try:
+        signal.emit(*args)
+        return True
+    except RuntimeError:  # "Signal source has been deleted"
+        return False
+
+
 class _Runnable(QRunnable):
     def __init__(self, fn: Callable[[], None]):
         super().__init__()
@@ -67,7 +77,7 @@ class CheckRunner(QObject):
                         raise LookupError("No saved password was found in the keyring; "
                                           "please type it.")
                 kwargs: dict[str, Any] = {"send_test_to": send_test_to,
-                                          "progress": self.stage.emit}
+                                          "progress": self._progress}
                 if greeting_wait is not None:
                     kwargs["greeting_wait"] = greeting_wait
                 if access_token:
@@ -89,9 +99,13 @@ class CheckRunner(QObject):
             diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
             with self._lock:
                 self._check = None
-            self._delivered.emit(result, diagnosis)
+            quiet_emit(self._delivered, result, diagnosis)
 
         self._pool.start(_Runnable(work))
+
+    def _progress(self, stage: str, status: str, ms: float) -> None:
+        if not quiet_emit(self.stage, stage, status, ms):
+            self.cancel()  # nobody is watching any more
 
     def _deliver(self, result, diagnosis) -> None:
         # On the GUI thread: "not running" and the result arrive together, so nothing can
@@ -126,9 +140,9 @@ class BackgroundCall(QObject):
             try:
                 value = fn()
             except Exception as exc:
-                self._delivered.emit(False, exc)
+                quiet_emit(self._delivered, False, exc)
                 return
-            self._delivered.emit(True, value)
+            quiet_emit(self._delivered, True, value)
 
         self._pool.start(_Runnable(work))
 
