@@ -39,9 +39,16 @@ def _spoken(label: str) -> str:
 
 def side_by_side(page, body: W.QWidget, outer: W.QBoxLayout) -> None:
     """Fields and help side by side on a wide page, one above the other on a narrow one
-    (small screens, large text)."""
+    (small screens, large text): side by side only when both fit, the help at least about
+    30 characters wide."""
     def relayout() -> None:
-        wide = body.width() >= 40 * body.fontMetrics().averageCharWidth() * 2
+        left, right = outer.itemAt(0).widget(), outer.itemAt(1).widget()
+        need = left.minimumSizeHint().width() + outer.spacing() + max(
+            right.minimumSizeHint().width(), 30 * body.fontMetrics().averageCharWidth())
+        margins = outer.contentsMargins()
+        # The space the scroll area shows, not the body's own width (which grows to fit).
+        room = body.parentWidget().width() if body.parentWidget() else body.width()
+        wide = room - margins.left() - margins.right() >= need
         outer.setDirection(W.QBoxLayout.LeftToRight if wide else W.QBoxLayout.TopToBottom)
 
     class _Watcher(QtCore.QObject):
@@ -52,6 +59,8 @@ def side_by_side(page, body: W.QWidget, outer: W.QBoxLayout) -> None:
 
     page._side_watcher = _Watcher(page)
     body.installEventFilter(page._side_watcher)
+    if body.parentWidget() is not None:  # the scroll area's viewport
+        body.parentWidget().installEventFilter(page._side_watcher)
 
 
 class AccountFields:
@@ -76,7 +85,6 @@ class AccountFields:
         self.errors[key] = err
         form.addRow(label, box)
         row_label = form.labelForField(box)
-        row_label.setWordWrap(True)
         target = buddy or widget
         row_label.setBuddy(target)
         target.setAccessibleName(_spoken(label))

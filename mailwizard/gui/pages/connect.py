@@ -53,7 +53,7 @@ class ConnectPage(FlowPage):
         form.addRow(self.tr("&Email address:"), self.email)
         self.display_name = W.QLineEdit()
         self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
-        form.addRow(self.tr("Your na&me (shown to recipients):"), self.display_name)
+        form.addRow(self.tr("Yo&ur name (shown to recipients):"), self.display_name)
         self.tenant = W.QLineEdit()
         self.tenant.setPlaceholderText(self.tr("leave empty for work or school accounts"))
         self.tenant.setToolTip(self.tr("Your organisation's Microsoft directory (tenant ID or "

@@ -89,6 +89,8 @@ class ExchangePage(AccountFields, FlowPage):
         self.auth.addItem(self.tr("Windows sign-in (NTLM) — usual for your own Exchange"),
                           EwsAuth.NTLM.value)
         self.auth.addItem(self.tr("Basic sign-in (over HTTPS)"), EwsAuth.BASIC.value)
+        self.auth.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.auth.setMinimumContentsLength(16)
         self._row(self.tr("Si&gn-in method:"), self.auth, "ews_auth")
 
         ca_box = self._ca_box()

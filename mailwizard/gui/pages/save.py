@@ -76,7 +76,6 @@ class SavePage(FlowPage):
             (self.tr("Sign in as"), p.username or self.tr("(no sign-in)")),
             (self.tr("Send as"), f"{p.display_name} <{p.from_address}>" if p.display_name
              else p.from_address),
-            (self.tr("Settings file"), str(plan.config_path)),
             (self.tr("Password"), self.tr("kept safely in %1, never in the settings file")
              .replace("%1", store_name(plan)) if plan.secret else self.tr("none needed")),
         ]

@@ -172,8 +172,8 @@ class ValidatePage(FlowPage):
         layout.addWidget(self.outcome)
         self.outcome.hide()
 
-        self.save_untested = W.QCheckBox(self.tr("Save these settings witho&ut a successful "
-                                                 "test (not recommended)"))
+        self.save_untested = W.QCheckBox(self.tr("Save witho&ut a passed test (not "
+                                                 "recommended)"))
         layout.addWidget(self.save_untested)
         self.save_untested.hide()
         layout.addStretch(1)
