@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import (QFrame, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget,
                                QWizard, QWizardPage)
@@ -104,7 +104,9 @@ class FlowPage(QWizardPage):
         return [self.wiz().plain_reason(r) for r in missing(self.step, self.state)]
 
     def changed(self) -> None:
-        self.completeChanged.emit()
+        from mailwizard.gui.workers import emit
+
+        emit(self.completeChanged)
         if not self._built or self.wiz() is None:
             return
         reasons = [] if self.busy() or self.isComplete() else self.reasons()
@@ -140,7 +142,9 @@ class MailWizard(QWizard):
                  replace_damaged: bool = False, site: SiteConfig | None = None,
                  site_error: str = "", catalogue: Catalogue | None = None, parent=None):
         super().__init__(parent)
+        from mailwizard.gui.pyside_fix import guard
 
+        guard()  # also when the host program made the QApplication itself
         self._catalogue = catalogue
         self.config_path = Path(config_path) if config_path else default_config_path()
         self.saved = saved
@@ -150,7 +154,9 @@ class MailWizard(QWizard):
         #: could not be used, why.
         self.site = site or SiteConfig()
         self.site_error = site_error
-        self.pool = QThreadPool(self)
+        from mailwizard.gui.workers import WorkerPool
+
+        self.pool = WorkerPool()
         self.state = FlowState(has_saved_settings=saved is not None)
         apply_site(self.state, self.site)
         self.restore_saved()
@@ -179,6 +185,8 @@ class MailWizard(QWizard):
         #: a field the next entered page should focus (e.g. the password after a refused
         #: sign-in)
         self.return_focus = ""
+        #: settings a fix on the test page changed (the account page shows them opened)
+        self.fixed_fields: set[str] = set()
         self._confirm: QMessageBox | None = None
 
         self.pages = _Pages(self)
@@ -282,9 +290,16 @@ class MailWizard(QWizard):
         box.setEscapeButton(keep)
         box.setWindowModality(Qt.WindowModal)
 
+        from PySide6.QtWidgets import QApplication
+
+        before = QApplication.focusWidget()
+
         def answered(_result=None) -> None:
             if box.clickedButton() is discard:
                 QTimer.singleShot(0, lambda: QWizard.reject(self))
+            elif before is not None:  # back where the user was
+                self.activateWindow()
+                QTimer.singleShot(0, before.setFocus)
         box.finished.connect(answered)
         self._confirm = box
         box.open()

@@ -584,6 +584,7 @@ def test_exchange_find_automatically_asks_before_a_foreign_host(qtbot, wizard, e
     assert ex.state.profile.ews_url == target.url
 
 
+@DIALOG_SIZE
 def test_connect_path_signs_in_in_the_browser_validates_and_saves(
         qtbot, wizard, auth_server, browser, xoauth2_smtp_server, ca_file, tmp_path,
         secret_service, monkeypatch):
@@ -604,7 +605,13 @@ def test_connect_path_signs_in_in_the_browser_validates_and_saves(
     assert not [e for e in page.findChildren(QLineEdit) if e.echoMode() != QLineEdit.Normal]
 
     page.choices["microsoft"].click()  # no client ID configured for Microsoft: explained
-    assert "MAILWIZARD_MICROSOFT_CLIENT_ID" in page.status.text()
+    # One plain sentence on the page; what IT must set up is behind "For IT".
+    assert page.status.text() == ("<p><b>Your ERP vendor or IT has not set up sign-in with "
+                                  "Microsoft yet.</b></p>")
+    assert page.for_it.isVisible() and not page.sign_in.isEnabled()
+    page.for_it.button.click()
+    assert "MAILWIZARD_MICROSOFT_CLIENT_ID" in page.for_it_box.detailedText()
+    page.for_it_box.close()
     page.choices["google"].click()
     qtbot.keyClicks(page.email, USER)
     assert page.sign_in.isEnabled() and page.sign_in.text() == "&Sign in with Google"
@@ -623,7 +630,9 @@ def test_connect_path_signs_in_in_the_browser_validates_and_saves(
     assert xoauth2_smtp_server.recorder.commands_auth == ["XOAUTH2"]
     w.next()
     summary = w.pages[Step.SAVE].summary.text()
-    assert "signed in with Google" in summary and "refresh_token" in summary
+    assert "signed in with Google" in summary and "sign-in token" in summary
+    # the keyring entry's name is for IT: under Details
+    assert "refresh_token" in w.pages[Step.SAVE].details.text.toPlainText()
     w.next()
     qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
     text = (tmp_path / "mail-settings.json").read_text()

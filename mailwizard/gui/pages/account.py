@@ -338,7 +338,12 @@ class AccountPage(AccountFields, FlowPage):
         self._apply_secret_only()
         self._apply_locks()
         # No server name yet (my own server): the server settings must be visible.
-        self.advanced_toggle.setChecked(not p.host and not st.secret_only)
+        # Once open (by the user, or for a fix applied on the test page) it stays open, so
+        # the current server settings are in view when coming Back.
+        fixed = bool(wiz.fixed_fields & {"host", "port", "security", "auth", "cafile"})
+        wiz.fixed_fields = set()
+        self.advanced_toggle.setChecked(not st.secret_only and (
+            not p.host or fixed or self.advanced_toggle.isChecked()))
         self._loading = False
         self._sync()
         self.setSubTitle(self._subtitle())

@@ -34,7 +34,7 @@ def configured_connect(wiz) -> list[str]:
             if client_settings(pid, site=wiz.site.raw or None) is not None]
 
 
-def show_for_it(parent: W.QWidget, pids: list[str]) -> None:
+def show_for_it(parent: W.QWidget, pids: list[str]) -> W.QMessageBox:
     """The steps for whoever installs the program: how to register sign-in."""
     from mailwizard.core.oauth import not_configured_help
 
@@ -46,7 +46,9 @@ def show_for_it(parent: W.QWidget, pids: list[str]) -> None:
     box.setInformativeText(parent.tr("Press Show Details to see them."))
     box.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
                                 | QtCore.Qt.TextSelectableByKeyboard)
+    parent.for_it_box = box
     box.open()
+    return box
 
 
 class ResumePage(FlowPage):

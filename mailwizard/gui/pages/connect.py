@@ -7,7 +7,6 @@ import html
 
 from PySide6 import QtCore
 from PySide6 import QtWidgets as W
-from PySide6.QtCore import Signal
 
 from mailwizard.core.profile import AuthMethod, ServiceType, check_email
 from mailwizard.gui.style import colour
@@ -18,8 +17,6 @@ NAMES = {"google": "Google", "microsoft": "Microsoft"}
 
 
 class ConnectPage(FlowPage):
-    #: the worker tells the page the sign-in address once the listener is up (queued)
-    _started = Signal(str, bool)
     #: tests point these at a loopback authorization server and a scripted browser
     provider_override: dict | None = None
     open_browser = None
@@ -101,7 +98,6 @@ class ConnectPage(FlowPage):
         self.email.textEdited.connect(self._edited)
         self.display_name.textEdited.connect(self._edited)
         self.tenant.textEdited.connect(self._edited)
-        self._started.connect(self._on_started)
 
     # -- page life ------------------------------------------------------------------------
     def enter(self) -> None:
@@ -233,15 +229,14 @@ class ConnectPage(FlowPage):
             self._say(html.escape(getattr(exc, "message", str(exc))), ok=False)
             return
         self._flow = flow
-        self._signing_in = BackgroundCall(self.wiz().pool, self)
+        self._signing_in = call = BackgroundCall(self.wiz().pool, self)
+        call.note.connect(lambda started: self._on_started(*started))
         self._signing_in.done.connect(self._signed_in)
         self._signing_in.failed.connect(self._failed)
 
         def work():
             url = flow.start()
-            from mailwizard.gui.workers import quiet_emit
-
-            quiet_emit(self._started, url, bool(flow.browser_opened))
+            call.tell((url, bool(flow.browser_opened)))
             return flow.wait()
 
         self._say(self.tr("Opening your web browser…"), ok=None)

@@ -76,7 +76,11 @@ class SavePage(FlowPage):
             (self.tr("Sign in as"), p.username or self.tr("(no sign-in)")),
             (self.tr("Send as"), f"{p.display_name} <{p.from_address}>" if p.display_name
              else p.from_address),
-            (self.tr("Password"), self.tr("kept safely in %1, never in the settings file")
+            (self.tr("Sign-in") if plan.secret and plan.secret.kind == "refresh_token"
+             else self.tr("Password"),
+             (self.tr("a sign-in token, kept safely in %1, never in the settings file")
+              if plan.secret.kind == "refresh_token" else
+              self.tr("kept safely in %1, never in the settings file"))
              .replace("%1", store_name(plan)) if plan.secret else self.tr("none needed")),
         ]
         table = "".join(f"<tr><td><b>{e(k)}</b>&nbsp;&nbsp;</td><td>{e(v)}</td></tr>"

@@ -51,6 +51,7 @@ class ValidatePage(FlowPage):
     diagnosis: Diagnosis | None = None
     _restart_when_stopped = False
     _discard_stale = False
+    _loading = False
 
     def build(self) -> None:
         self.setTitle(self.tr("Test the settings"))
@@ -203,8 +204,11 @@ class ValidatePage(FlowPage):
         self.state.save_untested = False
         self.save_untested.setChecked(False)
         if self.sent_to:
-            # One test message per run unless the user ticks the box again.
+            # One test message per run unless the user ticks the box again (this is not a
+            # change of the tested settings).
+            self._loading = True
             self.send_test.setChecked(False)
+            self._loading = False
             self.sent_note.setText(self.tr("A test message was already sent to %1. Tick the "
                                            "box to send another.").replace("%1", self.sent_to))
             self.sent_note.show()
@@ -436,6 +440,7 @@ class ValidatePage(FlowPage):
             return
         self.state.profile = self.state.profile.with_changes(**d.suggestion)
         self.state.invalidate()
+        self.wiz().fixed_fields |= set(d.suggestion)  # the account page shows them
         self.start_check()
 
     def trust_certificate(self) -> None:
@@ -475,6 +480,6 @@ class ValidatePage(FlowPage):
         self.changed()
 
     def _settings_changed(self) -> None:
-        if not self.busy():
+        if not self.busy() and not self._loading:
             self.state.validated = False
             self.changed()
