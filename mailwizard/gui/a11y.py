@@ -54,6 +54,8 @@ def install() -> None:
 
 
 def set_role(widget: QWidget, role: str) -> None:
+    """Give `widget` a role; call it before the widget's text is first set (Qt makes and
+    keeps a widget's accessible at its first change)."""
     widget.setProperty(ROLE_PROPERTY, role)
 
 

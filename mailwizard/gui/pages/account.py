@@ -71,26 +71,24 @@ class AccountFields:
     secret: W.QLineEdit
 
     def _add_row(self, form, label: str, widget, key: str, buddy=None) -> None:
-        """A labelled field with its error line underneath; the label is its buddy. The field
-        is named after its label for screen readers (Qt only finds a buddy label beside the
-        field, and here the field sits in a box with its error line); the error line is its
-        description."""
-        box = W.QWidget()
-        v = W.QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(2)
-        v.addWidget(widget)
+        """A labelled field with its error line in the row underneath; the label is its buddy.
+        The field sits beside its label (so a screen reader finds the label through Qt's
+        "labelled by" relation, which only looks at siblings) and is also named after it; the
+        error line is its description."""
+        form.addRow(label, widget)
         err = _error_label()
-        v.addWidget(err)
+        form.addRow("", err)
+        form.setRowVisible(err, False)
         self.errors[key] = err
-        form.addRow(label, box)
-        row_label = form.labelForField(box)
+        row_label = form.labelForField(widget)
         target = buddy or widget
         row_label.setBuddy(target)
         target.setAccessibleName(_spoken(label))
         if not hasattr(self, "error_fields"):
             self.error_fields = {}
+            self.error_forms = {}
         self.error_fields[key] = target
+        self.error_forms[key] = form
 
     def _show_errors(self, errors: dict, shown) -> None:
         """Each field's error under it (and as its description) when `shown(key)`."""
@@ -99,7 +97,7 @@ class AccountFields:
             show = bool(text) and shown(key)
             text = text[:1].upper() + text[1:] if show else ""
             label.setText(text)
-            label.setVisible(show)
+            self.error_forms[key].setRowVisible(label, show)
             field = getattr(self, "error_fields", {}).get(key)
             if field is not None:
                 field.setAccessibleDescription(text)
@@ -185,9 +183,8 @@ class AccountPage(AccountFields, FlowPage):
         row(self.tr("&User name:"), self.username, "username")
 
         secret_box = self._secret_box()
-        row(self.tr("&Password:"), secret_box, "secret")
-        form.labelForField(secret_box.parentWidget()).setBuddy(self.secret)
-        self.secret_row_label = form.labelForField(secret_box.parentWidget())
+        self._add_row(form, self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
+        self.secret_row_label = form.labelForField(secret_box)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
         form.addRow("", self.keep_secret)
 
@@ -217,8 +214,8 @@ class AccountPage(AccountFields, FlowPage):
         adv.setRowWrapPolicy(W.QFormLayout.WrapLongRows)
         self.adv_form = adv
 
-        def adv_row(label: str, widget: W.QWidget, key: str) -> None:
-            self._add_row(adv, label, widget, key)
+        def adv_row(label: str, widget: W.QWidget, key: str, buddy=None) -> None:
+            self._add_row(adv, label, widget, key, buddy)
 
         self.host = W.QLineEdit()
         adv_row(self.tr("Ser&ver:"), self.host, "host")
@@ -246,8 +243,7 @@ class AccountPage(AccountFields, FlowPage):
         self.auth.setMinimumContentsLength(16)
         adv_row(self.tr("Si&gn in:"), self.auth, "auth")
         ca_box = self._ca_box()
-        adv_row(self.tr("CA &certificate file:"), ca_box, "cafile")
-        adv.labelForField(ca_box.parentWidget()).setBuddy(self.cafile)
+        adv_row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
         self.advanced.hide()
         form.addRow(self.advanced)
 
@@ -324,9 +320,7 @@ class AccountPage(AccountFields, FlowPage):
                 self.region.addItem(r, r)
             self.region.setCurrentIndex(max(0, self.region.findData(
                 st.region or provider.default_region)))
-        self.errors["region"].parentWidget().setVisible(bool(provider and provider.needs_region))
-        self.adv_form.labelForField(self.errors["region"].parentWidget()).setVisible(
-            bool(provider and provider.needs_region))
+        self.adv_form.setRowVisible(self.region, bool(provider and provider.needs_region))
         self.recipients.setValue(st.recipients_per_day)
         label = provider.secret_label if provider else self.tr("Password")
         self.secret_row_label.setText(_with_mnemonic(label) + ":")

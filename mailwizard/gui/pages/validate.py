@@ -124,8 +124,10 @@ class ValidatePage(FlowPage):
         self.outcome = W.QFrame()
         self.outcome.setFrameShape(W.QFrame.StyledPanel)
         ov = W.QVBoxLayout(self.outcome)
-        self.headline = wrapped()
+        self.headline = W.QLabel()
         a11y.set_role(self.headline, a11y.ALERT)  # a screen reader reads the outcome out
+        self.headline.setWordWrap(True)
+        self.headline.setTextFormat(QtCore.Qt.PlainText)
         self.explanation = wrapped(rich=True)
         self.explanation.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         ov.addWidget(self.headline)
