@@ -72,8 +72,8 @@ class LinkButton(W.QWidget):
         if not open_url(self.url):
             self.note.show()
             self.fallback.show()
-            self.address.setFocus()
-            self.address.selectAll()
+            QtCore.QTimer.singleShot(0, lambda: (self.address.setFocus(),
+                                                 self.address.selectAll()))
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.url)
