@@ -223,8 +223,14 @@ def high_contrast_dark():
                          (QPalette.Highlight, QColor("#1aebff")),
                          (QPalette.HighlightedText, black), (QPalette.Link, QColor("#ffff00")),
                          (QPalette.PlaceholderText, QColor("#c0c0c0")),
-                         (QPalette.ToolTipBase, black), (QPalette.ToolTipText, white)):
+                         (QPalette.ToolTipBase, black), (QPalette.ToolTipText, white),
+                         (QPalette.Light, white), (QPalette.Midlight, QColor("#d0d0d0")),
+                         (QPalette.Mid, QColor("#a0a0a0")), (QPalette.Dark, QColor("#c0c0c0")),
+                         (QPalette.Shadow, white)):
         p.setColor(role, colour)
+    grey = QColor("#9a9a9a")  # disabled: still readable (about 7:1 on black), but dimmer
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        p.setColor(QPalette.Disabled, role, grey)
     return p
 
 

@@ -70,6 +70,9 @@ def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check
     service = w2.pages[Step.SERVICE]
     service.buttons[ServiceType.EXCHANGE].click()
     w2.next()
+    exchange = w2.pages[Step.EXCHANGE]
+    qtbot.keyClicks(exchange.email, USER)  # fills the address, user name and "Signs in as"
+    assert exchange.login_hint.text()
     at(w2, "exchange")
     w2.back()
     service.buttons[ServiceType.OAUTH].click()

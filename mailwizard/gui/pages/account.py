@@ -77,7 +77,7 @@ class AccountFields:
         error line is its description."""
         form.addRow(label, widget)
         err = _error_label()
-        form.addRow("", err)
+        form.addRow(err)
         form.setRowVisible(err, False)
         self.errors[key] = err
         row_label = form.labelForField(widget)
@@ -165,8 +165,11 @@ class AccountPage(AccountFields, FlowPage):
         outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
         form = W.QFormLayout(left)
-        form.setFieldGrowthPolicy(W.QFormLayout.ExpandingFieldsGrow)
-        form.setRowWrapPolicy(W.QFormLayout.WrapLongRows)
+        form.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
+        # Labels above the fields: each field gets the column's whole width, so a long
+        # address shows in full (beside their labels, fields were a third as wide).
+        form.setRowWrapPolicy(W.QFormLayout.WrapAllRows)
+        form.setVerticalSpacing(4)
         self.errors: dict[str, W.QLabel] = {}
 
         def row(label: str, widget: W.QWidget, key: str) -> None:
@@ -186,7 +189,7 @@ class AccountPage(AccountFields, FlowPage):
         self._add_row(form, self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
         self.secret_row_label = form.labelForField(secret_box)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
-        form.addRow("", self.keep_secret)
+        form.addRow(self.keep_secret)
 
         self.recipients = W.QSpinBox()
         self.recipients.setRange(0, 1_000_000)
@@ -211,7 +214,9 @@ class AccountPage(AccountFields, FlowPage):
         self.advanced = W.QGroupBox()
         self.advanced.setAccessibleName(self.tr("Server settings"))
         adv = W.QFormLayout(self.advanced)
-        adv.setRowWrapPolicy(W.QFormLayout.WrapLongRows)
+        adv.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
+        adv.setRowWrapPolicy(W.QFormLayout.WrapAllRows)  # combo boxes at full width
+        adv.setVerticalSpacing(4)
         self.adv_form = adv
 
         def adv_row(label: str, widget: W.QWidget, key: str, buddy=None) -> None:

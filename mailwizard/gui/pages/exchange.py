@@ -33,8 +33,11 @@ class ExchangePage(AccountFields, FlowPage):
         outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
         form = W.QFormLayout(left)
-        form.setFieldGrowthPolicy(W.QFormLayout.ExpandingFieldsGrow)
-        form.setRowWrapPolicy(W.QFormLayout.WrapLongRows)
+        form.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
+        # Labels above the fields: each field gets the column's whole width, so a long
+        # address shows in full (beside their labels, fields were a third as wide).
+        form.setRowWrapPolicy(W.QFormLayout.WrapAllRows)
+        form.setVerticalSpacing(4)
         self.form = form
         self.errors: dict[str, W.QLabel] = {}
 
@@ -58,7 +61,7 @@ class ExchangePage(AccountFields, FlowPage):
         self._row(self.tr("Exchange &address (EWS):"), url_box, "ews_url", buddy=self.ews_url)
         self.find_status = W.QLabel()
         self.find_status.setWordWrap(True)
-        self.form.addRow("", self.find_status)
+        self.form.addRow(self.find_status)
         self.find_status.hide()
         self._finder = None
         self._finding = None
@@ -67,8 +70,8 @@ class ExchangePage(AccountFields, FlowPage):
         style_text(self.online_note, "warning")
         self.online_ok = W.QCheckBox(self.tr("My organisation still allows EWS for this app "
                                              "(IT confirmed it)"))
-        form.addRow("", self.online_note)
-        form.addRow("", self.online_ok)
+        form.addRow(self.online_note)
+        form.addRow(self.online_ok)
         self.domain = W.QLineEdit()
         self.domain.setPlaceholderText(self.tr("company.com or COMPANY"))
         self._row(self.tr("&Domain:"), self.domain, "domain")
@@ -76,14 +79,13 @@ class ExchangePage(AccountFields, FlowPage):
         self.username.setPlaceholderText(self.tr("COMPANY\\jsmith or jsmith@company.com"))
         self._row(self.tr("&User name:"), self.username, "username")
         self.login_hint = W.QLabel()
-        self.login_hint.setWordWrap(True)
-        form.addRow("", self.login_hint)
+        form.addRow(self.login_hint)
 
         secret_box = self._secret_box()
         self.secret.setAccessibleName(self.tr("Windows password"))
         self._row(self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
-        form.addRow("", self.keep_secret)
+        form.addRow(self.keep_secret)
 
         self.auth = W.QComboBox()
         self.auth.addItem(self.tr("Windows sign-in (NTLM) — usual for your own Exchange"),

@@ -39,6 +39,8 @@ SLOW_SECONDS = 5
 def seconds(ms: float) -> str:
     """A stage's time as a person reads it: "0.2 s", "3 s"."""
     s = ms / 1000
+    if s < 0.1:
+        return "< 0.1 s"
     return "%.1f s" % s if s < 10 else "%d s" % round(s)
 
 
