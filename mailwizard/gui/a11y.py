@@ -56,6 +56,7 @@ def install() -> None:
 def set_role(widget: QWidget, role: str) -> None:
     """Give `widget` a role; call it before the widget's text is first set (Qt makes and
     keeps a widget's accessible at its first change)."""
+    install()  # the first role given installs the factory (nothing to do at start-up)
     widget.setProperty(ROLE_PROPERTY, role)
 
 

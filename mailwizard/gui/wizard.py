@@ -154,9 +154,7 @@ class MailWizard(QWizard):
         #: could not be used, why.
         self.site = site or SiteConfig()
         self.site_error = site_error
-        from mailwizard.gui.workers import WorkerPool
-
-        self.pool = WorkerPool()
+        self._pool = None
         self.state = FlowState(has_saved_settings=saved is not None)
         apply_site(self.state, self.site)
         self.restore_saved()
@@ -170,9 +168,6 @@ class MailWizard(QWizard):
         self.setOption(QWizard.HaveHelpButton, False)
         self.setOption(QWizard.NoCancelButtonOnLastPage, True)  # after saving, only Finish
         self.setButtonText(QWizard.CommitButton, self.tr("&Save"))
-        from mailwizard.gui import a11y
-
-        a11y.install()
         # No minimum size: pages scroll, so the window fits an 800x600 screen and large text.
         self._fit_screen()
         self.steps_panel = QLabel()
@@ -326,6 +321,15 @@ class MailWizard(QWizard):
 
     # -- helpers for pages ----------------------------------------------------------------
     @property
+    def pool(self):
+        """The worker threads (made when the first background job starts)."""
+        if self._pool is None:
+            from mailwizard.gui.workers import WorkerPool
+
+            self._pool = WorkerPool()
+        return self._pool
+
+    @property
     def catalogue(self) -> Catalogue:
         """The provider presets, parsed when a page first needs them (not at start-up)."""
         if self._catalogue is None:
@@ -370,5 +374,6 @@ class MailWizard(QWizard):
                 stop()
         # Every socket of a check is closed by cancel(), so this takes milliseconds; the bound
         # only matters for a keyring call that hangs (those cannot be interrupted).
-        self.pool.waitForDone(500)
+        if self._pool is not None:
+            self._pool.waitForDone(500)
         super().done(result)

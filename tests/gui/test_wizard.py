@@ -247,6 +247,7 @@ def test_all_three_service_types_can_be_chosen(qtbot, wizard, monkeypatch):
     w = wizard()
     service = w.pages[Step.SERVICE]
     from mailwizard.core.profile import ServiceType
+    qtbot.waitUntil(lambda: service.connect_ready is not None)
     assert all(service.buttons[s].isEnabled() for s in ServiceType)
     assert service.for_it is None
 
@@ -259,6 +260,8 @@ def test_connect_without_a_client_id_is_shown_disabled_with_one_plain_sentence(
     service = w.pages[Step.SERVICE]
     from mailwizard.core.profile import ServiceType
     connect = service.buttons[ServiceType.OAUTH]
+    # checked just after the first page shows (start-up does not read the OAuth settings)
+    qtbot.waitUntil(lambda: service.connect_ready is not None)
     assert not connect.isEnabled()
     hint = service.hints[ServiceType.OAUTH].text()
     assert "Your ERP vendor or IT has not set up sign-in with Google or Microsoft yet." in hint

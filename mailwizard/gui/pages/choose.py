@@ -122,46 +122,67 @@ class ServicePage(FlowPage):
         }
         self.buttons: dict[ServiceType, W.QRadioButton] = {}
         self.hints: dict[ServiceType, W.QLabel] = {}
+        self.texts = texts
+        self.layout_ = layout
         visible = visible_services(self.state)  # the administrator may hide some
-        self.connect_ready = configured_connect(self.wiz()) \
-            if ServiceType.OAUTH in visible else []
+        self.connect_ready: list[str] | None = None  # checked once the window shows
         self.for_it = None
         for service, (text, hint) in texts.items():
             if service not in visible:
                 continue
             button = _radio(text, hint)
             reason = SERVICE_AVAILABILITY.get(service)
-            if service is ServiceType.OAUTH and not self.connect_ready:
-                reason = self.tr("Your ERP vendor or IT has not set up sign-in with Google "
-                                 "or Microsoft yet.")
             self.group.addButton(button)
             self.buttons[service] = button
             layout.addWidget(button)
-            if reason:
-                button.setEnabled(False)
-                hint = hint + "\n" + reason
-                button.setToolTip(reason)
-                button.setAccessibleDescription(hint)
             hint_label = _hint(hint)
-            hint_label.setEnabled(not reason)
             layout.addWidget(hint_label)
             self.hints[service] = hint_label
-            if service is ServiceType.OAUTH and not self.connect_ready:
-                from mailwizard.gui.widgets import LinkButton
-
-                self.for_it = LinkButton(self.tr("For IT: how to set up sign-in"), "")
-                self.for_it.setContentsMargins(20, 0, 0, 0)
-                self.for_it.button.setAccessibleDescription(self.tr(
-                    "Shows the steps for setting up sign-in with Google or Microsoft"))
-                self.for_it.button.setToolTip("")
-                self.for_it.button.clicked.disconnect()
-                self.for_it.button.clicked.connect(
-                    lambda: show_for_it(self, ["google", "microsoft"]))
-                layout.addWidget(self.for_it, 0, QtCore.Qt.AlignLeft)
+            if reason:
+                self._unavailable(service, reason)
             button.toggled.connect(lambda on, s=service: on and self._choose(s))
         layout.addStretch(1)
 
+    def _unavailable(self, service: ServiceType, reason: str) -> None:
+        button = self.buttons[service]
+        hint = self.texts[service][1] + "\n" + reason
+        button.setEnabled(False)
+        button.setToolTip(reason)
+        button.setAccessibleDescription(hint)
+        if service in self.hints:
+            self.hints[service].setText(hint)
+            self.hints[service].setEnabled(False)
+
+    def check_connect(self) -> None:
+        """Whether sign-in (Connect) is set up here: without a client ID it is shown disabled
+        with one plain sentence, and the steps for IT are behind a link. Checked just after
+        the first page shows (it reads the OAuth settings, which start-up does not need)."""
+        if self.connect_ready is not None or ServiceType.OAUTH not in self.buttons:
+            return
+        self.connect_ready = configured_connect(self.wiz())
+        if self.connect_ready:
+            return
+        service = ServiceType.OAUTH
+        was_chosen = self.buttons[service].isChecked()
+        self._unavailable(service, self.tr("Your ERP vendor or IT has not set up sign-in "
+                                           "with Google or Microsoft yet."))
+        from mailwizard.gui.widgets import LinkButton
+
+        self.for_it = LinkButton(self.tr("For IT: how to set up sign-in"), "")
+        self.for_it.setContentsMargins(20, 0, 0, 0)
+        self.for_it.button.setAccessibleDescription(self.tr(
+            "Shows the steps for setting up sign-in with Google or Microsoft"))
+        self.for_it.button.setToolTip("")
+        self.for_it.button.clicked.disconnect()
+        self.for_it.button.clicked.connect(lambda: show_for_it(self, ["google", "microsoft"]))
+        index = self.layout_.indexOf(self.hints[service]) + 1
+        self.layout_.insertWidget(index, self.for_it, 0, QtCore.Qt.AlignLeft)
+        if was_chosen:
+            self.enter()
+
     def enter(self) -> None:
+        if self.connect_ready is None:
+            QtCore.QTimer.singleShot(0, self.check_connect)
         usable = [s for s, b in self.buttons.items() if b.isEnabled()]
         service = self.state.service if self.state.service in usable else \
             (usable[0] if usable else None)
