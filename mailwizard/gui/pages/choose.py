@@ -181,8 +181,8 @@ class ServicePage(FlowPage):
             self.enter()
 
     def enter(self) -> None:
-        if self.connect_ready is None:
-            QtCore.QTimer.singleShot(0, self.check_connect)
+        if self.connect_ready is None:  # after the first page has been painted
+            QtCore.QTimer.singleShot(0, lambda: QtCore.QTimer.singleShot(0, self.check_connect))
         usable = [s for s, b in self.buttons.items() if b.isEnabled()]
         service = self.state.service if self.state.service in usable else \
             (usable[0] if usable else None)
