@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 from conftest import PASSWORD, USER
-from PySide6.QtCore import Qt
 
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile, ServiceType
@@ -83,10 +82,3 @@ def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check
     for x in (w, w2):
         x.done(0)
     return seen
-
-
-def visible(widget, top) -> bool:
-    return widget.isVisibleTo(top) and widget.window() is top
-
-
-__all__ = ["every_page", "visible", "Qt"]

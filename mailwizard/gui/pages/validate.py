@@ -18,7 +18,7 @@ from mailwizard.core.flow import fix_allowed
 from mailwizard.core.profile import check_email
 from mailwizard.core.stages import group_of
 from mailwizard.gui import a11y
-from mailwizard.gui.style import colour, style_text
+from mailwizard.gui.style import style_text
 from mailwizard.gui.widgets import Details, LinkButton, wrapped
 from mailwizard.gui.wizard import FlowPage
 from mailwizard.gui.workers import CheckRunner
