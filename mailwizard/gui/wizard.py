@@ -70,6 +70,18 @@ class FlowPage(QWizardPage):
             outer.addWidget(self.needs)
             self.build()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Page Up / Page Down scroll the page from wherever the focus is (fields do not use
+        those keys), so text below the fold, such as the help beside the fields, can be
+        read without a mouse."""
+        if self._built and event.key() in (Qt.Key_PageUp, Qt.Key_PageDown):
+            bar = self.scroll.verticalScrollBar()
+            step = bar.pageStep() if event.key() == Qt.Key_PageDown else -bar.pageStep()
+            bar.setValue(bar.value() + step)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def build(self) -> None:
         """Create the page's widgets (once), in self.body."""
 

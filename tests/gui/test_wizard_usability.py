@@ -182,3 +182,24 @@ def test_plain_words_with_technical_detail_under_details(qtbot, wizard, smtp_ser
     assert any("Enable SSL" in t and "Opportunistic" in t and "587" in t for t in texts)
     assert srv.recorder.commands_auth == ["PLAIN"]
     assert PASSWORD not in validate.details.text.toPlainText()
+
+
+def test_page_down_scrolls_to_the_help_below_the_fold(qtbot, wizard):
+    w = wizard()
+    w.resize(800, 600)
+    w.next()
+    qtbot.keyClicks(w.pages[Step.PROVIDER].email, "riverside.society@gmail.com")
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is account.secret)
+    bar = account.scroll.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0  # the help goes below the fold here
+    qtbot.keyClick(account.secret, Qt.Key_PageDown)
+    assert bar.value() > 0 and QApplication.focusWidget() is account.secret
+    for _ in range(10):
+        qtbot.keyClick(account.secret, Qt.Key_PageDown)
+    assert bar.value() == bar.maximum()
+    last = account.guidance.layout_.itemAt(account.guidance.layout_.count() - 2).widget()
+    assert not last.visibleRegion().isEmpty()  # the last paragraph is in view
+    qtbot.keyClick(account.secret, Qt.Key_PageUp)
+    assert bar.value() < bar.maximum()
