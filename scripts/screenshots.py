@@ -36,6 +36,8 @@ def wait(ms: int) -> None:
 
 
 def wait_for_check(page) -> None:
+    if not page.busy() and page.result is None:
+        page.test_button.click()  # the test starts when the user asks
     if page.busy():
         loop = QEventLoop()
         page.runner.finished.connect(loop.quit)
@@ -109,13 +111,13 @@ def main() -> None:
                 break
             wait(50)
         shot(w, "8-done")
-        w.close()
+        w.done(0)
 
         w2 = create_wizard(config)
         w2.resize(*SIZE)
         w2.show()
         shot(w2, "0-resume")
-        w2.close()
+        w2.done(0)
 
         # Exchange: a loopback EWS endpoint that offers Basic only, while the page starts on
         # Windows (NTLM) sign-in; the test names the fix.
@@ -146,12 +148,14 @@ def main() -> None:
         ex.ews_url.setText(ex_url)
         ex.ews_url.textEdited.emit(ex_url)
         shot(w3, "11-exchange-online-note")
-        w3.close()
+        w3.done(0)
         ews.stop()
 
         # Connect: first without a client ID (what to register), then "signed in" against a
         # loopback authorization server whose browser step is a plain HTTP client.
         from mailwizard.core.profile import ServiceType as ST
+        os.environ["MAILWIZARD_GOOGLE_CLIENT_ID"] = "vendor-client.apps.example"
+        os.environ["MAILWIZARD_GOOGLE_CLIENT_SECRET"] = "screens"
         w4 = create_wizard(tmp / "connect.json")
         w4.resize(*SIZE)
         w4.show()
@@ -160,9 +164,74 @@ def main() -> None:
         page = w4.pages[Step.CONNECT]
         page.choices["microsoft"].click()
         shot(w4, "12-connect-not-configured")
-        w4.close()
+        w4.done(0)
+        del os.environ["MAILWIZARD_GOOGLE_CLIENT_ID"], os.environ["MAILWIZARD_GOOGLE_CLIENT_SECRET"]
+
+        # Small screen (800x600), large text (1.5x) and a dark high-contrast theme: the same
+        # own-server page and the failed test with its fix.
+        def own_server_failed(name_account: str, name_failed: str, size) -> None:
+            wz = create_wizard(tmp / f"{name_account}.json")
+            wz.resize(*size)
+            wz.show()
+            wz.next()
+            pv = wz.pages[Step.PROVIDER]
+            pv.email.setText(user)
+            pv.search.setText("other")
+            pv.list.setCurrentRow(0)
+            wz.next()
+            ac = wz.pages[Step.ACCOUNT]
+            for field, text in ((ac.display_name, "Riverside Society accounts"),
+                                (ac.host, "127.0.0.1"), (ac.cafile, str(ca_file)),
+                                (ac.secret, password)):
+                field.setText(text)
+                field.textEdited.emit(text)
+            ac.port.setValue(srv.port)
+            ac.security.setCurrentIndex(ac.security.findData("tls"))
+            shot(wz, name_account)
+            wz.next()
+            wait_for_check(wz.pages[Step.VALIDATE])
+            shot(wz, name_failed)
+            wz.done(0)
+
+        own_server_failed("13-small-screen-account", "14-small-screen-failed", (800, 600))
+        from PySide6.QtGui import QColor, QFont, QPalette
+        from PySide6.QtWidgets import QApplication
+        font = QApplication.font()
+        big = QFont(font)
+        big.setPointSizeF(font.pointSizeF() * 1.5)
+        QApplication.setFont(big)
+        own_server_failed("15-large-text-account", "16-large-text-failed", (853, 533))
+        QApplication.setFont(font)
+        old = QApplication.palette()
+        QApplication.setPalette(high_contrast_dark())
+        own_server_failed("17-dark-contrast-account", "18-dark-contrast-failed", SIZE)
+        QApplication.setPalette(old)
     finally:
         srv.stop()
+
+
+def high_contrast_dark():
+    """A dark high-contrast palette like the desktops' "High Contrast Inverse" themes."""
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    black, white = QColor("#000000"), QColor("#ffffff")
+    for role, colour in ((QPalette.Window, black), (QPalette.WindowText, white),
+                         (QPalette.Base, QColor("#0a0a0a")), (QPalette.Text, white),
+                         (QPalette.AlternateBase, QColor("#1a1a1a")),
+                         (QPalette.Button, QColor("#101010")), (QPalette.ButtonText, white),
+                         (QPalette.Highlight, QColor("#1aebff")),
+                         (QPalette.HighlightedText, black), (QPalette.Link, QColor("#ffff00")),
+                         (QPalette.PlaceholderText, QColor("#c0c0c0")),
+                         (QPalette.ToolTipBase, black), (QPalette.ToolTipText, white),
+                         (QPalette.Light, white), (QPalette.Midlight, QColor("#d0d0d0")),
+                         (QPalette.Mid, QColor("#a0a0a0")), (QPalette.Dark, QColor("#c0c0c0")),
+                         (QPalette.Shadow, white)):
+        p.setColor(role, colour)
+    grey = QColor("#9a9a9a")  # disabled: still readable (about 7:1 on black), but dimmer
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        p.setColor(QPalette.Disabled, role, grey)
+    return p
 
 
 def server_ctx_for_localhost(ca) -> ssl.SSLContext:

@@ -31,6 +31,9 @@ def install_translations(app: QApplication, locale: QLocale | None = None) -> li
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
+    from mailwizard.gui.pyside_fix import guard
+
+    guard()  # before anything else calls into Qt
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("mailwizard")
     app.setApplicationDisplayName("mailwizard")

@@ -11,7 +11,7 @@ import threading
 from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
-from mailwizard.gui.workers import _Runnable
+from mailwizard.gui.workers import _Mailbox
 
 
 class DiscoveryRunner(QtCore.QObject):
@@ -20,17 +20,14 @@ class DiscoveryRunner(QtCore.QObject):
 
     best = QtCore.Signal(object)
     finished = QtCore.Signal(object, str)
-    _best = QtCore.Signal(int, object)          # worker -> GUI thread (queued)
-    _finished = QtCore.Signal(int, object, str)
 
-    def __init__(self, pool: QtCore.QThreadPool, parent=None):
+    def __init__(self, pool, parent=None):
         super().__init__(parent)
-        self._pool = pool
+        self._pool = pool  # gui/workers.py's WorkerPool
+        self._mailbox = _Mailbox(self)  # worker -> GUI thread, never a signal from a worker
         self._lock = threading.Lock()
         self._current = None
         self._run_id = 0
-        self._best.connect(self._deliver_best)
-        self._finished.connect(self._deliver_finished)
 
     @property
     def running(self) -> bool:
@@ -43,8 +40,8 @@ class DiscoveryRunner(QtCore.QObject):
         from mailwizard.core.discovery.run import Discovery, DiscoveryError
 
         try:
-            finder = Discovery(email, options,
-                               on_candidate=lambda c, best: self._best.emit(run_id, best))
+            finder = Discovery(email, options, on_candidate=lambda c, best: self._mailbox.post(
+                self._deliver_best, run_id, best))
         except DiscoveryError as exc:
             self.finished.emit(None, str(exc))
             return
@@ -56,9 +53,10 @@ class DiscoveryRunner(QtCore.QObject):
                 result, error = finder.run(), ""
             except Exception as exc:  # reported in words, never raised into Qt
                 result, error = None, str(exc)
-            self._finished.emit(run_id, result, error)
+            self._mailbox.post(self._deliver_finished, run_id, result, error)
 
-        self._pool.start(_Runnable(work))
+        self._mailbox.open()
+        self._pool.start(work)
 
     def cancel(self) -> None:
         with self._lock:
@@ -75,7 +73,10 @@ class DiscoveryRunner(QtCore.QObject):
         if run_id == self._run_id:
             with self._lock:
                 self._current = None
+            self._mailbox.close()
             self.finished.emit(result, error)
+        elif self._current is None:  # a cancelled run ended and none runs now
+            self._mailbox.close()
 
 
 class DiscoveryPanel(W.QWidget):

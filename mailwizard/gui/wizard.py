@@ -6,9 +6,10 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QWizard, QWizardPage
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import (QFrame, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget,
+                               QWizard, QWizardPage)
 
 from mailwizard import APP_ID
 from mailwizard.core.config import SavedSettings, default_config_path
@@ -33,30 +34,65 @@ PAGE_CLASSES = {
 
 
 class FlowPage(QWizardPage):
-    """A page bound to one flow step: completeness and the next page come from the flow."""
+    """A page bound to one flow step: completeness and the next page come from the flow.
+
+    Its widgets go into `self.body`, inside a scroll area (small screens, large text); under
+    it, a line says why Next is not available yet (from the flow's missing())."""
 
     step: Step
 
     def __init__(self):
         super().__init__()
         self._built = False
+        self._initialized_now = False
 
     def ensure_built(self) -> None:
         """Widgets are made when the page is first entered, not at start-up: the first page
         appears sooner, and pages never visited cost nothing."""
         if not self._built:
             self._built = True
+            outer = QVBoxLayout(self)
+            outer.setContentsMargins(0, 0, 0, 0)
+            self.scroll = QScrollArea()
+            self.scroll.setWidgetResizable(True)
+            self.scroll.setFrameShape(QFrame.NoFrame)
+            self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+            self.scroll.setFocusPolicy(Qt.NoFocus)
+            self.body = QWidget()
+            self.body.setObjectName("body")
+            self.scroll.setWidget(self.body)
+            outer.addWidget(self.scroll, 1)
+            self.needs = QLabel()
+            self.needs.setWordWrap(True)
+            self.needs.setTextFormat(Qt.PlainText)
+            self.needs.setObjectName("needs")
+            self.needs.hide()
+            outer.addWidget(self.needs)
             self.build()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Page Up / Page Down scroll the page from wherever the focus is (fields do not use
+        those keys), so text below the fold, such as the help beside the fields, can be
+        read without a mouse."""
+        if self._built and event.key() in (Qt.Key_PageUp, Qt.Key_PageDown):
+            bar = self.scroll.verticalScrollBar()
+            step = bar.pageStep() if event.key() == Qt.Key_PageDown else -bar.pageStep()
+            bar.setValue(bar.value() + step)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def build(self) -> None:
-        """Create the page's widgets (once)."""
+        """Create the page's widgets (once), in self.body."""
 
     def enter(self) -> None:
-        """Fill the page from the flow state, each time it is entered."""
+        """Fill the page from the flow state, each time it is entered (Next or Back)."""
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         self.ensure_built()
+        self._initialized_now = True
         self.enter()
+        self.changed()
 
     def wiz(self) -> "MailWizard":
         return self.wizard()  # type: ignore[return-value]
@@ -75,8 +111,25 @@ class FlowPage(QWizardPage):
         nxt = next_step(self.step, self.state)
         return -1 if nxt is None else int(nxt)
 
+    def reasons(self) -> list[str]:
+        """What the user still has to do before Next, in words (shown under the page)."""
+        return [self.wiz().plain_reason(r) for r in missing(self.step, self.state)]
+
     def changed(self) -> None:
-        self.completeChanged.emit()
+        from mailwizard.gui.workers import emit
+
+        emit(self.completeChanged)
+        if not self._built or self.wiz() is None:
+            return
+        reasons = [] if self.busy() or self.isComplete() else self.reasons()
+        text = (self.tr("To go on: %1.").replace("%1", "; ".join(reasons))
+                if reasons else "")
+        if text != self.needs.text():
+            self.needs.setText(text)
+        self.needs.setVisible(bool(text))
+        next_button = self.wiz().button(QWizard.NextButton)
+        next_button.setAccessibleDescription(text)
+        next_button.setToolTip(text)
 
 
 class _Pages(Mapping):
@@ -102,7 +155,9 @@ class MailWizard(QWizard):
                  site_error: str = "", catalogue: Catalogue | None = None,
                  resume: str | None = None, parent=None):
         super().__init__(parent)
+        from mailwizard.gui.pyside_fix import guard
 
+        guard()  # also when the host program made the QApplication itself
         self._catalogue = catalogue
         self.config_path = Path(config_path) if config_path else default_config_path()
         self.saved = saved
@@ -112,7 +167,7 @@ class MailWizard(QWizard):
         #: could not be used, why.
         self.site = site or SiteConfig()
         self.site_error = site_error
-        self.pool = QThreadPool(self)
+        self._pool = None
         self.state = FlowState(has_saved_settings=saved is not None)
         apply_site(self.state, self.site)
         self.restore_saved()
@@ -126,7 +181,21 @@ class MailWizard(QWizard):
         self.setOption(QWizard.HaveHelpButton, False)
         self.setOption(QWizard.NoCancelButtonOnLastPage, True)  # after saving, only Finish
         self.setButtonText(QWizard.CommitButton, self.tr("&Save"))
-        self.setMinimumSize(880, 600)
+        # No minimum size: pages scroll, so the window fits an 800x600 screen and large text.
+        self._fit_screen()
+        self.steps_panel = QLabel()
+        self.steps_panel.setObjectName("steps")
+        self.steps_panel.setTextFormat(Qt.RichText)
+        self.steps_panel.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.steps_panel.setMargin(8)
+        self.steps_panel.setAccessibleName(self.tr("Steps"))
+        self.setSideWidget(self.steps_panel)
+        #: a field the next entered page should focus (e.g. the password after a refused
+        #: sign-in)
+        self.return_focus = ""
+        #: settings a fix on the test page changed (the account page shows them opened)
+        self.fixed_fields: set[str] = set()
+        self._confirm: QMessageBox | None = None
 
         self.pages = _Pages(self)
         if resume and saved is not None:  # e.g. from the warning of a failed scheduled check
@@ -134,6 +203,116 @@ class MailWizard(QWizard):
         start = first_step(self.state)
         self.pages[start]  # only the first page is made now; the others when first needed
         self.setStartId(int(start))
+        self.currentIdChanged.connect(self._entered)
+
+    def _fit_screen(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen else None
+        width, height = 940, 660
+        if area is not None:
+            width, height = min(width, area.width()), min(height, area.height())
+        # A fixed, small minimum: pages scroll instead of growing the window (and QWizard
+        # then leaves the minimum alone instead of changing it on every page).
+        self.setMinimumSize(min(560, width), min(420, height))
+        self.resize(width, height)
+
+    def _entered(self, page_id: int) -> None:
+        """Every page shows the current settings whenever it is entered: Next calls
+        initializePage, Back does not, so Back fills the page here."""
+        page = self.page(page_id)
+        if isinstance(page, FlowPage):
+            if page._initialized_now:
+                page._initialized_now = False
+            else:
+                page.ensure_built()
+                page.enter()
+                page.changed()
+        self._show_steps(page_id)
+
+    def _show_steps(self, current: int) -> None:
+        """The side panel: every step on this path, where you are and what is done."""
+        names = {Step.RESUME: self.tr("Start"), Step.SERVICE: self.tr("Kind of service"),
+                 Step.PROVIDER: self.tr("Provider"), Step.ACCOUNT: self.tr("Account"),
+                 Step.EXCHANGE: self.tr("Exchange account"),
+                 Step.CONNECT: self.tr("Connect"), Step.VALIDATE: self.tr("Test"),
+                 Step.SAVE: self.tr("Save"), Step.DONE: self.tr("Done")}
+        path, step, seen = [], first_step(self.state), set()
+        while step is not None and step not in seen:
+            seen.add(step)
+            path.append(step)
+            step = next_step(step, self.state)
+        import html
+
+        rows, spoken, reached = [], [], False
+        for s in path:
+            name = html.escape(names[s])
+            if int(s) == current:
+                reached = True
+                rows.append("<b>\u25b8 " + name + "</b>")
+                spoken.append(self.tr("%1 (you are here)").replace("%1", names[s]))
+            elif not reached:
+                rows.append("\u2714 " + name)
+                spoken.append(self.tr("%1 (done)").replace("%1", names[s]))
+            else:
+                rows.append("\u2003 " + name)
+                spoken.append(names[s])
+        self.steps_panel.setText("<br>".join(rows))
+        self.steps_panel.setAccessibleDescription(", ".join(spoken))
+
+    def plain_reason(self, reason: str) -> str:
+        """A flow reason ("host: enter the server name") in the words of the page's labels."""
+        fields = {"host": self.tr("Server"), "port": self.tr("Port"),
+                  "username": self.tr("User name"), "from_address": self.tr("From address"),
+                  "email": self.tr("Email address"), "password": self.tr("Password"),
+                  "display_name": self.tr("Your name"), "security": self.tr("Security"),
+                  "ews_url": self.tr("Exchange address"), "domain": self.tr("Domain"),
+                  "cafile": self.tr("CA certificate file"), "auth": self.tr("Sign in"),
+                  "test recipient": self.tr("Test message recipient")}
+        key, sep, rest = reason.partition(": ")
+        if sep and key in fields:
+            return fields[key] + ": " + rest
+        return reason
+
+    # -- closing -----------------------------------------------------------------------------
+    def has_unsaved_work(self) -> bool:
+        st = self.state
+        if st.saved:
+            return False
+        return bool(st.secret or st.validated or st.access_token
+                    or (st.email and st.email != (self.saved.profile.from_address
+                                                  if self.saved else st.site.defaults.get(
+                                                      "from_address", ""))))
+
+    def reject(self) -> None:  # noqa: D401 - Qt's name: Cancel, Escape and the close box
+        """Ask before throwing away typed or tested settings; the question does not block
+        (a running test goes on until the user decides)."""
+        if not self.has_unsaved_work():
+            super().reject()
+            return
+        if self._confirm is not None and self._confirm.isVisible():
+            return
+        box = QMessageBox(QMessageBox.Question, self.tr("Close without saving?"),
+                          self.tr("The settings you typed have not been saved. If you close "
+                                  "now, your ERP keeps its old email settings."), parent=self)
+        discard = box.addButton(self.tr("&Close without saving"), QMessageBox.DestructiveRole)
+        keep = box.addButton(self.tr("&Keep working"), QMessageBox.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setWindowModality(Qt.WindowModal)
+
+        from PySide6.QtWidgets import QApplication
+
+        before = QApplication.focusWidget()
+
+        def answered(_result=None) -> None:
+            if box.clickedButton() is discard:
+                QTimer.singleShot(0, lambda: QWizard.reject(self))
+            elif before is not None:  # back where the user was
+                self.activateWindow()
+                QTimer.singleShot(0, before.setFocus)
+        box.finished.connect(answered)
+        self._confirm = box
+        box.open()
 
     def page_for(self, step: Step) -> FlowPage:
         """The page of a step, made (module imported, object created) on first use."""
@@ -156,6 +335,15 @@ class MailWizard(QWizard):
         return True
 
     # -- helpers for pages ----------------------------------------------------------------
+    @property
+    def pool(self):
+        """The worker threads (made when the first background job starts)."""
+        if self._pool is None:
+            from mailwizard.gui.workers import WorkerPool
+
+            self._pool = WorkerPool()
+        return self._pool
+
     @property
     def catalogue(self) -> Catalogue:
         """The provider presets, parsed when a page first needs them (not at start-up)."""
@@ -201,5 +389,6 @@ class MailWizard(QWizard):
                 stop()
         # Every socket of a check is closed by cancel(), so this takes milliseconds; the bound
         # only matters for a keyring call that hangs (those cannot be interrupted).
-        self.pool.waitForDone(500)
+        if self._pool is not None:
+            self._pool.waitForDone(500)
         super().done(result)

@@ -1,12 +1,19 @@
-"""Network and keyring work off the GUI thread. Results come back as Qt signals (queued to the
-GUI thread); nothing here spins the event loop."""
+"""Network and keyring work off the GUI thread. Results come back as Qt signals emitted on
+the GUI thread; nothing here spins the event loop.
+
+Workers are plain Python threads (not QThreadPool, whose Python tasks lose a reference to
+None in PySide6 6.12.0: see pyside_fix.py), and they never emit Qt signals themselves. A
+worker puts what it has to say in a thread-safe queue; a timer on the GUI thread (running
+only while work runs) hands it on, on the GUI thread. A closed window takes its timer with
+it, and the worker just ends."""
 
 from __future__ import annotations
 
+import queue
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from typing import TYPE_CHECKING
 
@@ -17,13 +24,68 @@ if TYPE_CHECKING:  # the check machinery is imported when the first check starts
     from mailwizard.core.smtp_check import SmtpCheck
 
 
-class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[], None]):
-        super().__init__()
-        self._fn = fn
+def emit(signal, *args) -> None:
+    """signal.emit(*args) (one place, should a PySide6 fault ever need handling here)."""
+    signal.emit(*args)
 
-    def run(self) -> None:
-        self._fn()
+
+class _Mailbox(QObject):
+    """Worker -> GUI thread: post(fn, *args) from any thread; fn(*args) runs on the GUI
+    thread at the next tick of a timer that runs while work is going on."""
+
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._timer = QTimer(self)
+        self._timer.setInterval(15)
+        self._timer.timeout.connect(self.deliver)
+
+    def open(self) -> None:  # GUI thread
+        self._timer.start()
+
+    def close(self) -> None:  # GUI thread
+        self._timer.stop()
+
+    def post(self, fn: Callable[..., None], *args) -> None:  # any thread
+        self._queue.put((fn, args))
+
+    def deliver(self) -> None:
+        while True:
+            try:
+                fn, args = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            fn(*args)
+
+
+class WorkerPool:
+    """Background threads for the wizard's work (what QThreadPool offered: start,
+    activeThreadCount, waitForDone), as daemon threads so a hung keyring call never keeps the
+    program from ending."""
+
+    def __init__(self):
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def start(self, fn: Callable[[], None]) -> None:
+        thread = threading.Thread(target=fn, name="mailwizard-worker", daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def activeThreadCount(self) -> int:  # noqa: N802 - QThreadPool's name
+        with self._lock:
+            return sum(t.is_alive() for t in self._threads)
+
+    def waitForDone(self, msecs: int = -1) -> bool:  # noqa: N802 - QThreadPool's name
+        import time
+
+        deadline = None if msecs < 0 else time.monotonic() + msecs / 1000
+        with self._lock:
+            threads = list(self._threads)
+        for t in threads:
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.activeThreadCount() == 0
 
 
 class CheckRunner(QObject):
@@ -34,11 +96,10 @@ class CheckRunner(QObject):
 
     stage = Signal(str, str, float)
     finished = Signal(object, object)
-    _delivered = Signal(object, object)  # worker -> GUI thread (queued)
 
-    def __init__(self, pool: QThreadPool, parent: QObject | None = None):
+    def __init__(self, pool: WorkerPool, parent: QObject | None = None):
         super().__init__(parent)
-        self._delivered.connect(self._deliver)
+        self._mailbox = _Mailbox(self)
         self._pool = pool
         self._lock = threading.Lock()
         self._check: SmtpCheck | None = None
@@ -52,6 +113,7 @@ class CheckRunner(QObject):
             raise RuntimeError("a check is already running")
         self.running = True
         self._cancelled = False
+        self._mailbox.open()
 
         from mailwizard.core.diagnosis import diagnose
         from mailwizard.core.secrets import get_secret
@@ -67,7 +129,7 @@ class CheckRunner(QObject):
                         raise LookupError("No saved password was found in the keyring; "
                                           "please type it.")
                 kwargs: dict[str, Any] = {"send_test_to": send_test_to,
-                                          "progress": self.stage.emit}
+                                          "progress": self._progress}
                 if greeting_wait is not None:
                     kwargs["greeting_wait"] = greeting_wait
                 if access_token:
@@ -95,15 +157,19 @@ class CheckRunner(QObject):
             diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
             with self._lock:
                 self._check = None
-            self._delivered.emit(result, diagnosis)
+            self._mailbox.post(self._deliver, result, diagnosis)
 
-        self._pool.start(_Runnable(work))
+        self._pool.start(work)
+
+    def _progress(self, stage: str, status: str, ms: float) -> None:  # worker thread
+        self._mailbox.post(emit, self.stage, stage, status, ms)
 
     def _deliver(self, result, diagnosis) -> None:
         # On the GUI thread: "not running" and the result arrive together, so nothing can
         # start a second check in between.
         self.running = False
-        self.finished.emit(result, diagnosis)
+        self._mailbox.close()
+        emit(self.finished, result, diagnosis)
 
     def cancel(self) -> None:
         with self._lock:
@@ -117,27 +183,33 @@ class BackgroundCall(QObject):
 
     done = Signal(object)
     failed = Signal(object)
-    _delivered = Signal(bool, object)  # worker -> GUI thread (queued)
+    #: what the worker tells along the way (tell(value) from the worker thread)
+    note = Signal(object)
 
-    def __init__(self, pool: QThreadPool, parent: QObject | None = None):
+    def __init__(self, pool: WorkerPool, parent: QObject | None = None):
         super().__init__(parent)
         self._pool = pool
         self.running = False
-        self._delivered.connect(self._deliver)
+        self._mailbox = _Mailbox(self)
+
+    def tell(self, value) -> None:  # worker thread
+        self._mailbox.post(emit, self.note, value)
 
     def start(self, fn: Callable[[], Any]) -> None:
         self.running = True
+        self._mailbox.open()
 
         def work() -> None:
             try:
                 value = fn()
             except Exception as exc:
-                self._delivered.emit(False, exc)
+                self._mailbox.post(self._deliver, False, exc)
                 return
-            self._delivered.emit(True, value)
+            self._mailbox.post(self._deliver, True, value)
 
-        self._pool.start(_Runnable(work))
+        self._pool.start(work)
 
     def _deliver(self, ok: bool, value) -> None:
         self.running = False
-        (self.done if ok else self.failed).emit(value)
+        self._mailbox.close()
+        emit(self.done if ok else self.failed, value)

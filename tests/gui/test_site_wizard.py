@@ -69,6 +69,7 @@ def test_site_defaults_are_shown_and_locked_fields_cannot_change(qtbot, site_wiz
     assert account.isComplete()
     w.next()
     validate = w.pages[Step.VALIDATE]
+    validate.test_button.click()  # the test starts when asked
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
     assert validate.result.ok, validate.diagnosis
     validate.copy_button.click()  # the same report as `mailwizard report`, with this check
@@ -96,6 +97,7 @@ def test_a_fix_that_needs_a_locked_field_is_not_offered(qtbot, site_wizard, smtp
     qtbot.keyClicks(w.pages[Step.ACCOUNT].secret, PASSWORD)
     w.next()
     validate = w.pages[Step.VALIDATE]
+    validate.test_button.click()  # the test starts when asked
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
     assert validate.diagnosis.suggestion == {"security": "starttls"}
     assert validate.fix_button.isHidden()

@@ -3,8 +3,6 @@ beside the fields and the server settings under Advanced."""
 
 from __future__ import annotations
 
-import html
-
 from PySide6 import QtCore
 # Widget classes are reached through the module so that PySide6 sets each type up only
 # when build() first uses it, not when the wizard starts.
@@ -12,6 +10,8 @@ from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import preset_profile
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
+from mailwizard.gui.style import style_text
+from mailwizard.gui.widgets import GuidancePanel, wrapped
 from mailwizard.gui.wizard import FlowPage
 
 
@@ -27,9 +27,40 @@ def _with_mnemonic(label: str) -> str:
 def _error_label() -> W.QLabel:
     label = W.QLabel()
     label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
+    style_text(label, "error")
     label.hide()
     return label
+
+
+def _spoken(label: str) -> str:
+    """A field label as a screen reader should say it: no '&', no trailing colon."""
+    return label.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip(": ")
+
+
+def side_by_side(page, body: W.QWidget, outer: W.QBoxLayout) -> None:
+    """Fields and help side by side on a wide page, one above the other on a narrow one
+    (small screens, large text): side by side only when both fit, the help at least about
+    30 characters wide."""
+    def relayout() -> None:
+        left, right = outer.itemAt(0).widget(), outer.itemAt(1).widget()
+        need = left.minimumSizeHint().width() + outer.spacing() + max(
+            right.minimumSizeHint().width(), 30 * body.fontMetrics().averageCharWidth())
+        margins = outer.contentsMargins()
+        # The space the scroll area shows, not the body's own width (which grows to fit).
+        room = body.parentWidget().width() if body.parentWidget() else body.width()
+        wide = room - margins.left() - margins.right() >= need
+        outer.setDirection(W.QBoxLayout.LeftToRight if wide else W.QBoxLayout.TopToBottom)
+
+    class _Watcher(QtCore.QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QtCore.QEvent.Resize:
+                relayout()
+            return False
+
+    page._side_watcher = _Watcher(page)
+    body.installEventFilter(page._side_watcher)
+    if body.parentWidget() is not None:  # the scroll area's viewport
+        body.parentWidget().installEventFilter(page._side_watcher)
 
 
 class AccountFields:
@@ -40,17 +71,36 @@ class AccountFields:
     secret: W.QLineEdit
 
     def _add_row(self, form, label: str, widget, key: str, buddy=None) -> None:
-        """A labelled field with its error line underneath; the label is its buddy."""
-        box = W.QWidget()
-        v = W.QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(2)
-        v.addWidget(widget)
+        """A labelled field with its error line in the row underneath; the label is its buddy.
+        The field sits beside its label (so a screen reader finds the label through Qt's
+        "labelled by" relation, which only looks at siblings) and is also named after it; the
+        error line is its description."""
+        form.addRow(label, widget)
         err = _error_label()
-        v.addWidget(err)
+        form.addRow(err)
+        form.setRowVisible(err, False)
         self.errors[key] = err
-        form.addRow(label, box)
-        form.labelForField(box).setBuddy(buddy or widget)
+        row_label = form.labelForField(widget)
+        target = buddy or widget
+        row_label.setBuddy(target)
+        target.setAccessibleName(_spoken(label))
+        if not hasattr(self, "error_fields"):
+            self.error_fields = {}
+            self.error_forms = {}
+        self.error_fields[key] = target
+        self.error_forms[key] = form
+
+    def _show_errors(self, errors: dict, shown) -> None:
+        """Each field's error under it (and as its description) when `shown(key)`."""
+        for key, label in self.errors.items():
+            text = errors.get(key, "")
+            show = bool(text) and shown(key)
+            text = text[:1].upper() + text[1:] if show else ""
+            label.setText(text)
+            self.error_forms[key].setRowVisible(label, show)
+            field = getattr(self, "error_fields", {}).get(key)
+            if field is not None:
+                field.setAccessibleDescription(text)
 
     def _secret_box(self) -> W.QWidget:
         box = W.QWidget()
@@ -62,6 +112,7 @@ class AccountFields:
         self.show_secret.setText(self.tr("Show"))
         self.show_secret.setCheckable(True)
         self.show_secret.setAccessibleName(self.tr("Show password"))
+        self.show_secret.setAutoRaise(False)
         self.show_secret.setToolTip(self.tr("Show or hide what you typed"))
         h.addWidget(self.secret, 1)
         h.addWidget(self.show_secret)
@@ -111,10 +162,14 @@ class AccountPage(AccountFields, FlowPage):
         self._follow_user = True  # so does the user name
         self._seen_saved = False
 
-        outer = W.QHBoxLayout(self)
+        outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
         form = W.QFormLayout(left)
-        form.setFieldGrowthPolicy(W.QFormLayout.ExpandingFieldsGrow)
+        form.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
+        # Labels above the fields: each field gets the column's whole width, so a long
+        # address shows in full (beside their labels, fields were a third as wide).
+        form.setRowWrapPolicy(W.QFormLayout.WrapAllRows)
+        form.setVerticalSpacing(4)
         self.errors: dict[str, W.QLabel] = {}
 
         def row(label: str, widget: W.QWidget, key: str) -> None:
@@ -124,18 +179,17 @@ class AccountPage(AccountFields, FlowPage):
         row(self.tr("&Email address:"), self.email, "email")
         self.display_name = W.QLineEdit()
         self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
-        row(self.tr("Your &name (shown to recipients):"), self.display_name, "display_name")
+        row(self.tr("Your na&me (shown to recipients):"), self.display_name, "display_name")
         self.from_address = W.QLineEdit()
         row(self.tr("&From address:"), self.from_address, "from_address")
         self.username = W.QLineEdit()
         row(self.tr("&User name:"), self.username, "username")
 
         secret_box = self._secret_box()
-        row(self.tr("&Password:"), secret_box, "secret")
-        form.labelForField(secret_box.parentWidget()).setBuddy(self.secret)
-        self.secret_row_label = form.labelForField(secret_box.parentWidget())
+        self._add_row(form, self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
+        self.secret_row_label = form.labelForField(secret_box)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
-        form.addRow("", self.keep_secret)
+        form.addRow(self.keep_secret)
 
         self.recipients = W.QSpinBox()
         self.recipients.setRange(0, 1_000_000)
@@ -144,6 +198,11 @@ class AccountPage(AccountFields, FlowPage):
         self.recipients.setSuffix(self.tr(" people"))
         row(self.tr("About how many people do you email a &day?"), self.recipients,
             "recipients")
+        # The provider's daily limit, right where the user says how many they mail.
+        self.limit_note = wrapped()
+        style_text(self.limit_note, "warning", bold=True)
+        self.limit_note.hide()
+        form.addRow(self.limit_note)
 
         # Advanced: the server settings, pre-filled from the preset.
         self.advanced_toggle = W.QToolButton()
@@ -155,10 +214,13 @@ class AccountPage(AccountFields, FlowPage):
         self.advanced = W.QGroupBox()
         self.advanced.setAccessibleName(self.tr("Server settings"))
         adv = W.QFormLayout(self.advanced)
+        adv.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
+        adv.setRowWrapPolicy(W.QFormLayout.WrapAllRows)  # combo boxes at full width
+        adv.setVerticalSpacing(4)
         self.adv_form = adv
 
-        def adv_row(label: str, widget: W.QWidget, key: str) -> None:
-            self._add_row(adv, label, widget, key)
+        def adv_row(label: str, widget: W.QWidget, key: str, buddy=None) -> None:
+            self._add_row(adv, label, widget, key, buddy)
 
         self.host = W.QLineEdit()
         adv_row(self.tr("Ser&ver:"), self.host, "host")
@@ -168,31 +230,33 @@ class AccountPage(AccountFields, FlowPage):
         self.port.setRange(1, 65535)
         adv_row(self.tr("P&ort:"), self.port, "port")
         self.security = W.QComboBox()
-        self.security.addItem(self.tr("STARTTLS (encrypted after connecting, usually 587)"),
-                              Security.STARTTLS.value)
-        self.security.addItem(self.tr("SSL/TLS (encrypted from the start, usually 465)"),
+        # The words ERP screens use for the same choices ("Enable SSL", "Always On").
+        self.security.addItem(self.tr("STARTTLS \u2014 \u201cOpportunistic\u201d or \u201cEnable "
+                                      "SSL\u201d on port 587"), Security.STARTTLS.value)
+        self.security.addItem(self.tr("SSL/TLS \u2014 \u201cAlways On\u201d, usually port 465"),
                               Security.TLS.value)
-        self.security.addItem(self.tr("None (no encryption; only without a password)"),
+        self.security.addItem(self.tr("None \u2014 no encryption (only without a password)"),
                               Security.NONE.value)
+        self.security.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.security.setMinimumContentsLength(16)
         adv_row(self.tr("&Security:"), self.security, "security")
         self.auth = W.QComboBox()
         self.auth.addItem(self.tr("With user name and password"), AuthMethod.PASSWORD.value)
         self.auth.addItem(self.tr("No sign-in (the server knows this office's address)"),
                           AuthMethod.NONE.value)
+        self.auth.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.auth.setMinimumContentsLength(16)
         adv_row(self.tr("Si&gn in:"), self.auth, "auth")
         ca_box = self._ca_box()
-        adv_row(self.tr("CA &certificate file:"), ca_box, "cafile")
-        adv.labelForField(ca_box.parentWidget()).setBuddy(self.cafile)
+        adv_row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
         self.advanced.hide()
         form.addRow(self.advanced)
 
         outer.addWidget(left, 3)
-        self.guidance = W.QTextBrowser()
-        self.guidance.setOpenExternalLinks(True)  # the provider's own pages, in the browser
-        self.guidance.setAccessibleName(self.tr("Help for your provider"))
-        self.guidance.setMinimumWidth(330)
-        self.guidance.setFocusPolicy(QtCore.Qt.ClickFocus)  # not a stop on the Tab path
+        # The provider's steps and links: real controls, reached with Tab after the fields.
+        self.guidance = GuidancePanel(self.tr("Help for your provider"))
         outer.addWidget(self.guidance, 2)
+        side_by_side(self, self.body, outer)
 
         for w in (self.email, self.display_name, self.from_address, self.username, self.secret,
                   self.host, self.cafile):
@@ -261,9 +325,7 @@ class AccountPage(AccountFields, FlowPage):
                 self.region.addItem(r, r)
             self.region.setCurrentIndex(max(0, self.region.findData(
                 st.region or provider.default_region)))
-        self.errors["region"].parentWidget().setVisible(bool(provider and provider.needs_region))
-        self.adv_form.labelForField(self.errors["region"].parentWidget()).setVisible(
-            bool(provider and provider.needs_region))
+        self.adv_form.setRowVisible(self.region, bool(provider and provider.needs_region))
         self.recipients.setValue(st.recipients_per_day)
         label = provider.secret_label if provider else self.tr("Password")
         self.secret_row_label.setText(_with_mnemonic(label) + ":")
@@ -275,13 +337,27 @@ class AccountPage(AccountFields, FlowPage):
         self._apply_secret_only()
         self._apply_locks()
         # No server name yet (my own server): the server settings must be visible.
-        self.advanced_toggle.setChecked(not p.host and not st.secret_only)
+        # Once open (by the user, or for a fix applied on the test page) it stays open, so
+        # the current server settings are in view when coming Back.
+        fixed = bool(wiz.fixed_fields & {"host", "port", "security", "auth", "cafile"})
+        wiz.fixed_fields = set()
+        self.advanced_toggle.setChecked(not st.secret_only and (
+            not p.host or fixed or self.advanced_toggle.isChecked()))
         self._loading = False
         self._sync()
         self.setSubTitle(self._subtitle())
-        self.guidance.setHtml(self._guidance_html())
-        first = self.secret if st.secret_only else self.email
-        QtCore.QTimer.singleShot(0, first.setFocus)
+        self._fill_guidance()
+        # Where the user most likely continues: the password after a refused sign-in or for
+        # a changed password, else the first field that is wrong or empty.
+        first = self.secret if st.secret_only or wiz.return_focus == "secret" else None
+        wiz.return_focus = ""
+        if first is None:
+            first = next((w for w in (self.email, self.username, self.secret, self.host)
+                          if w.isEnabled() and w.isVisibleTo(self) and not w.isReadOnly()
+                          and not w.text().strip()), self.email)
+        if first is self.host:
+            self.advanced_toggle.setChecked(True)
+        QtCore.QTimer.singleShot(0, lambda: (first.setFocus(), first.selectAll()))
 
     def _subtitle(self) -> str:
         provider = self.wiz().provider
@@ -295,6 +371,9 @@ class AccountPage(AccountFields, FlowPage):
         if provider and provider.secret_kind != "password":
             return self.tr("%1 needs a special password for programs like this one: the "
                            "steps are on the right.").replace("%1", provider.name)
+        if not self.state.profile.host:
+            return self.tr("Fill in your account and your mail server's settings (your email "
+                           "provider or IT can tell you the server name).")
         return self.tr("Fill in your account. The server settings are already filled in for "
                        "your provider.")
 
@@ -362,7 +441,7 @@ class AccountPage(AccountFields, FlowPage):
     def _recipients_changed(self, value: int) -> None:
         self.state.recipients_per_day = value
         if not self._loading:
-            self.guidance.setHtml(self._guidance_html())
+            self._fill_guidance()
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -411,49 +490,54 @@ class AccountPage(AccountFields, FlowPage):
         if needs_secret and not secret:
             errors["secret"] = self.tr("enter the password")
         self.secret.parentWidget().setEnabled(profile.auth is AuthMethod.PASSWORD)
-        for key, label in self.errors.items():
-            text = errors.get(key, "")
-            show = bool(text) and key in self._touched
-            label.setText(text[:1].upper() + text[1:] if show else "")
-            label.setVisible(show)
+        # An error shows for a field the user edited, and for one that already holds a
+        # wrong value (e.g. pre-filled): never hidden behind a disabled Next.
+        values = {"email": self.email.text(), "display_name": self.display_name.text(),
+                  "from_address": self.from_address.text(), "username": self.username.text(),
+                  "host": self.host.text(), "cafile": self.cafile.text()}
+        self._show_errors(errors, lambda k: k in self._touched or bool(values.get(k, "").strip()))
         self.changed()
 
     # -- guidance -----------------------------------------------------------------------
-    def _guidance_html(self) -> str:
+    def _fill_guidance(self) -> None:
+        panel = self.guidance
+        panel.clear()
         provider = self.wiz().provider
+        self.limit_note.hide()
         if provider is None:
-            return ""
+            return
         from mailwizard.core.guidance import build_guidance
 
         g = build_guidance(provider, self.state.recipients_per_day)
-        e = html.escape
-        parts = [f"<h3>{e(g.title)}</h3><p>{e(g.summary)}</p>"]
+        panel.heading(g.title)
+        panel.para(g.summary)
         if g.needs_special_secret:
-            parts.append(f"<p><b>{e(self.tr('You need:'))} {e(g.secret_label)}</b><br>"
-                         f"{e(g.why_special_secret)}</p>")
+            panel.para(self.tr("You need: %1").replace("%1", g.secret_label), bold=True)
+            panel.para(g.why_special_secret)
         if g.two_step_required:
-            parts.append(f"<p>{e(self.tr('2-Step Verification must be turned on first.'))}</p>")
+            panel.para(self.tr("2-Step Verification must be turned on first."))
         if g.steps:
-            items = "".join(
-                f"<li>{e(s.text)}" + (f' <a href="{e(s.url)}">{e(self.tr("Open page"))}</a>'
-                                      if s.url else "") + "</li>" for s in g.steps)
-            parts.append(f"<p><b>{e(self.tr('Steps'))}</b></p><ol>{items}</ol>")
+            panel.para(self.tr("Steps"), bold=True)
+            for i, step in enumerate(g.steps, 1):
+                panel.para(self.tr("%1. %2").replace("%1", str(i)).replace("%2", step.text))
+                if step.url:
+                    panel.link(self.tr("Open the page for step %1").replace("%1", str(i)),
+                               step.url)
         if g.limit_text:
-            parts.append(f"<p><b>{e(self.tr('Sending limit'))}:</b> {e(g.limit_text)}</p>")
+            panel.para(self.tr("Sending limit: %1").replace("%1", g.limit_text))
         if g.limit_warning:
-            parts.append(f'<p style="color:#b00020"><b>{e(self.tr("Warning"))}:</b> '
-                         f"{e(g.limit_warning)}</p>")
+            self.limit_note.setText(self.tr("Warning: %1").replace("%1", g.limit_warning))
+            self.limit_note.show()
         for w in g.warnings:
-            parts.append(f'<p style="color:#8a4b00"><b>{e(self.tr("Please note"))}:</b> '
-                         f"{e(w)}</p>")
+            panel.para(self.tr("Please note: %1").replace("%1", w), meaning="warning")
         if g.links:
-            links = "".join(f'<li><a href="{e(link.url)}">{e(link.text)}</a></li>'
-                            for link in g.links)
-            parts.append(f"<p><b>{e(self.tr('Help from the provider'))}</b></p><ul>{links}</ul>")
-        tips = "".join(f"<li>{e(t)}</li>" for t in g.best_practice)
-        parts.append(f"<p><b>{e(self.tr('Good practice'))}</b></p><ul>{tips}</ul>")
+            panel.para(self.tr("Help from the provider"), bold=True)
+            for link in g.links:
+                panel.link(link.text, link.url)
+        panel.para(self.tr("Good practice"), bold=True)
+        panel.items(list(g.best_practice))
         if g.unverified_settings:
-            note = self.tr("These server settings are our best knowledge but not confirmed by "
-                           "the provider; check them under Advanced if the test fails.")
-            parts.append(f"<p><i>{e(note)}</i></p>")
-        return "".join(parts)
+            panel.para(self.tr("These server settings are our best knowledge but not "
+                               "confirmed by the provider; check them under Advanced if the "
+                               "test fails."))
+        panel.finish()

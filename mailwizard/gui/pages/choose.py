@@ -19,10 +19,42 @@ def _hint(text: str) -> W.QLabel:
     return label
 
 
+def _radio(text: str, hint: str) -> W.QRadioButton:
+    """A choice whose hint underneath is also its description for a screen reader."""
+    button = W.QRadioButton(text)
+    button.setAccessibleDescription(hint)
+    return button
+
+
+def configured_connect(wiz) -> list[str]:
+    """The sign-in services (google, microsoft) this installation has a client ID for."""
+    from mailwizard.core.oauth import client_settings
+
+    return [pid for pid in ("google", "microsoft")
+            if client_settings(pid, site=wiz.site.raw or None) is not None]
+
+
+def show_for_it(parent: W.QWidget, pids: list[str]) -> W.QMessageBox:
+    """The steps for whoever installs the program: how to register sign-in."""
+    from mailwizard.core.oauth import not_configured_help
+
+    box = W.QMessageBox(parent)
+    box.setWindowTitle(parent.tr("For IT: setting up sign-in"))
+    box.setText(parent.tr("These steps are for your IT contact or ERP vendor. You can copy "
+                          "them from here."))
+    box.setDetailedText("\n\n".join(not_configured_help(pid) for pid in pids))
+    box.setInformativeText(parent.tr("Press Show Details to see them."))
+    box.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
+                                | QtCore.Qt.TextSelectableByKeyboard)
+    parent.for_it_box = box
+    box.open()
+    return box
+
+
 class ResumePage(FlowPage):
     def build(self) -> None:
         self.setTitle(self.tr("Your email is already set up"))
-        layout = W.QVBoxLayout(self)
+        layout = W.QVBoxLayout(self.body)
         self.current = W.QLabel()
         self.current.setWordWrap(True)
         self.current.setTextFormat(QtCore.Qt.PlainText)
@@ -38,7 +70,7 @@ class ResumePage(FlowPage):
         }
         self.buttons: dict[Resume, W.QRadioButton] = {}
         for choice, (text, hint) in self.choices.items():
-            button = W.QRadioButton(text)
+            button = _radio(text, hint)
             self.group.addButton(button)
             self.buttons[choice] = button
             button.toggled.connect(lambda on, c=choice: on and self._choose(c))
@@ -75,7 +107,7 @@ class ServicePage(FlowPage):
         self.setTitle(self.tr("How does your organisation send email?"))
         self.setSubTitle(self.tr("Choose the kind of email service. If you are not sure, "
                                  "choose the first one."))
-        layout = W.QVBoxLayout(self)
+        layout = W.QVBoxLayout(self.body)
         self.group = W.QButtonGroup(self)
         texts = {
             ServiceType.SMTP: (self.tr("&Web mail / SMTP server"), self.tr(
@@ -89,27 +121,69 @@ class ServicePage(FlowPage):
                                         "password.")),
         }
         self.buttons: dict[ServiceType, W.QRadioButton] = {}
+        self.hints: dict[ServiceType, W.QLabel] = {}
+        self.texts = texts
+        self.layout_ = layout
         visible = visible_services(self.state)  # the administrator may hide some
+        self.connect_ready: list[str] | None = None  # checked once the window shows
+        self.for_it = None
         for service, (text, hint) in texts.items():
             if service not in visible:
                 continue
-            button = W.QRadioButton(text)
+            button = _radio(text, hint)
             reason = SERVICE_AVAILABILITY.get(service)
             self.group.addButton(button)
             self.buttons[service] = button
             layout.addWidget(button)
-            if reason:
-                button.setEnabled(False)
-                hint = hint + "\n" + reason
-                button.setToolTip(reason)
             hint_label = _hint(hint)
-            hint_label.setEnabled(not reason)
             layout.addWidget(hint_label)
+            self.hints[service] = hint_label
+            if reason:
+                self._unavailable(service, reason)
             button.toggled.connect(lambda on, s=service: on and self._choose(s))
         layout.addStretch(1)
 
+    def _unavailable(self, service: ServiceType, reason: str) -> None:
+        button = self.buttons[service]
+        hint = self.texts[service][1] + "\n" + reason
+        button.setEnabled(False)
+        button.setToolTip(reason)
+        button.setAccessibleDescription(hint)
+        if service in self.hints:
+            self.hints[service].setText(hint)
+            self.hints[service].setEnabled(False)
+
+    def check_connect(self) -> None:
+        """Whether sign-in (Connect) is set up here: without a client ID it is shown disabled
+        with one plain sentence, and the steps for IT are behind a link. Checked just after
+        the first page shows (it reads the OAuth settings, which start-up does not need)."""
+        if self.connect_ready is not None or ServiceType.OAUTH not in self.buttons:
+            return
+        self.connect_ready = configured_connect(self.wiz())
+        if self.connect_ready:
+            return
+        service = ServiceType.OAUTH
+        was_chosen = self.buttons[service].isChecked()
+        self._unavailable(service, self.tr("Your ERP vendor or IT has not set up sign-in "
+                                           "with Google or Microsoft yet."))
+        from mailwizard.gui.widgets import LinkButton
+
+        self.for_it = LinkButton(self.tr("For IT: how to set up sign-in"), "")
+        self.for_it.setContentsMargins(20, 0, 0, 0)
+        self.for_it.button.setAccessibleDescription(self.tr(
+            "Shows the steps for setting up sign-in with Google or Microsoft"))
+        self.for_it.button.setToolTip("")
+        self.for_it.button.clicked.disconnect()
+        self.for_it.button.clicked.connect(lambda: show_for_it(self, ["google", "microsoft"]))
+        index = self.layout_.indexOf(self.hints[service]) + 1
+        self.layout_.insertWidget(index, self.for_it, 0, QtCore.Qt.AlignLeft)
+        if was_chosen:
+            self.enter()
+
     def enter(self) -> None:
-        usable = [s for s in self.buttons if not SERVICE_AVAILABILITY.get(s)]
+        if self.connect_ready is None:  # after the first page has been painted
+            QtCore.QTimer.singleShot(0, lambda: QtCore.QTimer.singleShot(0, self.check_connect))
+        usable = [s for s, b in self.buttons.items() if b.isEnabled()]
         service = self.state.service if self.state.service in usable else \
             (usable[0] if usable else None)
         if service is not None:
@@ -131,7 +205,7 @@ class ProviderPage(FlowPage):
         self.setTitle(self.tr("Who provides your email?"))
         self.setSubTitle(self.tr("Type your email address: we recognise the common "
                                  "providers. Or pick yours from the list."))
-        layout = W.QVBoxLayout(self)
+        layout = W.QVBoxLayout(self.body)
         form = W.QFormLayout()
         self.email = W.QLineEdit()
         self.email.setPlaceholderText(self.tr("for example accounts@your-society.org"))
@@ -158,6 +232,26 @@ class ProviderPage(FlowPage):
         self.search.textChanged.connect(self._fill)
         self.list.currentItemChanged.connect(self._selected)
         self.list.itemActivated.connect(lambda _: self.wiz().next())
+        # Down in either box goes to the list; Enter in the search takes its choice.
+        self.email.installEventFilter(self)
+        self.search.installEventFilter(self)
+        self.list.setMinimumHeight(90)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.KeyPress and obj in (self.email, self.search):
+            if event.key() == QtCore.Qt.Key_Down and self.list.count():
+                if self.list.currentRow() < 0:
+                    self.list.setCurrentRow(0)
+                self.list.setFocus()
+                return True
+            if event.key() in (QtCore.Qt.Key_Return, QtCore.Qt.Key_Enter) \
+                    and obj is self.search and self.list.count() and \
+                    self.list.currentItem() is None:
+                self.list.setCurrentRow(0)
+                return True
+        return super().eventFilter(obj, event)
 
     def enter(self) -> None:
         site = self.state.site
@@ -187,6 +281,8 @@ class ProviderPage(FlowPage):
             if preset.id == keep:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+        if self.list.count() == 1 and self.list.currentItem() is None and self.search.text():
+            self.list.setCurrentRow(0)  # one result: that is the choice
         self.changed()
 
     def _email_changed(self, text: str) -> None:

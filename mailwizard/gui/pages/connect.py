@@ -8,9 +8,10 @@ import logging
 
 from PySide6 import QtCore
 from PySide6 import QtWidgets as W
-from PySide6.QtCore import Signal
 
 from mailwizard.core.profile import AuthMethod, ServiceType, check_email
+from mailwizard.gui.style import colour
+from mailwizard.gui.widgets import GuidancePanel, LinkButton
 from mailwizard.gui.wizard import FlowPage
 
 NAMES = {"google": "Google", "microsoft": "Microsoft"}
@@ -18,8 +19,6 @@ log = logging.getLogger(__name__)
 
 
 class ConnectPage(FlowPage):
-    #: the worker tells the page the sign-in address once the listener is up (queued)
-    _started = Signal(str, bool)
     #: tests point these at a loopback authorization server and a scripted browser
     provider_override: dict | None = None
     open_browser = None
@@ -31,7 +30,7 @@ class ConnectPage(FlowPage):
                                  "never type your password into this program."))
         self._flow = None
         self._signing_in = None
-        outer = W.QHBoxLayout(self)
+        outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
         v = W.QVBoxLayout(left)
 
@@ -40,18 +39,20 @@ class ConnectPage(FlowPage):
         for pid, text in (("google", self.tr("&Google (Gmail, Google Workspace)")),
                           ("microsoft", self.tr("&Microsoft (Microsoft 365, Outlook.com)"))):
             b = W.QRadioButton(text)
+            b.setAccessibleDescription(self.tr("Sign in with this service"))
             self.group.addButton(b)
             self.choices[pid] = b
             v.addWidget(b)
             b.toggled.connect(lambda on, p=pid: on and self._choose(p))
 
         form = W.QFormLayout()
+        form.setRowWrapPolicy(W.QFormLayout.WrapLongRows)
         self.email = W.QLineEdit()
         self.email.setPlaceholderText(self.tr("the address you send from"))
         form.addRow(self.tr("&Email address:"), self.email)
         self.display_name = W.QLineEdit()
         self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
-        form.addRow(self.tr("Your &name (shown to recipients):"), self.display_name)
+        form.addRow(self.tr("Yo&ur name (shown to recipients):"), self.display_name)
         self.tenant = W.QLineEdit()
         self.tenant.setPlaceholderText(self.tr("leave empty for work or school accounts"))
         self.tenant.setToolTip(self.tr("Your organisation's Microsoft directory (tenant ID or "
@@ -62,7 +63,7 @@ class ConnectPage(FlowPage):
 
         buttons = W.QHBoxLayout()
         self.sign_in = W.QPushButton(self.tr("&Sign in"))
-        self.cancel = W.QPushButton(self.tr("Ca&ncel sign-in"))
+        self.cancel = W.QPushButton(self.tr("Cancel s&ign-in"))
         buttons.addWidget(self.sign_in)
         buttons.addWidget(self.cancel)
         buttons.addStretch(1)
@@ -73,22 +74,32 @@ class ConnectPage(FlowPage):
         self.status.setOpenExternalLinks(True)
         self.status.setTextInteractionFlags(QtCore.Qt.TextBrowserInteraction)
         v.addWidget(self.status)
+        # Shown when the browser cannot be opened: the sign-in address, with Copy.
+        self.browser_link = None
+        self.link_box = W.QVBoxLayout()
+        v.addLayout(self.link_box)
+        # Without a client ID: one plain sentence here, the steps for IT behind a link.
+        self.for_it = LinkButton(self.tr("For IT: how to set up sign-in"), "")
+        self.for_it.button.clicked.disconnect()
+        self.for_it.button.clicked.connect(
+            lambda: __import__("mailwizard.gui.pages.choose", fromlist=["show_for_it"])
+            .show_for_it(self, [self.provider_id()]))
+        self.for_it.hide()
+        v.addWidget(self.for_it)
         v.addStretch(1)
         outer.addWidget(left, 3)
 
-        self.guidance = W.QTextBrowser()
-        self.guidance.setOpenExternalLinks(True)
-        self.guidance.setAccessibleName(self.tr("About connecting"))
-        self.guidance.setMinimumWidth(300)
-        self.guidance.setFocusPolicy(QtCore.Qt.ClickFocus)
+        self.guidance = GuidancePanel(self.tr("About connecting"))
         outer.addWidget(self.guidance, 2)
+        from mailwizard.gui.pages.account import side_by_side
+
+        side_by_side(self, self.body, outer)
 
         self.sign_in.clicked.connect(self.start_sign_in)
         self.cancel.clicked.connect(self.stop_work)
         self.email.textEdited.connect(self._edited)
         self.display_name.textEdited.connect(self._edited)
         self.tenant.textEdited.connect(self._edited)
-        self._started.connect(self._on_started)
 
     # -- page life ------------------------------------------------------------------------
     def enter(self) -> None:
@@ -162,16 +173,12 @@ class ConnectPage(FlowPage):
         p = self.state.profile
         if p.service is ServiceType.OAUTH and p.oauth_provider and p.oauth_provider != pid:
             self._forget_sign_in()
-        self.guidance.setHtml(self._guidance_html(pid))
+        self._fill_guidance(pid)
+        self.for_it.setVisible(self._client() is None)
         if self._client() is None:
-            from mailwizard.core.oauth import not_configured_help
-
-            lead = self.tr("This program has not been set up for %1 sign-in yet. Please pass "
-                           "this page to whoever installed it (IT or your ERP vendor): the "
-                           "steps below are for them.").replace("%1", name)
-            details = html.escape(not_configured_help(pid)).replace("\n", "<br>")
-            self.status.setText(f"<p><b>{html.escape(lead)}</b></p>"
-                                f'<p style="color:#444"><small>{details}</small></p>')
+            lead = self.tr("Your ERP vendor or IT has not set up sign-in with %1 yet.") \
+                .replace("%1", name)
+            self.status.setText(f"<p><b>{html.escape(lead)}</b></p>")
         elif not self.busy() and not (p.auth is AuthMethod.OAUTH2 and self.state.secret):
             self.status.clear()
         self._update()
@@ -235,13 +242,14 @@ class ConnectPage(FlowPage):
             self._say(html.escape(getattr(exc, "message", str(exc))), ok=False)
             return
         self._flow = flow
-        self._signing_in = BackgroundCall(self.wiz().pool, self)
+        self._signing_in = call = BackgroundCall(self.wiz().pool, self)
+        call.note.connect(lambda started: self._on_started(*started))
         self._signing_in.done.connect(self._signed_in)
         self._signing_in.failed.connect(self._failed)
 
         def work():
             url = flow.start()
-            self._started.emit(url, bool(flow.browser_opened))
+            call.tell((url, bool(flow.browser_opened)))
             return flow.wait()
 
         self._say(self.tr("Opening your web browser…"), ok=None)
@@ -255,10 +263,20 @@ class ConnectPage(FlowPage):
         text = self.tr("Your web browser shows %1's sign-in page. Sign in there and choose "
                        "Allow; this window continues by itself.").replace("%1", name)
         if not opened:
-            text = self.tr("Your web browser could not be opened. Open this address in it, "
-                           "sign in and choose Allow:") + f'<br><a href="{html.escape(url)}">' \
-                f"{html.escape(url[:90])}…</a>"
+            text = self.tr("Your web browser could not be opened. Copy the address below "
+                           "into your browser, sign in and choose Allow.")
+            self._show_address(url)
         self._say(text, ok=None)
+
+    def _show_address(self, url: str) -> None:
+        if self.browser_link is not None:
+            self.browser_link.hide()
+            self.browser_link.deleteLater()
+        self.browser_link = LinkButton(self.tr("Open the sign-in page"), url)
+        self.browser_link.note.hide()
+        self.browser_link.fallback.show()
+        self.link_box.addWidget(self.browser_link)
+        QtCore.QTimer.singleShot(0, self.browser_link.copy.setFocus)
 
     def _signed_in(self, tokens) -> None:
         from mailwizard.core.oauth_account import connected_profile
@@ -298,11 +316,15 @@ class ConnectPage(FlowPage):
         self._update()
 
     def _say(self, text: str, *, ok: bool | None) -> None:
-        colour = {True: "#1b5e20", False: "#b00020", None: "palette(text)"}[ok]
-        self.status.setText(f'<span style="color:{colour}">{text}</span>')
+        if ok is not None or self.browser_link is None:
+            if self.browser_link is not None and ok is not None:
+                self.browser_link.hide()
+        meaning = {True: "ok", False: "error", None: None}[ok]
+        if meaning:
+            text = f'<span style="color:{colour(meaning, self)}">{text}</span>'
+        self.status.setText(text)
 
-    def _guidance_html(self, pid: str) -> str:
-        e = html.escape
+    def _fill_guidance(self, pid: str) -> None:
         if pid == "microsoft":
             points = [self.tr("Microsoft 365 is switching password sign-in for sending mail "
                               "off by default at the end of December 2026. Connecting with "
@@ -317,8 +339,11 @@ class ConnectPage(FlowPage):
                               "you sign in on Google's own page."),
                       self.tr("Google Workspace administrators can limit which apps may "
                               "connect; if Google refuses, ask them.")]
-        items = "".join(f"<li>{e(t)}</li>" for t in points)
-        tips = self.tr("mailwizard keeps only a sign-in token in your computer's password "
-                       "store. You can withdraw it any time in your account's security "
-                       "settings.")
-        return f"<h3>{e(NAMES[pid])}</h3><ul>{items}</ul><p>{e(tips)}</p>"
+        panel = self.guidance
+        panel.clear()
+        panel.heading(NAMES[pid])
+        panel.items(points)
+        panel.para(self.tr("mailwizard keeps only a sign-in token in your computer's password "
+                           "store. You can withdraw it any time in your account's security "
+                           "settings."))
+        panel.finish()

@@ -3,14 +3,14 @@ sign-in method, with what to ask IT on the right."""
 
 from __future__ import annotations
 
-import html
-
 from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
 from mailwizard.core.profile import (EwsAuth, Profile, ServiceType, check_email,
                                      default_ews_url, exchange_login)
-from mailwizard.gui.pages.account import AccountFields
+from mailwizard.gui.pages.account import AccountFields, side_by_side
+from mailwizard.gui.style import style_text
+from mailwizard.gui.widgets import GuidancePanel
 from mailwizard.gui.wizard import FlowPage
 
 EWS_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/"
@@ -30,10 +30,14 @@ class ExchangePage(AccountFields, FlowPage):
         self._follow_url = True  # the EWS address follows the email's domain until edited
         self._follow_user = True
 
-        outer = W.QHBoxLayout(self)
+        outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
         form = W.QFormLayout(left)
-        form.setFieldGrowthPolicy(W.QFormLayout.ExpandingFieldsGrow)
+        form.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
+        # Labels above the fields: each field gets the column's whole width, so a long
+        # address shows in full (beside their labels, fields were a third as wide).
+        form.setRowWrapPolicy(W.QFormLayout.WrapAllRows)
+        form.setVerticalSpacing(4)
         self.form = form
         self.errors: dict[str, W.QLabel] = {}
 
@@ -42,7 +46,7 @@ class ExchangePage(AccountFields, FlowPage):
         self._row(self.tr("&Email address:"), self.email, "email")
         self.display_name = W.QLineEdit()
         self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
-        self._row(self.tr("Your &name (shown to recipients):"), self.display_name,
+        self._row(self.tr("Your na&me (shown to recipients):"), self.display_name,
                   "display_name")
         url_box = W.QWidget()
         uh = W.QHBoxLayout(url_box)
@@ -57,17 +61,17 @@ class ExchangePage(AccountFields, FlowPage):
         self._row(self.tr("Exchange &address (EWS):"), url_box, "ews_url", buddy=self.ews_url)
         self.find_status = W.QLabel()
         self.find_status.setWordWrap(True)
-        self.form.addRow("", self.find_status)
+        self.form.addRow(self.find_status)
         self.find_status.hide()
         self._finder = None
         self._finding = None
         self.online_note = W.QLabel()
         self.online_note.setWordWrap(True)
-        self.online_note.setStyleSheet("color: #8a4b00;")
+        style_text(self.online_note, "warning")
         self.online_ok = W.QCheckBox(self.tr("My organisation still allows EWS for this app "
                                              "(IT confirmed it)"))
-        form.addRow("", self.online_note)
-        form.addRow("", self.online_ok)
+        form.addRow(self.online_note)
+        form.addRow(self.online_ok)
         self.domain = W.QLineEdit()
         self.domain.setPlaceholderText(self.tr("company.com or COMPANY"))
         self._row(self.tr("&Domain:"), self.domain, "domain")
@@ -75,31 +79,29 @@ class ExchangePage(AccountFields, FlowPage):
         self.username.setPlaceholderText(self.tr("COMPANY\\jsmith or jsmith@company.com"))
         self._row(self.tr("&User name:"), self.username, "username")
         self.login_hint = W.QLabel()
-        self.login_hint.setStyleSheet("color: palette(mid);")
-        form.addRow("", self.login_hint)
+        form.addRow(self.login_hint)
 
         secret_box = self._secret_box()
         self.secret.setAccessibleName(self.tr("Windows password"))
         self._row(self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
-        form.addRow("", self.keep_secret)
+        form.addRow(self.keep_secret)
 
         self.auth = W.QComboBox()
         self.auth.addItem(self.tr("Windows sign-in (NTLM) — usual for your own Exchange"),
                           EwsAuth.NTLM.value)
         self.auth.addItem(self.tr("Basic sign-in (over HTTPS)"), EwsAuth.BASIC.value)
+        self.auth.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.auth.setMinimumContentsLength(16)
         self._row(self.tr("Si&gn-in method:"), self.auth, "ews_auth")
 
         ca_box = self._ca_box()
         self._row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
 
         outer.addWidget(left, 3)
-        self.guidance = W.QTextBrowser()
-        self.guidance.setOpenExternalLinks(True)
-        self.guidance.setAccessibleName(self.tr("Help for Exchange"))
-        self.guidance.setMinimumWidth(300)
-        self.guidance.setFocusPolicy(QtCore.Qt.ClickFocus)
+        self.guidance = GuidancePanel(self.tr("Help for Exchange"))
         outer.addWidget(self.guidance, 2)
+        side_by_side(self, self.body, outer)
 
         for w in (self.email, self.display_name, self.ews_url, self.domain, self.username,
                   self.secret, self.cafile):
@@ -150,9 +152,14 @@ class ExchangePage(AccountFields, FlowPage):
         self._apply_locks()
         self._loading = False
         self._sync()
-        self.guidance.setHtml(self._guidance_html())
-        first = self.secret if only else self.email
-        QtCore.QTimer.singleShot(0, first.setFocus)
+        self._fill_guidance()
+        first = self.secret if only or wiz.return_focus == "secret" else None
+        wiz.return_focus = ""
+        if first is None:
+            first = next((w for w in (self.email, self.ews_url, self.username, self.secret)
+                          if w.isEnabled() and not w.isReadOnly() and not w.text().strip()),
+                         self.email)
+        QtCore.QTimer.singleShot(0, lambda: (first.setFocus(), first.selectAll()))
 
     # -- Autodiscover ------------------------------------------------------------------------
     def ask_host(self, host: str, domain: str) -> bool:
@@ -228,8 +235,7 @@ class ExchangePage(AccountFields, FlowPage):
         self.changed()
 
     def _show_find(self, text: str, *, ok: bool | None) -> None:
-        colour = {True: "#1b5e20", False: "#b00020", None: "palette(text)"}[ok]
-        self.find_status.setStyleSheet(f"color: {colour};")
+        style_text(self.find_status, {True: "ok", False: "error", None: None}[ok])
         self.find_status.setText(text)
         self.find_status.show()
 
@@ -312,11 +318,10 @@ class ExchangePage(AccountFields, FlowPage):
                 self.tr("enter your email address")
         if not st.use_stored_secret and not secret:
             errors["secret"] = self.tr("enter your Windows password")
-        for key, label in self.errors.items():
-            text = errors.get(key, "")
-            show = bool(text) and key in self._touched
-            label.setText(text[:1].upper() + text[1:] if show else "")
-            label.setVisible(show)
+        values = {"email": self.email.text(), "ews_url": self.ews_url.text(),
+                  "domain": self.domain.text(), "username": self.username.text(),
+                  "cafile": self.cafile.text(), "display_name": self.display_name.text()}
+        self._show_errors(errors, lambda k: k in self._touched or bool(values.get(k, "").strip()))
         # How the login will be sent, so that DOMAIN\user vs user@domain is never a guess.
         try:
             login = exchange_login(profile.username, profile.domain, profile.ews_auth)
@@ -332,8 +337,10 @@ class ExchangePage(AccountFields, FlowPage):
         self.online_ok.setVisible(online)
         self.changed()
 
-    def _guidance_html(self) -> str:
-        e = html.escape
+    def _fill_guidance(self) -> None:
+        panel = self.guidance
+        panel.clear()
+        panel.heading(self.tr("What to ask IT"))
         steps = [
             self.tr("The Exchange address is usually https://mail.<your domain>/EWS/"
                     "Exchange.asmx, on the same server as Outlook on the web."),
@@ -344,12 +351,11 @@ class ExchangePage(AccountFields, FlowPage):
                     "to pick."),
             self.tr("If IT uses its own certificate authority, ask for its CA file."),
         ]
-        items = "".join(f"<li>{e(s)}</li>" for s in steps)
-        note = self.tr("Microsoft 365 (Exchange Online) has switched EWS off (blocked since "
-                       "1 October 2026 unless IT allowed this app, for good on 1 April "
-                       "2027). For Microsoft 365, go back and choose Web mail / SMTP "
-                       "→ Microsoft 365, or Connect.")
-        return (f"<h3>{e(self.tr('What to ask IT'))}</h3><ol>{items}</ol>"
-                f'<p style="color:#8a4b00"><b>{e(self.tr("Please note"))}:</b> {e(note)}</p>'
-                f'<p><a href="{EWS_HELP}">{e(self.tr("Microsoft: sign-in methods for EWS"))}'
-                f"</a></p>")
+        panel.items(steps, numbered=True)
+        panel.para(self.tr("Please note: Microsoft 365 (Exchange Online) has switched EWS off "
+                           "(blocked since 1 October 2026 unless IT allowed this app, for good "
+                           "on 1 April 2027). For Microsoft 365, go back and choose Web mail / "
+                           "SMTP \u2192 Microsoft 365, or Connect."),
+                   meaning="warning")
+        panel.link(self.tr("Microsoft: sign-in methods for EWS"), EWS_HELP)
+        panel.finish()

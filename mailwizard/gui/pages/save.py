@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 # Widget classes are reached through the module so that PySide6 sets each type up only
 # when build() first uses it, not when the wizard starts.
 from PySide6 import QtWidgets as W
@@ -13,8 +13,30 @@ from PySide6 import QtWidgets as W
 from mailwizard.core.flow import Step
 from mailwizard.core.save import plan_save, save_settings
 from mailwizard.core.secrets import get_secret
+from mailwizard.gui import a11y
+from mailwizard.gui.style import colour, style_text
+from mailwizard.gui.widgets import Details, wrapped
 from mailwizard.gui.wizard import FlowPage
 from mailwizard.gui.workers import BackgroundCall
+
+
+def store_name(plan) -> str:
+    """Where the password goes, in words a person knows."""
+    import sys
+
+    if sys.platform.startswith("win"):
+        return "Windows Credential Manager"
+    if sys.platform == "darwin":
+        return "macOS Keychain"
+    return "GNOME Keyring (Secret Service)"
+
+
+def keyring_details(page, plan) -> str:
+    """The exact keyring entry, for IT (under Details)."""
+    lines = [page.tr("Settings file: %1").replace("%1", str(plan.config_path))]
+    if plan.secret is not None:
+        lines.append(page.tr("Keyring entry: %1").replace("%1", plan.secret.describe()))
+    return "\n".join(lines)
 
 
 class SavePage(FlowPage):
@@ -24,14 +46,17 @@ class SavePage(FlowPage):
         self.setTitle(self.tr("Save the settings"))
         self.setSubTitle(self.tr("Check what will be stored, then press Save."))
         self.setCommitPage(True)
-        layout = W.QVBoxLayout(self)
+        layout = W.QVBoxLayout(self.body)
         self.summary = W.QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(QtCore.Qt.RichText)
         self.summary.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         layout.addWidget(self.summary)
+        self.details = Details()
+        layout.addWidget(self.details)
         self.status = W.QLabel()
         self.status.setWordWrap(True)
+        a11y.set_role(self.status, a11y.ALERT)
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.call: BackgroundCall | None = None
@@ -51,10 +76,12 @@ class SavePage(FlowPage):
             (self.tr("Sign in as"), p.username or self.tr("(no sign-in)")),
             (self.tr("Send as"), f"{p.display_name} <{p.from_address}>" if p.display_name
              else p.from_address),
-            (self.tr("Settings file"), str(plan.config_path)),
-            (self.tr("Password"), plan.secret.describe() + " " +
-             self.tr("(kept by your computer's password store, never in the file)")
-             if plan.secret else self.tr("none needed")),
+            (self.tr("Sign-in") if plan.secret and plan.secret.kind == "refresh_token"
+             else self.tr("Password"),
+             (self.tr("a sign-in token, kept safely in %1, never in the settings file")
+              if plan.secret.kind == "refresh_token" else
+              self.tr("kept safely in %1, never in the settings file"))
+             .replace("%1", store_name(plan)) if plan.secret else self.tr("none needed")),
         ]
         table = "".join(f"<tr><td><b>{e(k)}</b>&nbsp;&nbsp;</td><td>{e(v)}</td></tr>"
                         for k, v in rows)
@@ -62,10 +89,12 @@ class SavePage(FlowPage):
         if st.save_untested and not st.validated:
             note = self.tr("these settings did not pass the test. Your ERP may fail to send "
                            "email until they are corrected.")
-            warn = (f'<p style="color:#b00020"><b>{e(self.tr("Not tested:"))}</b> '
-                    f"{e(note)}</p>")
+            warn = (f'<p style="color:{colour("error", self)}"><b>{e(self.tr("Not tested:"))}'
+                    f"</b> {e(note)}</p>")
         self.summary.setText(f"<table>{table}</table>{warn}")
+        self.details.set_text(keyring_details(self, plan))
         self.status.clear()
+        QtCore.QTimer.singleShot(0, self.wiz().button(W.QWizard.CommitButton).setFocus)
 
     def busy(self) -> bool:
         return bool(self.call and self.call.running)
@@ -110,19 +139,32 @@ class SavePage(FlowPage):
 
     def _failed(self, exc: Exception) -> None:
         self.status.setText(self.tr("Nothing was saved: %1").replace("%1", str(exc)))
-        self.status.setStyleSheet("color: #b00020;")
+        style_text(self.status, "error")
         self.changed()
+        a11y.alert(self.status)
 
 
 class DonePage(FlowPage):
     def build(self) -> None:
         self.setTitle(self.tr("All set"))
-        layout = W.QVBoxLayout(self)
-        self.text = W.QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextFormat(QtCore.Qt.RichText)
-        self.text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        layout = W.QVBoxLayout(self.body)
+        self.card = W.QFrame()
+        self.card.setFrameShape(W.QFrame.StyledPanel)
+        self.card.setAutoFillBackground(True)
+        self.card.setBackgroundRole(QtGui.QPalette.Base)
+        cv = W.QVBoxLayout(self.card)
+        self.card_title = wrapped()
+        style_text(self.card_title, "ok", bold=True)
+        self.card_text = wrapped()
+        self.card_text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
+                                               | QtCore.Qt.TextSelectableByKeyboard)
+        cv.addWidget(self.card_title)
+        cv.addWidget(self.card_text)
+        layout.addWidget(self.card)
+        self.text = wrapped()
         layout.addWidget(self.text)
+        self.details = Details()
+        layout.addWidget(self.details)
         # Installed (or removed) with the computer's scheduler when Finish is pressed.
         self.daily = W.QCheckBox(self.tr("&Check these settings every day and warn me if they "
                                          "stop working"))
@@ -170,11 +212,22 @@ class DonePage(FlowPage):
                                      .replace("%1", str(exc)))
 
     def enter(self) -> None:
-        plan = self.wiz().pages[Step.SAVE].saved_plan
-        e = html.escape
-        lines = [e(self.tr("Your ERP can now send email with these settings.")), ""]
-        if plan is not None:
-            lines += [e(line) for line in plan.describe()]
-        lines += ["", e(self.tr("If your password changes, open this wizard again and choose "
-                                "“My password changed”."))]
-        self.text.setText("<br>".join(lines))
+        wiz, st = self.wiz(), self.state
+        plan = wiz.pages[Step.SAVE].saved_plan
+        p = st.profile
+        sender = f"{p.display_name} <{p.from_address}>" if p.display_name else p.from_address
+        via = p.ews_url if p.ews_url else p.host
+        tested = self.tr("tested just now") if st.validated else self.tr("not tested")
+        self.card_title.setText(self.tr("Your ERP can now send email."))
+        lines = [self.tr("Sending as %1 via %2, %3.").replace("%1", sender)
+                 .replace("%2", via).replace("%3", tested)]
+        if plan is not None and plan.secret is not None:
+            lines.append(self.tr("The password is kept safely in %1.")
+                         .replace("%1", store_name(plan)))
+        self.card_text.setText("\n".join(lines))
+        self.card.setAccessibleName(self.card_title.text())
+        self.card.setAccessibleDescription(self.card_text.text())
+        self.text.setText(self.tr("If your password changes, open this wizard again and "
+                                  "choose \u201cMy password changed\u201d."))
+        self.details.set_text(keyring_details(self, plan) if plan is not None else "")
+        QtCore.QTimer.singleShot(0, self.wiz().button(W.QWizard.FinishButton).setFocus)

@@ -4,6 +4,7 @@ the fix."""
 from __future__ import annotations
 
 import html
+import time
 
 from PySide6 import QtCore
 from PySide6.QtGui import QGuiApplication
@@ -16,6 +17,9 @@ from typing import TYPE_CHECKING
 from mailwizard.core.flow import fix_allowed
 from mailwizard.core.profile import check_email
 from mailwizard.core.stages import group_of
+from mailwizard.gui import a11y
+from mailwizard.gui.style import style_text
+from mailwizard.gui.widgets import Details, LinkButton, wrapped
 from mailwizard.gui.wizard import FlowPage
 from mailwizard.gui.workers import CheckRunner
 
@@ -25,7 +29,19 @@ if TYPE_CHECKING:
 
 MARKS = {"idle": "○", "running": "…", "ok": "✔", "failed": "✘", "cancelled": "–",
          "skipped": "–"}
-COLOURS = {"ok": "#1b7f3b", "failed": "#b00020", "running": "#555555"}
+MEANINGS = {"ok": "ok", "failed": "error"}
+#: failures a new password can fix: the test page asks for it again right there
+PASSWORD_REFUSED = {"auth_failed", "app_password_required", "ews_ntlm_failed"}
+#: after this long, a stage says what it is waiting for
+SLOW_SECONDS = 5
+
+
+def seconds(ms: float) -> str:
+    """A stage's time as a person reads it: "0.2 s", "3 s"."""
+    s = ms / 1000
+    if s < 0.1:
+        return "< 0.1 s"
+    return "%.1f s" % s if s < 10 else "%d s" % round(s)
 
 
 class ValidatePage(FlowPage):
@@ -37,35 +53,51 @@ class ValidatePage(FlowPage):
     diagnosis: Diagnosis | None = None
     deliverability = None  # the "Will your mail reach inboxes?" panel, made in build()
     _restart_when_stopped = False
+    _discard_stale = False
+    _loading = False
 
     def build(self) -> None:
         self.setTitle(self.tr("Test the settings"))
-        self.setSubTitle(self.tr("mailwizard now really connects to your mail server, signs in "
-                                 "and, if you wish, sends you a test message."))
+        self.setSubTitle(self.tr("mailwizard really connects to your mail server and signs in. "
+                                 "Nothing is saved until the next step."))
         self.runner: CheckRunner | None = None
         self._restart_when_stopped = False
         self.result: CheckResult | None = None
         self.diagnosis: Diagnosis | None = None
-        layout = W.QVBoxLayout(self)
+        self.sent_to = ""  # a test message already went there in this run
+        self._running: str = ""
+        self._started_at = 0.0
+        self._group_started = 0.0
+        layout = W.QVBoxLayout(self.body)
 
+        self.intro = wrapped(self.tr("Press Test now when you are ready. If the box is ticked, "
+                                     "a test message is also sent to the address beside it."))
+        layout.addWidget(self.intro)
         send_row = W.QHBoxLayout()
-        self.send_test = W.QCheckBox(self.tr("Send a test &message to:"))
+        self.send_test = W.QCheckBox(self.tr("Also send a test &message to:"))
         self.send_test.setChecked(True)
         self.test_to = W.QLineEdit()
         self.test_to.setAccessibleName(self.tr("Test message recipient"))
         send_row.addWidget(self.send_test)
         send_row.addWidget(self.test_to, 1)
         layout.addLayout(send_row)
+        self.sent_note = wrapped()
+        self.sent_note.hide()
+        layout.addWidget(self.sent_note)
 
         grid = W.QGridLayout()
         self.rows: dict[str, tuple[W.QLabel, W.QLabel, W.QLabel]] = {}
-        names = {"connect": self.tr("Connect to the server"),
-                 "secure": self.tr("Secure connection"),
-                 "sign_in": self.tr("Sign in"),
-                 "test_message": self.tr("Send the test message")}
-        for i, (group, text) in enumerate(names.items()):
-            mark, label, ms = W.QLabel(), W.QLabel(text), W.QLabel()
-            mark.setFixedWidth(24)
+        self.names = {"connect": self.tr("Connect to the server"),
+                      "secure": self.tr("Secure connection"),
+                      "sign_in": self.tr("Sign in"),
+                      "test_message": self.tr("Send the test message")}
+        self.waiting = {"connect": self.tr("waiting for the server to answer"),
+                        "secure": self.tr("waiting for the secure connection"),
+                        "sign_in": self.tr("waiting for the server to check the password"),
+                        "test_message": self.tr("waiting for the server to take the message")}
+        for i, (group, text) in enumerate(self.names.items()):
+            mark, label, ms = W.QLabel(), wrapped(text), W.QLabel()
+            mark.setFixedWidth(mark.fontMetrics().horizontalAdvance("✔") * 2 + 8)
             mark.setAlignment(QtCore.Qt.AlignCenter)
             ms.setAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
             grid.addWidget(mark, i, 0)
@@ -74,15 +106,21 @@ class ValidatePage(FlowPage):
             self.rows[group] = (mark, label, ms)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
+        self.ticker = QtCore.QTimer(self)
+        self.ticker.setInterval(500)
+        self.ticker.timeout.connect(self._tick)
 
         buttons = W.QHBoxLayout()
-        self.test_button = W.QPushButton(self.tr("&Test again"))
+        self.test_button = W.QPushButton(self.tr("&Test now"))
         self.stop_button = W.QPushButton(self.tr("&Stop"))
         self.copy_button = W.QPushButton(self.tr("Cop&y details"))
         self.copy_button.setToolTip(self.tr("Copies a report for IT support. Your password is "
                                             "never included."))
+        self.copy_button.setAccessibleDescription(self.copy_button.toolTip())
         for b in (self.test_button, self.stop_button, self.copy_button):
             buttons.addWidget(b)
+        self.copied = W.QLabel()
+        buttons.addWidget(self.copied)
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
@@ -90,36 +128,64 @@ class ValidatePage(FlowPage):
         self.outcome.setFrameShape(W.QFrame.StyledPanel)
         ov = W.QVBoxLayout(self.outcome)
         self.headline = W.QLabel()
+        a11y.set_role(self.headline, a11y.ALERT)  # a screen reader reads the outcome out
         self.headline.setWordWrap(True)
-        self.headline.setTextFormat(QtCore.Qt.RichText)
-        self.explanation = W.QLabel()
-        self.explanation.setWordWrap(True)
-        self.explanation.setTextFormat(QtCore.Qt.RichText)
-        self.explanation.setOpenExternalLinks(True)
-        self.explanation.setTextInteractionFlags(QtCore.Qt.TextBrowserInteraction)
+        self.headline.setTextFormat(QtCore.Qt.PlainText)
+        self.explanation = wrapped(rich=True)
+        self.explanation.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         ov.addWidget(self.headline)
         ov.addWidget(self.explanation)
+        self.help_link = None
+        self.help_box = W.QVBoxLayout()
+        ov.addLayout(self.help_box)
+        # After a refused password: type it again right here.
+        self.retype_box = W.QWidget()
+        rh = W.QHBoxLayout(self.retype_box)
+        rh.setContentsMargins(0, 0, 0, 0)
+        self.retype_label = W.QLabel(self.tr("Type the &password again:"))
+        self.retype = W.QLineEdit()
+        self.retype.setEchoMode(W.QLineEdit.Password)
+        self.retype.setAccessibleName(self.tr("Password"))
+        self.retype_label.setBuddy(self.retype)
+        self.retype_button = W.QPushButton(self.tr("Test &with this password"))
+        rh.addWidget(self.retype_label)
+        rh.addWidget(self.retype, 1)
+        rh.addWidget(self.retype_button)
+        ov.addWidget(self.retype_box)
         self.fix_button = W.QPushButton(self.tr("&Apply this fix and retry"))
         ov.addWidget(self.fix_button, 0, QtCore.Qt.AlignLeft)
         self.cert_box = W.QWidget()
         cv = W.QVBoxLayout(self.cert_box)
         cv.setContentsMargins(0, 0, 0, 0)
-        self.cert_text = W.QLabel()
-        self.cert_text.setWordWrap(True)
-        self.cert_text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.cert_text = wrapped()
+        self.cert_text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
+                                               | QtCore.Qt.TextSelectableByKeyboard)
+        fp_row = W.QHBoxLayout()
+        self.fingerprint_label = W.QLabel(self.tr("SHA-256 &fingerprint:"))
+        self.fingerprint = W.QLineEdit()
+        self.fingerprint.setReadOnly(True)  # selectable and copyable with the keyboard
+        self.fingerprint.setAccessibleName(self.tr("SHA-256 fingerprint"))
+        self.fingerprint_label.setBuddy(self.fingerprint)
+        fp_row.addWidget(self.fingerprint_label)
+        fp_row.addWidget(self.fingerprint, 1)
         self.trust_button = W.QPushButton(self.tr("T&rust this certificate and test again"))
         cv.addWidget(self.cert_text)
+        cv.addLayout(fp_row)
         cv.addWidget(self.trust_button, 0, QtCore.Qt.AlignLeft)
         ov.addWidget(self.cert_box)
+        self.details = Details()
+        ov.addWidget(self.details)
         layout.addWidget(self.outcome)
+        self.outcome.hide()
         from mailwizard.gui.deliverability_panel import DeliverabilityPanel
 
         self.deliverability = DeliverabilityPanel(self)  # informs only; never blocks saving
         layout.addWidget(self.deliverability)
 
-        self.save_untested = W.QCheckBox(self.tr("Save these settings &without a successful test "
-                                               "(not recommended)"))
+        self.save_untested = W.QCheckBox(self.tr("Save witho&ut a passed test (not "
+                                                 "recommended)"))
         layout.addWidget(self.save_untested)
+        self.save_untested.hide()
         layout.addStretch(1)
 
         self.test_button.clicked.connect(self.start_check)
@@ -127,6 +193,8 @@ class ValidatePage(FlowPage):
         self.copy_button.clicked.connect(self.copy_details)
         self.fix_button.clicked.connect(self.apply_fix)
         self.trust_button.clicked.connect(self.trust_certificate)
+        self.retype_button.clicked.connect(self.retry_with_password)
+        self.retype.returnPressed.connect(self.retry_with_password)
         self.save_untested.toggled.connect(self._save_untested)
         self.send_test.toggled.connect(self.test_to.setEnabled)
         self.send_test.toggled.connect(lambda _: self._settings_changed())
@@ -134,6 +202,8 @@ class ValidatePage(FlowPage):
 
     # -- page life ------------------------------------------------------------------------
     def enter(self) -> None:
+        """Nothing starts by itself: the user presses Test now (and sees first whether a
+        test message will be sent). A passed test is shown again, not repeated."""
         if self.runner is None:
             self.runner = CheckRunner(self.wiz().pool, self)
             self.runner.stage.connect(self._on_stage)
@@ -142,10 +212,30 @@ class ValidatePage(FlowPage):
             self.test_to.setText(self.state.profile.from_address or self.state.email)
         self.state.save_untested = False
         self.save_untested.setChecked(False)
+        if self.sent_to:
+            # One test message per run unless the user ticks the box again (this is not a
+            # change of the tested settings).
+            self._loading = True
+            self.send_test.setChecked(False)
+            self._loading = False
+            self.sent_note.setText(self.tr("A test message was already sent to %1. Tick the "
+                                           "box to send another.").replace("%1", self.sent_to))
+            self.sent_note.show()
+        if self.busy():
+            # A check cancelled by Back is still winding down: its "stopped" is not news.
+            self._discard_stale = True
         if self.state.validated and self.result is not None:
             self._show_result()  # back from the save page: nothing changed, no new login
         else:
-            self.start_check()
+            self.result = self.diagnosis = None
+            for mark, label, ms in self.rows.values():
+                self._mark(mark, "idle")
+                ms.clear()
+            for group, (_, label, _) in self.rows.items():
+                label.setText(self.names[group])
+            self.outcome.hide()
+            self.save_untested.hide()
+        self._update_buttons()
 
     def cleanupPage(self) -> None:  # noqa: N802 - Back: stop what is running
         self._restart_when_stopped = False
@@ -168,7 +258,7 @@ class ValidatePage(FlowPage):
             self._restart_when_stopped = True
             self.runner.cancel()
             return
-        self._restart_when_stopped = False
+        self._restart_when_stopped = self._discard_stale = False
         st = self.state
         to = None
         if self.send_test.isChecked():
@@ -176,19 +266,26 @@ class ValidatePage(FlowPage):
             if err:
                 self._show_message(self.tr("Check the test recipient's address."),
                                    html.escape(err.message), ok=False)
+                QtCore.QTimer.singleShot(0, self.test_to.setFocus)
                 return
         st.validated = False
         self.result = self.diagnosis = None
-        for mark, _, ms in self.rows.values():
+        for group, (mark, label, ms) in self.rows.items():
             self._mark(mark, "idle")
             ms.clear()
+            ms.setProperty("ms", 0.0)
+            label.setText(self.names[group])
         self.outcome.hide()
         self.save_untested.hide()
+        self.copied.clear()
+        self.test_button.setText(self.tr("&Test again"))
         # Without a test message the server is only asked to accept the sender.
         self.rows["test_message"][1].setText(
             self.tr("Send the test message") if to else
             self.tr("Check the sender address (no message is sent)"))
         stored = self.wiz().stored_secret_ref()
+        self._running, self._started_at = "", time.monotonic()
+        self.ticker.start()
         self.runner.start(st.profile.with_changes(), st.secret or None, send_test_to=to,
                           provider=self.wiz().provider, stored_secret=stored,
                           greeting_wait=self.greeting_wait,
@@ -200,26 +297,56 @@ class ValidatePage(FlowPage):
         group = group_of(stage)
         if group not in self.rows:
             return
-        mark, _, ms_label = self.rows[group]
+        mark, label, ms_label = self.rows[group]
         if status == "running":
             self._mark(mark, "running")
+            if self._running != group:
+                self._running, self._group_started = group, time.monotonic()
             return
         # A group is as good as its worst stage; its time is the sum of its stages.
-        prev = ms_label.property("ms") or 0.0
-        total = prev + ms
+        total = (ms_label.property("ms") or 0.0) + ms
         ms_label.setProperty("ms", total)
-        ms_label.setText(self.tr("%1 ms").replace("%1", f"{total:.0f}"))
+        ms_label.setText(seconds(total))
+        label.setText(self.names[group])
         self._mark(mark, status)
 
+    def _tick(self) -> None:
+        """A running stage shows its elapsed seconds; a slow one says what it waits for."""
+        group = self._running
+        if not self.busy() or group not in self.rows:
+            return
+        mark, label, ms_label = self.rows[group]
+        if mark.text() != MARKS["running"]:
+            return
+        elapsed = time.monotonic() - self._group_started
+        ms_label.setText("%d s" % int(elapsed))
+        if elapsed >= SLOW_SECONDS:
+            label.setText(self.tr("%1 \u2014 %2\u2026").replace("%1", self.names[group])
+                          .replace("%2", self.waiting[group]))
+
     def _on_finished(self, result: CheckResult, diagnosis: Diagnosis | None) -> None:
+        self.ticker.stop()
         if self._restart_when_stopped:
             self.start_check()
             return
+        if self._discard_stale:
+            self._discard_stale = False
+            for mark, _, ms in self.rows.values():
+                self._mark(mark, "idle")
+                ms.clear()
+            self._update_buttons()
+            self.changed()
+            return
         self.result, self.diagnosis = result, diagnosis
-        for _, _, ms in self.rows.values():
+        for group, (mark, label, ms) in self.rows.items():
             ms.setProperty("ms", 0.0)
+            label.setText(self.names[group])
+            if mark.text() == MARKS["running"]:
+                self._mark(mark, "cancelled")
         # Only these exact settings count as tested.
         self.state.validated = result.ok and result.profile == self.state.profile
+        if result.ok and result.test_message_to:
+            self.sent_to = result.test_message_to
         self._show_result()
         if self.state.validated:
             self.deliverability.start(self.wiz().pool, self.state.profile,
@@ -228,6 +355,7 @@ class ValidatePage(FlowPage):
             self.deliverability.reset()
         self.changed()  # first: W.QWizard enables Next, then it can take the focus
         self._update_buttons()
+        a11y.alert(self.headline)
 
     def _show_result(self) -> None:
         r, d = self.result, self.diagnosis
@@ -250,21 +378,25 @@ class ValidatePage(FlowPage):
         else:
             body = f"{html.escape(d.cause)}<br><br><b>{html.escape(self.tr('What to do:'))}</b> "
             body += html.escape(d.fix)
-            if d.help_url:
-                body += (f'<br><a href="{html.escape(d.help_url)}">'
-                         f"{html.escape(self.tr('Help from your provider'))}</a>")
-            if d.server_reply:
-                body += (f"<br><small>{html.escape(self.tr('The server said:'))} "
-                         f"{html.escape(d.server_reply)}</small>")
             if not allowed:
                 body += "<br><br>" + html.escape(self.tr(
                     "The setting that would fix this is set by your administrator: please "
                     "ask your IT contact."))
             self._show_message(self.tr("The test failed."), body, ok=False)
+            if d.help_url:
+                self.help_link = LinkButton(self.tr("Help from your provider"), d.help_url)
+                self.help_box.addWidget(self.help_link)
+            # Error numbers, OpenSSL words and server replies: for IT, under Details.
+            self.details.set_text(d.server_reply or "")
         self.fix_button.setVisible(bool(d.suggestion) and allowed)
         if d.suggestion:
             self.fix_button.setText(self.tr("&Apply this fix and retry: %1")
                                     .replace("%1", d.suggestion_text))
+        refused = d.code in PASSWORD_REFUSED and self.state.profile.auth.value == "password"
+        self.retype_box.setVisible(refused)
+        if refused:
+            self.retype.clear()
+            self.wiz().return_focus = "secret"
         cert = d.certificate
         self.cert_box.setVisible(bool(cert) and d.code in ("certificate_untrusted",
                                                            "certificate_changed"))
@@ -272,25 +404,36 @@ class ValidatePage(FlowPage):
         if cert:
             fp = ":".join(cert["sha256"][i:i + 2] for i in range(0, 64, 2)).upper()
             self.cert_text.setText(
-                self.tr("Issued to: %1\nIssued by: %2\nValid: %3 to %4\nNames: %5\n"
-                        "SHA-256 fingerprint: %6\n\nTrust it only if your IT contact confirms "
-                        "this fingerprint.")
+                self.tr("Issued to: %1\nIssued by: %2\nValid: %3 to %4\nNames: %5\n\n"
+                        "Trust it only if your IT contact confirms the SHA-256 fingerprint below.")
                 .replace("%1", cert["subject"]).replace("%2", cert["issuer"])
                 .replace("%3", cert["not_before"]).replace("%4", cert["not_after"])
-                .replace("%5", ", ".join(cert["names"])).replace("%6", fp))
+                .replace("%5", ", ".join(cert["names"])))
+            self.fingerprint.setText(fp)
         self.save_untested.setVisible(d.code != "invalid_settings")
 
     def _show_message(self, headline: str, body: str, *, ok: bool | None) -> None:
-        colour = {True: COLOURS["ok"], False: COLOURS["failed"], None: "#555555"}[ok]
-        self.headline.setText(f'<b style="color:{colour}">{html.escape(headline)}</b>')
+        self.headline.setText(headline)
+        style_text(self.headline, {True: "ok", False: "error", None: None}[ok], bold=True)
         self.explanation.setText(body)
+        plain = self.explanation.text()
+        from PySide6.QtGui import QTextDocumentFragment
+
+        self.headline.setAccessibleDescription(QTextDocumentFragment.fromHtml(plain)
+                                               .toPlainText())
         self.fix_button.hide()
         self.cert_box.hide()
+        self.retype_box.hide()
+        self.details.set_text("")
+        if self.help_link is not None:
+            self.help_link.hide()
+            self.help_link.deleteLater()
+            self.help_link = None
         self.outcome.show()
 
     def _mark(self, label: W.QLabel, status: str) -> None:
         label.setText(MARKS.get(status, "?"))
-        label.setStyleSheet(f"color: {COLOURS.get(status, '#777777')}; font-weight: bold;")
+        style_text(label, MEANINGS.get(status), bold=True)
         label.setAccessibleName({"ok": self.tr("passed"), "failed": self.tr("failed"),
                                  "running": self.tr("in progress"),
                                  "cancelled": self.tr("stopped")}.get(status,
@@ -303,7 +446,9 @@ class ValidatePage(FlowPage):
         self.copy_button.setEnabled(not running and self.result is not None)
         if running:
             target = self.stop_button
-        elif self.fix_button.isVisible():
+        elif self.retype_box.isVisibleTo(self) and not self.outcome.isHidden():
+            target = self.retype
+        elif self.fix_button.isVisibleTo(self) and not self.outcome.isHidden():
             target = self.fix_button
         elif self.state.validated:
             target = self.wiz().button(W.QWizard.NextButton)
@@ -318,6 +463,7 @@ class ValidatePage(FlowPage):
             return
         self.state.profile = self.state.profile.with_changes(**d.suggestion)
         self.state.invalidate()
+        self.wiz().fixed_fields |= set(d.suggestion)  # the account page shows them
         self.start_check()
 
     def trust_certificate(self) -> None:
@@ -328,6 +474,18 @@ class ValidatePage(FlowPage):
         self.state.invalidate()
         self.start_check()
 
+    def retry_with_password(self) -> None:
+        """The password typed again on this page: it replaces the one on the account page."""
+        if not self.retype.text():
+            return
+        st = self.state
+        st.secret = self.retype.text()
+        st.use_stored_secret = False
+        st.invalidate()
+        self.retype.clear()
+        self.wiz().return_focus = ""
+        self.start_check()
+
     def copy_details(self) -> None:
         if self.result is not None:
             from mailwizard.core.report import format_report
@@ -336,12 +494,15 @@ class ValidatePage(FlowPage):
             QGuiApplication.clipboard().setText(format_report(
                 self.result, self.diagnosis, config_path=wiz.config_path, site=wiz.site,
                 site_error=wiz.site_error))
+            self.copied.setText(self.tr("Copied. Paste it into an email to your IT contact."))
+            self.copied.setAccessibleName(self.copied.text())
+            a11y.alert(self.copied)
 
     def _save_untested(self, on: bool) -> None:
         self.state.save_untested = on
         self.changed()
 
     def _settings_changed(self) -> None:
-        if not self.busy():
+        if not self.busy() and not self._loading:
             self.state.validated = False
             self.changed()
