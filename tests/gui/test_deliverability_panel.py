@@ -77,6 +77,7 @@ def test_after_a_passed_test_the_wizard_shows_the_panel_and_saving_stays_open(
     qtbot.keyClicks(account.secret, PASSWORD)
     w.next()
     validate = w.pages[Step.VALIDATE]
+    validate.test_button.click()  # the test page starts nothing by itself
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
     assert validate.result.ok, validate.diagnosis
     assert w.button(QWizard.NextButton).isEnabled()  # whatever the panel is doing

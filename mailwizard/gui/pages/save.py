@@ -166,10 +166,15 @@ class DonePage(FlowPage):
         self.details = Details()
         layout.addWidget(self.details)
         # Installed (or removed) with the computer's scheduler when Finish is pressed.
-        self.daily = W.QCheckBox(self.tr("&Check these settings every day and warn me if they "
-                                         "stop working"))
+        # A check box does not wrap its text: the short label, and the rest beside it as a
+        # wrapping line (also the box's description for screen readers).
+        self.daily = W.QCheckBox(self.tr("&Check these settings every day"))
         self.daily.setChecked(True)
+        daily_hint = W.QLabel(self.tr("…and warn me on this computer if they stop working."))
+        daily_hint.setWordWrap(True)
+        self.daily.setAccessibleDescription(daily_hint.text())
         layout.addWidget(self.daily)
+        layout.addWidget(daily_hint)
         self.schedule_status = W.QLabel()
         self.schedule_status.setWordWrap(True)
         layout.addWidget(self.schedule_status)
