@@ -6,16 +6,17 @@ on a terminal, or the keyring (--stored-password). Exit codes: mailwizard/core/e
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import json
-import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 from mailwizard import __version__
 from mailwizard.core import exitcodes as ec
+
+TYPE_CHECKING = False  # typing, argparse and logging cost start-up time: imported where used
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
 
 
 def _add_settings_args(p: argparse.ArgumentParser) -> None:
@@ -74,6 +75,8 @@ def _add_settings_args(p: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(
         prog="mailwizard",
         description="Set up, really test and safely save your ERP's outgoing email.",
@@ -261,6 +264,8 @@ def _read_secret(args, profile) -> str | None:
             raise _Fail(ec.INVALID_SETTINGS, "password: none is stored for profile "
                         f"“{args.profile_name}”; give it with --password-stdin")
     elif sys.stdin.isatty():
+        import getpass
+
         secret = getpass.getpass(f"Password for {profile.username}: ")
     else:
         raise _Fail(ec.INVALID_SETTINGS, "password: give it on standard input with "
@@ -325,7 +330,6 @@ def _run_check(args, built=None):
 def _check(profile, provider, secret, send_test_to, as_json):
     """Run the real check: (result, diagnosis, exit code)."""
     from mailwizard.core.checks import make_check
-    from mailwizard.core.diagnosis import diagnose
     from mailwizard.core.profile import ServiceType
 
     if profile.service is ServiceType.EXCHANGE:
@@ -340,9 +344,21 @@ def _check(profile, provider, secret, send_test_to, as_json):
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         check.cancel()
         raise
-    diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
+    diagnosis = None if result.ok else _diagnose(result.failure, profile, provider)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
     return result, diagnosis, code
+
+
+def _diagnose(failure, profile, provider=None):
+    """The diagnosis of a failed check. It and the provider data are loaded only when a check
+    fails; without a named preset, the From address's provider (gmail.com …) is looked up."""
+    from mailwizard.core.diagnosis import diagnose
+
+    if provider is None and profile.from_address:
+        from mailwizard.core.providers import load_catalogue
+
+        provider = load_catalogue().match_email(profile.from_address)
+    return diagnose(failure, profile, provider)
 
 
 def _autodiscover(args, profile, secret):
@@ -516,7 +532,6 @@ def cmd_token(args) -> int:
 
 def cmd_send(args) -> int:
     from mailwizard.core.checks import make_check
-    from mailwizard.core.diagnosis import diagnose
     from mailwizard.core.oauth import OAuthError
     from mailwizard.core.outgoing import MessageError, prepare
     from mailwizard.core.profile import AuthMethod
@@ -548,7 +563,7 @@ def cmd_send(args) -> int:
     check = make_check(p, secret, outgoing=outgoing, **options)
     result = check.run()
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
-    diagnosis = None if result.ok else diagnose(result.failure, p)
+    diagnosis = None if result.ok else _diagnose(result.failure, p)
     if args.json:
         print(json.dumps({"ok": result.ok, "exit_code": code, "message_id": outgoing.message_id,
                           "recipients": outgoing.recipients,
@@ -722,7 +737,12 @@ def cmd_gui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:  # answered without argparse
+        print(f"mailwizard {__version__}")
+        return ec.OK
     args = _parser().parse_args(argv)
+    import logging
+
     from mailwizard.core.redact import install_log_redaction
 
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

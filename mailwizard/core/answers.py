@@ -231,11 +231,7 @@ def _smtp_profile(values, site: SiteConfig, provider):
     if provider is not None:
         profile = provider.profile_for(email, region=region or None)
     else:
-        profile = Profile()
-        if email:
-            from mailwizard.core.providers import load_catalogue
-
-            provider = load_catalogue().match_email(email)  # for the diagnosis only
+        profile = Profile()  # the address's provider, if any, is found for a diagnosis only
     profile = site.apply_defaults(profile)
     changes = _field_changes(values, EXCHANGE_ONLY + ("provider", "region"))
     if "username" not in changes and not profile.username:
