@@ -142,6 +142,17 @@ def bench_validate(runs: int) -> None:
     sw = [swaks, "--server", f"127.0.0.1:{srv.port}", "--tls", "--tls-verify",
           "--tls-ca-path", cafile, "--auth", "PLAIN", "--auth-user", USER,
           "--auth-password", PASSWORD, "--from", USER, "--to", USER, "--silent", "2"]
+    # The floor for any Python program: the same steps with bare smtplib, trusting only the
+    # CA file as swaks does (no argument parsing, no settings checks, no report).
+    floor = [sys.executable, "-c",
+             "import smtplib, ssl, sys\n"
+             "from email.message import EmailMessage\n"
+             f"u, port, ca = {USER!r}, {srv.port}, {cafile!r}\n"
+             "m = EmailMessage(); m['From'] = m['To'] = u; m['Subject'] = 'test'\n"
+             "m.set_content('test')\n"
+             "s = smtplib.SMTP('127.0.0.1', port, timeout=10)\n"
+             "s.starttls(context=ssl.create_default_context(cafile=ca))\n"
+             "s.login(u, sys.stdin.readline().rstrip('\\n')); s.send_message(m); s.quit()\n"]
     env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
 
     def run(cmd, stdin=None):
@@ -152,19 +163,19 @@ def bench_validate(runs: int) -> None:
                 sys.exit(f"{cmd[0]} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
         return go
 
-    ours, peer = run(mw, PASSWORD + "\n"), run(sw)
+    ours, peer, bare = run(mw, PASSWORD + "\n"), run(sw), run(floor, PASSWORD + "\n")
     try:
-        ours(), peer()  # warm the disk cache; not counted
+        ours(), peer(), bare()  # warm the disk cache; not counted
         sent = len(recorder.messages)
-        a, b = [], []
+        a, b, c = [], [], []
         for i in range(runs):
-            order = ((ours, a), (peer, b)) if i % 2 == 0 else ((peer, b), (ours, a))
-            for fn, samples in order:
+            order = [(ours, a), (peer, b), (bare, c)]
+            for fn, samples in order[i % 3:] + order[:i % 3]:
                 t0 = time.perf_counter()
                 fn()
                 samples.append((time.perf_counter() - t0) * 1000)
-        assert len(recorder.messages) == sent + 2 * runs, "every run sends one message"
-        ours_ms, peer_ms = statistics.median(a), statistics.median(b)
+        assert len(recorder.messages) == sent + 3 * runs, "every run sends one message"
+        ours_ms, peer_ms, bare_ms = (statistics.median(x) for x in (a, b, c))
     finally:
         srv.stop()
         Path(cafile).unlink(missing_ok=True)
@@ -172,6 +183,8 @@ def bench_validate(runs: int) -> None:
           f"median of {runs} runs:")
     print(f"  mailwizard validate  : {ours_ms:7.1f} ms")
     print(f"  swaks                : {peer_ms:7.1f} ms")
+    print(f"  bare smtplib script  : {bare_ms:7.1f} ms   (the floor for Python: "
+          f"{bare_ms / peer_ms:.2f}x swaks)")
     print(f"  ratio                : {ours_ms / peer_ms:7.2f}x   (target <= 2.00x)")
 
 
