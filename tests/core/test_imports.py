@@ -44,7 +44,8 @@ def test_version_command_imports_nothing_heavy():
 #: (plain addresses are checked without it) for other paths.
 NOT_ON_SUCCESS = ("mailwizard.core.diagnosis", "mailwizard.core.ews_diagnosis",
                   "mailwizard.core.providers", "mailwizard.core.oauth", "tomllib",
-                  "email_validator")
+                  "email_validator") + (("platformdirs",) if sys.platform.startswith("linux")
+                                        else ())  # Linux: the XDG folders without it
 
 VALIDATE = """
 import runpy, sys
