@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 
 from mailwizard.core.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY, KeySpec,
                                       SettingsFileError, check_value, describe_value,
@@ -24,6 +24,7 @@ from mailwizard.core.profile import (FieldError, Profile, ProfileError, ServiceT
 from mailwizard.core.site import SiteConfig
 
 if TYPE_CHECKING:
+    from typing import Any, Mapping
     from mailwizard.core.providers import ProviderPreset
 
 #: Keys of an answer file besides the profile keys.

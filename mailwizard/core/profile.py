@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ServiceType(str, enum.Enum):

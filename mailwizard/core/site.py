@@ -17,7 +17,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 
 from mailwizard.core.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY,
                                       SettingsFileError, check_value, closest, describe_value,
@@ -25,6 +25,7 @@ from mailwizard.core.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY,
 from mailwizard.core.profile import FieldError, Profile, ServiceType, normalise_fingerprint
 
 if TYPE_CHECKING:
+    from typing import Any
     from mailwizard.core.providers import ProviderPreset
 
 SITE_ENV = "MAILWIZARD_SITE_CONFIG"
