@@ -367,3 +367,15 @@ def test_the_hashed_ca_folder_holds_every_ca_of_the_system_bundle():
             with open(os.path.join(folder, name), encoding="ascii") as f:
                 hashed |= ders(f.read())
     assert len(bundle) > 50 and bundle <= hashed
+
+
+def test_internationalised_addresses_make_an_smtputf8_message():
+    """email.policy is imported only on this path (issue 15): it must still work."""
+    from mailwizard.core.profile import Profile
+    from mailwizard.core.smtp_check import build_test_message, message_bytes
+
+    profile = Profile(host="smtp.example.org", from_address="kassenwart@bücher.example",
+                      display_name="Bücherei", username="k")
+    raw = message_bytes(build_test_message(profile, "prüfer@example.org"))
+    assert "From: Bücherei <kassenwart@bücher.example>".encode() in raw
+    assert "To: prüfer@example.org".encode() in raw
