@@ -3,7 +3,7 @@
 1. Start-up: whole processes (subprocess, alternating, N runs each) from process start to the
    first event-loop turn after the wizard is shown: mailwizard versus a bare PySide6 QWizard
    with 7 plain pages. Wall time around the process, plus the in-child time from the top of
-   the script (that one excludes interpreter start-up). Target: ratio <= 1.3x. The mailwizard
+   the script (that one excludes interpreter start-up). Target: ratio <= 1.2x. The mailwizard
    child also reports which heavy modules are loaded (expected: none).
 2. Event-loop stall during a validation: the wizard is walked to the validation page with a
    loopback server that drips its SMTP greeting and EHLO reply (one byte every 40 ms), and a
@@ -202,6 +202,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=15, help="start-up runs of each (default 15)")
     args = ap.parse_args()
+    import compileall
+
+    import mailwizard
+
+    # byte-compiled as pip leaves an installed package, even where PYTHONDONTWRITEBYTECODE is set
+    compileall.compile_dir(str(Path(mailwizard.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         print(f"start-up: {args.runs} runs of each, alternating ...", flush=True)
@@ -217,7 +223,7 @@ def main() -> None:
     print(f"   {'bare QWizard, 7 pages':28} {bw:9.1f} ms {bs:7.1f} ms")
     print(f"   {'mailwizard':28} {mw:9.1f} ms {ms:7.1f} ms")
     print(f"   {'ratio mailwizard/bare':28} {mw / bw:10.2f}x {ms / bs:8.2f}x"
-          f"   (target <= 1.30x: {'ok' if mw / bw <= 1.3 else 'MISSED'})")
+          f"   (target <= 1.20x: {'ok' if mw / bw <= 1.2 else 'MISSED'})")
     print("   (in-child = top of the -c script to first loop turn; excludes interpreter start)")
     print(f"   heavy modules loaded in the mailwizard child: {st['loaded']}")
     print()

@@ -7,11 +7,9 @@ on a terminal, or the keyring (--stored-password). Exit codes: mailwizard/core/e
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 from mailwizard import __version__
 from mailwizard import cli_support
@@ -20,6 +18,10 @@ from mailwizard.core import exitcodes as ec
 
 #: The subcommand of this run (for the --json envelope and --debug).
 _command: str | None = None
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _add_settings_args(p: argparse.ArgumentParser) -> None:
@@ -400,6 +402,8 @@ def _read_secret(args, profile) -> str | None:
             raise _Fail(ec.INVALID_SETTINGS, "password: none is stored for profile "
                         f"“{name}”; give it with --password-stdin")
     elif sys.stdin.isatty():
+        import getpass
+
         secret = getpass.getpass(f"Password for {profile.username}: ")
     else:
         raise _Fail(ec.INVALID_SETTINGS, "password: give it on standard input with "
@@ -471,7 +475,6 @@ def _run_check(args, built=None):
 def _check(profile, provider, secret, send_test_to, as_json, **check_options):
     """Run the real check: (result, diagnosis, exit code)."""
     from mailwizard.core.checks import make_check
-    from mailwizard.core.diagnosis import diagnose
     from mailwizard.core.profile import ServiceType
 
     if profile.service is ServiceType.EXCHANGE:
@@ -490,9 +493,21 @@ def _check(profile, provider, secret, send_test_to, as_json, **check_options):
         check.cancel()
         raise
     cli_support.DEBUG.result(result)
-    diagnosis = None if result.ok else diagnose(result.failure, profile, provider)
+    diagnosis = None if result.ok else _diagnose(result.failure, profile, provider)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
     return result, diagnosis, code
+
+
+def _diagnose(failure, profile, provider=None):
+    """The diagnosis of a failed check. It and the provider data are loaded only when a check
+    fails; without a named preset, the From address's provider (gmail.com …) is looked up."""
+    from mailwizard.core.diagnosis import diagnose
+
+    if provider is None and profile.from_address:
+        from mailwizard.core.providers import load_catalogue
+
+        provider = load_catalogue().match_email(profile.from_address)
+    return diagnose(failure, profile, provider)
 
 
 def _autodiscover(args, profile, secret):
@@ -704,7 +719,6 @@ def cmd_token(args) -> int:
 
 def cmd_send(args) -> int:
     from mailwizard.core.checks import make_check
-    from mailwizard.core.diagnosis import diagnose
     from mailwizard.core.oauth import OAuthError
     from mailwizard.core.outgoing import MAX_MESSAGE_BYTES, MessageError, prepare
     from mailwizard.core.profile import AuthMethod
@@ -738,7 +752,7 @@ def cmd_send(args) -> int:
         result = check.run()
     cli_support.DEBUG.result(result)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
-    diagnosis = None if result.ok else diagnose(result.failure, p)
+    diagnosis = None if result.ok else _diagnose(result.failure, p)
     if args.json:
         if diagnosis is not None:
             diagnosis = cli_support.cli_wording(diagnosis)
@@ -992,6 +1006,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     global _command
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before the parser is even built
+        print(f"mailwizard {__version__}")
+        return ec.OK
     cli_support.DEBUG = cli_support.DebugLog()
     cli_support.NOTES.clear()
     as_json = cli_support.wants_json(argv)

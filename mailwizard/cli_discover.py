@@ -128,7 +128,7 @@ def cmd_discover(args) -> int:
           + (" (online look-ups off)" if not result.online else "")
           + (f"; first answer after {result.first_answer_ms:.0f} ms"
              if result.first_answer_ms is not None else "")
-          + (f"; stopped at the time limit" if result.timed_out else "") + ".")
+          + ("; stopped at the time limit" if result.timed_out else "") + ".")
     for s in result.steps:
         print(f"  {s.status:8} {s.name:11} {s.target:40} {s.ms:8.1f} ms  {s.detail[:100]}")
     return code

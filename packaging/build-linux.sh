@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Linux one-folder bundle dist/mailwizard/ (PyInstaller, packaging/mailwizard.spec)
-# and prints its size. Works from a clean clone and can be run again: it keeps its own build
+# and the release artifact dist/mailwizard-VERSION-linux-ARCH.tar.zst, and prints their sizes. Works from a clean clone and can be run again: it keeps its own build
 # environment in packaging/build/venv (mailwizard installed from this tree as a normal, not
 # editable, package, so the bundle holds what a user's install holds) and rebuilds from scratch.
 #   bash packaging/build-linux.sh
 # MAILWIZARD_BUNDLE_UNFILTERED=1 builds without the spec's filters, to measure what they save.
+# MAILWIZARD_ZSTD_LEVEL (default 19) trades the artifact's size for the time to compress it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,8 @@ pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
 # and several (libxcb-cursor0 above all) are missing on many desktops, so they must be here.
 debs=(binutils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-randr0 libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-util1
-      libxcb-glx0 libxcb-shm0 libxcb-render0 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0)
+      libxcb-glx0 libxcb-shm0 libxcb-render0 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0
+      zstd)
 . scripts/lib/debs.sh
 install_debs "${debs[@]}"
 
@@ -42,3 +44,17 @@ cp resources/org.mailwizard.MailWizard.svg "$share/icons/hicolor/scalable/apps/"
 bytes=$(du -sb dist/mailwizard | cut -f1)
 awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN {
   printf "Built dist/mailwizard/ in %.1f s: %d bytes (%.1f MB)\n", e - s, b, b / 1e6 }'
+
+# The release artifact: the folder as one tar.zst (why not an AppImage: packaging/README.md).
+# Reproducible: sorted names, no owners, every time stamp that of the last commit.
+version=$("$venv/bin/python" -c "import mailwizard; print(mailwizard.__version__)")
+artifact="dist/mailwizard-$version-linux-$(uname -m).tar.zst"
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+rm -f dist/mailwizard-*-linux-*.tar.zst
+start=$(date +%s.%N)
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C dist -cf - mailwizard \
+  | zstd -q -T0 "-${MAILWIZARD_ZSTD_LEVEL:-19}" -o "$artifact"
+end=$(date +%s.%N)
+bytes=$(stat -c %s "$artifact")
+awk -v b="$bytes" -v s="$start" -v e="$end" -v a="$artifact" 'BEGIN {
+  printf "Packed %s in %.1f s: %d bytes (%.1f MB)\n", a, e - s, b, b / 1e6 }'

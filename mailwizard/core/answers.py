@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 
 from mailwizard.core.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY, KeySpec,
                                       SettingsFileError, check_value, describe_value,
@@ -24,6 +24,7 @@ from mailwizard.core.profile import (FieldError, Profile, ProfileError, ServiceT
 from mailwizard.core.site import SiteConfig
 
 if TYPE_CHECKING:
+    from typing import Any, Mapping
     from mailwizard.core.providers import ProviderPreset
 
 #: Keys of an answer file besides the profile keys.
@@ -253,11 +254,7 @@ def _smtp_profile(values, site: SiteConfig, provider):
     if provider is not None:
         profile = provider.profile_for(email, region=region or None)
     else:
-        profile = Profile()
-        if email:
-            from mailwizard.core.providers import load_catalogue
-
-            provider = load_catalogue().match_email(email)  # for the diagnosis only
+        profile = Profile()  # the address's provider, if any, is found for a diagnosis only
     profile = site.apply_defaults(profile)
     changes = _field_changes(values, EXCHANGE_ONLY + ("provider", "region"))
     if "username" not in changes and not profile.username:

@@ -4,7 +4,9 @@ only when a check of its kind runs."""
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 from mailwizard.core.profile import Profile, ServiceType
 

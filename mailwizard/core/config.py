@@ -20,6 +20,7 @@ from a newer mailwizard raises `ConfigError` with a plain message and leaves the
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,10 @@ def default_config_path() -> Path:
     env = os.environ.get("MAILWIZARD_CONFIG")
     if env:
         return Path(env)
+    if sys.platform.startswith("linux"):  # the same folder, without importing platformdirs
+        from mailwizard.core.site import xdg_config_dir
+
+        return Path(xdg_config_dir(site=False)) / "mailwizard" / CONFIG_FILENAME
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("mailwizard", appauthor=False, roaming=True)) / CONFIG_FILENAME

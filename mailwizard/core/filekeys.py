@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 
 class SettingsFileError(ValueError):

@@ -55,8 +55,6 @@ def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
     """Run the real check for saved settings with their stored secret: (result, diagnosis,
     exit code). The secret errors of secret_for_saved are raised before any connection."""
     from mailwizard.core.checks import make_check
-    from mailwizard.core.diagnosis import diagnose
-    from mailwizard.core.providers import load_catalogue
 
     secret = secret_for_saved(saved)
     check = make_check(saved.profile, secret, send_test_to=send_test_to, progress=progress)
@@ -69,6 +67,9 @@ def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
         set_secret(saved.secret, result.rotated_secret)
     if result.ok:
         return result, None, ec.OK
+    from mailwizard.core.diagnosis import diagnose  # only on failure: not on every check
+    from mailwizard.core.providers import load_catalogue
+
     provider = load_catalogue().get(saved.profile.provider_id)
     diagnosis = diagnose(result.failure, saved.profile, provider)
     return result, diagnosis, ec.for_stage(result.failure.stage, result.failure.kind)

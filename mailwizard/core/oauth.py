@@ -2,8 +2,9 @@
 
 What is here: the providers' sign-in addresses (resources/oauth.toml), the client ID that an
 organisation or ERP vendor registered (`client_settings`), the browser sign-in
-(`AuthorizationFlow`: authorization code with PKCE S256 and a loopback redirect, RFC 8252),
-refreshing tokens (`refresh_tokens`), and every failure as an `OAuthError` in plain words.
+(`AuthorizationFlow`: authorization code with PKCE S256 and a loopback redirect, RFC 8252;
+it and its loopback listener are in core/oauth_signin.py and exported here), refreshing tokens
+(`refresh_tokens`), and every failure as an `OAuthError` in plain words.
 
 No Qt. requests and requests-oauthlib are imported only when a sign-in or a refresh really
 talks to a provider, so importing this module stays cheap.
@@ -16,7 +17,6 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from mailwizard.core.redact import redact, register_secret
 
 if TYPE_CHECKING:  # pragma: no cover
-    import socket
+    from mailwizard.core.oauth_signin import AuthorizationFlow
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,6 @@ KINDS = ("not_configured", "cancelled", "timeout", "state_mismatch", "denied", "
 #: one-hour tokens and always say so).
 _DEFAULT_LIFETIME = 3600.0
 
-_POLL = 0.05  # how often a wait for the token exchange looks at the cancel flag
-_MAX_REQUEST_HEAD = 16 * 1024  # a browser's redirect request is far smaller
-_MAX_PENDING = 16  # browsers open spare connections; keep at most this many waiting
 _TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,253}")
 
 
@@ -566,342 +563,11 @@ def refresh_tokens(provider: OAuthProvider, client: ClientSettings, refresh_toke
     return _tokens_from(token, provider, client, old_refresh=refresh_token)
 
 
-# -- the browser sign-in ---------------------------------------------------------------------
-_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<title>{title}</title></head><body style=\"font-family:sans-serif;max-width:40em;"
-         "margin:3em auto;line-height:1.5\"><h1>{title}</h1><p>{text}</p>{more}</body></html>")
+def __getattr__(name: str):
+    # AuthorizationFlow lives in core/oauth_signin.py (which imports this module): exported
+    # here on first use, so `from mailwizard.core.oauth import AuthorizationFlow` works.
+    if name == "AuthorizationFlow":
+        from mailwizard.core.oauth_signin import AuthorizationFlow
 
-
-def _page(title: str, text: str, more: str = "") -> bytes:
-    import html
-
-    extra = f"<p>{html.escape(more)}</p>" if more else ""
-    return _PAGE.format(title=html.escape(title), text=html.escape(text),
-                        more=extra).encode("utf-8")
-
-
-def _bind_loopback() -> "socket.socket":
-    import socket
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: nobody may bind over us
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(_MAX_PENDING)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-class AuthorizationFlow:
-    """One browser sign-in.
-
-    start() opens the loopback listener and the browser; wait() (blocking: use a worker
-    thread in a GUI) returns Tokens or raises OAuthError; cancel() from any thread makes
-    wait() raise OAuthError("cancelled") promptly. A flow is used once."""
-
-    def __init__(self, provider: OAuthProvider, client: ClientSettings, *,
-                 login_hint: str = "", timeout: float = 300,
-                 open_browser: Callable[[str], Any] | None = None,
-                 cafile: str | None = None, http_timeout: float = 20):
-        if not client or not client.client_id:
-            raise _error("not_configured", provider, client)
-        self.provider = provider.for_tenant(client.tenant) if client.tenant else provider
-        self.client = client
-        self.login_hint = login_hint
-        self.timeout = float(timeout)
-        self.cafile = cafile
-        self.http_timeout = float(http_timeout)
-        self._open_browser = open_browser
-        #: http://127.0.0.1:<port>/ (or the provider's loopback name), set by start().
-        self.redirect_uri = ""
-        #: The sign-in address given to the browser, set by start().
-        self.url = ""
-        #: False when no browser could be opened: show `url` for the user to open.
-        self.browser_opened: bool | None = None
-        self._cancel = threading.Event()
-        self._lock = threading.Lock()
-        self._listener = None
-        self._wake_r = self._wake_w = None
-        self._state = ""
-        self._session = None
-        self._deadline = 0.0
-        self._waited = False
-
-    def __repr__(self) -> str:
-        status = ("cancelled" if self._cancel.is_set() else "used" if self._waited
-                  else "started" if self._listener is not None else "new")
-        return (f"<AuthorizationFlow {self.provider.id} client_id={self.client.client_id!r} "
-                f"redirect_uri={self.redirect_uri!r} {status}>")
-
-    # -- public ---------------------------------------------------------------------------
-    def start(self) -> str:
-        """Listen on 127.0.0.1, make the state and the PKCE verifier, open the browser at
-        the sign-in address and return that address."""
-        import secrets
-        import socket
-
-        with self._lock:
-            if self._listener is not None or self._waited:
-                raise RuntimeError("an AuthorizationFlow is started once")
-            self._listener = _bind_loopback()
-            self._wake_r, self._wake_w = socket.socketpair()
-        try:
-            port = self._listener.getsockname()[1]
-            self.redirect_uri = f"http://{self.provider.redirect_host}:{port}/"
-            self._state = secrets.token_urlsafe(32)
-            session, oauth_client = _new_session(self.provider, self.client, self.redirect_uri)
-            params = dict(self.provider.extra_params)
-            if self.login_hint:
-                params["login_hint"] = self.login_hint
-            url = _authorization_url(session, self.provider, self.client, self._state,
-                                     params)
-            register_secret(oauth_client.code_verifier)
-            self._session = session
-        except BaseException:
-            self._close_listener()
-            raise
-        self.url = url
-        self._deadline = time.monotonic() + self.timeout
-        log.info("sign-in with %s: waiting for the browser on %s", self.provider.name,
-                 self.redirect_uri)
-        self.browser_opened = self._launch_browser(url)
-        return url
-
-    def wait(self) -> Tokens:
-        """Block until one sign-in answer arrives at the listener, then exchange its code
-        for tokens. Raises OAuthError (timeout, cancelled, state_mismatch, denied,
-        admin_consent, invalid_client, network, tls, server)."""
-        with self._lock:
-            if self._listener is None:
-                raise RuntimeError("call start() before wait()" if not self._waited
-                                   else "wait() is called once per flow")
-            self._waited = True
-        try:
-            params = self._receive_redirect()
-        finally:
-            self._close_listener()
-        return self._run_cancellable(lambda: self._exchange(params["code"]))
-
-    def cancel(self) -> None:
-        """Stop the sign-in from any thread; wait() raises OAuthError("cancelled")."""
-        self._cancel.set()
-        with self._lock:
-            wake = self._wake_w
-            if wake is not None:
-                try:
-                    wake.send(b"x")
-                except OSError:
-                    pass
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    # -- the browser ------------------------------------------------------------------------
-    def _launch_browser(self, url: str) -> bool:
-        opener = self._open_browser
-        if opener is None:
-            import webbrowser
-
-            opener = webbrowser.open
-        try:
-            result = opener(url)
-        except Exception as exc:  # no browser is not fatal: the address can be shown
-            log.warning("could not open a web browser: %s", exc)
-            return False
-        return result is not False
-
-    def _close_listener(self) -> None:
-        with self._lock:
-            socks = (self._listener, self._wake_r, self._wake_w)
-            self._listener = self._wake_r = self._wake_w = None
-        for s in socks:
-            if s is not None:
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-    def _receive_redirect(self) -> dict[str, str]:
-        import select
-
-        listener, wake = self._listener, self._wake_r
-        pending: dict[Any, bytearray] = {}
-        try:
-            while True:
-                if self._cancel.is_set():
-                    raise _error("cancelled", self.provider, self.client)
-                remaining = self._deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _error("timeout", self.provider, self.client, timeout=self.timeout)
-                readable, _, _ = select.select([listener, wake, *pending], [], [], remaining)
-                for sock in readable:
-                    if sock is wake:
-                        continue
-                    if sock is listener:
-                        self._accept(listener, pending)
-                        continue
-                    params = self._read(sock, pending)
-                    if params is not None:
-                        return params
-        finally:
-            for conn in pending:
-                conn.close()
-
-    @staticmethod
-    def _accept(listener, pending: dict) -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        conn.settimeout(5.0)  # for sending the answer page
-        if len(pending) >= _MAX_PENDING:  # drop the oldest idle connection
-            oldest = next(iter(pending))
-            oldest.close()
-            del pending[oldest]
-        pending[conn] = bytearray()
-
-    def _read(self, conn, pending: dict) -> dict[str, str] | None:
-        """Read from one browser connection; when its request is complete, answer it.
-        Returns the query of a sign-in answer (the connection is then answered and closed),
-        or None to keep waiting."""
-        try:
-            data = conn.recv(4096)
-        except OSError:
-            data = b""
-        if not data:
-            conn.close()
-            del pending[conn]
-            return None
-        buf = pending[conn]
-        buf += data
-        if b"\r\n\r\n" not in buf:
-            if len(buf) > _MAX_REQUEST_HEAD:
-                self._respond(conn, 431, _page("Request too large", "Request too large."))
-                del pending[conn]
-            return None
-        del pending[conn]
-        return self._handle(conn, bytes(buf))
-
-    def _handle(self, conn, head: bytes) -> dict[str, str] | None:
-        from urllib.parse import parse_qs, urlsplit
-
-        lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-            self._respond(conn, 400, _page("Bad request", "Bad request."))
-            return None
-        method, target = parts[0], parts[1]
-        headers = {}
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if sep:
-                headers[name.strip().lower()] = value.strip()
-        if not self._host_ok(headers.get("host", "")):
-            # Not addressed to this listener by name: e.g. a web page using DNS rebinding.
-            self._respond(conn, 400, _page("Bad request", "Bad request."))
-            return None
-        url = urlsplit(target)
-        if url.path != "/":
-            self._respond(conn, 404, _page("Not found", "Not found."))
-            return None
-        if method != "GET":
-            self._respond(conn, 405, _page("Method not allowed", "Method not allowed."))
-            return None
-        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        if "code" not in query and "error" not in query:
-            self._respond(conn, 400, _page("mailwizard", "This address only receives a "
-                                                         "sign-in answer."))
-            return None
-        if query.get("code"):
-            register_secret(query["code"])
-        try:
-            self._judge(query)
-        except OAuthError as exc:
-            self._respond(conn, 200, _page("mailwizard: sign-in not completed", exc.message,
-                                           exc.fix))
-            raise
-        self._respond(conn, 200, _page(
-            "mailwizard: signed in",
-            "mailwizard received your sign-in. You can close this window and return to "
-            "mailwizard."))
-        return query
-
-    def _host_ok(self, host: str) -> bool:
-        if not host:
-            return True  # HTTP/1.0 clients may omit it
-        port = str(self._listener.getsockname()[1]) if self._listener else ""
-        name, _, host_port = host.rpartition(":")
-        return host_port == port and name.lower() in ("127.0.0.1", "localhost",
-                                                      self.provider.redirect_host.lower())
-
-    def _judge(self, query: dict[str, str]) -> None:
-        """Raise OAuthError unless the answer is this sign-in's and carries a code."""
-        import hmac
-
-        state = query.get("state", "")
-        if "error" in query:
-            if state and not hmac.compare_digest(state.encode(), self._state.encode()):
-                raise _error("state_mismatch", self.provider, self.client,
-                             detail="the error answer carried another state")
-            error, description = query.get("error", ""), query.get("error_description", "")
-            kind = _classify_provider_error(error, description)
-            raise _error(kind, self.provider, self.client, detail=f"{error}: {description}")
-        if not hmac.compare_digest(state.encode(), self._state.encode()):
-            raise _error("state_mismatch", self.provider, self.client,
-                         detail="the answer's state is not this sign-in's state")
-
-    @staticmethod
-    def _respond(conn, status: int, body: bytes) -> None:
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-                  431: "Request Header Fields Too Large"}.get(status, "OK")
-        head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
-                f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n"
-                "Referrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n"
-                "Connection: close\r\n\r\n").encode("ascii")
-        try:
-            conn.sendall(head + body)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    # -- the code for tokens ------------------------------------------------------------------
-    def _exchange(self, code: str) -> Tokens:
-        session = self._session
-        secret = self.client.client_secret or None
-        try:
-            token = _call_token_endpoint(
-                lambda: session.fetch_token(self.provider.token_url, code=code,
-                                            include_client_id=True, client_secret=secret,
-                                            timeout=self.http_timeout,
-                                            verify=self.cafile or True),
-                self.provider, self.client)
-        finally:
-            session.close()
-        return _tokens_from(token, self.provider, self.client)
-
-    def _run_cancellable(self, fn: Callable[[], Tokens]) -> Tokens:
-        """Run the token exchange in a helper thread so that cancel() is prompt even while
-        the request waits for the network (its result is then thrown away)."""
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:  # handed to the waiting thread
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=run, name="mailwizard-oauth-token", daemon=True).start()
-        while not done.wait(_POLL):
-            if self._cancel.is_set():
-                raise _error("cancelled", self.provider, self.client)
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        return AuthorizationFlow
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,15 +22,16 @@ import select
 import smtplib
 import socket
 import ssl
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-import email.policy
-from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from mailwizard import __version__
 from mailwizard.core.profile import AuthMethod, Profile, Security, normalise_fingerprint
@@ -189,7 +190,7 @@ def make_tls_context(profile: Profile) -> ssl.SSLContext:
 
     With a pinned fingerprint the chain is not checked by CA; instead the one certificate the
     user explicitly trusted is compared byte for byte (by SHA-256) after the handshake."""
-    ctx = ssl.create_default_context()
+    ctx = ssl.create_default_context(capath=_lazy_system_cas())
     if profile.cafile:  # in addition to the system's CAs, not instead of them
         ctx.load_verify_locations(cafile=profile.cafile)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -199,6 +200,25 @@ def make_tls_context(profile: Profile) -> ssl.SSLContext:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE  # replaced by the fingerprint comparison
     return ctx
+
+
+def _lazy_system_cas() -> str | None:
+    """On Debian and Ubuntu, the folder of the system's CAs by hash, else None (the default).
+
+    Loading the system bundle parses every CA in it (~15-20 ms, a tenth of a whole
+    `mailwizard validate`); OpenSSL's hashed folder gives the same CAs, each read only when a
+    chain needs it. Used only where update-ca-certificates writes both from the same list,
+    and not when SSL_CERT_FILE or SSL_CERT_DIR choose other CAs (get_default_verify_paths
+    reads them)."""
+    paths = ssl.get_default_verify_paths()
+    if (sys.platform.startswith("linux") and paths.cafile and paths.capath
+            and os.path.realpath(paths.cafile) == _DEBIAN_CA_BUNDLE
+            and os.path.realpath(paths.capath) == _DEBIAN_CA_DIR):
+        return _DEBIAN_CA_DIR
+    return None
+
+
+_DEBIAN_CA_BUNDLE, _DEBIAN_CA_DIR = "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs"
 
 
 def _describe_only_context() -> ssl.SSLContext:
@@ -240,7 +260,10 @@ def build_test_message(profile: Profile, to: str) -> Message:
         msg: Message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
         msg["From"] = formataddr((profile.display_name, profile.from_address)) \
             if profile.display_name else profile.from_address
-    else:
+    else:  # email.policy and its header parser only here: ≈ 5 ms of start-up otherwise
+        import email.policy
+        from email.headerregistry import Address
+
         msg = EmailMessage(policy=email.policy.SMTPUTF8)
         msg.set_content(body)
         # username/domain, not addr_spec: the parser behind addr_spec refuses a non-ASCII
@@ -260,8 +283,11 @@ def build_test_message(profile: Profile, to: str) -> Message:
 
 
 def message_bytes(msg: Message) -> bytes:
-    return msg.as_bytes(policy=email.policy.SMTPUTF8) if isinstance(msg, EmailMessage) \
-        else msg.as_bytes()
+    if isinstance(msg, EmailMessage):
+        import email.policy
+
+        return msg.as_bytes(policy=email.policy.SMTPUTF8)
+    return msg.as_bytes()
 
 
 _COMMANDS = {"MAIL", "RCPT", "EHLO", "HELO", "STARTTLS", "QUIT", "DATA", "RSET", "NOOP"}

@@ -50,3 +50,59 @@ def test_version_command_imports_nothing_heavy():
             "try:\n    runpy.run_module('mailwizard', run_name='__main__')\n"
             "except SystemExit:\n    pass\n")
     assert loaded_after(code) == ""
+
+
+#: What a `mailwizard validate` that works needs no part of (issue 15): the diagnosis is for a
+#: failure, the provider data for a named preset, the answer-file reader and email-validator
+#: (plain addresses are checked without it) for other paths.
+NOT_ON_SUCCESS = ("mailwizard.core.diagnosis", "mailwizard.core.ews_diagnosis",
+                  "mailwizard.core.providers", "mailwizard.core.oauth", "tomllib",
+                  "email_validator") + (("platformdirs",) if sys.platform.startswith("linux")
+                                        else ())  # Linux: the XDG folders without it
+
+VALIDATE = """
+import runpy, sys
+sys.argv = ['mailwizard', *{argv!r}]
+try:
+    runpy.run_module('mailwizard', run_name='__main__')
+except SystemExit as exc:
+    code = exc.code
+watched = {watched!r}
+print('LOADED:' + ','.join(m for m in watched if m in sys.modules) + ':EXIT:' + str(code))
+"""
+
+
+def validate_loads(argv: list[str], stdin: str) -> tuple[set[str], str]:
+    code = VALIDATE.format(argv=argv, watched=NOT_ON_SUCCESS + HEAVY)
+    out = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True,
+                         text=True, timeout=60).stdout
+    loaded, _, exit_code = out.rsplit("LOADED:", 1)[1].strip().partition(":EXIT:")
+    return set(filter(None, loaded.split(","))), exit_code
+
+
+def test_a_working_validate_loads_no_diagnosis_provider_data_or_answer_reader(smtp_server,
+                                                                              ca_file):
+    from conftest import PASSWORD, USER
+
+    srv = smtp_server("starttls")
+    args = ["validate", "--host", srv.host, "--port", str(srv.port), "--security", "starttls",
+            "--username", USER, "--from", USER, "--cafile", ca_file, "--timeout", "5",
+            "--password-stdin", "--send-test-to", USER]
+    loaded, code = validate_loads(args, PASSWORD + "\n")
+    assert (loaded, code) == (set(), "0")
+    assert len(srv.recorder.messages) == 1
+
+    # the same probe sees the diagnosis and the provider data load when the check fails
+    loaded, code = validate_loads(args, "wrong password\n")
+    assert code != "0"
+    assert {"mailwizard.core.diagnosis", "mailwizard.core.providers"} <= loaded
+
+
+def test_plain_addresses_are_checked_without_email_validator():
+    code = ("from mailwizard.core.profile import check_email\n"
+            "assert check_email(' Office@Society.Example.ORG ', 'f') == "
+            "('Office@society.example.org', None)\n"
+            "import sys\nassert 'email_validator' not in sys.modules\n"
+            "assert check_email('bücher@example.org', 'f')[1] is None\n"
+            "assert 'email_validator' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -376,6 +376,46 @@ def test_listener_takes_one_answer_on_127_0_0_1_only_and_ignores_other_requests(
         flow.wait()
 
 
+def test_listener_refuses_oversized_malformed_and_non_get_requests(auth_server, browser,
+                                                                  ca_file):
+    """The http.server-based listener keeps the old hand-written one's limits."""
+    flow = AuthorizationFlow(auth_server.provider(), auth_server.client(), cafile=ca_file,
+                             open_browser=lambda url: True, timeout=10)
+    flow.start()
+    port = urlsplit(flow.redirect_uri).port
+    box: dict = {}
+
+    def wait() -> None:
+        try:
+            box["tokens"] = flow.wait()
+        except OAuthError as exc:
+            box["error"] = exc
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+
+    def ask(raw: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(raw)
+            reply = b""
+            while chunk := s.recv(4096):
+                reply += chunk
+            return reply
+
+    host = f"Host: 127.0.0.1:{port}\r\n".encode()
+    big = ask(b"GET /?code=x HTTP/1.1\r\n" + host + b"X-Pad: " + b"a" * 20_000 + b"\r\n\r\n")
+    assert big.startswith(b"HTTP/1.1 431")
+    assert ask(b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400")
+    assert ask(b"POST /?code=x&state=y HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n"
+               ).startswith(b"HTTP/1.1 405")
+    page = ask(b"GET /?code=x&state=wrong HTTP/1.1\r\n" + host + b"\r\n")
+    assert page.startswith(b"HTTP/1.1 200") and b"no-store" in page and b"nosniff" in page
+    assert b"sign-in not completed" in page
+    waiter.join(10)
+    assert not waiter.is_alive() and box["error"].kind == "state_mismatch"  # one answer
+    assert connect_refused("127.0.0.1", port)
+
+
 def test_no_browser_is_not_fatal_the_address_can_be_opened_by_hand(auth_server, browser,
                                                                      ca_file):
     def no_browser(url):

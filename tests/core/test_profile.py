@@ -133,3 +133,30 @@ def test_exchange_profile_checks_and_config_keys():
                   domain="a b", from_address="x")
     fields = {e.field for e in bad.errors()}
     assert {"ews_url", "domain", "username", "from_address"} <= fields
+
+
+@pytest.mark.parametrize("address", [
+    "a@example.org", "A.B@Example.ORG", "info@x.org", "Info@x.org", "a..b@x.org", ".a@x.org",
+    "a.@x.org", "a@x", "a@x.test", "a@localhost", "a@x.local", "a@xn--bcher-kva.de",
+    "a@ab--c.de", "a@-x.org", "a@x-.org", "a@x.o", "a@x.1org", "a@x.org1", "a@1.2.3.4",
+    "a@[1.2.3.4]", '"q"@x.org', "a b@x.org", "ä@x.org", "a@bücher.de", "x" * 64 + "@x.org",
+    "x" * 65 + "@x.org", "a@" + "b" * 63 + ".org", "a@" + "b" * 64 + ".org",
+    "a+tag@sub.example.co.uk", "o'brien@x.ie", "a@x.org.", "a@.x.org", "a@x..org",
+    "Name <a@x.org>", "a@x.c-m", "a@x.co-", "a@EXAMPLE.COM", "a@x.arpa", "a@y.onion",
+    "a@x.invalid", "a@x.Test", "a{b}@x.org", "a/b=c@x.org", "a@x_y.org", "a@x.org@y.org",
+    "a@" + ".".join(["abcdefghi"] * 26) + ".org", "Postmaster@Example.org"])
+def test_the_fast_address_check_agrees_with_email_validator(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    from mailwizard.core.profile import _plain_email, check_email
+
+    try:
+        expected = validate_email(address, check_deliverability=False, allow_smtputf8=True,
+                                  allow_display_name=False).normalized
+    except EmailNotValidError:
+        expected = None
+    assert _plain_email(address) in (None, expected)  # it answers only when sure
+    normalised, error = check_email(address, "from_address")
+    assert (error is None) == (expected is not None)
+    if expected is not None:
+        assert normalised == expected

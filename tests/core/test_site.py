@@ -213,3 +213,26 @@ def test_where_the_config_file_is(tmp_path, monkeypatch):
     assert resolve_config_path(None, site) == tmp_path / "env.json"
     monkeypatch.delenv("MAILWIZARD_CONFIG")
     assert resolve_config_path(None, SiteConfig()).name == "mail-settings.json"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG folders are Linux's")
+@pytest.mark.parametrize("env", [
+    {}, {"XDG_CONFIG_DIRS": "/opt/site:/etc/xdg"}, {"XDG_CONFIG_DIRS": "relative:/srv/conf"},
+    {"XDG_CONFIG_DIRS": ""}, {"XDG_CONFIG_DIRS": "relative"}, {"XDG_CONFIG_HOME": "/srv/u"},
+    {"XDG_CONFIG_HOME": "relative/conf"}, {"HOME": "/home/office"}, {"HOME": "relative"},
+    {"HOME": "/"}, {"HOME": "/home/office/", "XDG_CONFIG_HOME": ""}])
+def test_linux_config_folders_are_platformdirs_own_without_importing_it(monkeypatch, env):
+    import platformdirs
+
+    from mailwizard.core.config import default_config_path
+    from mailwizard.core.site import default_site_dir
+
+    monkeypatch.delenv("MAILWIZARD_CONFIG", raising=False)
+    for name in ("XDG_CONFIG_DIRS", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert default_site_dir() == Path(platformdirs.site_config_dir("mailwizard",
+                                                                   appauthor=False))
+    assert default_config_path().parent == Path(platformdirs.user_config_dir(
+        "mailwizard", appauthor=False, roaming=True))

@@ -340,3 +340,42 @@ def test_cancel_during_the_certificate_fetch(raw_server, make_profile, untrusted
     check = SmtpCheck(make_profile(srv, security="tls", timeout=30), PASSWORD)
     result = _cancel_after(check, lambda: srv.connections >= 2)
     assert result.cancelled
+
+
+def test_the_hashed_ca_folder_holds_every_ca_of_the_system_bundle():
+    """make_tls_context reads the system's CAs from OpenSSL's hashed folder on Debian (each
+    loaded only when a chain needs it): it must trust exactly what the bundle trusts."""
+    import os
+    import re
+    import ssl
+
+    from mailwizard.core.smtp_check import _lazy_system_cas
+
+    folder = _lazy_system_cas()
+    if folder is None:
+        pytest.skip("not the Debian/Ubuntu CA layout: the whole bundle is loaded instead")
+    pem = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+
+    def ders(text: str) -> set[bytes]:
+        return {ssl.PEM_cert_to_DER_cert(m) for m in pem.findall(text)}
+
+    with open(ssl.get_default_verify_paths().cafile, encoding="ascii") as f:
+        bundle = ders(f.read())
+    hashed: set[bytes] = set()
+    for name in os.listdir(folder):
+        if re.fullmatch(r"[0-9a-f]{8}\.[0-9]+", name):
+            with open(os.path.join(folder, name), encoding="ascii") as f:
+                hashed |= ders(f.read())
+    assert len(bundle) > 50 and bundle <= hashed
+
+
+def test_internationalised_addresses_make_an_smtputf8_message():
+    """email.policy is imported only on this path (issue 15): it must still work."""
+    from mailwizard.core.profile import Profile
+    from mailwizard.core.smtp_check import build_test_message, message_bytes
+
+    profile = Profile(host="smtp.example.org", from_address="kassenwart@bücher.example",
+                      display_name="Bücherei", username="k")
+    raw = message_bytes(build_test_message(profile, "prüfer@example.org"))
+    assert "From: Bücherei <kassenwart@bücher.example>".encode() in raw
+    assert "To: prüfer@example.org".encode() in raw

@@ -213,7 +213,7 @@ def _spf(domain: str, spf, service, mailbox, host) -> tuple[Finding, bool | None
     text = (f"The SPF record of {domain} does not name {service.name} yet. Add "
             f"include:{include} to it (one record only: change the existing one).")
     if spf.lookups + 1 > spf_mod.MAX_LOOKUPS:
-        text += (f" It would then need more than 10 DNS look-ups: remove an include you no "
+        text += (" It would then need more than 10 DNS look-ups: remove an include you no "
                  "longer use at the same time.")
     return Finding("spf", title, Verdict.NEEDS_RECORD, text, why,
                    [Record("TXT", domain, value, "change", list(spf.records))], details, link,
