@@ -34,7 +34,7 @@ import trustme  # noqa: E402
 from servers import Recorder, start_smtp_server  # noqa: E402
 
 from mailwizard.core.profile import Profile  # noqa: E402
-from mailwizard.core.smtp_check import (SmtpCheck, build_test_message,  # noqa: E402
+from mailwizard.core.checks.smtp import (SmtpCheck, build_test_message,  # noqa: E402
                                         make_tls_context)
 
 USER, PASSWORD = "bench@example.org", "bench-password"
@@ -190,8 +190,8 @@ def bench_validate(runs: int) -> None:
 
 def check_imports() -> None:
     code = ("import sys\n"
-            "import mailwizard.cli, mailwizard.core.smtp_check, mailwizard.core.diagnosis, "
-            "mailwizard.core.secrets, mailwizard.core.config, mailwizard.core.save\n"
+            "import mailwizard.cli, mailwizard.core.checks.smtp, mailwizard.core.diagnosis.smtp, "
+            "mailwizard.core.store.secrets, mailwizard.core.store.config, mailwizard.core.store.save\n"
             "heavy=('PySide6','shiboken6','exchangelib','dns','oauthlib','requests_oauthlib',"
             "'authlib','msal','requests')\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")

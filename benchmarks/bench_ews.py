@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import trustme  # noqa: E402
 from ews_server import EwsServer, EwsState  # noqa: E402
 
-from mailwizard.core.ews_check import EwsCheck  # noqa: E402
+from mailwizard.core.checks.ews import EwsCheck  # noqa: E402
 from mailwizard.core.profile import Profile  # noqa: E402
 
 USER, PASSWORD = "it@example.org", "bench-password"

@@ -362,7 +362,7 @@ class Fuzzer:
         return mutate_text(rng, seed)
 
     def case_answers(self):
-        from mailwizard.core.answers import AnswersError, compose_profile, load_answers
+        from mailwizard.core.admin.answers import AnswersError, compose_profile, load_answers
         from mailwizard.core.profile import ProfileError
 
         as_json = self.rng.random() < 0.3
@@ -389,7 +389,7 @@ class Fuzzer:
                                           str(self.dir / "mail-settings.json")])
 
     def case_send(self):
-        from mailwizard.core.outgoing import MessageError, prepare
+        from mailwizard.core.checks.outgoing import MessageError, prepare
         from mailwizard.core.profile import Profile
 
         raw = fuzz_message(self.rng)
@@ -413,7 +413,7 @@ class Fuzzer:
             extra = f"headers on the wire {got} != written {expected}"
         elif self.smtp_port and len(self.sent) < 200:
             self.sent.append((expected, raw))
-            from mailwizard.core.smtp_check import SmtpCheck
+            from mailwizard.core.checks.smtp import SmtpCheck
 
             result = SmtpCheck(profile.with_changes(timeout=10), None, outgoing=out).run()
             if not result.ok:

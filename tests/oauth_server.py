@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from servers import XOAuth2Recorder, start_smtp_server
 
-from mailwizard.core.oauth import ClientSettings, OAuthProvider, load_oauth_providers
+from mailwizard.core.oauth.flow import ClientSettings, OAuthProvider, load_oauth_providers
 
 LOOPBACK = "127.0.0.1"
 CLIENT_ID = "1234567890-test.apps.googleusercontent.com"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from mailwizard.core.profile import AuthMethod, Profile, ServiceType, check_email
-from mailwizard.core.site import SiteConfig
+from mailwizard.core.admin.site import SiteConfig
 
 
 class Step(enum.IntEnum):

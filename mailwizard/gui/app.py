@@ -12,7 +12,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mailwizard import APP_ID, __version__
-from mailwizard.core.config import ConfigError, read_config
+from mailwizard.core.store.config import ConfigError, read_config
 from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
 
@@ -49,7 +49,7 @@ def create_wizard(config_path: Path | None = None, site_config: Path | None = No
     """The wizard for this computer: the administrator's site file (site_config, else
     MAILWIZARD_SITE_CONFIG, else the system-wide one) gives defaults, locks and the settings
     file's place unless config_path says otherwise."""
-    from mailwizard.core.site import (SiteConfig, SiteConfigError, load_site_config,
+    from mailwizard.core.admin.site import (SiteConfig, SiteConfigError, load_site_config,
                                       resolve_config_path)
     from mailwizard.gui.wizard import MailWizard
 

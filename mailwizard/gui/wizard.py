@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (QFrame, QLabel, QMessageBox, QScrollArea, QVBoxLa
                                QWizard, QWizardPage)
 
 from mailwizard import APP_ID
-from mailwizard.core.config import SavedSettings, default_config_path
+from mailwizard.core.store.config import SavedSettings, default_config_path
 from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_step, missing,
                                   next_step)
-from mailwizard.core.site import SiteConfig
+from mailwizard.core.admin.site import SiteConfig
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the check machinery is imported when the first check starts
     from mailwizard.core.profile import Profile
     from mailwizard.core.providers import ProviderPreset
-    from mailwizard.core.secrets import SecretRef
-    from mailwizard.core.smtp_check import SmtpCheck
+    from mailwizard.core.store.secrets import SecretRef
+    from mailwizard.core.checks.smtp import SmtpCheck
 
 
 def emit(signal, *args) -> None:
@@ -115,10 +115,10 @@ class CheckRunner(QObject):
         self._cancelled = False
         self._mailbox.open()
 
-        from mailwizard.core.diagnosis import diagnose
-        from mailwizard.core.secrets import get_secret
+        from mailwizard.core.diagnosis.smtp import diagnose
+        from mailwizard.core.store.secrets import get_secret
         from mailwizard.core.checks import make_check
-        from mailwizard.core.smtp_check import CheckFailure, CheckResult
+        from mailwizard.core.checks.smtp import CheckFailure, CheckResult
 
         def work() -> None:
             try:
@@ -143,11 +143,11 @@ class CheckRunner(QObject):
                 if result.rotated_secret and stored_secret is not None:
                     # "Keep the saved sign-in": the refresh gave a new refresh token; the old
                     # one may stop working, so the keyring gets the new one now.
-                    from mailwizard.core.secrets import set_secret
+                    from mailwizard.core.store.secrets import set_secret
 
                     set_secret(stored_secret, result.rotated_secret)
             except Exception as exc:  # e.g. the keyring: reported, never raised into Qt
-                from mailwizard.core.secrets import SecretStoreUnavailable
+                from mailwizard.core.store.secrets import SecretStoreUnavailable
 
                 ours = isinstance(exc, (LookupError, SecretStoreUnavailable))
                 result = CheckResult(ok=False, profile=profile)

@@ -9,12 +9,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mailwizard.core.answers import (ANSWER_KEYS, RUN_KEYS, AnswersError, compose_profile,
+from mailwizard.core.admin.answers import (ANSWER_KEYS, RUN_KEYS, AnswersError, compose_profile,
                                      load_answers, parse_answers, password_from_env)
-from mailwizard.core.filekeys import PROFILE_KEYS
+from mailwizard.core.admin.filekeys import PROFILE_KEYS
 from mailwizard.core.profile import EwsAuth, ProfileError, Security, ServiceType
 from mailwizard.core.resources import read_resource_bytes
-from mailwizard.core.site import SITE_KEYS, parse_site_config
+from mailwizard.core.admin.site import SITE_KEYS, parse_site_config
 
 
 def answers_from(tmp_path: Path, text: str, name: str = "answers.toml"):

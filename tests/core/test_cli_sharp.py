@@ -102,7 +102,7 @@ def test_password_changed_keeps_every_setting_and_replaces_the_secret_only_after
 
 
 def test_password_changed_advice_for_google_says_create_a_new_app_password():
-    from mailwizard.core.health import password_changed_advice
+    from mailwizard.core.admin.health import password_changed_advice
     from mailwizard.core.profile import Profile
     from mailwizard.core.providers import load_catalogue
 

@@ -10,11 +10,11 @@ import stat
 import jsonschema
 import pytest
 
-from mailwizard.core.config import (ConfigError, SavedSettings, default_config_path,
+from mailwizard.core.store.config import (ConfigError, SavedSettings, default_config_path,
                                     read_config, write_config)
 from mailwizard.core.profile import Profile
 from mailwizard.core.resources import read_resource_bytes
-from mailwizard.core.secrets import SecretRef
+from mailwizard.core.store.secrets import SecretRef
 
 SCHEMA = json.loads(read_resource_bytes("config.schema.json"))
 

@@ -18,10 +18,10 @@ from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_se
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks import make_check
-from mailwizard.core.diagnosis import diagnose
-from mailwizard.core.oauth import AuthorizationFlow
-from mailwizard.core.oauth_account import connected_profile
-from mailwizard.core.save import save_settings
+from mailwizard.core.diagnosis.smtp import diagnose
+from mailwizard.core.oauth.flow import AuthorizationFlow
+from mailwizard.core.oauth.account import connected_profile
+from mailwizard.core.store.save import save_settings
 
 
 def connect(server, browser, smtp, ca_file):
@@ -206,7 +206,7 @@ def test_validation_without_an_access_token_refreshes_first(auth_server, browser
 
 def test_microsoft_smtp_auth_disabled_is_an_admin_setting_not_a_password():
     from mailwizard.core.profile import Profile
-    from mailwizard.core.smtp_check import CheckFailure
+    from mailwizard.core.checks.smtp import CheckFailure
 
     p = Profile(service="oauth", auth="oauth2", host="smtp.office365.com", port=587,
                 username="a@contoso.example.org", from_address="a@contoso.example.org",

@@ -245,7 +245,7 @@ def test_check_json_and_report_carry_the_section(zone_server, smtp_server, ca_fi
 
 
 def test_cli_reads_the_saved_settings_and_the_site_files_daily_figure(zone_server, tmp_path):
-    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.store.config import SavedSettings, write_config
     from mailwizard.core.profile import Profile
 
     cfg = tmp_path / "mail-settings.json"

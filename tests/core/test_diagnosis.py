@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from mailwizard.core.diagnosis import diagnose
+from mailwizard.core.diagnosis.smtp import diagnose
 from mailwizard.core.profile import Profile
 from mailwizard.core.providers import load_catalogue
-from mailwizard.core.smtp_check import CheckFailure
+from mailwizard.core.checks.smtp import CheckFailure
 
 
 def profile(**kw) -> Profile:
@@ -129,7 +129,7 @@ def test_microsoft_365_has_no_tls_port_so_no_port_465_suggestion():
 
 
 def _mismatch(names):
-    from mailwizard.core.smtp_check import CertificateInfo
+    from mailwizard.core.checks.smtp import CertificateInfo
     f = CheckFailure("tls", "tls_verify", "x", ssl_reason="Hostname mismatch")
     f.certificate = CertificateInfo(names=names, sha256="ab" * 32)
     return f

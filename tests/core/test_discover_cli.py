@@ -130,7 +130,7 @@ def test_the_site_file_turns_online_lookups_off_or_names_the_ispdb(world, ca_fil
     ("onlin = false", "did you mean “online”"),
 ])
 def test_a_bad_discovery_table_is_named(tmp_path, table, message):
-    from mailwizard.core.site import SiteConfigError, load_site_config
+    from mailwizard.core.admin.site import SiteConfigError, load_site_config
 
     site = tmp_path / "site.toml"
     site.write_text(f"[discovery]\n{table}\n")

@@ -9,8 +9,8 @@ import time
 import pytest
 from servers import closed_port
 
-from mailwizard.core.diagnosis import diagnose
-from mailwizard.core.ews_check import EwsCheck, exchange_online_notice
+from mailwizard.core.diagnosis.smtp import diagnose
+from mailwizard.core.checks.ews import EwsCheck, exchange_online_notice
 from mailwizard.core.profile import Profile
 
 MAILBOX = "it@example.org"

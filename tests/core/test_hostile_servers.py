@@ -14,9 +14,9 @@ import pytest
 from conftest import PASSWORD, USER
 from servers import RawServer
 
-from mailwizard.core.diagnosis import diagnose
+from mailwizard.core.diagnosis.smtp import diagnose
 from mailwizard.core.profile import Profile, Security
-from mailwizard.core.smtp_check import SmtpCheck
+from mailwizard.core.checks.smtp import SmtpCheck
 
 TIMEOUT = 3.0
 BOUND = TIMEOUT + 1.0

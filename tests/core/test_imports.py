@@ -27,16 +27,16 @@ def loaded_after(imports: str) -> str:
 
 def test_core_imports_no_qt_exchange_oauth_or_dns():
     imports = "\n".join(f"import mailwizard.core.{m}" for m in (
-        "profile", "providers", "smtp_check", "diagnosis", "secrets", "config", "save",
-        "redact", "exitcodes", "deliverability.check", "deliverability.model",
-        "deliverability.knowledge", "schedule", "notify"))
+        "profile", "providers", "checks.smtp", "diagnosis", "store.secrets", "store.config",
+        "store.save", "redact", "exitcodes", "deliverability.check", "deliverability.model",
+        "deliverability.knowledge", "admin.schedule", "admin.notify"))
     assert loaded_after(imports + "\nimport mailwizard.cli") == ""
 
 
 def test_discovery_modules_import_no_dns_library_until_they_ask():
     imports = "\n".join(f"import mailwizard.core.discovery.{m}" for m in (
         "run", "sources", "probe", "autoconfig", "mx", "rank", "net", "https", "dns"))
-    assert loaded_after(imports + "\nimport mailwizard.cli_discover") == ""
+    assert loaded_after(imports + "\nimport mailwizard.cli.discover") == ""
 
 
 def test_a_preset_domain_is_discovered_without_loading_dns():
@@ -55,8 +55,8 @@ def test_version_command_imports_nothing_heavy():
 #: What a `mailwizard validate` that works needs no part of (issue 15): the diagnosis is for a
 #: failure, the provider data for a named preset, the answer-file reader and email-validator
 #: (plain addresses are checked without it) for other paths.
-NOT_ON_SUCCESS = ("mailwizard.core.diagnosis", "mailwizard.core.ews_diagnosis",
-                  "mailwizard.core.providers", "mailwizard.core.oauth", "tomllib",
+NOT_ON_SUCCESS = ("mailwizard.core.diagnosis.smtp", "mailwizard.core.diagnosis.ews",
+                  "mailwizard.core.providers", "mailwizard.core.oauth.flow", "tomllib",
                   "email_validator") + (("platformdirs",) if sys.platform.startswith("linux")
                                         else ())  # Linux: the XDG folders without it
 
@@ -95,7 +95,7 @@ def test_a_working_validate_loads_no_diagnosis_provider_data_or_answer_reader(sm
     # the same probe sees the diagnosis and the provider data load when the check fails
     loaded, code = validate_loads(args, "wrong password\n")
     assert code != "0"
-    assert {"mailwizard.core.diagnosis", "mailwizard.core.providers"} <= loaded
+    assert {"mailwizard.core.diagnosis.smtp", "mailwizard.core.providers"} <= loaded
 
 
 def test_plain_addresses_are_checked_without_email_validator():

@@ -15,8 +15,8 @@ import pytest
 from conftest import PASSWORD, USER
 
 from mailwizard.core.exitcodes import DESCRIPTIONS
-from mailwizard.core.save import save_settings
-from mailwizard.core.smtp_check import run_check
+from mailwizard.core.store.save import save_settings
+from mailwizard.core.checks.smtp import run_check
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "erp_send.py"
@@ -114,8 +114,8 @@ def test_the_docs_exit_code_table_is_the_code():
 
 
 def test_the_docs_name_every_command_and_key():
-    from mailwizard.core.answers import ANSWER_KEYS
-    from mailwizard.core.site import SITE_KEYS
+    from mailwizard.core.admin.answers import ANSWER_KEYS
+    from mailwizard.core.admin.site import SITE_KEYS
 
     docs = (ROOT / "docs" / "INTEGRATION.md").read_text(encoding="utf-8")
     for word in ("mailwizard apply", "mailwizard check", "mailwizard report",

@@ -17,9 +17,9 @@ from mailwizard.core import exitcodes as ec
                                      "keyring.backends.SecretService.Nope",
                                      ""])  # keyring reads an empty one too, and fails
 def test_a_wrong_keyring_backend_setting_is_exit_5_with_words(tmp_path, setting):
-    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.store.config import SavedSettings, write_config
     from mailwizard.core.profile import Profile
-    from mailwizard.core.secrets import SecretRef
+    from mailwizard.core.store.secrets import SecretRef
 
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": setting, "HOME": str(tmp_path)}
     p = subprocess.run([sys.executable, "-m", "mailwizard", "save", "--host", "127.0.0.1",

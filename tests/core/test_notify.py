@@ -17,7 +17,7 @@ from conftest import PASSWORD, USER
 from notification_service import NotificationService, PrivateBus
 
 from mailwizard.core import exitcodes as ec
-from mailwizard.core import notify
+from mailwizard.core.admin import notify
 from mailwizard.core.profile import Profile
 
 
@@ -121,7 +121,7 @@ def test_check_notify_end_to_end_for_a_server_that_cannot_be_reached(bus, servic
     """No keyring needed: a relay without login whose server is gone."""
     from servers import closed_port
 
-    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.store.config import SavedSettings, write_config
 
     config = tmp_path / "mail-settings.json"
     relay = Profile(host="127.0.0.1", port=closed_port(), security="none", auth="none",

@@ -23,12 +23,12 @@ from oauth_server import (CLIENT_ID, MS_CLIENT_ID, AuthServer, _s256,  # noqa: F
                           auth_server, browser, make_auth_server, xoauth2_smtp_server)
 from servers import closed_port
 
-from mailwizard.core.diagnosis import diagnose
-from mailwizard.core.oauth import (KINDS, AuthorizationFlow, ClientSettings, OAuthError,
+from mailwizard.core.diagnosis.smtp import diagnose
+from mailwizard.core.oauth.flow import (KINDS, AuthorizationFlow, ClientSettings, OAuthError,
                                    Tokens, client_settings, env_var_names,
                                    load_oauth_providers, not_configured_help, refresh_tokens,
                                    xoauth2_string)
-from mailwizard.core.smtp_check import SmtpCheck
+from mailwizard.core.checks.smtp import SmtpCheck
 
 
 def sign_in(server: AuthServer, browser, *, kind: str = "google", tenant: str = "",
@@ -613,7 +613,7 @@ def test_error_kinds_are_the_documented_ones():
 
 
 def test_importing_the_module_loads_no_http_or_oauth_library():
-    code = ("import sys, mailwizard.core.oauth\n"
+    code = ("import sys, mailwizard.core.oauth.flow\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('requests', 'oauthlib', 'requests_oauthlib', 'urllib3', 'webbrowser', 'PySide6')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -9,11 +9,11 @@ import tomllib
 
 import pytest
 
-from mailwizard.core.diagnosis import diagnose
+from mailwizard.core.diagnosis.smtp import diagnose
 from mailwizard.core.profile import Profile
 from mailwizard.core.providers import load_catalogue
 from mailwizard.core.resources import read_resource_bytes
-from mailwizard.core.smtp_check import CheckFailure
+from mailwizard.core.checks.smtp import CheckFailure
 
 MAX_AGE = dt.timedelta(days=183)  # six months
 
@@ -83,7 +83,7 @@ def test_corrected_provider_facts():
 
 
 def test_ews_shutdown_is_told_in_the_past_tense():
-    from mailwizard.core.ews_check import EXCHANGE_ONLINE_NOTICE
+    from mailwizard.core.checks.ews import EXCHANGE_ONLINE_NOTICE
 
     assert "has switched" in EXCHANGE_ONLINE_NOTICE and "has been blocked" in \
         EXCHANGE_ONLINE_NOTICE

@@ -7,12 +7,12 @@ import json
 
 from conftest import USER
 
-from mailwizard.core.diagnosis import diagnose
-from mailwizard.core.health import read_last_check, record_last_check
+from mailwizard.core.diagnosis.smtp import diagnose
+from mailwizard.core.admin.health import read_last_check, record_last_check
 from mailwizard.core.redact import register_secret
-from mailwizard.core.report import check_record, format_report
-from mailwizard.core.site import parse_site_config
-from mailwizard.core.smtp_check import run_check
+from mailwizard.core.admin.report import check_record, format_report
+from mailwizard.core.admin.site import parse_site_config
+from mailwizard.core.checks.smtp import run_check
 
 
 def test_a_check_reads_the_same_live_and_from_the_last_check_file(smtp_server, make_profile,

@@ -22,7 +22,7 @@ import pytest
 from conftest import PASSWORD, USER
 
 from mailwizard.core import exitcodes as ec
-from mailwizard.core import schedule
+from mailwizard.core.admin import schedule
 
 TASK_NS = "{http://schemas.microsoft.com/windows/2004/02/mit/task}"
 
@@ -159,7 +159,7 @@ def test_show_and_report_say_whether_a_schedule_is_installed(home, tmp_path):
     p = cli("report", "--config", str(config))
     assert "a daily check is installed (systemd user timer mailwizard-check.timer" in p.stdout
     assert "check --notify --config " + str(config) in p.stdout
-    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.store.config import SavedSettings, write_config
     from mailwizard.core.profile import Profile
 
     relay = Profile(host="127.0.0.1", port=25, security="none", auth="none", username="",

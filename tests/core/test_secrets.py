@@ -8,8 +8,8 @@ import keyring
 import pytest
 from keyring.backends import null
 
-from mailwizard.core.config import ConfigError
-from mailwizard.core.secrets import (SecretRef, SecretReplacement, SecretStoreUnavailable,
+from mailwizard.core.store.config import ConfigError
+from mailwizard.core.store.secrets import (SecretRef, SecretReplacement, SecretStoreUnavailable,
                                      check_available, delete_secret, get_secret, set_secret)
 
 

@@ -13,9 +13,9 @@ import pytest
 from conftest import PASSWORD, USER
 
 from mailwizard.core import exitcodes as ec
-from mailwizard.core.outgoing import MessageError, prepare
+from mailwizard.core.checks.outgoing import MessageError, prepare
 from mailwizard.core.profile import Profile
-from mailwizard.core.smtp_check import build_test_message, message_bytes
+from mailwizard.core.checks.smtp import build_test_message, message_bytes
 
 PROFILE = Profile(host="smtp.example.org", port=587, username="a@example.org",
                   from_address="a@example.org")

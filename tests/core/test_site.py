@@ -12,7 +12,7 @@ import pytest
 
 from mailwizard.core.profile import Profile, Security, ServiceType
 from mailwizard.core.resources import read_resource_bytes
-from mailwizard.core.site import (SiteConfig, SiteConfigError, default_site_dir,
+from mailwizard.core.admin.site import (SiteConfig, SiteConfigError, default_site_dir,
                                   load_site_config, parse_site_config, resolve_config_path)
 
 FULL = """
@@ -224,8 +224,8 @@ def test_where_the_config_file_is(tmp_path, monkeypatch):
 def test_linux_config_folders_are_platformdirs_own_without_importing_it(monkeypatch, env):
     import platformdirs
 
-    from mailwizard.core.config import default_config_path
-    from mailwizard.core.site import default_site_dir
+    from mailwizard.core.store.config import default_config_path
+    from mailwizard.core.admin.site import default_site_dir
 
     monkeypatch.delenv("MAILWIZARD_CONFIG", raising=False)
     for name in ("XDG_CONFIG_DIRS", "XDG_CONFIG_HOME"):

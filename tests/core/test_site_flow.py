@@ -9,7 +9,7 @@ from mailwizard.core.flow import (FlowState, Step, WizardFlow, apply_site, fix_a
                                   missing, preset_profile, visible_services)
 from mailwizard.core.profile import Profile, Security, ServiceType
 from mailwizard.core.providers import load_catalogue
-from mailwizard.core.site import parse_site_config
+from mailwizard.core.admin.site import parse_site_config
 
 SITE = Path("/etc/xdg/mailwizard/site.toml")
 

@@ -10,9 +10,9 @@ import pytest
 from conftest import PASSWORD, USER
 from servers import closed_port, greet_421, silent
 
-from mailwizard.core.diagnosis import diagnose
+from mailwizard.core.diagnosis.smtp import diagnose
 from mailwizard.core.providers import load_catalogue
-from mailwizard.core.smtp_check import SmtpCheck, run_check
+from mailwizard.core.checks.smtp import SmtpCheck, run_check
 
 
 def stage_names(result):
@@ -349,7 +349,7 @@ def test_the_hashed_ca_folder_holds_every_ca_of_the_system_bundle():
     import re
     import ssl
 
-    from mailwizard.core.smtp_check import _lazy_system_cas
+    from mailwizard.core.checks.smtp import _lazy_system_cas
 
     folder = _lazy_system_cas()
     if folder is None:
@@ -372,7 +372,7 @@ def test_the_hashed_ca_folder_holds_every_ca_of_the_system_bundle():
 def test_internationalised_addresses_make_an_smtputf8_message():
     """email.policy is imported only on this path (issue 15): it must still work."""
     from mailwizard.core.profile import Profile
-    from mailwizard.core.smtp_check import build_test_message, message_bytes
+    from mailwizard.core.checks.smtp import build_test_message, message_bytes
 
     profile = Profile(host="smtp.example.org", from_address="kassenwart@bücher.example",
                       display_name="Bücherei", username="k")

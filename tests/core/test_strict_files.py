@@ -15,7 +15,7 @@ from fuzz_inputs import LAST_CHECK, SETTINGS
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.profile import Profile, Security
-from mailwizard.core.smtp_check import SmtpCheck
+from mailwizard.core.checks.smtp import SmtpCheck
 
 
 def mw(*args, stdin: bytes = b"", env=None):
@@ -168,7 +168,7 @@ def test_an_internationalised_from_gets_its_test_message(smtp_server, ca_file, o
         assert got.mail_from == sender and "From: Büro <büro@society.example.org>\r\n".encode() \
             in got.data
     else:
-        from mailwizard.core.diagnosis import diagnose
+        from mailwizard.core.diagnosis.smtp import diagnose
 
         assert result.failure.kind == "smtputf8" and result.failure.stage == "mail_from"
         assert "letters" in diagnose(result.failure, p).cause

@@ -18,9 +18,9 @@ from test_wizard import fill_own_server, wait_check
 
 from mailwizard.core.checks import make_check
 from mailwizard.core.flow import Resume, Step
-from mailwizard.core.oauth import AuthorizationFlow
-from mailwizard.core.oauth_account import connected_profile
-from mailwizard.core.save import save_settings
+from mailwizard.core.oauth.flow import AuthorizationFlow
+from mailwizard.core.oauth.account import connected_profile
+from mailwizard.core.store.save import save_settings
 
 
 @pytest.fixture
@@ -74,9 +74,9 @@ def test_done_page_tick_installs_the_daily_check_and_the_wizard_records_the_chec
 
 
 def _saved_password_settings(tmp_path, profile_name="default"):
-    from mailwizard.core.config import SavedSettings, write_config
+    from mailwizard.core.store.config import SavedSettings, write_config
     from mailwizard.core.profile import Profile
-    from mailwizard.core.secrets import SecretRef
+    from mailwizard.core.store.secrets import SecretRef
 
     config = tmp_path / "mail-settings.json"
     p = Profile(host="smtp.gmail.com", port=587, security="starttls", username=USER,

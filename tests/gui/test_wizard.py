@@ -17,8 +17,8 @@ from servers import silent
 
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile
-from mailwizard.core.save import save_settings
-from mailwizard.core.smtp_check import run_check
+from mailwizard.core.store.save import save_settings
+from mailwizard.core.checks.smtp import run_check
 from mailwizard.gui.app import make_application
 
 
@@ -477,8 +477,8 @@ def test_the_saved_password_is_not_offered_for_another_server(qtbot, wizard, smt
     config = tmp_path / "mail.json"
     profile = Profile(host=srv.host, port=srv.port, security="starttls", username=USER,
                       from_address=USER, cafile=ca_file, pinned_sha256="ab" * 32)
-    from mailwizard.core.config import SavedSettings, write_config
-    from mailwizard.core.secrets import SecretRef
+    from mailwizard.core.store.config import SavedSettings, write_config
+    from mailwizard.core.store.secrets import SecretRef
     write_config(SavedSettings(profile=profile, secret=SecretRef("default")), config)
     w = wizard(config)
     w.pages[Step.RESUME].buttons[Resume.CHANGE_SETTINGS].setChecked(True)

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QWizard
 
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import Profile
-from mailwizard.core.save import save_settings
-from mailwizard.core.smtp_check import run_check
+from mailwizard.core.store.save import save_settings
+from mailwizard.core.checks.smtp import run_check
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # dialogs
 GMAIL = "riverside.society@gmail.com"

@@ -9,8 +9,8 @@ from conftest import PASSWORD, USER
 
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile, ServiceType
-from mailwizard.core.save import save_settings
-from mailwizard.core.smtp_check import run_check
+from mailwizard.core.store.save import save_settings
+from mailwizard.core.checks.smtp import run_check
 
 
 def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check) -> list[str]:

@@ -73,10 +73,10 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="vendor-check-"))
     print(f"Checking the vendor bundle {args.bundle}")
 
-    from mailwizard.core.config import SavedSettings, write_config
-    from mailwizard.core.oauth import load_oauth_providers
-    from mailwizard.core.oauth_account import connected_profile
-    from mailwizard.core.secrets import SecretRef
+    from mailwizard.core.store.config import SavedSettings, write_config
+    from mailwizard.core.oauth.flow import load_oauth_providers
+    from mailwizard.core.oauth.account import connected_profile
+    from mailwizard.core.store.secrets import SecretRef
 
     config = tmp / "mail-settings.json"
     profile = connected_profile(load_oauth_providers()["google"], "office@society.example.org")

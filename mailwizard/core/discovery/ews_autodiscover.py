@@ -86,13 +86,13 @@ class Autodiscover:
     def run(self) -> AutodiscoverResult:
         import requests
 
-        from mailwizard.core.ews_check import _adapter_class, _Endpoint, _ENDPOINTS, \
+        from mailwizard.core.checks.ews import _adapter_class, _Endpoint, _ENDPOINTS, \
             _ENDPOINTS_LOCK
 
         self._deadline = time.monotonic() + self.timeout
         # Same TLS rules as the check: system CAs plus the optional CA file, verified.
         from mailwizard.core.profile import Profile
-        from mailwizard.core.smtp_check import make_tls_context
+        from mailwizard.core.checks.smtp import make_tls_context
 
         ctx = make_tls_context(Profile(cafile=self.cafile))
         registered: list[tuple[str, int]] = []

@@ -15,7 +15,7 @@ KEYS = ("online", "ispdb_url")
 
 def check_site_table(table: Any, fail) -> dict[str, Any]:
     """The checked table; `fail(key, message)` makes the site file's error."""
-    from mailwizard.core.filekeys import closest, describe_value
+    from mailwizard.core.admin.filekeys import closest, describe_value
 
     if not isinstance(table, dict):
         raise fail("discovery", "expected a table ([discovery] with online = false or "

@@ -28,7 +28,7 @@ def _radio(text: str, hint: str) -> W.QRadioButton:
 
 def configured_connect(wiz) -> list[str]:
     """The sign-in services (google, microsoft) this installation has a client ID for."""
-    from mailwizard.core.oauth import client_settings
+    from mailwizard.core.oauth.flow import client_settings
 
     return [pid for pid in ("google", "microsoft")
             if client_settings(pid, site=wiz.site.raw or None) is not None]
@@ -36,7 +36,7 @@ def configured_connect(wiz) -> list[str]:
 
 def show_for_it(parent: W.QWidget, pids: list[str]) -> W.QMessageBox:
     """The steps for whoever installs the program: how to register sign-in."""
-    from mailwizard.core.oauth import not_configured_help
+    from mailwizard.core.oauth.flow import not_configured_help
 
     box = W.QMessageBox(parent)
     box.setWindowTitle(parent.tr("For IT: setting up sign-in"))
@@ -182,7 +182,10 @@ class ServicePage(FlowPage):
 
     def enter(self) -> None:
         if self.connect_ready is None:  # after the first page has been painted
-            QtCore.QTimer.singleShot(0, lambda: QtCore.QTimer.singleShot(0, self.check_connect))
+            # With the page as the timers' context: a window closed before they fire takes
+            # them with it (no call into a deleted page).
+            QtCore.QTimer.singleShot(0, self, lambda: QtCore.QTimer.singleShot(
+                0, self, self.check_connect))
         usable = [s for s, b in self.buttons.items() if b.isEnabled()]
         service = self.state.service if self.state.service in usable else \
             (usable[0] if usable else None)

@@ -148,7 +148,7 @@ class ConnectPage(FlowPage):
         return next((p for p, b in self.choices.items() if b.isChecked()), "google")
 
     def _provider(self):
-        from mailwizard.core.oauth import load_oauth_providers
+        from mailwizard.core.oauth.flow import load_oauth_providers
 
         pid = self.provider_id()
         if self.provider_override and pid in self.provider_override:
@@ -156,8 +156,8 @@ class ConnectPage(FlowPage):
         return load_oauth_providers()[pid]
 
     def _client(self):
-        from mailwizard.core.oauth import OAuthError
-        from mailwizard.core.oauth_account import client_for
+        from mailwizard.core.oauth.flow import OAuthError
+        from mailwizard.core.oauth.account import client_for
 
         try:
             return client_for(self.provider_id())
@@ -217,14 +217,14 @@ class ConnectPage(FlowPage):
 
     # -- signing in ---------------------------------------------------------------------------
     def start_sign_in(self) -> None:
-        from mailwizard.core.oauth import AuthorizationFlow, ClientSettings
+        from mailwizard.core.oauth.flow import AuthorizationFlow, ClientSettings
         from mailwizard.gui.workers import BackgroundCall
 
         client = self._client()
         email, _ = check_email(self.email.text(), "email")
         if client is None or self.busy():
             return
-        from mailwizard.core.oauth_account import tenant_for_account
+        from mailwizard.core.oauth.account import tenant_for_account
 
         tenant = self.tenant.text().strip()
         if self.provider_id() == "microsoft":  # personal accounts: "consumers"
@@ -279,7 +279,7 @@ class ConnectPage(FlowPage):
         QtCore.QTimer.singleShot(0, self.browser_link.copy.setFocus)
 
     def _signed_in(self, tokens) -> None:
-        from mailwizard.core.oauth_account import connected_profile
+        from mailwizard.core.oauth.account import connected_profile
 
         st = self.state
         provider = self._flow.provider  # with the tenant applied
@@ -299,7 +299,7 @@ class ConnectPage(FlowPage):
         self._update()
 
     def _failed(self, exc) -> None:
-        from mailwizard.core.oauth import OAuthError
+        from mailwizard.core.oauth.flow import OAuthError
 
         if isinstance(exc, OAuthError):
             if exc.kind == "cancelled":

@@ -330,7 +330,7 @@ class ExchangePage(AccountFields, FlowPage):
             self.login_hint.setText("")
         online = profile.is_exchange_online
         if online:
-            from mailwizard.core.ews_check import EXCHANGE_ONLINE_NOTICE
+            from mailwizard.core.checks.ews import EXCHANGE_ONLINE_NOTICE
 
             self.online_note.setText(EXCHANGE_ONLINE_NOTICE)
         self.online_note.setVisible(online)

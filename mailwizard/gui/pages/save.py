@@ -11,8 +11,8 @@ from PySide6 import QtCore, QtGui
 from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import Step
-from mailwizard.core.save import plan_save, save_settings
-from mailwizard.core.secrets import get_secret
+from mailwizard.core.store.save import plan_save, save_settings
+from mailwizard.core.store.secrets import get_secret
 from mailwizard.gui import a11y
 from mailwizard.gui.style import colour, style_text
 from mailwizard.gui.widgets import Details, wrapped
@@ -187,7 +187,7 @@ class DonePage(FlowPage):
             return True
         if self.schedule_call is not None and self.schedule_call.running:
             return False
-        from mailwizard.core import schedule
+        from mailwizard.core.admin import schedule
 
         wiz = self.wiz()
         wanted, path = self.daily.isChecked(), wiz.config_path

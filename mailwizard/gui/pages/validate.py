@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from mailwizard.core.flow import fix_allowed
 from mailwizard.core.profile import check_email
-from mailwizard.core.stages import group_of
+from mailwizard.core.checks.stages import group_of
 from mailwizard.gui import a11y
 from mailwizard.gui.style import style_text
 from mailwizard.gui.widgets import Details, LinkButton, wrapped
@@ -24,8 +24,8 @@ from mailwizard.gui.wizard import FlowPage
 from mailwizard.gui.workers import CheckRunner
 
 if TYPE_CHECKING:
-    from mailwizard.core.diagnosis import Diagnosis
-    from mailwizard.core.smtp_check import CheckResult
+    from mailwizard.core.diagnosis.smtp import Diagnosis
+    from mailwizard.core.checks.smtp import CheckResult
 
 MARKS = {"idle": "○", "running": "…", "ok": "✔", "failed": "✘", "cancelled": "–",
          "skipped": "–"}
@@ -488,7 +488,7 @@ class ValidatePage(FlowPage):
 
     def copy_details(self) -> None:
         if self.result is not None:
-            from mailwizard.core.report import format_report
+            from mailwizard.core.admin.report import format_report
 
             wiz = self.wiz()
             QGuiApplication.clipboard().setText(format_report(

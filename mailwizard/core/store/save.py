@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailwizard.core.config import SavedSettings, default_config_path, write_config
+from mailwizard.core.store.config import SavedSettings, default_config_path, write_config
 from mailwizard.core.profile import AuthMethod, Profile
-from mailwizard.core.secrets import SecretRef, SecretReplacement, check_available
+from mailwizard.core.store.secrets import SecretRef, SecretReplacement, check_available
 
 if TYPE_CHECKING:  # the GUI's save page loads this module at start-up: keep smtplib out
-    from mailwizard.core.smtp_check import CheckResult
+    from mailwizard.core.checks.smtp import CheckResult
 
 
 class NotValidated(Exception):
@@ -108,8 +108,8 @@ def _record(config_path: Path, result: CheckResult, command: str) -> None:
     import logging
 
     from mailwizard.core import exitcodes as ec
-    from mailwizard.core.health import record_last_check
-    from mailwizard.core.report import check_record
+    from mailwizard.core.admin.health import record_last_check
+    from mailwizard.core.admin.report import check_record
 
     try:
         record_last_check(config_path, check_record(result, None, exit_code=ec.OK,

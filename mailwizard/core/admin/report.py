@@ -19,9 +19,9 @@ from mailwizard import __version__
 from mailwizard.core.redact import MASK, redact
 
 if TYPE_CHECKING:
-    from mailwizard.core.diagnosis import Diagnosis
-    from mailwizard.core.site import SiteConfig
-    from mailwizard.core.smtp_check import CheckResult
+    from mailwizard.core.diagnosis.smtp import Diagnosis
+    from mailwizard.core.admin.site import SiteConfig
+    from mailwizard.core.checks.smtp import CheckResult
 
 RECORD_VERSION = 1
 
@@ -70,7 +70,7 @@ def _version(*dists: str) -> str:
 def environment_lines() -> list[str]:
     import ssl
 
-    from mailwizard.core.secrets import backend_name
+    from mailwizard.core.store.secrets import backend_name
 
     bundled = " (bundled application)" if getattr(sys, "frozen", False) else ""
     return [
@@ -91,14 +91,14 @@ def config_lines(config_path: Path | None) -> list[str]:
         return ["(not known)"]
     import json
 
-    from mailwizard.core.config import ConfigError, read_config
+    from mailwizard.core.store.config import ConfigError, read_config
 
     lines = [f"Path: {config_path}"]
     try:
         read_config(config_path)
     except ConfigError as exc:
         return lines + [f"Status: {exc.kind}: {exc}"]
-    from mailwizard.core.safefile import loads_json, read_capped
+    from mailwizard.core.store.safefile import loads_json, read_capped
 
     try:
         data = loads_json(read_capped(config_path).decode("utf-8"))
@@ -181,7 +181,7 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
 def schedule_lines() -> list[str]:
     """Whether `mailwizard schedule` installed a check, and what it runs."""
     try:
-        from mailwizard.core.schedule import status
+        from mailwizard.core.admin.schedule import status
 
         sched = status()
     except Exception as exc:  # a report must not fail because of this

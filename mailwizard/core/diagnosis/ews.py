@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from mailwizard.core.ews_check import EXCHANGE_ONLINE_NOTICE
+from mailwizard.core.checks.ews import EXCHANGE_ONLINE_NOTICE
 from mailwizard.core.profile import EwsAuth, Profile, normalise_ews_url
-from mailwizard.core.smtp_check import CheckFailure
+from mailwizard.core.checks.smtp import CheckFailure
 
 EWS_AUTH_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/"
                  "exchange-web-services/authentication-and-ews-in-exchange")
@@ -30,7 +30,7 @@ def _with_host(url: str, host: str) -> str:
 
 
 def diagnose_ews(d, f: CheckFailure, p: Profile):
-    from mailwizard.core.diagnosis import _same_site, _suggest, _words, diagnose_certificate
+    from mailwizard.core.diagnosis.common import _same_site, _suggest, _words, diagnose_certificate
 
     url, host, port = _endpoint(p)
     online = p.is_exchange_online

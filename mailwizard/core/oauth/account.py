@@ -14,11 +14,11 @@ import re
 import time
 from typing import Any, Mapping
 
-from mailwizard.core.oauth import (ClientSettings, OAuthError, OAuthProvider, Tokens,
+from mailwizard.core.oauth.flow import (ClientSettings, OAuthError, OAuthProvider, Tokens,
                                    client_settings, load_oauth_providers, refresh_tokens)
 from mailwizard.core.profile import AuthMethod, Profile, Security, ServiceType
 from mailwizard.core.redact import register_secret
-from mailwizard.core.secrets import SecretRef, get_secret, set_secret
+from mailwizard.core.store.secrets import SecretRef, get_secret, set_secret
 
 #: An access token this close to its expiry is not handed out any more.
 MIN_LIFETIME = 300.0
@@ -64,7 +64,7 @@ def client_for(provider_id: str, *, site: Mapping[str, Any] | None = None,
         site = site_settings()
     client = client_settings(provider_id, answers=answers, site=site, environ=environ)
     if client is None:
-        from mailwizard.core.oauth import _error
+        from mailwizard.core.oauth.flow import _error
 
         raise _error("not_configured", load_oauth_providers()[provider_id])
     return client
@@ -72,7 +72,7 @@ def client_for(provider_id: str, *, site: Mapping[str, Any] | None = None,
 
 def site_settings() -> Mapping[str, Any] | None:
     """The administrator's site file as a mapping (None when there is none or it is unread)."""
-    from mailwizard.core.site import load_site_config
+    from mailwizard.core.admin.site import load_site_config
 
     try:
         return load_site_config().raw

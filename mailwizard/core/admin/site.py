@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 
-from mailwizard.core.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY,
+from mailwizard.core.admin.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY,
                                       SettingsFileError, check_value, closest, describe_value,
                                       key_for_field, read_mapping, unknown_key)
 from mailwizard.core.profile import FieldError, Profile, ServiceType, normalise_fingerprint
@@ -471,7 +471,7 @@ def resolve_config_path(explicit: Path | str | None = None,
                         site: SiteConfig | None = None) -> Path:
     """Where the settings file is: `explicit` (--config), else MAILWIZARD_CONFIG, else the
     site file's config_path, else the per-user default."""
-    from mailwizard.core.config import default_config_path
+    from mailwizard.core.store.config import default_config_path
 
     if explicit:
         return Path(explicit)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from mailwizard.core.redact import redact, register_secret
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mailwizard.core.oauth_signin import AuthorizationFlow
+    from mailwizard.core.oauth.signin import AuthorizationFlow
 
 log = logging.getLogger(__name__)
 
@@ -565,9 +565,9 @@ def refresh_tokens(provider: OAuthProvider, client: ClientSettings, refresh_toke
 
 def __getattr__(name: str):
     # AuthorizationFlow lives in core/oauth_signin.py (which imports this module): exported
-    # here on first use, so `from mailwizard.core.oauth import AuthorizationFlow` works.
+    # here on first use, so `from mailwizard.core.oauth.flow import AuthorizationFlow` works.
     if name == "AuthorizationFlow":
-        from mailwizard.core.oauth_signin import AuthorizationFlow
+        from mailwizard.core.oauth.signin import AuthorizationFlow
 
         return AuthorizationFlow
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

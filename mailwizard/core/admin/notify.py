@@ -24,7 +24,7 @@ from mailwizard import APP_ID
 from mailwizard.core import exitcodes as ec
 
 if TYPE_CHECKING:
-    from mailwizard.core.diagnosis import Diagnosis
+    from mailwizard.core.diagnosis.smtp import Diagnosis
     from mailwizard.core.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def already_notified(config_path: Path, alert: Alert, now: float | None = None) 
 
 
 def remember(config_path: Path, alert: Alert, now: float | None = None) -> None:
-    from mailwizard.core.config import _atomic_write
+    from mailwizard.core.store.config import _atomic_write
 
     now = now or time.time()
     data = {"key": alert.key, "at_unix": now,

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mailwizard.core import exitcodes as ec
-from mailwizard.core.config import SavedSettings, _atomic_write
+from mailwizard.core.store.config import SavedSettings, _atomic_write
 from mailwizard.core.profile import AuthMethod
 from mailwizard.core.redact import redact
 
 if TYPE_CHECKING:
-    from mailwizard.core.diagnosis import Diagnosis
-    from mailwizard.core.smtp_check import CheckResult
+    from mailwizard.core.diagnosis.smtp import Diagnosis
+    from mailwizard.core.checks.smtp import CheckResult
 
 LAST_CHECK_SUFFIX = ".last-check.json"
 
@@ -37,7 +37,7 @@ def secret_for_saved(saved: SavedSettings) -> str | None:
     place."""
     if saved.profile.auth is AuthMethod.NONE or saved.secret is None:
         return None
-    from mailwizard.core.secrets import get_secret
+    from mailwizard.core.store.secrets import get_secret
 
     value = get_secret(saved.secret)
     if not value:
@@ -62,12 +62,12 @@ def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
     # A connected (OAuth) account: the check refreshed the token with the stored refresh
     # token; a provider that rotates it (Microsoft) has just given a new one to keep.
     if result.rotated_secret:
-        from mailwizard.core.secrets import set_secret
+        from mailwizard.core.store.secrets import set_secret
 
         set_secret(saved.secret, result.rotated_secret)
     if result.ok:
         return result, None, ec.OK
-    from mailwizard.core.diagnosis import diagnose  # only on failure: not on every check
+    from mailwizard.core.diagnosis.smtp import diagnose  # only on failure: not on every check
     from mailwizard.core.providers import load_catalogue
 
     provider = load_catalogue().get(saved.profile.provider_id)
@@ -94,7 +94,7 @@ def record_last_check(config_path: Path, record: dict[str, Any]) -> Path:
 def read_last_check(config_path: Path) -> dict[str, Any] | None:
     """The last check's record, None when there is none, {"damaged": why} when it cannot be
     read or does not match resources/last-check.schema.json."""
-    from mailwizard.core.safefile import FileProblem, load_schema, loads_json, read_capped, \
+    from mailwizard.core.store.safefile import FileProblem, load_schema, loads_json, read_capped, \
         schema_errors
 
     path = last_check_path(config_path)
@@ -116,7 +116,7 @@ def password_changed_advice(profile, provider=None, config_path: Path | None = N
     """What to do when the saved password stops working (check) or a new one was refused
     (save's password-changed path): the one command that stores a new password and keeps
     every other setting, and — for Google — that a password change cancels app passwords."""
-    from mailwizard.core.diagnosis import GOOGLE_APP_PASSWORDS
+    from mailwizard.core.diagnosis.smtp import GOOGLE_APP_PASSWORDS
 
     where = f" --config {config_path}" if config_path else ""
     command = f"mailwizard save{where} --password-stdin"

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from mailwizard.core.profile import (EwsAuth, Profile, Security, exchange_login,
                                      normalise_fingerprint)
 from mailwizard.core.redact import redact
-from mailwizard.core.smtp_check import (_POLL, CheckCancelled, CheckFailure, SmtpCheck,
+from mailwizard.core.checks.smtp import (_POLL, CheckCancelled, CheckFailure, SmtpCheck,
                                         _StageFailed, make_tls_context)
 
 log = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ class EwsCheck(SmtpCheck):
     def _send(self, account, to: str) -> None:
         from exchangelib import Mailbox, Message
 
-        from mailwizard.core.smtp_check import build_test_message, test_message_body
+        from mailwizard.core.checks.smtp import build_test_message, test_message_body
 
         p = self.profile
         template = build_test_message(p, to)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 
-from mailwizard.core.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY, KeySpec,
+from mailwizard.core.admin.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY, KeySpec,
                                       SettingsFileError, check_value, describe_value,
                                       read_mapping, unknown_key)
 from mailwizard.core.profile import (FieldError, Profile, ProfileError, ServiceType,
                                      default_ews_url)
-from mailwizard.core.site import SiteConfig
+from mailwizard.core.admin.site import SiteConfig
 
 if TYPE_CHECKING:
     from typing import Any, Mapping

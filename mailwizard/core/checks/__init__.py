@@ -15,17 +15,17 @@ def make_check(profile: Profile, secret: str | None = None, *, send_test_to: str
                progress=None, **smtp_options: Any):
     """A ready-to-run check object (run() blocking, cancel() from any thread)."""
     if profile.service is ServiceType.OAUTH:
-        from mailwizard.core.oauth_check import OAuthSmtpCheck
+        from mailwizard.core.checks.oauth import OAuthSmtpCheck
 
         # `secret` is the refresh token; an access token fresh from the sign-in may be given
         return OAuthSmtpCheck(profile, secret, send_test_to=send_test_to, progress=progress,
                               **smtp_options)
     if profile.service is ServiceType.EXCHANGE:
-        from mailwizard.core.ews_check import EwsCheck
+        from mailwizard.core.checks.ews import EwsCheck
 
         return EwsCheck(profile, secret, send_test_to=send_test_to, progress=progress,
                         outgoing=smtp_options.get("outgoing"))
-    from mailwizard.core.smtp_check import SmtpCheck
+    from mailwizard.core.checks.smtp import SmtpCheck
 
     return SmtpCheck(profile, secret, send_test_to=send_test_to, progress=progress,
                      **smtp_options)

@@ -172,7 +172,7 @@ def read_mapping(path: Path, what: str) -> dict[str, Any]:
     """A TOML file (or JSON, by its .json suffix) as a dict; SettingsFileError when it cannot
     be read or parsed, naming the file and the place. Regular files of at most 1 MB only,
     nesting and integer size bounded (core/safefile.py)."""
-    from mailwizard.core.safefile import FileProblem, loads_json, loads_toml, read_capped
+    from mailwizard.core.store.safefile import FileProblem, loads_json, loads_toml, read_capped
 
     try:
         raw = read_capped(path)

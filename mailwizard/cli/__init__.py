@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from mailwizard import __version__
-from mailwizard import cli_support
-from mailwizard.cli_support import SuggestingParser, UsageError, emit_json, success_line
+from mailwizard.cli import support as cli_support
+from mailwizard.cli.support import SuggestingParser, UsageError, emit_json, success_line
 from mailwizard.core import exitcodes as ec
 
 #: The subcommand of this run (for the --json envelope and --debug).
@@ -194,21 +194,21 @@ def _parser() -> argparse.ArgumentParser:
     sd.add_argument("--config", type=Path)
     sd.add_argument("--json", action="store_true")
 
-    from mailwizard import cli_deliverability
+    from mailwizard.cli import deliverability as cli_deliverability
 
     cli_deliverability.add_parser(sub, site_opt)
     g = sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
     g.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     g.add_argument("--resume", choices=["password_changed"], default=None,
                    help="start on “My password changed” (a new password, or sign in again)")
-    from mailwizard.cli_discover import add_discover_parser
+    from mailwizard.cli.discover import add_discover_parser
 
     add_discover_parser(sub, site_opt)
     return p
 
 
 def _discover_options(p: argparse.ArgumentParser) -> None:
-    from mailwizard.cli_discover import add_discover_flag
+    from mailwizard.cli.discover import add_discover_flag
 
     add_discover_flag(p)
 
@@ -298,7 +298,7 @@ def _site(args):
     """The site file's settings (read once per run); a bad file is exit code 3."""
     site = getattr(args, "_site", None)
     if site is None:
-        from mailwizard.core.site import SiteConfigError, load_site_config
+        from mailwizard.core.admin.site import SiteConfigError, load_site_config
 
         try:
             site = load_site_config(args.site_config)
@@ -325,12 +325,12 @@ def _values_from_args(args) -> dict[str, Any]:
 
 
 def _build_profile(args):
-    from mailwizard.core.answers import compose_profile
+    from mailwizard.core.admin.answers import compose_profile
     from mailwizard.core.profile import ProfileError
 
     values = _values_from_args(args)
     if getattr(args, "discover", False):
-        from mailwizard.cli_discover import discovered_values
+        from mailwizard.cli.discover import discovered_values
 
         values = discovered_values(args, values, _site(args))
     try:
@@ -390,7 +390,7 @@ def _read_secret(args, profile) -> str | None:
     if args.password_stdin:
         secret = _stdin_password()
     elif args.stored_password:
-        from mailwizard.core.secrets import SecretRef, SecretStoreUnavailable, get_secret
+        from mailwizard.core.store.secrets import SecretRef, SecretStoreUnavailable, get_secret
 
         name = args.profile_name or "default"
         try:
@@ -416,7 +416,7 @@ def _print_result(result, diagnosis, as_json: bool, code: int, *, site=None,
                   extra: dict[str, Any] | None = None) -> None:
     cli_support.DEBUG.result(result)
     if diagnosis is not None:
-        from mailwizard.cli_support import cli_wording
+        from mailwizard.cli.support import cli_wording
 
         diagnosis = cli_wording(diagnosis)
     if as_json:
@@ -478,7 +478,7 @@ def _check(profile, provider, secret, send_test_to, as_json, **check_options):
     from mailwizard.core.profile import ServiceType
 
     if profile.service is ServiceType.EXCHANGE:
-        from mailwizard.core.ews_check import exchange_online_notice
+        from mailwizard.core.checks.ews import exchange_online_notice
 
         notice = exchange_online_notice(profile)
         if notice and not as_json:
@@ -501,7 +501,7 @@ def _check(profile, provider, secret, send_test_to, as_json, **check_options):
 def _diagnose(failure, profile, provider=None):
     """The diagnosis of a failed check. It and the provider data are loaded only when a check
     fails; without a named preset, the From address's provider (gmail.com …) is looked up."""
-    from mailwizard.core.diagnosis import diagnose
+    from mailwizard.core.diagnosis.smtp import diagnose
 
     if provider is None and profile.from_address:
         from mailwizard.core.providers import load_catalogue
@@ -568,10 +568,10 @@ def cmd_validate(args) -> int:
 
 def cmd_save(args) -> int:
     from mailwizard.core.profile import AuthMethod
-    from mailwizard.core.save import save_settings
-    from mailwizard.core.secrets import SecretStoreUnavailable, check_available
+    from mailwizard.core.store.save import save_settings
+    from mailwizard.core.store.secrets import SecretStoreUnavailable, check_available
 
-    from mailwizard.cli_resave import existing_settings, save_over_saved
+    from mailwizard.cli.resave import existing_settings, save_over_saved
 
     existing = existing_settings(args)
     if existing is not None:  # "my password changed", or one option changed
@@ -589,7 +589,7 @@ def cmd_save(args) -> int:
         if not args.json:
             print("Nothing was saved.")
         return code
-    from mailwizard.core.site import resolve_config_path
+    from mailwizard.core.admin.site import resolve_config_path
 
     plan = _save_errors(lambda: save_settings(
         profile, secret, result, config_path=resolve_config_path(args.config, _site(args)),
@@ -607,7 +607,7 @@ def cmd_save(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from mailwizard.core.secrets import SecretStoreUnavailable, get_secret
+    from mailwizard.core.store.secrets import SecretStoreUnavailable, get_secret
 
     path, saved = _saved(args)
     stored: str | None
@@ -634,14 +634,14 @@ def cmd_show(args) -> int:
                                                  if saved.secret else ""))
     if saved.validation.get("validated_at"):
         print(f"  Tested:    {saved.validation['validated_at']}")
-    from mailwizard.core.schedule import describe_status
+    from mailwizard.core.admin.schedule import describe_status
 
     print(f"  Schedule:  {describe_status()}")
     return ec.OK
 
 
 def _schedule_dict():
-    from mailwizard.core.schedule import status
+    from mailwizard.core.admin.schedule import status
 
     sched = status()
     return sched.to_dict() if sched else None
@@ -649,8 +649,8 @@ def _schedule_dict():
 
 def _saved(args):
     """(path, saved settings) for --config, else the site file's or the default path."""
-    from mailwizard.core.config import ConfigError, read_config
-    from mailwizard.core.site import resolve_config_path
+    from mailwizard.core.store.config import ConfigError, read_config
+    from mailwizard.core.admin.site import resolve_config_path
 
     path = resolve_config_path(args.config, _site(args))
     try:
@@ -662,7 +662,7 @@ def _saved(args):
 
 def _oauth_client(args, profile):
     """The OAuth client for a saved profile: environment, else this run's site file."""
-    from mailwizard.core.oauth_account import client_for
+    from mailwizard.core.oauth.account import client_for
 
     return client_for(profile.oauth_provider, site=_site(args).raw)
 
@@ -670,7 +670,7 @@ def _oauth_client(args, profile):
 def _client_if_any(args, profile):
     """The OAuth client, or None when none is configured: a still-valid cached access token
     needs none; a refresh without one says what to set up."""
-    from mailwizard.core.oauth import OAuthError
+    from mailwizard.core.oauth.flow import OAuthError
 
     try:
         return _oauth_client(args, profile)
@@ -688,10 +688,10 @@ def _oauth_failure(exc) -> "_Fail":
 
 
 def cmd_token(args) -> int:
-    from mailwizard.core.oauth import OAuthError
-    from mailwizard.core.oauth_account import access_token_for_saved
+    from mailwizard.core.oauth.flow import OAuthError
+    from mailwizard.core.oauth.account import access_token_for_saved
     from mailwizard.core.profile import AuthMethod
-    from mailwizard.core.secrets import SecretStoreUnavailable
+    from mailwizard.core.store.secrets import SecretStoreUnavailable
 
     path, saved = _saved(args)
     p = saved.profile
@@ -719,10 +719,10 @@ def cmd_token(args) -> int:
 
 def cmd_send(args) -> int:
     from mailwizard.core.checks import make_check
-    from mailwizard.core.oauth import OAuthError
-    from mailwizard.core.outgoing import MAX_MESSAGE_BYTES, MessageError, prepare
+    from mailwizard.core.oauth.flow import OAuthError
+    from mailwizard.core.checks.outgoing import MAX_MESSAGE_BYTES, MessageError, prepare
     from mailwizard.core.profile import AuthMethod
-    from mailwizard.core.secrets import SecretStoreUnavailable, get_secret
+    from mailwizard.core.store.secrets import SecretStoreUnavailable, get_secret
 
     path, saved = _saved(args)
     p = saved.profile
@@ -734,7 +734,7 @@ def cmd_send(args) -> int:
     secret = None
     try:
         if p.auth is AuthMethod.OAUTH2:
-            from mailwizard.core.oauth_account import access_token_for_saved
+            from mailwizard.core.oauth.account import access_token_for_saved
 
             options["access_token"], _ = access_token_for_saved(
                 p, saved.secret, client=_client_if_any(args, p))
@@ -772,10 +772,10 @@ def cmd_send(args) -> int:
 
 def _save_errors(fn):
     """Run a save; its refusals become the documented exit codes."""
-    from mailwizard.core.config import ConfigError
+    from mailwizard.core.store.config import ConfigError
     from mailwizard.core.profile import ProfileError
-    from mailwizard.core.save import NotValidated
-    from mailwizard.core.secrets import SecretStoreUnavailable
+    from mailwizard.core.store.save import NotValidated
+    from mailwizard.core.store.secrets import SecretStoreUnavailable
 
     try:
         return fn()
@@ -791,14 +791,14 @@ def _save_errors(fn):
 
 
 def cmd_apply(args) -> int:
-    from mailwizard.core.answers import (AnswersError, compose_profile, load_answers,
+    from mailwizard.core.admin.answers import (AnswersError, compose_profile, load_answers,
                                          password_from_env)
-    from mailwizard.core.filekeys import key_for_field
+    from mailwizard.core.admin.filekeys import key_for_field
     from mailwizard.core.profile import AuthMethod, ProfileError, check_email
     from mailwizard.core.redact import register_secret
-    from mailwizard.core.save import save_settings
-    from mailwizard.core.secrets import SecretStoreUnavailable, check_available
-    from mailwizard.core.site import resolve_config_path
+    from mailwizard.core.store.save import save_settings
+    from mailwizard.core.store.secrets import SecretStoreUnavailable, check_available
+    from mailwizard.core.admin.site import resolve_config_path
 
     site = _site(args)
     try:
@@ -808,7 +808,7 @@ def cmd_apply(args) -> int:
         raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
     where = f"answer file {args.answers}: "
     if answers.discover:
-        from mailwizard.cli_discover import discovered_values
+        from mailwizard.cli.discover import discovered_values
 
         answers.values = discovered_values(args, answers.values, site)
     try:
@@ -864,10 +864,10 @@ def cmd_apply(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from mailwizard.core.health import MissingSecret, check_saved, record_last_check
+    from mailwizard.core.admin.health import MissingSecret, check_saved, record_last_check
     from mailwizard.core.profile import check_email
-    from mailwizard.core.report import check_record, failure_record
-    from mailwizard.core.secrets import SecretStoreUnavailable
+    from mailwizard.core.admin.report import check_record, failure_record
+    from mailwizard.core.store.secrets import SecretStoreUnavailable
 
     path, saved = _saved(args)
     send_test_to = None
@@ -884,7 +884,7 @@ def cmd_check(args) -> int:
 
     def warn(code: int, diagnosis=None, message: str = "") -> None:
         if args.notify:
-            from mailwizard.cli_upkeep import warn_on_desktop
+            from mailwizard.cli.upkeep import warn_on_desktop
 
             warn_on_desktop(path, saved.profile, code, diagnosis, message, args.notify_wait)
 
@@ -902,14 +902,14 @@ def cmd_check(args) -> int:
     rec = check_record(result, diagnosis, exit_code=code, command="check")
     deliverability = None
     if result.ok:  # the From domain's SPF/DKIM/DMARC: informational, never the exit code
-        from mailwizard.cli_deliverability import section_for_check
+        from mailwizard.cli.deliverability import section_for_check
 
         deliverability = rec["deliverability"] = section_for_check(
             saved.profile, _site(args).recipients_per_day)
     record(rec)
     hint = ""
     if code == ec.AUTH and saved.profile.auth.value == "password":
-        from mailwizard.core.health import password_changed_advice
+        from mailwizard.core.admin.health import password_changed_advice
         from mailwizard.core.providers import load_catalogue
 
         hint = password_changed_advice(saved.profile,
@@ -930,16 +930,16 @@ def cmd_check(args) -> int:
     if hint and not args.json:
         print(hint)
     if deliverability and not args.json:
-        from mailwizard.cli_deliverability import print_summary
+        from mailwizard.cli.deliverability import print_summary
 
         print_summary(deliverability)
     return code
 
 
 def cmd_report(args) -> int:
-    from mailwizard.core.health import read_last_check
-    from mailwizard.core.report import format_report
-    from mailwizard.core.site import SiteConfigError, load_site_config, resolve_config_path
+    from mailwizard.core.admin.health import read_last_check
+    from mailwizard.core.admin.report import format_report
+    from mailwizard.core.admin.site import SiteConfigError, load_site_config, resolve_config_path
 
     site, site_error = None, ""
     try:
@@ -959,13 +959,13 @@ def cmd_report(args) -> int:
 
 
 def _cmd_discover(args) -> int:
-    from mailwizard.cli_discover import cmd_discover
+    from mailwizard.cli.discover import cmd_discover
 
     return cmd_discover(args)
 
 
 def cmd_deliverability(args) -> int:
-    from mailwizard.cli_deliverability import run
+    from mailwizard.cli.deliverability import run
 
     return run(args, saved=_saved, site=_site, fail=_Fail)
 
@@ -982,7 +982,7 @@ def cmd_gui(args) -> int:
 
 
 def _cmd_schedule(args) -> int:
-    from mailwizard.cli_upkeep import cmd_schedule
+    from mailwizard.cli.upkeep import cmd_schedule
 
     return cmd_schedule(args)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from mailwizard import __version__
 from mailwizard.core.profile import Profile
-from mailwizard.core.secrets import SecretRef
+from mailwizard.core.store.secrets import SecretRef
 
 SCHEMA_VERSION = 1
 CONFIG_FILENAME = "mail-settings.json"
@@ -51,7 +51,7 @@ def default_config_path() -> Path:
     if env:
         return Path(env)
     if sys.platform.startswith("linux"):  # the same folder, without importing platformdirs
-        from mailwizard.core.site import xdg_config_dir
+        from mailwizard.core.admin.site import xdg_config_dir
 
         return Path(xdg_config_dir(site=False)) / "mailwizard" / CONFIG_FILENAME
     from platformdirs import user_config_dir
@@ -86,7 +86,7 @@ class SavedSettings:
 def read_config(path: Path | None = None) -> SavedSettings:
     """The saved settings, checked against resources/config.schema.json before any field is
     used; ConfigError (naming the file and the field) for anything else."""
-    from mailwizard.core.safefile import FileProblem, NotAFile, load_schema, loads_json, \
+    from mailwizard.core.store.safefile import FileProblem, NotAFile, load_schema, loads_json, \
         read_capped, schema_errors
 
     path = Path(path) if path else default_config_path()

@@ -19,13 +19,13 @@ import threading
 import time
 from typing import Any, Callable
 
-from mailwizard.core.oauth import (ClientSettings, OAuthError, OAuthProvider, Tokens,
+from mailwizard.core.oauth.flow import (ClientSettings, OAuthError, OAuthProvider, Tokens,
                                    _authorization_url, _call_token_endpoint,
                                    _classify_provider_error, _error, _new_session,
                                    _tokens_from)
 from mailwizard.core.redact import register_secret
 
-log = logging.getLogger("mailwizard.core.oauth")
+log = logging.getLogger("mailwizard.core.oauth.flow")
 
 _POLL = 0.05  # how often a wait looks at the cancel flag and the deadline
 _MAX_REQUEST_HEAD = 16 * 1024  # a browser's redirect request is far smaller

@@ -6,10 +6,10 @@ test passes."""
 from __future__ import annotations
 
 from mailwizard import cli as _cli
-from mailwizard import cli_support
+from mailwizard.cli import support as cli_support
 from mailwizard.cli import (_Fail, _check, _checked, _flag, _print_result, _read_secret,
                             _save_errors, _site, _values_from_args)
-from mailwizard.cli_support import emit_json
+from mailwizard.cli.support import emit_json
 from mailwizard.core import exitcodes as ec
 
 
@@ -17,8 +17,8 @@ def existing_settings(args):
     """(path, saved settings) when `save` builds on a settings file that exists and can be
     read: every option not given keeps its saved value. None for a fresh set-up: no file, a
     damaged one (handled as before), or another preset, service or profile name."""
-    from mailwizard.core.config import ConfigError, read_config
-    from mailwizard.core.site import resolve_config_path
+    from mailwizard.core.store.config import ConfigError, read_config
+    from mailwizard.core.admin.site import resolve_config_path
 
     path = resolve_config_path(args.config, _site(args))
     if not path.exists():
@@ -38,12 +38,12 @@ def existing_settings(args):
 def save_over_saved(args, path, saved) -> int:
     """Re-test the saved settings with the options given (often none but a new password on
     standard input) and store them only if the test passes; a failed test changes nothing."""
-    from mailwizard.core.filekeys import PROFILE_KEYS
-    from mailwizard.core.health import password_changed_advice
+    from mailwizard.core.admin.filekeys import PROFILE_KEYS
+    from mailwizard.core.admin.health import password_changed_advice
     from mailwizard.core.profile import AuthMethod, ProfileError
     from mailwizard.core.providers import load_catalogue
-    from mailwizard.core.save import save_settings
-    from mailwizard.core.secrets import SecretStoreUnavailable, check_available, get_secret
+    from mailwizard.core.store.save import save_settings
+    from mailwizard.core.store.secrets import SecretStoreUnavailable, check_available, get_secret
 
     values = _values_from_args(args)
     locked = _site(args).locked_violations(dict(values))

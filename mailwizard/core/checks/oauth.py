@@ -4,10 +4,10 @@ diagnosis as the password path."""
 
 from __future__ import annotations
 
-from mailwizard.core.oauth import ClientSettings, OAuthError, Tokens
+from mailwizard.core.oauth.flow import ClientSettings, OAuthError, Tokens
 from mailwizard.core.profile import Profile
 from mailwizard.core.redact import redact, register_secret
-from mailwizard.core.smtp_check import CheckFailure, SmtpCheck
+from mailwizard.core.checks.smtp import CheckFailure, SmtpCheck
 
 
 class OAuthSmtpCheck(SmtpCheck):
@@ -23,7 +23,7 @@ class OAuthSmtpCheck(SmtpCheck):
 
     def _run_stages(self):
         if not self._xoauth2_token:
-            from mailwizard.core.oauth_account import fresh_tokens
+            from mailwizard.core.oauth.account import fresh_tokens
 
             self._begin("token")
             self.new_tokens = fresh_tokens(self.profile, self._refresh_token or "",

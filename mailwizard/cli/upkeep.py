@@ -16,7 +16,7 @@ def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str
     one); a passing check forgets the last warning. The check then waits for a click on the
     warning (`wait` seconds; by default 30 minutes when the scheduler runs it, not at all
     when someone runs it from a terminal)."""
-    from mailwizard.core import notify
+    from mailwizard.core.admin import notify
 
     if wait is None:
         wait = 0.0 if sys.stdin is not None and sys.stdin.isatty() else 1800.0
@@ -35,8 +35,8 @@ def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str
 
 def cmd_schedule(args) -> int:
     from mailwizard.cli import _Fail, _site
-    from mailwizard.core import schedule
-    from mailwizard.core.site import resolve_config_path
+    from mailwizard.core.admin import schedule
+    from mailwizard.core.admin.site import resolve_config_path
 
     try:
         if args.when == "status":

@@ -1,0 +1,157 @@
+"""What the SMTP and Exchange halves of the diagnosis share: the `Diagnosis` itself, the
+stages in words, suggestions and the certificate paragraph."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from mailwizard.core.checks.smtp import CheckFailure
+from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security
+
+M365_SMTP_AUTH_HELP = "https://aka.ms/smtp_auth_disabled"
+
+
+GOOGLE_APP_PASSWORDS = "https://myaccount.google.com/apppasswords"
+
+
+GOOGLE_APP_PASSWORD_HELP = "https://support.google.com/accounts/answer/185833"
+
+
+@dataclass
+class Diagnosis:
+    stage: str
+    code: str
+    cause: str
+    fix: str
+    help_url: str = ""
+    #: Profile changes that would fix it, e.g. {"security": "tls"}; None when no setting would.
+    suggestion: dict[str, Any] | None = None
+    #: The same change in words, for a button ("Use SSL/TLS on port 465").
+    suggestion_text: str = ""
+    #: The server's own words, for IT (never shown as the headline).
+    server_reply: str = ""
+    #: Only for untrusted certificates: what the user is asked to trust explicitly.
+    certificate: dict[str, Any] | None = None
+    group: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: The check's stages in the words a user reads.
+STAGE_WORDS = {
+    "resolve": "looking up the server", "connect": "connecting",
+    "tls": "setting up encryption", "greeting": "waiting for the server's welcome",
+    "ehlo": "greeting the server", "starttls": "switching on encryption",
+    "ehlo_tls": "greeting the server after encryption", "auth": "signing in",
+    "mail_from": "giving the sender's address", "rcpt_to": "giving the test recipient",
+    "data": "sending the test message", "quit": "saying goodbye", "settings": "checking",
+    "ews_service": "asking for Exchange web services", "ews_login": "signing in to Exchange",
+    "ews_mailbox": "opening the mailbox", "ews_send": "sending the test message",
+    "token": "getting a sign-in token",
+}
+
+
+def _words(stage: str) -> str:
+    return STAGE_WORDS.get(stage, stage)
+
+
+def _same_site(candidate: str, typed: str) -> bool:
+    """Is `candidate` in the same domain as the host the user typed? (e.g. smtp.example.org
+    for mail.example.org). A name read from an unverified certificate is only offered as a
+    one-click change when it is: otherwise an attacker's valid certificate for their own
+    domain would get the password sent there."""
+    labels = typed.lower().rstrip(".").split(".")
+    if len(labels) < 3 or all(x.isdigit() for x in labels):
+        return False
+    parent = ".".join(labels[1:])
+    return candidate.lower().endswith("." + parent)
+
+
+_ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def _enhanced_code(reply: str) -> str:
+    m = _ENHANCED.search(reply)
+    return m.group(0) if m else ""
+
+
+def _sec_label(security: Security | str, port: int | None = None) -> str:
+    word = SECURITY_WORDS[Security(security)]
+    return f"{word} on port {port}" if port else word
+
+
+def _suggest(d: Diagnosis, profile: Profile, **changes: Any) -> None:
+    """Attach a suggestion only if it actually changes something."""
+    changes = {k: v for k, v in changes.items() if getattr(profile, k) != v}
+    if not changes:
+        return
+    d.suggestion = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
+    parts = []
+    if "security" in changes or "port" in changes:
+        parts.append("Use " + _sec_label(changes.get("security", profile.security),
+                                         changes.get("port", profile.port)))
+    if "host" in changes:
+        parts.append(f"Connect to {changes['host']}")
+    if "from_address" in changes:
+        parts.append(f"Send from {changes['from_address']}")
+    if "auth" in changes:
+        parts.append("Sign in with a password" if changes["auth"] == AuthMethod.PASSWORD
+                     else "Do not sign in")
+    if "ews_url" in changes:
+        parts.append(f"Use {changes['ews_url']}")
+    if "ews_auth" in changes:
+        parts.append("Use Basic sign-in" if str(getattr(changes["ews_auth"], "value",
+                                                            changes["ews_auth"])) == "basic"
+                     else "Use Windows (NTLM) sign-in")
+    d.suggestion_text = "; ".join(parts)
+
+
+def diagnose_certificate(d: Diagnosis, f: CheckFailure, host: str, who: str, ca_where: str,
+                         suggest_name: Callable[[str], None]) -> bool:
+    """Fill `d` for a refused or changed certificate (True), for SMTP and Exchange alike. A
+    name from the certificate is offered (`suggest_name`) only within the typed domain."""
+    if f.kind == "tls_verify":
+        reason = (f.ssl_reason or f.message).lower()
+        cert = f.certificate
+        if cert:
+            d.certificate = asdict(cert)
+        if "mismatch" in reason or "doesn't match" in reason:
+            d.code = "certificate_name_mismatch"
+            names = ", ".join(cert.names) if cert and cert.names else "other names"
+            d.cause = f"The {who}'s certificate is for {names}, not for “{host}”."
+            d.fix = "Use the server name written on the certificate."
+            exact = [n for n in (cert.names if cert else []) if "*" not in n
+                     and not n[0].isdigit() and _same_site(n, host)]
+            if exact:
+                suggest_name(exact[0])
+            else:
+                d.fix = ("Use the server name written on the certificate, but only if your "
+                         "provider or IT confirms it: the certificate could also belong "
+                         "to someone else.")
+        elif "expired" in reason:
+            d.code = "certificate_expired"
+            d.cause = f"The {who}'s security certificate has expired."
+            d.fix = (f"The {who}'s administrator must renew its certificate. Until then, "
+                     "do not send through it.")
+        else:
+            d.code = "certificate_untrusted"
+            d.cause = (f"The {who}'s security certificate is not from an authority this "
+                       "computer trusts (it may be self-signed, or issued by your "
+                       "organisation's own authority).")
+            d.fix = (f"If your organisation runs its own {who}, ask IT for its CA "
+                     f"certificate file and add it {ca_where}. Or, only after IT has "
+                     "confirmed the SHA-256 fingerprint shown, choose to trust this one "
+                     "certificate.")
+        return True
+    if f.kind == "pin_mismatch":
+        d.code = "certificate_changed"
+        d.cause = (f"The {who}'s certificate is not the one you chose to trust. It may have "
+                   "been renewed, or someone may be intercepting the connection.")
+        d.fix = "Ask IT to confirm the new certificate's fingerprint before trusting it."
+        if f.certificate:
+            d.certificate = asdict(f.certificate)
+        return True
+    return False
