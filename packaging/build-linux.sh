@@ -12,13 +12,14 @@ cd "$(dirname "$0")/.."
 venv=packaging/build/venv
 pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
 
-# binutils: strip and readelf, which the spec uses on the collected libraries. The X11 (xcb)
+# binutils: strip and readelf, which the spec uses on the collected libraries (and objcopy,
+# with icu-devtools' icupkg and gcc, for trim-icu.sh). The X11 (xcb)
 # libraries that Qt's xcb platform plugin links to: PyInstaller bundles what the build host has,
 # and several (libxcb-cursor0 above all) are missing on many desktops, so they must be here.
 debs=(binutils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-randr0 libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-util1
       libxcb-glx0 libxcb-shm0 libxcb-render0 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0
-      zstd)
+      zstd icu-devtools gcc)
 . scripts/lib/debs.sh
 install_debs "${debs[@]}"
 
@@ -33,6 +34,11 @@ start=$(date +%s.%N)
 "$venv/bin/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath dist --workpath packaging/build/work packaging/mailwizard.spec
 end=$(date +%s.%N)
+
+# ICU's data, trimmed to what Qt uses: 32 MB -> 12 MB (packaging/trim-icu.sh says what goes).
+if [ "${MAILWIZARD_BUNDLE_UNFILTERED:-}" != 1 ]; then
+  bash packaging/trim-icu.sh dist/mailwizard/_internal/PySide6/Qt/lib/libicudata.so.*
+fi
 
 # The Linux desktop files, laid out as under /usr/share, to copy there (packaging/README.md).
 share=dist/mailwizard/share
