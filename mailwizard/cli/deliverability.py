@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False  # typing only for type checkers (start-up of every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 from mailwizard.core import exitcodes as ec
 

@@ -5,9 +5,9 @@ test passes."""
 
 from __future__ import annotations
 
-from mailwizard import cli as _cli
+from mailwizard.cli import app as _cli
 from mailwizard.cli import support as cli_support
-from mailwizard.cli import (_Fail, _check, _checked, _flag, _print_result, _read_secret,
+from mailwizard.cli.app import (_Fail, _check, _checked, _flag, _print_result, _read_secret,
                             _save_errors, _site, _values_from_args)
 from mailwizard.cli.support import emit_json
 from mailwizard.core import exitcodes as ec

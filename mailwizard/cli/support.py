@@ -13,7 +13,9 @@ import re
 import sys
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+TYPE_CHECKING = False  # typing only for type checkers: not imported on every run
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 from mailwizard.core import exitcodes as ec
 

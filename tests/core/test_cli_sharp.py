@@ -371,11 +371,12 @@ def test_a_try_later_answer_to_the_sender_check_is_said_as_not_confirmed(smtp_se
 
 def test_even_a_bug_is_one_json_object(monkeypatch, capsys):
     from mailwizard import cli
+    from mailwizard.cli import app
 
     def broken(args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cli, "cmd_providers", broken)
+    monkeypatch.setattr(app, "cmd_providers", broken)
     code = cli.main(["providers", "--json"])
     captured = capsys.readouterr()
     assert code == ec.INTERNAL_ERROR

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import errno
-import hashlib
 import logging
 import os
 import select
@@ -26,11 +25,10 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from email.message import EmailMessage, Message
-from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 if TYPE_CHECKING:
+    from email.message import Message
     from typing import Any, Callable
 
 from mailwizard import __version__
@@ -88,6 +86,8 @@ class CertificateInfo:
 
     @classmethod
     def from_der(cls, der: bytes, *, verified: bool, error: str = "") -> "CertificateInfo":
+        import hashlib
+
         info = cls(sha256=hashlib.sha256(der).hexdigest(), verified=verified, error=error)
         try:  # cryptography is only needed to describe a certificate, mostly on failure
             from cryptography import x509
@@ -249,6 +249,12 @@ def test_message_body(profile: Profile) -> str:
     )
 
 
+def _sha256(der: bytes) -> str:
+    import hashlib  # only once a certificate is seen: start-up of the commands that never do
+
+    return hashlib.sha256(der).hexdigest()
+
+
 def build_test_message(profile: Profile, to: str) -> Message:
     """A real, well-formed message saying the ERP's settings work.
 
@@ -257,12 +263,15 @@ def build_test_message(profile: Profile, to: str) -> Message:
     addresses: EmailMessage, sent with SMTPUTF8 (see message_bytes)."""
     body = test_message_body(profile)
     if profile.from_address.isascii() and to.isascii():
+        from email.mime.text import MIMEText  # only when a test message is built
+
         msg: Message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
         msg["From"] = formataddr((profile.display_name, profile.from_address)) \
             if profile.display_name else profile.from_address
     else:  # email.policy and its header parser only here: ≈ 5 ms of start-up otherwise
         import email.policy
         from email.headerregistry import Address
+        from email.message import EmailMessage
 
         msg = EmailMessage(policy=email.policy.SMTPUTF8)
         msg.set_content(body)
@@ -283,6 +292,8 @@ def build_test_message(profile: Profile, to: str) -> Message:
 
 
 def message_bytes(msg: Message) -> bytes:
+    from email.message import EmailMessage
+
     if isinstance(msg, EmailMessage):
         import email.policy
 
@@ -718,7 +729,7 @@ class SmtpCheck:
             subject=name(cert.get("subject", ())), issuer=name(cert.get("issuer", ())),
             not_before=cert.get("notBefore", ""), not_after=cert.get("notAfter", ""),
             names=[v for _, v in cert.get("subjectAltName", ())],
-            sha256=hashlib.sha256(der).hexdigest(), verified=True)
+            sha256=_sha256(der), verified=True)
 
     def _wait_for_greeting(self, sock: socket.socket, addrs, host: str, timeout: float) -> None:
         """Wait for the 220 line. If none comes within greeting_wait, check on a second
