@@ -186,9 +186,6 @@ def _resolver(args):
     server = getattr(args, "dns_server", None) or os.environ.get("MAILWIZARD_DNS_SERVER")
     if not server:
         return None
-    from mailwizard.core.discovery.dns import Dns
+    from mailwizard.core.discovery.dns import resolver_for_checks
 
-    def resolve(host: str) -> list[str]:
-        return Dns(server, timeout=5.0).addresses(host)
-
-    return resolve
+    return resolver_for_checks(server)

@@ -134,6 +134,13 @@ class CheckRunner(QObject):
                     kwargs["greeting_wait"] = greeting_wait
                 if access_token:
                     kwargs["access_token"] = access_token
+                import os
+
+                if os.environ.get("MAILWIZARD_DNS_SERVER"):
+                    # the servers discovery found through that DNS server are looked up there
+                    from mailwizard.core.discovery.dns import resolver_for_checks
+
+                    kwargs["resolve"] = resolver_for_checks()
                 check = make_check(profile, use_secret, **kwargs)
                 with self._lock:
                     self._check = check

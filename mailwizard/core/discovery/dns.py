@@ -133,3 +133,23 @@ class Dns:
 
 def _name(n) -> str:
     return n.to_text(omit_final_dot=True).lower()
+
+
+def resolver_for_checks(server: str | None = None, timeout: float = 5.0):
+    """host -> its addresses through `server` (else MAILWIZARD_DNS_SERVER), for a check that
+    must find the same servers discovery found (closed networks, tests); None when no DNS
+    server is named, so the check uses the system's resolver as always. A DNS server that
+    cannot be asked is reported as a failed look-up (socket.gaierror), like the system's."""
+    server = server or os.environ.get(ENV_DNS_SERVER) or None
+    if not server:
+        return None
+
+    def resolve(host: str) -> list[str]:
+        import socket
+
+        try:
+            return Dns(server, timeout=timeout).addresses(host)
+        except DnsUnavailable as exc:
+            raise socket.gaierror(socket.EAI_AGAIN, str(exc)) from None
+
+    return resolve
