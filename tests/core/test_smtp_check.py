@@ -349,7 +349,7 @@ def test_the_hashed_ca_folder_holds_every_ca_of_the_system_bundle():
     import re
     import ssl
 
-    from mailwizard.core.checks.smtp import _lazy_system_cas
+    from mailwizard.core.checks.tls import _lazy_system_cas
 
     folder = _lazy_system_cas()
     if folder is None:

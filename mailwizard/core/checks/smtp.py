@@ -21,19 +21,21 @@ import select
 import smtplib
 import socket
 import ssl
-import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
-from email.utils import formataddr, formatdate, make_msgid
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 if TYPE_CHECKING:
-    from email.message import Message
     from typing import Any, Callable
 
-from mailwizard import __version__
+from mailwizard.core.checks.message import build_test_message, message_bytes, \
+    test_message_body  # noqa: F401 (re-exported)
+from mailwizard.core.checks.result import (  # noqa: F401 (re-exported)
+    CertificateInfo, CheckFailure, CheckResult, StageResult)
+from mailwizard.core.checks.tls import _describe_only_context, make_tls_context
+from mailwizard.core.checks.transport import (  # noqa: F401 (MAX_* re-exported)
+    MAX_REPLY_LINE, MAX_REPLY_LINES, _StageFailed, _TracingSMTP)
 from mailwizard.core.profile import AuthMethod, Profile, Security, normalise_fingerprint
-from mailwizard.core.redact import MASK, redact, register_secret
+from mailwizard.core.redact import redact, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -45,353 +47,19 @@ DEFAULT_GREETING_WAIT = 2.0
 
 _POLL = 0.05  # how often blocking waits look at the cancel flag
 
-#: A reply line longer than this, or a reply of more lines, is not an SMTP server talking
-#: (RFC 5321 allows 512 octets a line; real EHLO replies have about 15 lines).
-MAX_REPLY_LINE = 2048
-MAX_REPLY_LINES = 100
-
 
 class CheckCancelled(Exception):
     pass
-
-
-class _StageFailed(Exception):
-    """Internal: a stage failed for a reason we name ourselves (not a raised library error)."""
-
-    def __init__(self, kind: str, message: str, code: int | None = None, reply: str = ""):
-        super().__init__(message)
-        self.kind = kind
-        self.code = code
-        self.reply = reply
-
-
-@dataclass
-class StageResult:
-    stage: str
-    status: str  # "ok", "failed", "cancelled"
-    ms: float
-    detail: str = ""
-
-
-@dataclass
-class CertificateInfo:
-    subject: str = ""
-    issuer: str = ""
-    not_before: str = ""
-    not_after: str = ""
-    names: list[str] = field(default_factory=list)
-    sha256: str = ""
-    verified: bool = False
-    error: str = ""
-
-    @classmethod
-    def from_der(cls, der: bytes, *, verified: bool, error: str = "") -> "CertificateInfo":
-        import hashlib
-
-        info = cls(sha256=hashlib.sha256(der).hexdigest(), verified=verified, error=error)
-        try:  # cryptography is only needed to describe a certificate, mostly on failure
-            from cryptography import x509
-
-            cert = x509.load_der_x509_certificate(der)
-            info.subject = cert.subject.rfc4514_string()
-            info.issuer = cert.issuer.rfc4514_string()
-            info.not_before = cert.not_valid_before_utc.isoformat()
-            info.not_after = cert.not_valid_after_utc.isoformat()
-            try:
-                san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-                info.names = [str(n.value) for n in san.value]
-            except x509.ExtensionNotFound:
-                pass
-        except Exception as exc:  # a certificate we cannot parse is still identified by hash
-            log.debug("could not describe certificate: %s", exc)
-        return info
-
-    @property
-    def fingerprint_colons(self) -> str:
-        return ":".join(self.sha256[i:i + 2] for i in range(0, len(self.sha256), 2)).upper()
-
-
-@dataclass
-class CheckFailure:
-    """What went wrong, in facts; `diagnosis.diagnose()` turns it into words."""
-
-    stage: str
-    kind: str  # our own classification, e.g. "timeout", "tls_verify", "smtp_reply"
-    message: str  # the library's or server's text (redacted)
-    code: int | None = None  # SMTP reply code, when the server answered
-    reply: str = ""  # the server's reply text
-    exception: str = ""  # exception class name
-    errno: int | None = None
-    ssl_reason: str = ""
-    certificate: CertificateInfo | None = None
-    #: what to do, when the library that failed already knows it (OAuth sign-in errors)
-    fix: str = ""
-    help_url: str = ""
-
-
-@dataclass
-class CheckResult:
-    ok: bool
-    profile: Profile
-    stages: list[StageResult] = field(default_factory=list)
-    failure: CheckFailure | None = None
-    transcript: list[str] = field(default_factory=list)
-    certificate: CertificateInfo | None = None
-    tls_version: str = ""
-    cipher: str = ""
-    auth_mechanism: str = ""
-    auth_attempts: int = 0
-    server_features: list[str] = field(default_factory=list)
-    test_message_to: str = ""
-    #: the server accepted the From address (MAIL FROM and RCPT TO itself, then RSET)
-    sender_accepted: bool = False
-    message_id: str = ""
-    peer: str = ""
-    elapsed_ms: float = 0.0
-    started_at: str = ""
-    #: OAuth: a new refresh token the provider gave during this check (store it instead of
-    #: the old one). Never in a report.
-    rotated_secret: str = field(default="", repr=False, compare=False)
-
-    @property
-    def cancelled(self) -> bool:
-        return self.failure is not None and self.failure.kind == "cancelled"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A redacted, JSON-ready report (no secret ever reaches a CheckResult)."""
-        d = {
-            "ok": self.ok,
-            "started_at": self.started_at,
-            "elapsed_ms": round(self.elapsed_ms, 1),
-            "profile": self.profile.to_dict(),
-            "peer": self.peer,
-            "stages": [asdict(s) | {"ms": round(s.ms, 1)} for s in self.stages],
-            "failure": asdict(self.failure) if self.failure else None,
-            "tls_version": self.tls_version,
-            "cipher": self.cipher,
-            "certificate": asdict(self.certificate) if self.certificate else None,
-            "auth_mechanism": self.auth_mechanism,
-            "auth_attempts": self.auth_attempts,
-            "server_features": self.server_features,
-            "test_message_to": self.test_message_to,
-            "sender_accepted": self.sender_accepted,
-            "message_id": self.message_id,
-            "transcript": [redact(line) for line in self.transcript],
-        }
-        return d
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def make_tls_context(profile: Profile) -> ssl.SSLContext:
-    """Verifying context (system CAs plus an optional CA file), TLS 1.2 or newer.
-
-    With a pinned fingerprint the chain is not checked by CA; instead the one certificate the
-    user explicitly trusted is compared byte for byte (by SHA-256) after the handshake."""
-    ctx = ssl.create_default_context(capath=_lazy_system_cas())
-    if profile.cafile:  # in addition to the system's CAs, not instead of them
-        ctx.load_verify_locations(cafile=profile.cafile)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    if hasattr(ctx, "keylog_filename"):
-        ctx.keylog_filename = None  # never honour SSLKEYLOGFILE: it writes session keys
-    if profile.pinned_sha256:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE  # replaced by the fingerprint comparison
-    return ctx
-
-
-def _lazy_system_cas() -> str | None:
-    """On Debian and Ubuntu, the folder of the system's CAs by hash, else None (the default).
-
-    Loading the system bundle parses every CA in it (~15-20 ms, a tenth of a whole
-    `mailwizard validate`); OpenSSL's hashed folder gives the same CAs, each read only when a
-    chain needs it. Used only where update-ca-certificates writes both from the same list,
-    and not when SSL_CERT_FILE or SSL_CERT_DIR choose other CAs (get_default_verify_paths
-    reads them)."""
-    paths = ssl.get_default_verify_paths()
-    if (sys.platform.startswith("linux") and paths.cafile and paths.capath
-            and os.path.realpath(paths.cafile) == _DEBIAN_CA_BUNDLE
-            and os.path.realpath(paths.capath) == _DEBIAN_CA_DIR):
-        return _DEBIAN_CA_DIR
-    return None
-
-
-_DEBIAN_CA_BUNDLE, _DEBIAN_CA_DIR = "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs"
-
-
-def _describe_only_context() -> ssl.SSLContext:
-    # Used only to *read* a certificate we already refused, to show it to the user; nothing is
-    # ever sent over a connection made with it.
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def test_message_body(profile: Profile) -> str:
-    from mailwizard.core.profile import ServiceType
-
-    if profile.service is ServiceType.EXCHANGE:
-        server = f"  Server:   Microsoft Exchange, {profile.ews_url}\n"
-    else:
-        server = (f"  Server:   {profile.host}, port {profile.port}\n"
-                  f"  Security: {profile.security.value}\n")
-    return (
-        "Hello,\n\n"
-        "this is a test message from the email settings of your accounting or ERP program.\n"
-        "If you can read it, the program can send invoices, reminders and statements with\n"
-        "these settings:\n\n"
-        + server +
-        f"  Sender:   {profile.from_address}\n\n"
-        "You do not need to reply.\n"
-    )
-
-
 def _sha256(der: bytes) -> str:
     import hashlib  # only once a certificate is seen: start-up of the commands that never do
 
     return hashlib.sha256(der).hexdigest()
-
-
-def build_test_message(profile: Profile, to: str) -> Message:
-    """A real, well-formed message saying the ERP's settings work.
-
-    ASCII addresses: compat32 MIMEText, the same RFC 5322 output as EmailMessage at a
-    fraction of the cost (non-ASCII display names are RFC 2047-encoded). Internationalised
-    addresses: EmailMessage, sent with SMTPUTF8 (see message_bytes)."""
-    body = test_message_body(profile)
-    if profile.from_address.isascii() and to.isascii():
-        from email.mime.text import MIMEText  # only when a test message is built
-
-        msg: Message = MIMEText(body, "plain", "us-ascii" if body.isascii() else "utf-8")
-        msg["From"] = formataddr((profile.display_name, profile.from_address)) \
-            if profile.display_name else profile.from_address
-    else:  # email.policy and its header parser only here: ≈ 5 ms of start-up otherwise
-        import email.policy
-        from email.headerregistry import Address
-        from email.message import EmailMessage
-
-        msg = EmailMessage(policy=email.policy.SMTPUTF8)
-        msg.set_content(body)
-        # username/domain, not addr_spec: the parser behind addr_spec refuses a non-ASCII
-        # local part, which SMTPUTF8 (RFC 6531) allows.
-        local, _, domain = profile.from_address.rpartition("@")
-        msg["From"] = Address(profile.display_name, username=local, domain=domain)
-        to_local, _, to_domain = to.rpartition("@")
-        to = Address(username=to_local, domain=to_domain)
-    msg["To"] = to
-    msg["Subject"] = "Test message: your email settings work"
-    msg["Date"] = formatdate(localtime=True)
-    domain = profile.from_address.rpartition("@")[2] or None
-    msg["Message-ID"] = make_msgid(domain=domain.encode("idna").decode() if domain else None)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Mailer"] = f"mailwizard {__version__}"
-    return msg
-
-
-def message_bytes(msg: Message) -> bytes:
-    from email.message import EmailMessage
-
-    if isinstance(msg, EmailMessage):
-        import email.policy
-
-        return msg.as_bytes(policy=email.policy.SMTPUTF8)
-    return msg.as_bytes()
-
-
-_COMMANDS = {"MAIL", "RCPT", "EHLO", "HELO", "STARTTLS", "QUIT", "DATA", "RSET", "NOOP"}
-
-
-class _TracingSMTP(smtplib.SMTP):
-    """smtplib with a redacted transcript, and every read and write bounded by what is left of
-    the check's time (`time_left()` raises TimeoutError once it is spent), so that a server
-    trickling bytes or sending an endless reply cannot hold a check past its time. Reply lines
-    and replies are capped in length and count. Connecting is done by SmtpCheck itself."""
-
-    def __init__(self, transcript: list[str], local_hostname: str | None,
-                 time_left: Callable[[], float]):
-        super().__init__(local_hostname=local_hostname)
-        self._transcript = transcript
-        self._time_left = time_left
-        self._buffer = b""
-        self.in_auth = False
-
-    def drop_buffer(self) -> None:
-        """After STARTTLS: whatever came in the clear after the 220 is never read as if it had
-        come over TLS (the STARTTLS response-injection attack)."""
-        self._buffer = b""
-
-    def _readline(self) -> bytes:
-        while True:
-            end = self._buffer.find(b"\n")
-            if end >= 0:
-                line, self._buffer = self._buffer[:end + 1], self._buffer[end + 1:]
-                if len(line) > MAX_REPLY_LINE:
-                    break
-                return line
-            if len(self._buffer) > MAX_REPLY_LINE:
-                break
-            self.sock.settimeout(self._time_left())
-            try:
-                data = self.sock.recv(4096)
-            except (TimeoutError, socket.timeout):
-                self._time_left()  # raises when the check's time is spent
-                raise
-            if not data:
-                self.close()
-                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-            self._buffer += data
-        self.close()
-        raise _StageFailed("bad_reply", f"the server sent a reply line longer than "
-                                        f"{MAX_REPLY_LINE} characters: this is not how a mail "
-                                        "server answers")
-
-    def send(self, s):  # noqa: D401 - smtplib's own name
-        text = s.decode("utf-8", "replace") if isinstance(s, bytes) else s
-        if self.in_auth:
-            head = text.split(" ", 2)
-            if head[0].upper() == "AUTH" and len(head) >= 2:
-                shown = f"AUTH {head[1].strip()}" + (f" {MASK}" if len(head) > 2 else "")
-            else:
-                shown = MASK
-            self._transcript.append("C: " + shown)
-        elif text.split(" ", 1)[0].strip().upper() in _COMMANDS:
-            self._transcript.append("C: " + redact(text.rstrip("\r\n")))
-        else:
-            self._transcript.append(f"C: <message, {len(s)} bytes>")
-        if self.sock:
-            self.sock.settimeout(self._time_left())
-        super().send(s)
-
-    def getreply(self):
-        if self.sock is None:
-            raise smtplib.SMTPServerDisconnected("please run connect() first")
-        lines: list[bytes] = []
-        code = -1
-        while True:
-            line = self._readline()
-            if len(lines) >= MAX_REPLY_LINES:
-                self.close()
-                raise _StageFailed("bad_reply", f"the server sent a reply of more than "
-                                                f"{MAX_REPLY_LINES} lines: this is not how a "
-                                                "mail server answers")
-            lines.append(line[4:].strip(b" \t\r\n"))
-            try:
-                code = int(line[:3])
-            except ValueError:
-                code = -1
-                break
-            if line[3:4] != b"-":
-                break
-        msg = b"\n".join(lines)
-        text = msg.decode("utf-8", "replace")
-        lines = text.split("\n") if text else [""]
-        for i, line in enumerate(lines):
-            sep = "-" if i < len(lines) - 1 else " "
-            self._transcript.append(f"S: {code}{sep}{redact(line)}")
-        return code, msg
 
 
 class SmtpCheck:

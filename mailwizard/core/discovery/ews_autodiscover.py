@@ -92,7 +92,7 @@ class Autodiscover:
         self._deadline = time.monotonic() + self.timeout
         # Same TLS rules as the check: system CAs plus the optional CA file, verified.
         from mailwizard.core.profile import Profile
-        from mailwizard.core.checks.smtp import make_tls_context
+        from mailwizard.core.checks.tls import make_tls_context
 
         ctx = make_tls_context(Profile(cafile=self.cafile))
         registered: list[tuple[str, int]] = []
