@@ -4,9 +4,10 @@ with a real dnsmasq answering for the From domain (MAILWIZARD_DNS_SERVER)."""
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, USER
+from conftest import USER
 from dns_server import DnsServer, Zone
-from PySide6.QtCore import QThreadPool, Qt
+from test_wizard import fill_own_server
+from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget, QWizard
 
@@ -62,19 +63,7 @@ def test_after_a_passed_test_the_wizard_shows_the_panel_and_saving_stays_open(
     monkeypatch.setenv("MAILWIZARD_DNS_SERVER", dns_zone.spec)
     srv = smtp_server("starttls")
     w = wizard()
-    w.next()
-    provider = w.pages[Step.PROVIDER]
-    qtbot.keyClicks(provider.email, USER)
-    qtbot.keyClicks(provider.search, "other")
-    provider.list.setCurrentRow(0)
-    assert provider.list.currentItem().data(Qt.UserRole) == "custom"
-    w.next()
-    account = w.pages[Step.ACCOUNT]
-    qtbot.keyClicks(account.host, srv.host)
-    account.port.setValue(srv.port)
-    account.security.setCurrentIndex(account.security.findData("starttls"))
-    qtbot.keyClicks(account.cafile, ca_file)
-    qtbot.keyClicks(account.secret, PASSWORD)
+    fill_own_server(qtbot, w, srv, ca_file)
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()  # the test page starts nothing by itself
