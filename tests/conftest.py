@@ -20,6 +20,17 @@ os.environ.pop("MAILWIZARD_SITE_CONFIG", None)
 # on an unknown domain would start one): a loopback port where nothing answers, unless a test
 # names its own dnsmasq.
 os.environ["MAILWIZARD_DNS_SERVER"] = "127.0.0.1:9"
+# The tests' language is English unless a test chooses another (the machine's locale is not
+# the tests' business); the catalogues are compiled from the .po files as they are now.
+os.environ["MAILWIZARD_LANG"] = "en"
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "packaging" / "backend"))
+import catalogues  # noqa: E402
+
+catalogues.compile_all()
+sys.path.pop(0)
 
 import ssl
 import sys

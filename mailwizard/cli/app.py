@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: " + "; ".join(f"{k} {v}" for k, v in ec.DESCRIPTIONS.items()))
     p.add_argument("--version", action="version", version=f"mailwizard {__version__}")
     p.add_argument("--debug", action="store_true", help="log details to stderr (redacted)")
+    p.add_argument("--lang", metavar="CODE", default=None,
+                   help="the language of the messages, e.g. hi or en (default: "
+                        "$MAILWIZARD_LANG, the site file's, else the system's)")
     p.add_argument("--site-config", type=Path, metavar="PATH", default=None,
                    help="the administrator's site file (default: $MAILWIZARD_SITE_CONFIG, "
                         "else site.toml in the system-wide mailwizard folder)")
@@ -93,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     site_opt = argparse.ArgumentParser(add_help=False)
     site_opt.add_argument("--site-config", type=Path, metavar="PATH",
                           default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    site_opt.add_argument("--lang", metavar="CODE", default=argparse.SUPPRESS,
+                          help=argparse.SUPPRESS)
     site_opt.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                           help="stages, timings and the redacted transcript on stderr")
 
@@ -970,7 +975,10 @@ def cmd_deliverability(args) -> int:
 def cmd_gui(args) -> int:
     from mailwizard.gui.app import main as gui_main
 
+    from mailwizard.core import i18n
+
     argv = ["--site-config", str(args.site_config)] if args.site_config else []
+    argv += ["--lang", i18n.language()]  # as chosen for this run
     if getattr(args, "config", None):
         argv += ["--config", str(args.config)]
     if getattr(args, "resume", None):
@@ -1008,6 +1016,9 @@ def _run(argv: list[str] | None) -> int:
         return ec.OK
     cli_support.DEBUG = cli_support.DebugLog()
     cli_support.NOTES.clear()
+    from mailwizard.core import i18n
+
+    i18n.setup(argv)
     as_json = cli_support.wants_json(argv)
     cli_support.DEBUG.enabled = "--debug" in argv
     _command = None

@@ -279,3 +279,4 @@ def cli_wording(d):
     for gui, cli in _CLI_PHRASES:
         fix = fix.replace(gui, cli)
     return replace(d, fix=fix)
+

@@ -17,16 +17,21 @@ from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
 
 
-def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
-    """Load Qt's own qtbase translations (QWizard's buttons) for the locale."""
-    locale = locale or QLocale()
-    path = QLibraryInfo.path(QLibraryInfo.TranslationsPath)
+def install_translations(app: QApplication) -> list[QTranslator]:
+    """mailwizard's catalogue for the language chosen (core/i18n.py) answers every tr(), Qt's
+    own words included; Qt's qtbase catalogue, where Qt has one for the language, the rest."""
+    from mailwizard.core import i18n
+    from mailwizard.gui.i18n import install
+
     loaded = []
-    for name in ("qtbase",):
-        tr = QTranslator(app)
-        if tr.load(locale, name, "_", path):
-            app.installTranslator(tr)
-            loaded.append(tr)
+    lang = i18n.language()
+    if lang not in (i18n.SOURCE, i18n.PSEUDO):
+        qt = QTranslator(app)
+        if qt.load(QLocale(lang), "qtbase", "_",
+                   QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+            app.installTranslator(qt)
+            loaded.append(qt)
+    loaded.append(install(app))  # installed last: asked first
     return loaded
 
 
@@ -88,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.WARNING)
     install_log_redaction()
+    from mailwizard.core import i18n
+
+    i18n.setup(argv or [])
     app = make_application(sys.argv[:1] + (argv or []))
     def option(name: str) -> Path | None:
         if argv and name in argv and argv.index(name) + 1 < len(argv):

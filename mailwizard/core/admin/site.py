@@ -39,7 +39,7 @@ LOCKED_TOOLTIP = "Set by your administrator"
 
 #: Top-level keys of a site file.
 SITE_KEYS = ("provider", "defaults", "locked", "hidden_services", "oauth", "config_path",
-             "recipients_per_day", "discovery")
+             "recipients_per_day", "discovery", "language")
 #: Keys that may be locked: the profile keys (provider and region included).
 LOCKABLE = tuple(PROFILE_KEYS)
 #: Locked keys a provider preset gives a value to (others need one under [defaults]).
@@ -108,6 +108,9 @@ class SiteConfig:
     config_path: Path | None = None
     #: Expected recipients per day (limit warnings); 0 when not set.
     recipients_per_day: int = 0
+    #: The language of the wizard and the command line ("hi", "en"…; core/i18n.py), unless
+    #: --lang or MAILWIZARD_LANG says otherwise; "" follows the system.
+    language: str = ""
     #: The whole parsed file, for code that reads its own sections (OAuth client settings);
     #: with a vendor file, the vendor's settings with the site file's over them.
     raw: dict[str, Any] = field(default_factory=dict)
@@ -245,6 +248,8 @@ class SiteConfig:
             lines.append(f"config path: {self.config_path}")
         if self.recipients_per_day:
             lines.append(f"recipients per day: {self.recipients_per_day}")
+        if self.language:
+            lines.append(f"language: {self.language}")
         for provider, table in self.oauth.items():
             shown = ", ".join(f"{k} = {'********' if 'secret' in k else v}"
                               for k, v in table.items())
@@ -432,6 +437,14 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
             raise fail("recipients_per_day", "expected a whole number of people (0 or more), "
                                              f"without quotes; found {describe_value(v)}")
         site.recipients_per_day = v
+    if "language" in data:
+        from mailwizard.core.i18n import normalise
+
+        v = data["language"]
+        if not isinstance(v, str) or not normalise(v):
+            raise fail("language", "expected a language code such as \"hi\" or \"en\", "
+                                   f"in quotes; found {describe_value(v)}")
+        site.language = normalise(v)
     return site
 
 

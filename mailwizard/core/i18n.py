@@ -1,0 +1,246 @@
+"""The user's language for every sentence mailwizard shows: wizard, diagnosis, guidance,
+provider data and the command line's words, through one gettext catalogue per language.
+
+How a sentence is written (so a translator can move its parts, and nothing is lost):
+  * whole sentences, one call: ``_("Could not reach {host} on port {port}.").format(host=h,
+    port=p)`` — never an f-string or a concatenation inside ``_()``;
+  * counts through ``ngettext("{n} recipient", "{n} recipients", n).format(n=n)``;
+  * a sentence kept in a table at import time is marked ``N_("…")`` and translated where it is
+    shown, ``_(TABLE[key])``; text read from resources/*.toml is translated the same way;
+  * provider names, host names, codes and protocol names stay placeholders.
+
+The catalogues are ``resources/locale/<language>.po`` (a translator adds a language by adding
+one such file); the build compiles them to ``resources/locale/<language>/LC_MESSAGES/
+mailwizard.mo`` (packaging/backend/catalogues.py). ``en`` is the source text. ``en-XA`` is a
+pseudo-language made on the fly: every sentence wrapped in ⟦…⟧, its letters accented and
+lengthened by about 40 %, so tests see at once what is not translated or does not fit.
+
+Which language: ``--lang``, else ``MAILWIZARD_LANG``, else the administrator's site file
+(``language``), else the operating system's (LC_ALL, LC_MESSAGES, LANG; Windows/macOS: the
+user's locale), else English. Qt-free; the wizard bridges Qt's ``tr()`` to the same catalogue
+(mailwizard/gui/i18n.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+DOMAIN = "mailwizard"
+SOURCE = "en"
+PSEUDO = "en-XA"
+_PSEUDO_NAMES = {"en-xa", "en_xa", "xx", "pseudo"}
+
+_catalogue = None  # a gettext.GNUTranslations, or None for the source text
+_language = SOURCE
+
+
+def _(message: str) -> str:
+    """`message` in the user's language (the English text when it has no translation)."""
+    if _catalogue is None:
+        return message
+    return _catalogue.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural sentence for `n`, as the language counts."""
+    if _catalogue is None:
+        return singular if n == 1 else plural
+    return _catalogue.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a sentence for the catalogue where it is stored; `_()` translates it when shown."""
+    return message
+
+
+def translated(message: str) -> str | None:
+    """The translation of `message`, or None when the language has none (Qt's bridge: Qt then
+    keeps its own text)."""
+    if _catalogue is None or not message:
+        return None
+    text = _catalogue.gettext(message)
+    return None if text is message else text
+
+
+def language() -> str:
+    """The language in use: "en", "hi", … or "en-XA"."""
+    return _language
+
+
+def normalise(code: str | None) -> str | None:
+    """"hi_IN.UTF-8", "hi-IN", "HI" → "hi"; the pseudo-language's names → "en-XA"; "C",
+    "POSIX" and empty → None."""
+    if not code:
+        return None
+    code = code.strip()
+    if code.lower() in _PSEUDO_NAMES:
+        return PSEUDO
+    code = code.split(".", 1)[0].split("@", 1)[0].replace("-", "_")
+    if code.upper() in ("C", "POSIX", ""):
+        return None
+    if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})?", code):
+        return None
+    lang, _sep, region = code.partition("_")
+    return lang.lower() + ("_" + region.upper() if region else "")
+
+
+def _locale_dir():
+    from mailwizard.core.resources import resource_path
+
+    return resource_path("locale")
+
+
+def available() -> list[str]:
+    """The languages that have a compiled catalogue here, plus English and the pseudo-language."""
+    found = set()
+    folder = _locale_dir()
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if (entry / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+                found.add(entry.name)
+    return [SOURCE, *sorted(found), PSEUDO]
+
+
+def system_language(environ=None) -> str | None:
+    """The operating system's language for messages."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:
+            # LANGUAGE (GNU's list) is not read: a desktop sets it from LANG anyway, and a
+            # list like "hi:en" would need a fallback chain for no gain here.
+            return normalise(value)
+    if os.name == "nt" or env is os.environ:
+        try:
+            import locale
+
+            code = locale.getlocale()[0]
+            if os.name == "nt":
+                import ctypes
+
+                lcid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+                code = locale.windows_locale.get(lcid, code)
+            return normalise(code)
+        except (ValueError, AttributeError, OSError):
+            return None
+    return None
+
+
+def choose_language(option: str | None = None, site: str | None = None,
+                    environ=None) -> str | None:
+    """The language asked for: --lang, MAILWIZARD_LANG, the site file's, the system's."""
+    env = os.environ if environ is None else environ
+    for candidate in (option, env.get("MAILWIZARD_LANG"), site):
+        code = normalise(candidate)
+        if code:
+            return code
+    return system_language(env)
+
+
+def set_language(code: str | None) -> str:
+    """Use `code`'s catalogue from now on ("hi_IN" falls back to "hi", an unknown language to
+    English); returns the language in use."""
+    global _catalogue, _language
+    code = normalise(code) or SOURCE
+    if code == PSEUDO:
+        _catalogue, _language = _Pseudo(), PSEUDO
+        return _language
+    import gettext
+
+    folder = _locale_dir()
+    for candidate in (code, code.split("_", 1)[0]):
+        if candidate == SOURCE:
+            break
+        path = folder / candidate / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if path.is_file():
+            with open(path, "rb") as fp:
+                _catalogue, _language = gettext.GNUTranslations(fp), candidate
+            return _language
+    _catalogue, _language = None, SOURCE
+    return _language
+
+
+# --- the language of this run ---------------------------------------------------------------
+
+def option_value(argv: list[str], name: str) -> str | None:
+    """The value of `--name X` / `--name=X` before a bare "--" (read before the parser is
+    built, whose help is itself in the chosen language)."""
+    words = argv[:argv.index("--")] if "--" in argv else argv
+    for i, word in enumerate(words):
+        if word == name and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith(name + "="):
+            return word[len(name) + 1:]
+    return None
+
+
+def setup(argv: list[str]) -> str:
+    """--lang, else MAILWIZARD_LANG, else the site file's `language`, else the system's."""
+    option = option_value(argv, "--lang")
+    site = None
+    if not normalise(option) and not normalise(os.environ.get("MAILWIZARD_LANG")):
+        site = site_language(option_value(argv, "--site-config"))
+    return set_language(choose_language(option, site))
+
+
+def site_language(path: str | None) -> str | None:
+    """The site file's language, when there is a site file; a damaged one is reported by the
+    command itself, in whatever language is in use then."""
+    from mailwizard.core.admin.site import site_file_path, vendor_file_path
+
+    file, _searched = site_file_path(path)
+    if file is None and vendor_file_path() is None:
+        return None
+    from mailwizard.core.admin.site import SiteConfigError, load_site_config
+
+    try:
+        return load_site_config(path).language or None
+    except (SiteConfigError, OSError):
+        return None
+
+
+# --- the pseudo-language -------------------------------------------------------------------
+
+START, END = "⟦", "⟧"
+_ACCENTS = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "áƀçđéƒĝĥíĵķĺɱñóþʠŕšţúṽŵẋýžÁƁÇĐÉƑĜĤÍĴĶĹṀÑÓÞǪŔŠŢÚṼŴẊÝŽ")
+# Kept as they are: {placeholders}, Qt's %1/%n, <tags>, &entities; and the letter after a
+# single & (a keyboard shortcut must stay a key on the keyboard).
+_KEEP = re.compile(r"\{[^{}]*\}|%(?:n|\d+|[sd])|<[^<>]*>|&(?:[A-Za-z]+|#\d+);|&&|&.")
+
+
+def pseudo(text: str) -> str:
+    if not text or not text.strip():
+        return text
+    out, pos, letters = [], 0, 0
+    for m in _KEEP.finditer(text):
+        part = text[pos:m.start()]
+        letters += sum(c.isalpha() for c in part)
+        out.append(part.translate(_ACCENTS))
+        out.append(m.group(0))
+        pos = m.end()
+    part = text[pos:]
+    letters += sum(c.isalpha() for c in part)
+    out.append(part.translate(_ACCENTS))
+    body = "".join(out)
+    pad = "·" * max(2, round(len(text) * 0.4))
+    # rich text: the markers go inside the outermost element so Qt still sees it as rich text
+    if body.startswith("<") and body.rstrip().endswith(">") and "</" in body:
+        return f"{START}{body}{pad}{END}" if not letters else _wrap_rich(body, pad)
+    return f"{START}{body}{pad}{END}"
+
+
+def _wrap_rich(body: str, pad: str) -> str:
+    first = body.index(">") + 1
+    last = body.rindex("</")
+    return f"{body[:first]}{START}{body[first:last]}{pad}{END}{body[last:]}"
+
+
+class _Pseudo:
+    def gettext(self, message: str) -> str:
+        return pseudo(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return pseudo(singular if n == 1 else plural)
