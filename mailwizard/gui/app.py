@@ -31,7 +31,8 @@ def install_translations(app: QApplication) -> list[QTranslator]:
                    QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(qt)
             loaded.append(qt)
-    loaded.append(install(app))  # installed last: asked first
+    if lang != i18n.SOURCE:  # English is the source text: no translator, no look-up per tr()
+        loaded.append(install(app))  # installed last: asked first
     return loaded
 
 
