@@ -32,6 +32,7 @@ DOMAIN = "mailwizard"
 KEYWORDS = {
     "_": None, "N_": None, "ngettext": (1, 2),
     "tr": None, "translate": (2,), "QT_TRANSLATE_NOOP": (2,),
+    "argparse_word": None, "argparse_plural": (1, 2),  # argparse's own words (mailwizard/cli/words.py), %-placeholders
 }
 # The fields of resources/*.toml that a person reads. Names of providers and services, host
 # names, sources and dates stay as they are.
@@ -112,7 +113,8 @@ def _add(catalog, message, location, comments):
     if not message or (isinstance(message, str) and not message.strip()):
         return
     first = message[0] if isinstance(message, tuple) else message
-    flags = ("python-brace-format",) if placeholders(first) else ()
+    flags = ("python-brace-format",) if placeholders(first) else \
+        ("python-format",) if re.search(r"%(\(\w+\))?[sdr]", first) else ()
     old = catalog.get(message if isinstance(message, str) else message[0])
     if old is not None:
         old.locations.append(location)
