@@ -40,6 +40,14 @@ import pytest
 import trustme
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The core's tests sit in folders named like the core's (tests/core/checks/ for
+# mailwizard/core/checks/ …); a test may use another's helpers by module name
+# (`from test_cli import run`), so every test folder is importable.
+for _folder in sorted(Path(__file__).parent.glob("*/*/")):
+    if _folder.name != "__pycache__":
+        sys.path.append(str(_folder))
+for _folder in ("core", "gui"):
+    sys.path.append(str(Path(__file__).parent / _folder))
 
 from servers import (RawServer, Recorder, closed_port, free_port,  # noqa: E402
                      start_smtp_server)

@@ -18,7 +18,7 @@ from conftest import PASSWORD, USER
 
 from mailwizard.core import exitcodes as ec
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 SCHEMA = json.loads((ROOT / "resources" / "cli-output.schema.json").read_text())
 
 
