@@ -270,6 +270,22 @@ def main() -> int:
             p = run("validate", *settings, "--password-stdin", stdin=PASSWORD + "\n")
             assert p.returncode == 23, f"exit {p.returncode}: {p.stdout}{p.stderr}"
 
+        @check("validate --lang hi: the cause and fix in Hindi, the JSON keys as in English")
+        def _():
+            hi = run("--lang", "hi", "validate", *settings, "--cafile", str(ca_file),
+                     "--password-stdin", stdin="not the password\n")
+            assert hi.returncode == 24, f"exit {hi.returncode}: {hi.stdout}{hi.stderr}"
+            text = hi.stdout + hi.stderr
+            assert re.search("[\u0900-\u097f]{4}", text), text
+            as_json = [json.loads(run(*lang, "validate", *settings, "--cafile", str(ca_file),
+                                      "--password-stdin", "--json",
+                                      stdin="not the password\n").stdout)
+                       for lang in (("--lang", "en"), ("--lang", "hi"))]
+            assert sorted(as_json[0]) == sorted(as_json[1]), as_json
+            assert as_json[0]["kind"] == as_json[1]["kind"], as_json
+            words = re.findall("[\u0900-\u097f]+", text)
+            return f"exit 24, {len(words)} Hindi words"
+
         @check("keyring in the bundle uses the Secret Service", linux_only=True)
         def _():
             config = tmp / "mail-settings.json"
@@ -369,18 +385,21 @@ def main() -> int:
         assert "Traceback" not in text, text[-3000:]
         return "platform and SVG icon plugins loaded from the bundle, window open"
 
-    @check("Qt's own German translation loads from the bundle", linux_only=True)
+    @check("the Hindi catalogue loads from the bundle: wizard and Qt's own words", linux_only=True)
     def _():
-        # Back/Next/Finish follow the user's language only if Qt finds its qtbase translations:
-        # the bundle's qt.conf (hooks/rth_pyside6_lazy.py) must point Qt into the bundle.
-        qm = internal / "PySide6/Qt/translations/qtbase_de.qm"
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "de_DE.UTF-8",
-               "LC_ALL": "de_DE.UTF-8", "XDG_CONFIG_HOME": str(tmp / "gui-config")}
+        # One catalogue answers every tr() of the wizard and Qt's QWizard buttons
+        # (mailwizard/gui/i18n.py); the bundle must carry the compiled .mo and open it.
+        mo = internal / "mailwizard/resources/locale/hi/LC_MESSAGES/mailwizard.mo"
+        assert mo.is_file(), f"{mo} is not in the bundle"
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "hi_IN.UTF-8",
+               "XDG_CONFIG_HOME": str(tmp / "gui-config")}
+        env.pop("MAILWIZARD_LANG", None)
+        env.pop("LC_ALL", None)
         # its own process group: strace and the wizard under it are stopped together
         proc = subprocess.Popen(["strace", "-f", "-e", "trace=openat", "-o", str(tmp / "trace"),
                                  str(exe), "gui"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
-        opened = re.compile(re.escape(f'"{qm}"') + r", O_RDONLY\|O_CLOEXEC\) = \d")
+        opened = re.compile(re.escape(f'"{mo}"') + r", O_RDONLY\|O_CLOEXEC\) = \d")
         deadline = time.monotonic() + 30
         found = False
         while time.monotonic() < deadline and proc.poll() is None and not found:
@@ -389,7 +408,8 @@ def main() -> int:
                                        if (tmp / "trace").exists() else ""))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
-        assert found, "qtbase_de.qm was not opened from the bundle"
+        assert found, "the wizard did not open the Hindi catalogue from the bundle (LANG=hi_IN)"
+        return f"{mo.stat().st_size} bytes, opened by the wizard under LANG=hi_IN.UTF-8"
 
     @check("wizard opens a real X11 window (Xvfb, Qt's xcb plugin from the bundle)",
            linux_only=True)
