@@ -19,20 +19,23 @@ from mailwizard.core.resources import resource_path
 
 def install_translations(app: QApplication) -> list[QTranslator]:
     """mailwizard's catalogue for the language chosen (core/i18n.py) answers every tr(), Qt's
-    own words included; Qt's qtbase catalogue, where Qt has one for the language, the rest."""
+    own words included; Qt's qtbase catalogue, where Qt has one for the language, the rest.
+    English is the source text: no translator at all, so no look-up per tr()."""
     from mailwizard.core import i18n
+
+    lang = i18n.language()
+    if lang == i18n.SOURCE:
+        return []
     from mailwizard.gui.i18n import install
 
     loaded = []
-    lang = i18n.language()
-    if lang not in (i18n.SOURCE, i18n.PSEUDO):
+    if lang != i18n.PSEUDO:
         qt = QTranslator(app)
         if qt.load(QLocale(lang), "qtbase", "_",
                    QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(qt)
             loaded.append(qt)
-    if lang != i18n.SOURCE:  # English is the source text: no translator, no look-up per tr()
-        loaded.append(install(app))  # installed last: asked first
+    loaded.append(install(app))  # installed last: asked first
     return loaded
 
 
