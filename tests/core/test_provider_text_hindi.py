@@ -176,3 +176,30 @@ def test_the_hindi_of_the_data_keeps_addresses_numbers_and_codes(data):
             assert part in m.string, f"{part!r} lost in the Hindi of {m.id!r}"
         done += 1
     assert done >= (150 if data.endswith("providers.toml") else 20)
+
+
+def test_a_known_reply_diagnosed_in_hindi_and_in_english(language):
+    """The diagnosis of a reply resources/replies.toml knows says its cause and fix in the
+    language in use; its code stays as it is."""
+    from mailwizard.core.checks.smtp import CheckFailure
+    from mailwizard.core.diagnosis.smtp import diagnose
+    from mailwizard.core.profile import Profile
+
+    failure = CheckFailure("auth", "smtp_reply", "", 534, "5.7.14 <https://accounts.google."
+                           "com/signin/continue?...> Please log in via your web browser")
+    profile = Profile(host="smtp.gmail.com", port=587, security="starttls",
+                      username="riverside.society@gmail.com",
+                      from_address="riverside.society@gmail.com")
+    gmail = load_catalogue()["gmail"]
+    reply = next(r for r in load_replies().replies if r.id == "google-web-login-required")
+
+    language("hi")
+    d = diagnose(failure, profile, gmail)
+    assert d.code == "browser_sign_in_required"
+    assert d.cause == reply.cause and hindi(d.cause)
+    assert d.fix == reply.fix and hindi(d.fix)
+
+    language("en")
+    d = diagnose(failure, profile, gmail)
+    assert (d.code, d.cause, d.fix) == ("browser_sign_in_required", reply.raw["cause"],
+                                        reply.raw["fix"])
