@@ -1,5 +1,12 @@
 """The provider catalogue (resources/providers.toml) as plain objects, and matching an email
-address to a preset."""
+address to a preset.
+
+The texts a person reads (a provider's name, summary, notes, hints, secret label, steps,
+policy warnings and limit) are kept in English as resources/providers.toml has them (the
+``*_en`` fields) and are translated each time they are read (``summary``, ``notes``, ``text``
+…), so a preset follows the language chosen after import and every later switch; callers show
+them as they get them (no second ``_()``). Ids, hosts, links, sources and dates are never
+translated."""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailwizard.core.i18n import N_, _
 from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security, ServiceType
 from mailwizard.core.resources import read_resource_bytes
 
@@ -18,13 +26,19 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 
+def _text(english: str) -> str:
+    """`english` in the user's language ("" stays "": gettext would give the catalogue's
+    header for it)."""
+    return _(english) if english else english
+
+
 @dataclass(frozen=True)
 class Endpoint:
     port: int
     security: Security
 
     def label(self) -> str:
-        return f"{self.port} {SECURITY_WORDS[self.security]}"
+        return f"{self.port} {_text(SECURITY_WORDS[self.security])}"
 
 
 @dataclass(frozen=True)
@@ -38,31 +52,43 @@ class Fact:
 
 @dataclass(frozen=True)
 class GuidanceStep:
-    text: str
+    text_en: str
     link: str = ""
+
+    @property
+    def text(self) -> str:
+        return _text(self.text_en)
 
 
 @dataclass(frozen=True)
 class PolicyWarning:
     id: str
-    text: str
+    text_en: str
     source: str
     verified: str
+
+    @property
+    def text(self) -> str:
+        return _text(self.text_en)
 
 
 @dataclass(frozen=True)
 class SendingLimit:
     daily_recipients: int
-    text: str
+    text_en: str
     fact: Fact
+
+    @property
+    def text(self) -> str:
+        return _text(self.text_en)
 
 
 @dataclass(frozen=True)
 class ProviderPreset:
     id: str
-    name: str
+    name_en: str
     service: ServiceType
-    summary: str
+    summary_en: str
     domains: tuple[str, ...]
     host: str
     endpoints: tuple[Endpoint, ...]
@@ -70,17 +96,17 @@ class ProviderPreset:
     auth: AuthMethod
     username_rule: str  # "email", "literal", "provider", "domain_user"
     username_value: str
-    username_hint: str
+    username_hint_en: str
     secret_kind: str  # "password", "app_password", "api_key", "smtp_key", "smtp_password"
-    secret_label: str
-    secret_hint: str
+    secret_label_en: str
+    secret_hint_en: str
     two_step_required: bool
     login_fact: Fact
     help: dict[str, str]
     limit: SendingLimit | None
     steps: tuple[GuidanceStep, ...]
     warnings: tuple[PolicyWarning, ...]
-    notes: tuple[str, ...]
+    notes_en: tuple[str, ...]
     regions: tuple[str, ...] = ()
     default_region: str = ""
     alternatives: tuple[str, ...] = ()
@@ -90,6 +116,33 @@ class ProviderPreset:
     order: int = 1000
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    # --- the texts in the user's language ---------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The provider's name; a description in parentheses is translated, the brand not."""
+        return _text(self.name_en)
+
+    @property
+    def summary(self) -> str:
+        return _text(self.summary_en)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(_text(n) for n in self.notes_en)
+
+    @property
+    def username_hint(self) -> str:
+        return _text(self.username_hint_en)
+
+    @property
+    def secret_label(self) -> str:
+        return _text(self.secret_label_en)
+
+    @property
+    def secret_hint(self) -> str:
+        return _text(self.secret_hint_en)
+
+    # --- the settings ---------------------------------------------------------------------------
     @property
     def needs_region(self) -> bool:
         return "{region}" in self.host
@@ -140,24 +193,25 @@ def _preset(d: dict[str, Any]) -> ProviderPreset:
         limit = SendingLimit(int(d["limit"]["daily_recipients"]), d["limit"]["text"],
                              _fact(d["limit"]))
     return ProviderPreset(
-        id=d["id"], name=d["name"], service=ServiceType(d.get("service", "smtp")),
-        summary=d.get("summary", ""), domains=tuple(d.get("domains", ())),
+        id=d["id"], name_en=d["name"], service=ServiceType(d.get("service", "smtp")),
+        summary_en=d.get("summary", ""), domains=tuple(d.get("domains", ())),
         host=server.get("host", ""),
         endpoints=tuple(Endpoint(int(e["port"]), Security(e["security"]))
                         for e in server["endpoints"]),
         server_fact=_fact(server), auth=AuthMethod(login.get("auth", "password")),
         username_rule=login.get("username", "email"),
         username_value=login.get("username_value", ""),
-        username_hint=login.get("username_hint", ""),
+        username_hint_en=login.get("username_hint", ""),
         secret_kind=login.get("secret", "password"),
-        secret_label=login.get("secret_label", "Password"),
-        secret_hint=login.get("secret_hint", ""),
+        # Translators: the default label of the secret's box, when the provider names none.
+        secret_label_en=login.get("secret_label", N_("Password")),
+        secret_hint_en=login.get("secret_hint", ""),
         two_step_required=bool(login.get("two_step_required", False)),
         login_fact=_fact(login), help=dict(d.get("help", {})), limit=limit,
         steps=tuple(GuidanceStep(s["text"], s.get("link", "")) for s in d.get("steps", ())),
         warnings=tuple(PolicyWarning(w["id"], w["text"], w.get("source", ""),
                                      w.get("verified", "")) for w in d.get("warnings", ())),
-        notes=tuple(d.get("notes", ())), regions=tuple(server.get("regions", ())),
+        notes_en=tuple(d.get("notes", ())), regions=tuple(server.get("regions", ())),
         default_region=server.get("default_region", ""),
         alternatives=tuple(server.get("alternatives", ())), oauth=d.get("oauth", ""),
         connect_only=bool(login.get("connect_only", False)),
@@ -192,17 +246,18 @@ class Catalogue:
         return next((p for p in self.providers if p.matches_domain(domain)), None)
 
     def search(self, text: str) -> list[ProviderPreset]:
-        """Presets whose name, id, host or domains contain the text (case-insensitive);
-        names that start with it first, then names that contain it, then the rest."""
+        """Presets whose name (in English or the user's language), id, host or domains contain
+        the text (case-insensitive); names that start with it first, then names that contain
+        it, then the rest."""
         t = text.strip().lower()
         if not t:
             return list(self.providers)
 
         def rank(p: ProviderPreset) -> int | None:
-            name = p.name.lower()
-            if name.startswith(t):
+            names = {p.name_en.lower(), p.name.lower()}
+            if any(name.startswith(t) for name in names):
                 return 0
-            if t in name or t in p.id:
+            if any(t in name for name in names) or t in p.id:
                 return 1
             if t in p.host.lower() or any(t in d for d in p.domains):
                 return 2
@@ -214,6 +269,8 @@ class Catalogue:
 
 @functools.lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
+    """The presets, read once: they keep the English texts and translate them when read, so
+    the cache is the same in every language."""
     data = tomllib.loads(read_resource_bytes("providers.toml").decode("utf-8"))
-    presets = sorted((_preset(d) for d in data["provider"]), key=lambda p: (p.order, p.name))
+    presets = sorted((_preset(d) for d in data["provider"]), key=lambda p: (p.order, p.name_en))
     return Catalogue(tuple(presets))

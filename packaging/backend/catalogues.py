@@ -34,11 +34,13 @@ KEYWORDS = {
     "tr": None, "translate": (2,), "QT_TRANSLATE_NOOP": (2,),
     "argparse_word": None, "argparse_plural": (1, 2),  # argparse's own words (mailwizard/cli/words.py), %-placeholders
 }
-# The fields of resources/*.toml that a person reads. Names of providers and services, host
-# names, sources and dates stay as they are.
+# The fields of resources/*.toml that a person reads. Host names, ids, links, sources and dates
+# stay as they are. A provider's name is read too (the wizard's list shows it): its brand stays
+# as it is, a description in parentheses ("Exchange server (run by your organisation)", "Other
+# / my own server", the MX table's "Zoho Mail (India)") is translated.
 TOML_TEXT = {
-    "providers.toml": {"summary", "notes", "username_hint", "secret_label", "secret_hint",
-                       "text", "label", "hint", "warning"},
+    "providers.toml": {"name", "summary", "notes", "username_hint", "secret_label",
+                       "secret_hint", "text", "label", "hint", "warning"},
     "replies.toml": {"cause", "fix"},
     "deliverability.toml": {"value_hint", "spf_note", "all_senders", "bulk", "consequence",
                             "note"},

@@ -1,6 +1,10 @@
 """Server and sign-in replies recognised by their words (resources/replies.toml): each with a
 cause, a fix, a source and the date it was verified. The diagnosis asks here first, so a
-provider's new wording is a data change, not a code change."""
+provider's new wording is a data change, not a code change.
+
+The cause and fix are kept in English as the file has them (``cause_en``, ``fix_en``) and are
+translated each time they are read (``cause``, ``fix``), so the table follows the language in
+use, whenever it was loaded."""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailwizard.core.i18n import _
+
 
 @dataclass(frozen=True)
 class KnownReply:
     id: str
     code: str
-    cause: str
-    fix: str
+    cause_en: str
+    fix_en: str
     codes: tuple[int, ...] = ()
     contains_all: tuple[str, ...] = ()
     contains_any: tuple[str, ...] = ()
@@ -24,6 +30,16 @@ class KnownReply:
     source: str = ""
     verified: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def cause(self) -> str:
+        """What went wrong, in the user's language."""
+        return _(self.cause_en) if self.cause_en else ""
+
+    @property
+    def fix(self) -> str:
+        """What to do, in the user's language."""
+        return _(self.fix_en) if self.fix_en else ""
 
     def matches(self, stage: str, code: int | None, text: str) -> bool:
         low = text.lower()
@@ -57,7 +73,8 @@ def load_replies() -> ReplyTable:
     replies = []
     for entry in data.get("reply", []):
         replies.append(KnownReply(
-            id=entry["id"], code=entry["code"], cause=entry["cause"], fix=entry["fix"],
+            id=entry["id"], code=entry["code"], cause_en=entry["cause"],
+            fix_en=entry["fix"],
             codes=tuple(entry.get("codes", ())),
             contains_all=tuple(w.lower() for w in entry.get("contains_all", ())),
             contains_any=tuple(w.lower() for w in entry.get("contains_any", ())),
