@@ -31,7 +31,7 @@ def parse_server(spec: str) -> tuple[str, int]:
                 raise ValueError(f"{spec!r}: expected [IPv6]:PORT")
             port = _port(rest[1:], spec)
     elif spec.count(":") == 1:
-        host, _, p = spec.partition(":")
+        host, _colon, p = spec.partition(":")
         port = _port(p, spec)
     else:
         host = spec

@@ -531,7 +531,7 @@ def _authorization_url(session, provider: OAuthProvider, client: ClientSettings,
     from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
 
     try:
-        url, _ = session.authorization_url(provider.authorize_url, state=state, **params)
+        url, _state = session.authorization_url(provider.authorize_url, state=state, **params)
     except InsecureTransportError:
         raise _error("tls", provider, client,
                      detail=f"not an https address: {provider.authorize_url}") from None
@@ -550,7 +550,7 @@ def refresh_tokens(provider: OAuthProvider, client: ClientSettings, refresh_toke
     if not refresh_token:
         raise _error("invalid_grant", provider, client, detail="no refresh token stored")
     register_secret(refresh_token)
-    session, _ = _new_session(provider, client)
+    session, _client = _new_session(provider, client)
     extra = {"client_secret": client.client_secret} if client.client_secret else {}
     try:
         token = _call_token_endpoint(

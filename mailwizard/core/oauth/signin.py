@@ -177,7 +177,7 @@ class _LoopbackServer(http.server.ThreadingHTTPServer):
     def host_ok(self, host: str) -> bool:
         if not host:
             return True  # HTTP/1.0 clients may omit it
-        name, _, port = host.rpartition(":")
+        name, _colon, port = host.rpartition(":")
         return port == str(self.server_port) and name.lower() in self._names
 
     def take(self, handler: _RedirectHandler, query: dict[str, str]) -> None:
