@@ -39,7 +39,9 @@ def _leftover_english(text: str, *values: str) -> list[str]:
     for v in sorted((v for v in values if v), key=len, reverse=True):
         text = text.replace(v, " ")
     text = re.sub(r'"[^"]*"', " ", text)  # a server's own words, quoted as they are
-    text = re.sub(r"https?://\S+|\S+@\S+|\b[\w-]+(\.[\w-]+)+\b|\b\w+=\S*|[~?+-]all\b|[\d.,:%]+", " ", text)
+    # addresses, host and record names, tag=value, an SPF record's all, numbers
+    text = re.sub(r"https?://\S+|\S+@\S+|\b[\w-]+(\.[\w-]+)+\b|\b\w+=\S*|[~?+-]all\b"
+                  r"|[\d.,:%]+", " ", text)
     return [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in KEPT]
 
 

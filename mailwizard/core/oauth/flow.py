@@ -256,7 +256,7 @@ def not_configured_help(provider_id: str) -> str:
     first = _("Signing in with {provider} needs an app registration that belongs to your "
               "organisation or your ERP vendor; mailwizard does not come with one. Someone who "
               "manages your organisation's accounts registers it once in the {where} "
-              "({url}):").format(provider=p.name, where=_text(p.register_where),
+              "({url}):").format(provider=_text(p.name), where=_text(p.register_where),
                                  url=p.register_url)
     # Translators: {variable1} and {variable2} are names of environment variables.
     then = _("Then give the client ID to mailwizard, either in the environment variables "
