@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mailwizard.core.i18n import _
+
 MAX_WALK = 5
 
 
@@ -50,7 +52,8 @@ class Dmarc:
         return "s" if self.tags.get("aspf") == "s" else "r"
 
     def words(self) -> str:
-        """The policy as a person reads it."""
+        """The policy in English words (the check's sentences are in
+        deliverability/check.py's `_policy_why`, in the user's language)."""
         return {"reject": "reject (refuse) mail that fails the check",
                 "quarantine": "put mail that fails the check in spam",
                 "none": "only report mail that fails the check"}.get(self.policy, "no policy")
@@ -64,15 +67,16 @@ def parse(record: str) -> dict[str, str]:
     for part in parts:
         k, eq, v = part.partition("=")
         if not eq:
-            raise ValueError(f"“{part}” is not a tag=value pair")
+            raise ValueError(_("“{part}” is not a tag=value pair").format(part=part))
         tags.setdefault(k.strip().lower(), v.strip())
     if not parts or parts[0].replace(" ", "").lower() != "v=dmarc1":
-        raise ValueError("a DMARC record must start with v=DMARC1")
+        raise ValueError(_("a DMARC record must start with v=DMARC1"))
     p = tags.get("p", "").lower()
     if p and p not in ("none", "quarantine", "reject"):
-        raise ValueError(f"p={p} is not a DMARC policy (none, quarantine or reject)")
+        raise ValueError(_("p={p} is not a DMARC policy (none, quarantine or reject)").format(
+            p=p))
     if not p and "rua" not in tags:
-        raise ValueError("the p= tag (the policy) is missing")
+        raise ValueError(_("the p= tag (the policy) is missing"))
     tags["p"] = p or "none"
     for k in ("sp", "adkim", "aspf"):
         if k in tags:

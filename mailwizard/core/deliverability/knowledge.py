@@ -8,12 +8,19 @@ import functools
 import sys
 from dataclasses import dataclass, field, replace
 
+from mailwizard.core.i18n import _
 from mailwizard.core.resources import read_resource_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
+
+
+def shown(text: str) -> str:
+    """A sentence of deliverability.toml in the user's language ("" stays "": the
+    catalogue's empty id is its header)."""
+    return _(text) if text else ""
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,9 @@ class MailboxRules:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "since": self.since,
-                "bulk_per_day": self.bulk_per_day, "all_senders": self.all_senders,
-                "bulk": self.bulk, "consequence": self.consequence, "url": self.url,
+                "bulk_per_day": self.bulk_per_day,
+                "all_senders": shown(self.all_senders), "bulk": shown(self.bulk),
+                "consequence": shown(self.consequence), "url": self.url,
                 **self.fact.to_dict()}
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import N_, _, ngettext
 
 
 class Verdict(str, enum.Enum):
@@ -20,8 +21,12 @@ class Verdict(str, enum.Enum):
 
     @property
     def words(self) -> str:
-        return {"ok": "ok", "needs_record": "needs a record", "rejected": "will be rejected",
-                "unknown": "check by hand"}[self.value]
+        return _(_VERDICT_WORDS[self.value])
+
+
+# Translators: a check's verdict, shown in brackets before its title: "[ok] SPF (…)".
+_VERDICT_WORDS = {"ok": N_("ok"), "needs_record": N_("needs a record"),
+                  "rejected": N_("will be rejected"), "unknown": N_("check by hand")}
 
 
 _RANK = {Verdict.OK: 0, Verdict.UNKNOWN: 1, Verdict.NEEDS_RECORD: 2, Verdict.REJECTED: 3}
@@ -42,12 +47,19 @@ class Record:
     def instruction(self) -> str:
         value = self.value if self.exact else f"({self.value})"
         if self.action == "change" and self.current:
-            return (f"Change the {self.type} record at {self.name}\n  from: {self.current[0]}\n"
-                    f"  to:   {value}")
+            # Translators: {type} is TXT or CNAME; keep the line breaks and the indents.
+            return _("Change the {type} record at {name}\n  from: {current}\n"
+                     "  to:   {value}").format(type=self.type, name=self.name,
+                                               current=self.current[0], value=value)
         if self.action == "replace" and self.current:
-            return (f"Replace the {len(self.current)} {self.type} records at {self.name} "
-                    f"with this one record:\n  {value}")
-        return f"Add a {self.type} record at {self.name}:\n  {value}"
+            n = len(self.current)
+            return ngettext("Replace the {n} {type} record at {name} with this one record:\n"
+                            "  {value}",
+                            "Replace the {n} {type} records at {name} with this one record:\n"
+                            "  {value}", n).format(n=n, type=self.type, name=self.name,
+                                                   value=value)
+        return _("Add a {type} record at {name}:\n  {value}").format(
+            type=self.type, name=self.name, value=value)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "value": self.value,
@@ -111,20 +123,25 @@ class DeliverabilityReport:
 
     def headline(self) -> str:
         v = self.verdict
+        domain, address, service = self.domain, self.from_address, self.service_name
         if self.error:
-            return f"Could not check {self.domain}: {self.error}"
+            return _("Could not check {domain}: {error}").format(domain=domain,
+                                                                error=self.error)
         if v is Verdict.REJECTED:
-            return f"Mail from {self.from_address} will be rejected by many mailboxes."
+            return _("Mail from {address} will be rejected by many mailboxes.").format(
+                address=address)
         if v is Verdict.NEEDS_RECORD:
-            return (f"{self.domain} needs a DNS record before mail from {self.from_address} "
-                    "reliably reaches inboxes.")
+            return _("{domain} needs a DNS record before mail from {address} reliably reaches "
+                     "inboxes.").format(domain=domain, address=address)
         if v is Verdict.UNKNOWN:
-            if not self.service_name:
-                return (f"{self.domain} looks right so far; which records your sending "
-                        "service needs is not known here: ask it (see below).")
-            return (f"{self.domain} looks right so far; one thing can only be checked in "
-                    f"{self.service_name}'s own settings.")
-        return f"{self.domain} is set up for {self.service_name or 'this service'}."
+            if not service:
+                return _("{domain} looks right so far; which records your sending service "
+                         "needs is not known here: ask it (see below).").format(domain=domain)
+            return _("{domain} looks right so far; one thing can only be checked in "
+                     "{service}'s own settings.").format(domain=domain, service=service)
+        if not service:
+            return _("{domain} is set up for this service.").format(domain=domain)
+        return _("{domain} is set up for {service}.").format(domain=domain, service=service)
 
     def to_dict(self) -> dict[str, Any]:
         return {"from_address": self.from_address, "domain": self.domain,
@@ -143,11 +160,8 @@ def format_text(report: DeliverabilityReport | dict, *, details: bool = False) -
     report or its to_dict() (as stored in the last check)."""
     d = report.to_dict() if isinstance(report, DeliverabilityReport) else report
     svc = d.get("service") or {}
-    about = [f"sent through {svc['name']}"] if svc.get("name") else []
-    if d.get("recipients_per_day"):
-        about.append(f"about {d['recipients_per_day']:,} people a day")
-    lines = [f"Will mail from {d['from_address']} reach inboxes?"
-             + (f" ({', '.join(about)})" if about else ""), "", d.get("headline", "")]
+    lines = [_question(d["from_address"], svc.get("name") or "",
+                       d.get("recipients_per_day") or 0), "", d.get("headline", "")]
     if d.get("error"):
         return "\n".join(lines) + "\n"
     for f in d.get("findings", []):
@@ -155,28 +169,53 @@ def format_text(report: DeliverabilityReport | dict, *, details: bool = False) -
         for r in f["records"] if f["verdict"] != "ok" else []:
             lines += ["    " + x for x in r["instruction"].splitlines()]
         if f.get("why") and f["verdict"] != "ok":
-            lines.append(f"    Why: {f['why']}")
+            lines.append("    " + _("Why: {why}").format(why=f["why"]))
         if f.get("link") and f["verdict"] != "ok":
-            lines.append(f"    How: {f['link']}")
+            lines.append("    " + _("How: {link}").format(link=f["link"]))
         if f.get("unverified"):
-            lines.append("    (Built from facts we could not confirm on the provider's own "
-                         "page: check against it.)")
+            lines.append("    " + _("(Built from facts we could not confirm on the provider's "
+                                    "own page: check against it.)"))
         if details:
             lines += [f"    - {x}" for x in f.get("details", [])]
     if d.get("rules"):
-        lines += ["", "Mailbox providers' rules used:"]
+        lines += ["", _("Mailbox providers' rules used:")]
         for r in d["rules"]:
-            lines.append(f"  {r['name']}: since {r['since']}, bulk rules from "
-                         f"{r['bulk_per_day']:,} a day; {r['url']} (read {r['verified']}"
-                         + (", partly unverified" if r["unverified"] else "") + ")")
+            values = dict(name=r["name"], since=r["since"], n=f"{r['bulk_per_day']:,}",
+                          url=r["url"], verified=r["verified"])
+            if r["unverified"]:
+                line = _("{name}: since {since}, bulk rules from {n} a day; {url} (read "
+                         "{verified}, partly unverified)").format(**values)
+            else:
+                line = _("{name}: since {since}, bulk rules from {n} a day; {url} (read "
+                         "{verified})").format(**values)
+            lines.append("  " + line)
     return "\n".join(lines) + "\n"
+
+
+def _question(address: str, service: str, per_day: int) -> str:
+    """The report's first line: whose mail, through which service, to how many."""
+    n = f"{per_day:,}"
+    if service and per_day:
+        return ngettext("Will mail from {address} reach inboxes? (sent through {service}, "
+                        "about {n} person a day)",
+                        "Will mail from {address} reach inboxes? (sent through {service}, "
+                        "about {n} people a day)", per_day).format(address=address,
+                                                                    service=service, n=n)
+    if per_day:
+        return ngettext("Will mail from {address} reach inboxes? (about {n} person a day)",
+                        "Will mail from {address} reach inboxes? (about {n} people a day)",
+                        per_day).format(address=address, n=n)
+    if service:
+        return _("Will mail from {address} reach inboxes? (sent through {service})").format(
+            address=address, service=service)
+    return _("Will mail from {address} reach inboxes?").format(address=address)
 
 
 def report_lines(section: dict[str, Any] | None) -> list[str]:
     """The section in `mailwizard report` (from the last check's record)."""
     if not section:
         return []
-    lines = ["", "== Will mail reach inboxes? (deliverability) =="]
+    lines = ["", "== " + _("Will mail reach inboxes? (deliverability)") + " =="]
     if section.get("skipped"):
-        return lines + [f"(not checked: {section['skipped']})"]
+        return lines + [_("(not checked: {reason})").format(reason=section["skipped"])]
     return lines + format_text(section, details=True).rstrip("\n").splitlines()

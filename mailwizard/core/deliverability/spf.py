@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from mailwizard.core.i18n import _, ngettext
+
 MAX_LOOKUPS = 10        # RFC 7208 4.6.4
 MAX_VOID_LOOKUPS = 2    # RFC 7208 4.6.4
 #: Safety cap on queries for one evaluation, whatever the records say (a walk past the limit
@@ -59,14 +61,14 @@ def parse(record: str) -> list[Term]:
         body = word
         if body[:1] in "+-~?":
             q, body = body[0], body[1:]
-        name, _, value = body.partition(":")
+        name, _colon, value = body.partition(":")
         name = name.lower()
         if "/" in name:  # a/24, mx/24
             name = name.split("/", 1)[0]
         if name not in _MECHANISMS:
-            raise ValueError(f"“{word}” is not an SPF term")
+            raise ValueError(_("“{term}” is not an SPF term").format(term=word))
         if name in ("include", "exists", "ip4", "ip6") and not value:
-            raise ValueError(f"“{word}” needs a value after the colon")
+            raise ValueError(_("“{term}” needs a value after the colon").format(term=word))
         if name in ("a", "mx") and "/" in value:
             value = value.split("/", 1)[0]
         terms.append(Term(word, q, name, value.lower().rstrip(".")))
@@ -131,21 +133,23 @@ class _Walk:
         self.r.void_lookups += 1
         self.r.void_terms.append(term)
         if self.r.void_lookups > MAX_VOID_LOOKUPS:
-            self.fail("void_lookups", f"more than {MAX_VOID_LOOKUPS} terms point at names "
-                      f"with no records: {', '.join(self.r.void_terms)}")
+            self.fail("void_lookups", _("more than {n} terms point at names with no records: "
+                                        "{terms}").format(n=MAX_VOID_LOOKUPS,
+                                                          terms=", ".join(self.r.void_terms)))
 
     def count(self) -> None:
         self.r.lookups += 1
         if self.r.lookups > MAX_LOOKUPS:
-            self.fail("too_many_lookups", f"the record needs more than {MAX_LOOKUPS} DNS "
-                      "look-ups")
+            self.fail("too_many_lookups", _("the record needs more than {n} DNS "
+                                            "look-ups").format(n=MAX_LOOKUPS))
 
     def record(self, domain: str, terms: list[Term], stack: tuple[str, ...], top: bool) -> None:
         mods = {}
         for t in terms:
             if t.modifier:
                 if t.name in ("redirect", "exp") and t.name in mods:
-                    self.fail("syntax", f"{domain}: “{t.name}=” appears twice")
+                    self.fail("syntax", _("{domain}: “{term}” appears twice").format(
+                        domain=domain, term=t.name + "="))
                 mods[t.name] = t.value.lower().rstrip(".")
         has_all = False
         for t in terms:
@@ -185,15 +189,20 @@ class _Walk:
 
     def follow(self, target: str, stack: tuple[str, ...], term: str, via: str) -> None:
         if target in stack:
-            self.fail("loop", f"“{term}” leads back to {target}")
+            self.fail("loop", _("“{term}” leads back to {target}").format(term=term,
+                                                                          target=target))
             return
         found = spf_records(self.txt(target))
         if not found:
             self.void(term)
-            self.fail("include_none", f"“{term}”: {target} has no SPF record")
+            self.fail("include_none", _("“{term}”: {target} has no SPF record").format(
+                term=term, target=target))
             return
         if len(found) > 1:
-            self.fail("multiple", f"{target} (named by “{term}”) has {len(found)} SPF records")
+            n = len(found)
+            self.fail("multiple", ngettext("{target} (named by “{term}”) has {n} SPF record",
+                                           "{target} (named by “{term}”) has {n} SPF records",
+                                           n).format(target=target, term=term, n=n))
             return
         try:
             terms = parse(found[0])
@@ -216,8 +225,11 @@ def evaluate(dns, domain: str) -> SpfResult:
     if not r.records:
         return r
     if len(r.records) > 1:
-        r.error, r.error_detail = "multiple", (f"{domain} has {len(r.records)} SPF records; "
-                                               "receivers must treat that as an error")
+        n = len(r.records)
+        r.error, r.error_detail = "multiple", ngettext(
+            "{domain} has {n} SPF record; receivers must treat that as an error",
+            "{domain} has {n} SPF records; receivers must treat that as an error",
+            n).format(domain=domain, n=n)
         # still walk each one: the merged record's look-ups and authorised domains matter
     walk = _Walk(dns, r)
     for rec in r.records:
@@ -229,8 +241,8 @@ def evaluate(dns, domain: str) -> SpfResult:
         try:
             walk.record(domain, terms, (domain,), top=True)
         except _Stop:
-            walk.fail("too_many_lookups", f"the record needs more than {MAX_QUERIES} DNS "
-                      "queries")
+            walk.fail("too_many_lookups", _("the record needs more than {n} DNS "
+                                            "queries").format(n=MAX_QUERIES))
             break
     return r
 

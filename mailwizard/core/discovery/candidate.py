@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailwizard.core.i18n import _
 from mailwizard.core.profile import Profile, Security, ServiceType
 
 #: Sources, strongest first (see rank.py for how they are ordered and why).
@@ -83,9 +84,13 @@ class Candidate:
             else "medium"
 
     def server_text(self) -> str:
-        words = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS",
-                 Security.NONE: "no encryption"}
-        return f"{self.host}, port {self.port}, {words[self.security]}"
+        if self.security is Security.NONE:
+            return _("{host}, port {port}, no encryption").format(host=self.host,
+                                                                  port=self.port)
+        # Translators: {security} is SSL/TLS or STARTTLS.
+        return _("{host}, port {port}, {security}").format(
+            host=self.host, port=self.port,
+            security={Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS"}[self.security])
 
     def profile(self, email: str, display_name: str = "") -> Profile:
         """A profile for these settings (the user can still change everything)."""

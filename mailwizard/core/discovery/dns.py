@@ -9,6 +9,8 @@ import os
 import time
 from dataclasses import dataclass
 
+from mailwizard.core.i18n import _
+
 ENV_DNS_SERVER = "MAILWIZARD_DNS_SERVER"
 
 
@@ -25,26 +27,28 @@ def parse_server(spec: str) -> tuple[str, int]:
     if spec.startswith("["):
         host, sep, rest = spec[1:].partition("]")
         if not sep:
-            raise ValueError(f"{spec!r}: a closing ']' is missing")
+            raise ValueError(_("{value}: a closing ']' is missing").format(value=repr(spec)))
         if rest:
             if not rest.startswith(":"):
-                raise ValueError(f"{spec!r}: expected [IPv6]:PORT")
+                raise ValueError(_("{value}: expected [IPv6]:PORT").format(value=repr(spec)))
             port = _port(rest[1:], spec)
     elif spec.count(":") == 1:
-        host, _, p = spec.partition(":")
+        host, _colon, p = spec.partition(":")
         port = _port(p, spec)
     else:
         host = spec
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        raise ValueError(f"{spec!r} is not an IP address (a DNS server is given by its address)")
+        raise ValueError(_("{value} is not an IP address (a DNS server is given by its "
+                           "address)").format(value=repr(spec)))
     return host, port
 
 
 def _port(text: str, spec: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise ValueError(f"{spec!r}: the port must be a number from 1 to 65535")
+        raise ValueError(_("{value}: the port must be a number from 1 to 65535").format(
+            value=repr(spec)))
     return int(text)
 
 
@@ -80,7 +84,8 @@ class Dns:
             try:
                 self._resolver = dns.resolver.Resolver()
             except dns.resolver.NoResolverConfiguration as exc:
-                raise DnsUnavailable(f"no DNS server is configured on this computer ({exc})")
+                raise DnsUnavailable(_("no DNS server is configured on this computer "
+                                       "({error})").format(error=exc))
         self._resolver.cache = None
         self.server = server or ",".join(self._resolver.nameservers)
         self.timeout = timeout
@@ -91,7 +96,7 @@ class Dns:
         if self.deadline is not None:
             left = min(left, self.deadline - time.monotonic())
         if left <= 0.01:
-            raise DnsUnavailable("no time left for this DNS look-up")
+            raise DnsUnavailable(_("no time left for this DNS look-up"))
         return left
 
     def _query(self, name: str, rdtype: str):
@@ -104,11 +109,14 @@ class Dns:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.resolver.NoNameservers as exc:
-            raise DnsUnavailable(f"the DNS server gave no usable answer for {name} ({exc})")
+            raise DnsUnavailable(_("the DNS server gave no usable answer for {name} "
+                                   "({error})").format(name=name, error=exc))
         except dns.exception.Timeout:
-            raise DnsUnavailable(f"the DNS server did not answer in time for {name}")
+            raise DnsUnavailable(_("the DNS server did not answer in time for {name}").format(
+                name=name))
         except dns.exception.DNSException as exc:
-            raise DnsUnavailable(f"DNS look-up of {name} failed ({exc})")
+            raise DnsUnavailable(_("DNS look-up of {name} failed ({error})").format(name=name,
+                                                                                   error=exc))
 
     def mx(self, domain: str) -> list[Mx]:
         found = [Mx(r.preference, _name(r.exchange)) for r in self._query(domain, "MX")]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from mailwizard.core.profile import EwsAuth, normalise_ews_url, to_ascii_host
+from mailwizard.core.i18n import _, ngettext
 from mailwizard.core.redact import redact, register_secret
 
 REQUEST = """<?xml version="1.0" encoding="utf-8"?>
@@ -121,15 +122,17 @@ class Autodiscover:
                     return AutodiscoverResult(normalise_ews_url(value), self.trail)
                 hops += 1
                 if hops > self.max_hops:
-                    raise AutodiscoverFailed("too_many_hops", f"Autodiscover sent mailwizard "
-                                             f"on more than {self.max_hops} times; stopped.")
+                    raise AutodiscoverFailed("too_many_hops", ngettext(
+                        "Autodiscover sent mailwizard on more than {n} time; stopped.",
+                        "Autodiscover sent mailwizard on more than {n} times; stopped.",
+                        self.max_hops).format(n=self.max_hops))
                 if kind == "redirect_addr":
                     email = value
                     queue = candidate_urls(value)
                 else:  # redirect_url: one address to ask instead
                     queue = [value]
-            raise AutodiscoverFailed("not_found", "No Autodiscover service answered for "
-                                     f"{self.domain}.")
+            raise AutodiscoverFailed("not_found", _("No Autodiscover service answered for "
+                                                    "{domain}.").format(domain=self.domain))
         finally:
             with _ENDPOINTS_LOCK:
                 for key in registered:
@@ -141,10 +144,10 @@ class Autodiscover:
     def _remaining(self) -> float:
         left = self._deadline - time.monotonic()
         if self._cancel.is_set():
-            raise AutodiscoverFailed("cancelled", "cancelled")
+            raise AutodiscoverFailed("cancelled", _("cancelled"))
         if left <= 0:
-            raise AutodiscoverFailed("timeout", f"Autodiscover found nothing within "
-                                     f"{self.timeout:g} s.")
+            raise AutodiscoverFailed("timeout", _("Autodiscover found nothing within {seconds} "
+                                                  "s.").format(seconds=f"{self.timeout:g}"))
         return min(left, 10.0)
 
     def _post(self, s, url: str, email: str, auth=None):
@@ -158,14 +161,14 @@ class Autodiscover:
             raise
         except requests.exceptions.SSLError as exc:
             if self._cancel.is_set():
-                raise AutodiscoverFailed("cancelled", "cancelled") from None
+                raise AutodiscoverFailed("cancelled", _("cancelled")) from None
             self.trail.append(f"! {url}: certificate or TLS problem")
-            raise AutodiscoverFailed("tls", f"The certificate of {urlsplit(url).hostname} "
-                                     f"could not be verified: {redact(str(exc))[:200]}",
-                                     url=url) from None
+            raise AutodiscoverFailed("tls", _("The certificate of {host} could not be "
+                                              "verified: {error}").format(
+                host=urlsplit(url).hostname, error=redact(str(exc))[:200]), url=url) from None
         except (requests.exceptions.RequestException, OSError) as exc:
             if self._cancel.is_set():
-                raise AutodiscoverFailed("cancelled", "cancelled") from None
+                raise AutodiscoverFailed("cancelled", _("cancelled")) from None
             self.trail.append(f"! {url}: {type(exc).__name__}")
             return None
 
@@ -189,14 +192,16 @@ class Autodiscover:
             if not _in_domain(host, self.domain) and host not in self.allowed_hosts:
                 raise AutodiscoverFailed(
                     "needs_confirmation",
-                    f"Autodiscover leads to {host}, which is not part of {self.domain}. "
-                    "Your password is only sent there if you agree.", host=host, url=url)
+                    _("Autodiscover leads to {host}, which is not part of {domain}. Your "
+                      "password is only sent there if you agree.").format(
+                        host=host, domain=self.domain), host=host, url=url)
             resp = self._post(s, url, email, auth=self._auth())
             if resp is None:
                 return None
             if resp.status_code == 401:
-                raise AutodiscoverFailed("login_refused", f"{host} did not accept the user "
-                                         "name or password.", host=host, url=url)
+                raise AutodiscoverFailed("login_refused", _("{host} did not accept the user "
+                                                        "name or password.").format(host=host),
+                                         host=host, url=url)
             if resp.status_code != 200:
                 return None
         return self._parse(resp.content)

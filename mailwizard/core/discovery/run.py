@@ -19,6 +19,7 @@ from typing import Any, Callable
 from mailwizard.core.discovery import rank, sources
 from mailwizard.core.discovery.candidate import PRESET, PROBE, Candidate, ProbeResult
 from mailwizard.core.discovery.errors import StepFailed, Stopped
+from mailwizard.core.i18n import _
 from mailwizard.core.profile import Security, check_email, to_ascii_host
 
 DEFAULT_TIMEOUT = 8.0
@@ -203,10 +204,10 @@ class Discovery:
         if kind == "probe":
             p: ProbeResult = found
             if p.exchange and not self.result.exchange_hint:
-                self.result.exchange_hint = (
-                    f"{p.host} looks like an Exchange server run by your organisation: you "
-                    "can also choose Microsoft Exchange (EWS) and let Autodiscover find its "
-                    "address.")
+                self.result.exchange_hint = _(
+                    "{host} looks like an Exchange server run by your organisation: you can "
+                    "also choose Microsoft Exchange (EWS) and let Autodiscover find its "
+                    "address.").format(host=p.host)
             for c in self._found:
                 rank.apply_probe(c, p)
             c = sources.from_probe(p, self.domain)

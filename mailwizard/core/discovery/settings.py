@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailwizard.core.i18n import _
+
 KEYS = ("online", "ispdb_url")
 
 
@@ -18,21 +20,23 @@ def check_site_table(table: Any, fail) -> dict[str, Any]:
     from mailwizard.core.admin.filekeys import closest, describe_value
 
     if not isinstance(table, dict):
-        raise fail("discovery", "expected a table ([discovery] with online = false or "
-                                f"ispdb_url = \"https://…\"); found {describe_value(table)}")
+        raise fail("discovery", _("expected a table ([discovery] with online = false or "
+                                  "ispdb_url = \"https://…\"); found {found}").format(
+            found=describe_value(table)))
     for key, value in table.items():
         if key not in KEYS:
             near = closest(key, KEYS)
-            raise fail(f"discovery.{key}", "unknown key" + (f"; did you mean “{near}”?"
-                                                            if near else ""))
+            raise fail(f"discovery.{key}", _("unknown key; did you mean “{near}”?").format(
+                near=near) if near else _("unknown key"))
         if key == "online" and not isinstance(value, bool):
-            raise fail("discovery.online", f"expected true or false; found "
-                                           f"{describe_value(value)}")
+            raise fail("discovery.online", _("expected true or false; found {found}").format(
+                found=describe_value(value)))
         if key == "ispdb_url" and (not isinstance(value, str) or
                                    not value.startswith("https://")):
-            raise fail("discovery.ispdb_url", "expected an https:// address, e.g. "
-                                              "\"https://autoconfig.thunderbird.net/v1.1/\"; "
-                                              f"found {describe_value(value)}")
+            raise fail("discovery.ispdb_url", _("expected an https:// address, e.g. "
+                                                "{example}; found {found}").format(
+                example='"https://autoconfig.thunderbird.net/v1.1/"',
+                found=describe_value(value)))
     return dict(table)
 
 

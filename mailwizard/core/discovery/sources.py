@@ -10,6 +10,7 @@ from mailwizard.core.discovery import autoconfig, mx as mxdata
 from mailwizard.core.discovery.candidate import (AUTOCONFIG, ISPDB, MX, PRESET, PROBE, SRV,
                                                  Candidate, ProbeResult, in_domain)
 from mailwizard.core.discovery.errors import StepFailed
+from mailwizard.core.i18n import _
 from mailwizard.core.profile import SECURITY_WORDS, Security
 
 
@@ -48,7 +49,8 @@ def from_preset(email: str, domain: str) -> list[Candidate]:
         return []
     ep = p.default_endpoint
     return [_candidate(PRESET, p.host, ep.port, ep.security,
-                       f"{p.name}: settings mailwizard knows for {domain} addresses",
+                       _("{provider}: settings mailwizard knows for {domain} "
+                         "addresses").format(provider=p.name, domain=domain),
                        [f"built-in preset {p.id} ({p.server_fact.source}, verified "
                         f"{p.server_fact.verified})"], domain, provider_id=p.id,
                        provider_name=p.name, username=p.username_for(email),
@@ -76,7 +78,8 @@ def own_autoconfig(email: str, domain: str, **net) -> list[Candidate]:
         try:
             body = https_get(url, **net)
             return from_config(body, email, domain, AUTOCONFIG, url,
-                               f"Settings published by your domain ({domain})")
+                               _("Settings published by your domain ({domain})").format(
+                                   domain=domain))
         except StepFailed as exc:
             reasons.append(str(exc))
     raise StepFailed("; ".join(reasons))
@@ -88,9 +91,9 @@ def ispdb(email: str, domain: str, lookup: str, base_url: str | None, via_mx: st
 
     url = autoconfig.ispdb_url(lookup, base_url)
     body = https_get(url, **net)
-    reason = (f"Settings for {lookup}, which handles your domain's mail, from Thunderbird's "
-              "public list of providers" if via_mx else
-              "Settings from Thunderbird's public list of providers")
+    reason = (_("Settings for {provider_domain}, which handles your domain's mail, from "
+                "Thunderbird's public list of providers").format(provider_domain=lookup)
+              if via_mx else _("Settings from Thunderbird's public list of providers"))
     return from_config(body, email, domain, ISPDB, url, reason)
 
 
@@ -108,8 +111,8 @@ def from_mx(email: str, domain: str, mx_hosts: list[str]) -> list[Candidate]:
     ep = preset.default_endpoint
     note = " (a third-party fact, not confirmed by the provider)" if pattern.unverified else ""
     return [_candidate(MX, host, ep.port, ep.security,
-                       f"Your domain's mail is handled by {pattern.name} (found from its mail "
-                       "servers)",
+                       _("Your domain's mail is handled by {provider} (found from its mail "
+                         "servers)").format(provider=pattern.name),
                        [f"MX {mx_host} matches {', '.join(pattern.patterns)} "
                         f"(providers.toml: {pattern.source}, verified {pattern.verified}{note})"],
                        domain, provider_id=preset.id, provider_name=pattern.name,
@@ -124,7 +127,7 @@ def from_srv(domain: str, records, secure: bool) -> list[Candidate]:
         if not r.target:  # "." : the domain says there is no such service
             continue
         out.append(_candidate(SRV, r.target, r.port, security,
-                              "Your domain names its sending server in DNS (SRV record)",
+                              _("Your domain names its sending server in DNS (SRV record)"),
                               [f"SRV {name} -> {r.target}:{r.port} (priority {r.priority})"],
                               domain))
     return out
@@ -134,8 +137,12 @@ def from_probe(p: ProbeResult, domain: str) -> Candidate | None:
     if not p.ok or p.security is None:
         return None
     words = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS"}[p.security]
-    cert = "certificate valid" if p.cert_verified else \
-        "but its certificate is NOT trusted (it could be an impostor)"
+    if p.cert_verified:
+        # Translators: {security} is SSL/TLS or STARTTLS.
+        reason = _("We tested {host}: {security} on port {port}, certificate valid")
+    else:
+        reason = _("We tested {host}: {security} on port {port}, but its certificate is NOT "
+                   "trusted (it could be an impostor)")
     return _candidate(PROBE, p.host, p.port, p.security,
-                      f"We tested {p.host}: {words} on port {p.port}, {cert}",
+                      reason.format(host=p.host, security=words, port=p.port),
                       [f"probe: {p.summary()}; greeting {p.greeting!r}"], domain, probe=p)

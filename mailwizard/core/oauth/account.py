@@ -14,6 +14,7 @@ import re
 import time
 from typing import Any, Mapping
 
+from mailwizard.core.i18n import _
 from mailwizard.core.oauth.flow import (ClientSettings, OAuthError, OAuthProvider, Tokens,
                                    client_settings, load_oauth_providers, refresh_tokens)
 from mailwizard.core.profile import AuthMethod, Profile, Security, ServiceType
@@ -130,8 +131,8 @@ def access_token_for_saved(profile: Profile, ref: SecretRef, *,
                 pass  # an unreadable cache entry is simply replaced
     refresh = get_secret(ref)
     if not refresh:
-        raise OAuthError("invalid_grant", "No saved sign-in was found for this profile.",
-                         "Open mailwizard and choose Connect to sign in again.")
+        raise OAuthError("invalid_grant", _("No saved sign-in was found for this profile."),
+                         _("Open mailwizard and choose Connect to sign in again."))
     register_secret(refresh)
     tokens = fresh_tokens(profile, refresh, client=client)
     if tokens.refresh_token and tokens.refresh_token != refresh:

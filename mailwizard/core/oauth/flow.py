@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from mailwizard.core.i18n import _, ngettext
 from mailwizard.core.redact import redact, register_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,10 +112,12 @@ class OAuthProvider:
         if not _TENANT.fullmatch(tenant) or ".." in tenant:
             raise OAuthError(
                 "not_configured",
-                f"“{tenant}” is not a valid Microsoft directory (tenant).",
-                "Use your organisation's tenant ID (a code like "
-                "1a2b3c4d-0000-0000-0000-123456789abc) or its domain (like "
-                "yourcompany.onmicrosoft.com), or leave it empty.",
+                _("“{tenant}” is not a valid Microsoft directory (tenant).").format(
+                    tenant=tenant),
+                _("Use your organisation's tenant ID (a code like {example_id}) or its domain "
+                  "(like {example_domain}), or leave it empty.").format(
+                    example_id="1a2b3c4d-0000-0000-0000-123456789abc",
+                    example_domain="yourcompany.onmicrosoft.com"),
                 self.help_url)
         return replace(self, tenant=tenant,
                        authorize_url=self.authorize_template.replace("{tenant}", tenant),
@@ -239,24 +242,32 @@ def not_configured_help(provider_id: str) -> str:
     p = _get_provider(provider_id)
     env = env_var_names(provider_id)
     if p.has_tenants:
-        env_names = f"{env['client_id']} and {env['tenant']}"
+        second = env["tenant"]
         keys = (f'[oauth.{p.id}]\nclient_id = "…"\n'
                 'tenant = "yourcompany.onmicrosoft.com"')
-        tenant_note = (" The tenant is your organisation's directory ID or domain; without "
-                       f"one, mailwizard uses “{p.default_tenant}” (any work or school "
-                       "account).")
+        tenant_note = " " + _("The tenant is your organisation's directory ID or domain; "
+                              "without one, mailwizard uses “{tenant}” (any work or school "
+                              "account).").format(tenant=p.default_tenant)
     else:
-        env_names = f"{env['client_id']} and {env['client_secret']}"
+        second = env["client_secret"]
         keys = f'[oauth.{p.id}]\nclient_id = "…"\nclient_secret = "…"'
         tenant_note = ""
-    return (
-        f"Signing in with {p.name} needs an app registration that belongs to your "
-        "organisation or your ERP vendor; mailwizard does not come with one. Someone who "
-        f"manages your organisation's accounts registers it once in the {p.register_where} "
-        f"({p.register_url}):\n\n{p.register_help}\n\n"
-        "Then give the client ID to mailwizard, either in the environment variables "
-        f"{env_names}, or in the site settings file:\n\n{keys}\n{tenant_note}"
-    ).rstrip()
+    # Translators: {where} is the provider's admin console (from oauth.toml), {url} its address.
+    first = _("Signing in with {provider} needs an app registration that belongs to your "
+              "organisation or your ERP vendor; mailwizard does not come with one. Someone who "
+              "manages your organisation's accounts registers it once in the {where} "
+              "({url}):").format(provider=_text(p.name), where=_text(p.register_where),
+                                 url=p.register_url)
+    # Translators: {variable1} and {variable2} are names of environment variables.
+    then = _("Then give the client ID to mailwizard, either in the environment variables "
+             "{variable1} and {variable2}, or in the site settings file:").format(
+        variable1=env["client_id"], variable2=second)
+    return f"{first}\n\n{_text(p.register_help)}\n\n{then}\n\n{keys}\n{tenant_note}".rstrip()
+
+
+def _text(text: str) -> str:
+    """A sentence of oauth.toml in the user's language ("" stays "")."""
+    return _(text) if text else ""
 
 
 # -- tokens -------------------------------------------------------------------------------
@@ -325,83 +336,102 @@ def _error(kind: str, provider: OAuthProvider, client: ClientSettings | None = N
     client_id = client.client_id if client else ""
     microsoft = provider.has_tenants
     if kind == "not_configured":
-        return OAuthError(kind, f"Signing in with {short} has not been set up on this "
-                                "computer yet.", not_configured_help(provider.id),
-                          provider.register_url, detail)
+        return OAuthError(kind, _("Signing in with {provider} has not been set up on this "
+                                  "computer yet.").format(provider=short),
+                          not_configured_help(provider.id), provider.register_url, detail)
     if kind == "cancelled":
-        return OAuthError(kind, "You cancelled the sign-in.",
-                          "Choose Connect again when you are ready.", "", detail)
+        return OAuthError(kind, _("You cancelled the sign-in."),
+                          _("Choose Connect again when you are ready."), "", detail)
     if kind == "timeout":
         if timeout >= 60:
             minutes = round(timeout / 60)
-            within = f" within {minutes} minute{'s' if minutes != 1 else ''}"
+            message = ngettext("The sign-in with {provider} was not finished within {n} minute.",
+                               "The sign-in with {provider} was not finished within {n} "
+                               "minutes.", minutes).format(provider=short, n=minutes)
+        elif timeout:
+            message = ngettext("The sign-in with {provider} was not finished within {n} second.",
+                               "The sign-in with {provider} was not finished within {n} "
+                               "seconds.",
+                               int(timeout) if float(timeout).is_integer() else 2).format(
+                provider=short, n=f"{timeout:g}")
         else:
-            within = f" within {timeout:g} seconds" if timeout else ""
-        return OAuthError(kind, f"The sign-in with {short} was not finished{within}.",
-                          "Choose Connect again and finish signing in in the browser window "
-                          "that opens. If no window opens, copy the sign-in address shown "
-                          "and paste it into your web browser.", "", detail)
+            message = _("The sign-in with {provider} was not finished.").format(provider=short)
+        return OAuthError(kind, message,
+                          _("Choose Connect again and finish signing in in the browser window "
+                            "that opens. If no window opens, copy the sign-in address shown "
+                            "and paste it into your web browser."), "", detail)
     if kind == "state_mismatch":
-        return OAuthError(kind, "An answer reached mailwizard that did not belong to this "
-                                "sign-in, so mailwizard ignored it for your safety.",
-                          "Close any other sign-in windows in your browser and choose "
-                          "Connect again.", "", detail)
+        return OAuthError(kind, _("An answer reached mailwizard that did not belong to this "
+                                  "sign-in, so mailwizard ignored it for your safety."),
+                          _("Close any other sign-in windows in your browser and choose "
+                            "Connect again."), "", detail)
     if kind == "denied":
         if scope_missing:
-            return OAuthError(kind, f"{short} signed you in, but the permission to send "
-                                    "email was not given.",
-                              "Choose Connect again and, on the page that lists what "
-                              "mailwizard may do, tick the permission for email.",
+            return OAuthError(kind, _("{provider} signed you in, but the permission to send "
+                                      "email was not given.").format(provider=short),
+                              _("Choose Connect again and, on the page that lists what "
+                                "mailwizard may do, tick the permission for email."),
                               provider.help_url, detail)
-        return OAuthError(kind, f"{short} says the sign-in was not allowed. Perhaps Cancel "
-                                "was chosen, or access was not allowed.",
-                          "Choose Connect again and, when asked, allow mailwizard to send "
-                          "email from your account.", provider.help_url, detail)
+        return OAuthError(kind, _("{provider} says the sign-in was not allowed. Perhaps Cancel "
+                                  "was chosen, or access was not allowed.").format(
+                                      provider=short),
+                          _("Choose Connect again and, when asked, allow mailwizard to send "
+                            "email from your account."), provider.help_url, detail)
     if kind == "admin_consent":
         if microsoft:
             return OAuthError(
-                kind, "Your organisation must approve mailwizard's sign-in first.",
-                "Ask your Microsoft 365 administrator to grant admin consent for the app "
-                f"with client ID {client_id} (Microsoft Entra admin center: App "
-                "registrations or Enterprise applications, API permissions, “Grant admin "
-                "consent”). Then choose Connect again.",
+                kind, _("Your organisation must approve mailwizard's sign-in first."),
+                _("Ask your Microsoft 365 administrator to grant admin consent for the app "
+                  "with client ID {client_id} (Microsoft Entra admin center: App "
+                  "registrations or Enterprise applications, API permissions, “Grant admin "
+                  "consent”). Then choose Connect again.").format(client_id=client_id),
                 provider.consent_url or provider.help_url, detail)
         return OAuthError(
-            kind, "Your organisation's administrator must allow mailwizard's sign-in first.",
-            f"Ask your {short} administrator to allow the app with client ID {client_id}. "
-            "Then choose Connect again.", provider.help_url, detail)
+            kind, _("Your organisation's administrator must allow mailwizard's sign-in first."),
+            _("Ask your {provider} administrator to allow the app with client ID {client_id}. "
+              "Then choose Connect again.").format(provider=short, client_id=client_id),
+            provider.help_url, detail)
     if kind == "invalid_grant":
         return OAuthError(
-            kind, f"mailwizard's sign-in with {short} is no longer valid, so you need to "
-                  "sign in again.",
-            "Choose Connect and sign in again. This happens after a password change, when "
-            "someone removed mailwizard's access, or after a long time without use.",
+            kind, _("mailwizard's sign-in with {provider} is no longer valid, so you need to "
+                    "sign in again.").format(provider=short),
+            _("Choose Connect and sign in again. This happens after a password change, when "
+              "someone removed mailwizard's access, or after a long time without use."),
             provider.help_url, detail)
     if kind == "invalid_client":
-        where = f" and tenant {client.tenant}" if client and client.tenant else ""
-        return OAuthError(
-            kind, f"{short} does not accept this installation's app registration (client "
-                  f"ID {client_id}{where}).",
-            "Ask whoever set up mailwizard (your IT or ERP vendor) to check the client ID"
-            + (", the tenant, and that the app is registered under “Mobile and desktop "
-               "applications” with the redirect URI http://localhost" if microsoft else
-               " and that it is an OAuth client of the type “Desktop app”") + ".",
-            provider.register_url or provider.help_url, detail)
+        if client and client.tenant:
+            message = _("{provider} does not accept this installation's app registration "
+                        "(client ID {client_id} and tenant {tenant}).").format(
+                provider=short, client_id=client_id, tenant=client.tenant)
+        else:
+            message = _("{provider} does not accept this installation's app registration "
+                        "(client ID {client_id}).").format(provider=short, client_id=client_id)
+        if microsoft:
+            fix = _("Ask whoever set up mailwizard (your IT or ERP vendor) to check the client "
+                    "ID, the tenant, and that the app is registered under “Mobile and desktop "
+                    "applications” with the redirect URI {uri}.").format(uri="http://localhost")
+        else:
+            fix = _("Ask whoever set up mailwizard (your IT or ERP vendor) to check the client "
+                    "ID and that it is an OAuth client of the type “Desktop app”.")
+        return OAuthError(kind, message, fix, provider.register_url or provider.help_url,
+                          detail)
     if kind == "network":
-        return OAuthError(kind, f"mailwizard could not reach {_host(provider.token_url)} "
-                                f"to finish signing in with {short}.",
-                          "Check this computer's internet connection, VPN or proxy "
-                          "settings, then try again.", "", detail)
+        return OAuthError(kind, _("mailwizard could not reach {host} to finish signing in with "
+                                  "{provider}.").format(host=_host(provider.token_url),
+                                                        provider=short),
+                          _("Check this computer's internet connection, VPN or proxy "
+                            "settings, then try again."), "", detail)
     if kind == "tls":
         return OAuthError(
-            kind, f"mailwizard could not make a secure connection to "
-                  f"{_host(provider.token_url)}: its security certificate was not accepted.",
-            "Do not sign in until this is solved. Something on this network (for example a "
-            "firewall or an antivirus “web protection”) may be intercepting secure "
-            "connections: ask IT.", "", detail)
-    return OAuthError("server", f"{short} could not complete the sign-in just now.",
-                      "Try again in a few minutes. If it keeps happening, send the details "
-                      "to IT support.", provider.help_url, detail)
+            kind, _("mailwizard could not make a secure connection to {host}: its security "
+                    "certificate was not accepted.").format(host=_host(provider.token_url)),
+            _("Do not sign in until this is solved. Something on this network (for example a "
+              "firewall or an antivirus “web protection”) may be intercepting secure "
+              "connections: ask IT."), "", detail)
+    return OAuthError("server", _("{provider} could not complete the sign-in just now.").format(
+                          provider=short),
+                      _("Try again in a few minutes. If it keeps happening, send the details "
+                        "to IT support."), provider.help_url, detail)
 
 
 _ADMIN_CONSENT_CODES = ("AADSTS65001", "AADSTS90094", "AADSTS90095")
@@ -531,7 +561,7 @@ def _authorization_url(session, provider: OAuthProvider, client: ClientSettings,
     from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
 
     try:
-        url, _ = session.authorization_url(provider.authorize_url, state=state, **params)
+        url, _state = session.authorization_url(provider.authorize_url, state=state, **params)
     except InsecureTransportError:
         raise _error("tls", provider, client,
                      detail=f"not an https address: {provider.authorize_url}") from None
@@ -550,7 +580,7 @@ def refresh_tokens(provider: OAuthProvider, client: ClientSettings, refresh_toke
     if not refresh_token:
         raise _error("invalid_grant", provider, client, detail="no refresh token stored")
     register_secret(refresh_token)
-    session, _ = _new_session(provider, client)
+    session, _client = _new_session(provider, client)
     extra = {"client_secret": client.client_secret} if client.client_secret else {}
     try:
         token = _call_token_endpoint(

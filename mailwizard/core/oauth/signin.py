@@ -19,6 +19,8 @@ import threading
 import time
 from typing import Any, Callable
 
+from mailwizard.core import i18n
+from mailwizard.core.i18n import N_, _
 from mailwizard.core.oauth.flow import (ClientSettings, OAuthError, OAuthProvider, Tokens,
                                    _authorization_url, _call_token_endpoint,
                                    _classify_provider_error, _error, _new_session,
@@ -34,20 +36,27 @@ _CONNECTION_TIMEOUT = 5.0  # for one connection's request and the answer page
 
 
 # -- the pages the browser shows ---------------------------------------------------------------
-_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+_PAGE = ("<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
          "<title>{title}</title></head><body style=\"font-family:sans-serif;max-width:40em;"
          "margin:3em auto;line-height:1.5\"><h1>{title}</h1><p>{text}</p>{more}</body></html>")
 
 
 def _page(title: str, text: str, more: str = "") -> bytes:
+    """A page in the language in use (its title and sentences already translated)."""
     import html
 
     extra = f"<p>{html.escape(more)}</p>" if more else ""
-    return _PAGE.format(title=html.escape(title), text=html.escape(text),
-                        more=extra).encode("utf-8")
+    return _PAGE.format(lang=html.escape(i18n.language()), title=html.escape(title),
+                        text=html.escape(text), more=extra).encode("utf-8")
 
 
-_BAD_REQUEST = ("Bad request", "Bad request.")
+def _refusal(title: str, text: str) -> bytes:
+    """A page for a request the listener refuses (the N_-marked words translated now)."""
+    return _page(_(title), _(text))
+
+
+# Translators: the title and the sentence of the page a browser shows for a bad request.
+_BAD_REQUEST = (N_("Bad request"), N_("Bad request."))
 
 
 # -- the loopback listener ---------------------------------------------------------------------
@@ -89,7 +98,7 @@ class _RedirectHandler(http.server.BaseHTTPRequestHandler):
         try:
             self.handle_one_request()
         except _HeadTooLarge:
-            self._respond(431, _page("Request too large", "Request too large."))
+            self._respond(431, _page(_("Request too large"), _("Request too large.")))
         except OSError:  # the browser went away
             pass
 
@@ -98,16 +107,16 @@ class _RedirectHandler(http.server.BaseHTTPRequestHandler):
 
         if not self.server.host_ok(self.headers.get("Host", "")):
             # Not addressed to this listener by name: e.g. a web page using DNS rebinding.
-            return self._respond(400, _page(*_BAD_REQUEST))
+            return self._respond(400, _refusal(*_BAD_REQUEST))
         url = urlsplit(self.path)
         if url.path != "/":
-            return self._respond(404, _page("Not found", "Not found."))
+            return self._respond(404, _page(_("Not found"), _("Not found.")))
         if self.command != "GET":
-            return self._respond(405, _page("Method not allowed", "Method not allowed."))
+            return self._respond(405, _page(_("Method not allowed"), _("Method not allowed.")))
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         if "code" not in query and "error" not in query:
-            return self._respond(400, _page("mailwizard", "This address only receives a "
-                                                          "sign-in answer."))
+            return self._respond(400, _page("mailwizard", _("This address only receives a "
+                                                            "sign-in answer.")))
         if query.get("code"):
             register_secret(query["code"])
         self.server.take(self, query)
@@ -119,7 +128,7 @@ class _RedirectHandler(http.server.BaseHTTPRequestHandler):
         """http.server's refusals (a malformed request line, too many headers, a method
         nobody uses) get the same small page and headers as ours."""
         self.request_version = self.protocol_version  # always answer with a status line
-        self._respond(code, _page(*_BAD_REQUEST))
+        self._respond(code, _refusal(*_BAD_REQUEST))
 
     def _respond(self, status: int, body: bytes) -> None:
         self.close_connection = True
@@ -177,7 +186,7 @@ class _LoopbackServer(http.server.ThreadingHTTPServer):
     def host_ok(self, host: str) -> bool:
         if not host:
             return True  # HTTP/1.0 clients may omit it
-        name, _, port = host.rpartition(":")
+        name, _colon, port = host.rpartition(":")
         return port == str(self.server_port) and name.lower() in self._names
 
     def take(self, handler: _RedirectHandler, query: dict[str, str]) -> None:
@@ -185,19 +194,19 @@ class _LoopbackServer(http.server.ThreadingHTTPServer):
         with self._lock:
             first, self._claimed = not self._claimed, True
         if not first:
-            handler._respond(400, _page("mailwizard", "This sign-in is already finished."))
+            handler._respond(400, _page("mailwizard", _("This sign-in is already finished.")))
             return
         try:
             self._judge(query)
         except OAuthError as exc:
-            handler._respond(200, _page("mailwizard: sign-in not completed", exc.message,
+            handler._respond(200, _page(_("mailwizard: sign-in not completed"), exc.message,
                                         exc.fix))
             self.answer = exc
         else:
             handler._respond(200, _page(
-                "mailwizard: signed in",
-                "mailwizard received your sign-in. You can close this window and return to "
-                "mailwizard."))
+                _("mailwizard: signed in"),
+                _("mailwizard received your sign-in. You can close this window and return to "
+                  "mailwizard.")))
             self.answer = query
         self.answered.set()
 
