@@ -112,7 +112,7 @@ def from_mx(email: str, domain: str, mx_hosts: list[str]) -> list[Candidate]:
     note = " (a third-party fact, not confirmed by the provider)" if pattern.unverified else ""
     return [_candidate(MX, host, ep.port, ep.security,
                        _("Your domain's mail is handled by {provider} (found from its mail "
-                         "servers)").format(provider=pattern.name),
+                         "servers)").format(provider=_(pattern.name)),
                        [f"MX {mx_host} matches {', '.join(pattern.patterns)} "
                         f"(providers.toml: {pattern.source}, verified {pattern.verified}{note})"],
                        domain, provider_id=preset.id, provider_name=pattern.name,
