@@ -174,7 +174,7 @@ def _missing_account(state: FlowState) -> list[str]:
     missing = [f"{e.field}: {e.message}" for e in state.profile.errors()]
     missing += [f"{e.field}: {e.message}" for e in state.site.locked_violations(state.profile)]
     if not state.secret_only:
-        _, err = check_email(state.email, "email")
+        _norm, err = check_email(state.email, "email")
         if err:
             missing.append(str(err))
     if state.profile.auth is AuthMethod.PASSWORD and not state.secret \

@@ -330,7 +330,7 @@ def exchange_login(username: str, domain: str, auth: "EwsAuth | str") -> str:
         raise ValueError(_("use a backslash between domain and user name: {login}").format(
             login=user.replace("/", "\\", 1)))
     if "\\" in user:
-        dom, _, name = user.partition("\\")
+        dom, _sep, name = user.partition("\\")
         if not dom or not name or "\\" in name:
             raise ValueError(_("write it as DOMAIN\\user, with one backslash, like "
                              "COMPANY\\jsmith"))
@@ -340,7 +340,7 @@ def exchange_login(username: str, domain: str, auth: "EwsAuth | str") -> str:
                 problem=problem))
         return f"{dom}\\{name}"
     if "@" in user:
-        name, _, dom = user.rpartition("@")
+        name, _sep, dom = user.rpartition("@")
         if not name or check_domain(dom) or "." not in dom:
             raise ValueError(_("write it as user@company.com or COMPANY\\user"))
         return user
@@ -440,7 +440,7 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
     except EmailNotValidError as exc:
         # An internal, reserved or single-label domain (office@company.local): the user's
         # own server decides. The part before @ is checked as usual, the domain as a name.
-        local, _, domain = value.rpartition("@")
+        local, _sep, domain = value.rpartition("@")
         reason = str(exc).lower()
         if local and domain and ("special-use" in reason or "period" in reason
                                  or "top-level domain" in reason or address_note(value)):
@@ -511,7 +511,7 @@ def check_profile(p: Profile) -> list[FieldError]:
     elif p.auth is AuthMethod.OAUTH2:
         errors.append(FieldError("auth", _("OAuth sign-in needs the Connect service type")))
     if p.from_address:
-        _, err = check_email(p.from_address, "from_address")
+        _norm, err = check_email(p.from_address, "from_address")
         if err:
             errors.append(err)
     else:
