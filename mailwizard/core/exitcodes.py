@@ -70,22 +70,22 @@ DESCRIPTIONS = TranslatedWords({
     SECRET_STORE: N_("no safe keyring for the password (nothing was stored)"),
     NOT_VALIDATED: N_("refused to save settings that did not pass the test"),
     SIGN_IN_AGAIN: N_("the saved sign-in (OAuth) was revoked or has expired: sign in again with "
-                   "Connect"),
+                      "Connect"),
     SCHEDULE: N_("the scheduled check could not be installed or removed"),
     RESOLVE: N_("the server name could not be found (DNS)"),
     CONNECT: N_("no connection to the server and port"),
     GREETING: N_("connected, but the server did not greet or accept EHLO (wrong protocol or "
-              "port), or the address is not an Exchange web service"),
+                 "port), or the address is not an Exchange web service"),
     TLS: N_("the secure connection failed (certificate, STARTTLS, port/security mismatch)"),
     AUTH: N_("sign-in refused (user name, password, app password, or policy)"),
     SENDER: N_("the From address was refused (Exchange: no such mailbox, or no right to send "
-            "as it)"),
+               "as it)"),
     RECIPIENT: N_("the test recipient was refused"),
     DATA: N_("the test message was refused"),
     NOTHING_FOUND: N_("no settings could be found from the address (discover, --discover)"),
     CANCELLED: N_("cancelled"),
     RECORD_NEEDED: N_("deliverability: a DNS record is needed (SPF, DKIM or DMARC of the From "
-                   "domain)"),
+                      "domain)"),
     WILL_BE_REJECTED: N_("deliverability: mail from this address will be rejected"),
 })
 

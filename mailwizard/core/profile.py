@@ -262,7 +262,7 @@ def to_ascii_host(host: str) -> str:
         raise ValueError(_("a server name has no spaces"))
     if "://" in host or "/" in host:
         raise ValueError(_("enter only the server name, without http:// or a path, "
-                         "for example smtp.example.com"))
+                           "for example smtp.example.com"))
     if ":" in host and not host.startswith("["):
         if host.count(":") == 1:
             raise ValueError(_("put the port number in the Port field, not after the server name"))
@@ -284,7 +284,7 @@ def to_ascii_host(host: str) -> str:
     labels = ascii_host.split(".")
     if not all(_LABEL.match(label) for label in labels):
         raise ValueError(_("this is not a valid server name (letters, digits, dots and "
-                         "hyphens only), for example smtp.example.com"))
+                           "hyphens only), for example smtp.example.com"))
     return ascii_host.lower()
 
 
@@ -325,7 +325,7 @@ def exchange_login(username: str, domain: str, auth: "EwsAuth | str") -> str:
     user = username.strip()
     if not user:
         raise ValueError(_("enter your Windows user name, like COMPANY\\jsmith or "
-                         "jsmith@company.com"))
+                           "jsmith@company.com"))
     if "/" in user and "\\" not in user and "@" not in user:
         raise ValueError(_("use a backslash between domain and user name: {login}").format(
             login=user.replace("/", "\\", 1)))
@@ -333,7 +333,7 @@ def exchange_login(username: str, domain: str, auth: "EwsAuth | str") -> str:
         dom, _sep, name = user.partition("\\")
         if not dom or not name or "\\" in name:
             raise ValueError(_("write it as DOMAIN\\user, with one backslash, like "
-                             "COMPANY\\jsmith"))
+                               "COMPANY\\jsmith"))
         problem = check_domain(dom)
         if problem:
             raise ValueError(_("the part before the backslash: {problem}").format(
@@ -364,16 +364,16 @@ def normalise_ews_url(value: str) -> str:
     value = value.strip()
     if not value:
         raise ValueError(_("enter the Exchange web services address, like "
-                         "https://mail.company.com/EWS/Exchange.asmx"))
+                           "https://mail.company.com/EWS/Exchange.asmx"))
     if "://" not in value:
         value = "https://" + value
     parts = urlsplit(value)
     if parts.scheme.lower() != "https":
         raise ValueError(_("the address must start with https:// (a password is never sent "
-                         "without encryption)"))
+                           "without encryption)"))
     if parts.username or parts.password:
         raise ValueError(_("put the user name and password in their own fields, not in the "
-                         "address"))
+                           "address"))
     try:
         host = to_ascii_host(parts.hostname or "")
         port = parts.port
@@ -520,13 +520,13 @@ def check_profile(p: Profile) -> list[FieldError]:
         errors.append(FieldError("display_name", _("the display name must be on one line")))
     elif has_control_chars(p.display_name):
         errors.append(FieldError("display_name", _("the display name holds an invisible control "
-                                                 "character (such as a tab or form feed): "
-                                                 "type it again with letters only")))
+                                                   "character (such as a tab or form feed): "
+                                                   "type it again with letters only")))
     if len(p.display_name) > 100:
         errors.append(FieldError("display_name", _("keep the display name under 100 characters")))
     if p.pinned_sha256 and not _FINGERPRINT.match(normalise_fingerprint(p.pinned_sha256)):
         errors.append(FieldError("pinned_sha256", _("a SHA-256 fingerprint is 64 hexadecimal "
-                                                  "characters (colons allowed)")))
+                                                    "characters (colons allowed)")))
     if p.cafile:
         import os
 
@@ -566,7 +566,7 @@ def _check_oauth(p: Profile) -> list[FieldError]:
         errors.append(FieldError("oauth_provider", _("choose google or microsoft")))
     if not p.token_endpoint.startswith("https://"):
         errors.append(FieldError("token_endpoint", _("the sign-in service's token address "
-                                                   "(https://…) is missing")))
+                                                     "(https://…) is missing")))
     return errors
 
 
@@ -585,7 +585,7 @@ def _check_smtp(p: Profile) -> list[FieldError]:
     if p.auth in (AuthMethod.PASSWORD, AuthMethod.OAUTH2):
         if not p.username.strip():
             errors.append(FieldError("username", _("enter the user name for the mail server "
-                                                 "(often your full email address)")))
+                                                   "(often your full email address)")))
         if p.security is Security.NONE:
             errors.append(FieldError(
                 "security", _("a password is never sent without encryption: choose SSL/TLS "

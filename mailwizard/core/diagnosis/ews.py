@@ -42,8 +42,8 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
         d.code = "exchange_online_ews"
         d.cause = _(EXCHANGE_ONLINE_NOTICE)
         d.fix = _("Go back, choose “Web mail / SMTP server” and pick Microsoft 365, or use "
-                 "Connect to sign in with Microsoft. Only if your administrator has allowed "
-                 "EWS for this app, tick “My organisation still allows EWS” and test again.")
+                  "Connect to sign in with Microsoft. Only if your administrator has allowed "
+                  "EWS for this app, tick “My organisation still allows EWS” and test again.")
         d.help_url = "https://aka.ms/smtp_auth_disabled"
         return d
     if k == "resolve":
@@ -51,8 +51,8 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
         d.cause = _("The server name “{host}” in the Exchange address could not be found."
                     ).format(host=host)
         d.fix = _("Check the address with IT: it is often https://mail.<your domain>/EWS/"
-                 "Exchange.asmx, and from outside the office the server may only be reachable "
-                 "through VPN.")
+                  "Exchange.asmx, and from outside the office the server may only be reachable "
+                  "through VPN.")
         return d
     if k == "resolve_timeout":
         d.code = "dns_timeout"
@@ -64,7 +64,7 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
         d.cause = _("The server {host} refused a connection on port {port}.").format(
             host=host, port=port)
         d.fix = _("Check the Exchange address with IT. Exchange web services normally answer "
-                 "on the standard HTTPS port (443).")
+                  "on the standard HTTPS port (443).")
         if port != 443:
             _suggest(d, p, ews_url=_with_host(url.replace(f":{port}", ""), host))
         return d
@@ -84,14 +84,14 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
         d.cause = _("A secure connection to {host} could not be set up ({reason}).").format(
             host=host, reason=f.ssl_reason or f.message)
         d.fix = _("The address may not be an HTTPS web server, or the server only supports old "
-                 "encryption (before TLS 1.2). Ask IT.")
+                  "encryption (before TLS 1.2). Ask IT.")
         return d
 
     if k == "ews_not_found":
         d.code = "ews_not_found"
         d.cause = _("There are no Exchange web services at {address}.").format(address=url)
         d.fix = _("Check the address with IT. It usually ends in /EWS/Exchange.asmx, on the "
-                 "server Outlook on the web uses (for example https://mail.company.com).")
+                  "server Outlook on the web uses (for example https://mail.company.com).")
         return d
     if k == "ews_redirect":
         target = f.reply or ""
@@ -136,16 +136,16 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
             return d
         d.code = "auth_failed"
         d.cause = _("Exchange did not accept the user name or password. (The sign-in method "
-                   "itself is offered by the server.)")
+                    "itself is offered by the server.)")
         d.fix = _("Check the user name — as DOMAIN\\user or user@company.com — and the "
-                 "password. If you changed your Windows password recently, use the new one. "
-                 "Several failed attempts can lock your account, so check before trying "
-                 "again.")
+                  "password. If you changed your Windows password recently, use the new one. "
+                  "Several failed attempts can lock your account, so check before trying "
+                  "again.")
         return d
     if k == "ews_ntlm_failed":
         d.code = "ews_ntlm_failed"
         d.cause = _("The server offered Windows (NTLM) sign-in but did not complete it. A proxy "
-                   "or load balancer between you and Exchange often causes this.")
+                    "or load balancer between you and Exchange often causes this.")
         d.fix = _("Ask IT whether Basic sign-in over HTTPS is allowed, and try that.")
         _suggest(d, p, ews_auth=EwsAuth.BASIC)
         d.help_url = EWS_AUTH_HELP
@@ -154,14 +154,14 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
         d.code = "ews_no_mailbox"
         d.cause = _("Exchange has no mailbox for {address}.").format(address=p.from_address)
         d.fix = _("Check the email address (it must be the mailbox's main address). If you sign "
-                 "in as another user, that user needs rights on this mailbox.")
+                  "in as another user, that user needs rights on this mailbox.")
         return d
     if k == "ews_send_as_denied":
         d.code = "ews_send_as_denied"
         d.cause = _("The user {user} may not send as {address}.").format(
             user=p.username, address=p.from_address)
         d.fix = _("Send from the signed-in user's own address, or ask IT to give this user "
-                 "“Send As” rights on the mailbox.")
+                  "“Send As” rights on the mailbox.")
         return d
     if k == "ews_access_denied":
         d.code = "ews_access_denied"
@@ -179,7 +179,7 @@ def diagnose_ews(d, f: CheckFailure, p: Profile):
         d.code = "ews_throttled"
         d.cause = _("The Exchange server is busy and asked mailwizard to slow down (throttling).")
         d.fix = _("Wait a few minutes and test again. If it keeps happening, IT can check the "
-                 "server's EWS throttling policy.")
+                  "server's EWS throttling policy.")
         d.help_url = EWS_THROTTLING_HELP
         return d
     if k == "ews_refused":

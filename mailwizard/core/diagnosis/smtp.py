@@ -113,7 +113,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
         d.cause = _("The server {host} refused a connection on port {port}.").format(
             host=host, port=port)
         d.fix = _("The port number is probably wrong. Most providers use 587 (with STARTTLS) "
-                 "or 465 (with SSL/TLS).")
+                  "or 465 (with SSL/TLS).")
         if provider and not provider.endpoint_for(port):
             ep = provider.default_endpoint
             _suggest(d, p, port=ep.port, security=ep.security)
@@ -132,7 +132,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
                         "program or your internet provider is probably blocking this port."
                         ).format(host=host, port=port)
         d.fix = _("Try the other port of your provider, or ask whoever looks after this "
-                 "computer's network to allow outgoing connections to this server and port.")
+                  "computer's network to allow outgoing connections to this server and port.")
         if port == 25:
             _suggest(d, p, port=587, security=Security.STARTTLS)
         return d
@@ -164,9 +164,9 @@ def diagnose(failure: CheckFailure, profile: Profile,
     if f.kind == "starttls_not_offered":
         d.code = "starttls_not_offered"
         d.cause = _("The server did not offer encryption (STARTTLS), so mailwizard stopped "
-                   "before sending your password.")
+                    "before sending your password.")
         d.fix = _("Check the server name and port. If they are right, a firewall or an "
-                 "antivirus 'mail scanning' feature may be removing encryption: ask IT.")
+                  "antivirus 'mail scanning' feature may be removing encryption: ask IT.")
         tls_port = _other_endpoint(p, provider, Security.TLS)
         if tls_port:
             d.fix += " " + _("Port {port} with SSL/TLS may work.").format(port=tls_port)
@@ -182,7 +182,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
         d.cause = _("A secure connection could not be set up ({reason}).").format(
             reason=f.ssl_reason or f.message)
         d.fix = _("The server may only support old, unsafe encryption (before TLS 1.2), or "
-                 "something on the network is interfering. Ask the server's administrator.")
+                  "something on the network is interfering. Ask the server's administrator.")
         return d
 
     # -- no greeting, dropped connections, time-outs ---------------------------------------
@@ -191,7 +191,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
         d.cause = _("The connection to {host} on port {port} opened, but nothing answered like "
                     "a mail server.").format(host=host, port=port)
         d.fix = _("The port is probably for something else, or a security device is holding "
-                 "the connection. Check the port number with your provider.")
+                  "the connection. Check the port number with your provider.")
         return d
     if f.kind == "bad_reply":
         d.code = "not_a_mail_server"
@@ -199,7 +199,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
                     "server does (its reply was far too long, or endless).").format(
             host=host, port=port)
         d.fix = _("Check the server name and port with your provider: this port is probably "
-                 "for something else, or a device on the network is interfering.")
+                  "for something else, or a device on the network is interfering.")
         return d
     if f.kind in ("timeout", "disconnected") and f.code is None:
         d.code = "server_timeout" if f.kind == "timeout" else "disconnected"
@@ -217,7 +217,7 @@ def diagnose(failure: CheckFailure, profile: Profile,
         d.code = "auth_not_offered"
         d.cause = _("The server does not accept a login on port {port}.").format(port=port)
         d.fix = _("Use your provider's sending port (usually 587). If this server is a relay "
-                 "that recognises your office by its internet address, set login to 'none'.")
+                  "that recognises your office by its internet address, set login to 'none'.")
         if port == 25:
             _suggest(d, p, port=587, security=Security.STARTTLS)
         return d
@@ -271,11 +271,11 @@ def _diagnose_xoauth2(d: Diagnosis, f: CheckFailure, p: Profile, enh: str,
     if "5.7.139" in (enh + low) or "smtpclientauthentication" in low.replace(" ", ""):
         d.code = "m365_smtp_auth_disabled"
         d.cause = _("Microsoft 365 has SMTP sending (SMTP AUTH) switched off for this mailbox "
-                   "or organisation. That also blocks programs that sign in with Microsoft.")
+                    "or organisation. That also blocks programs that sign in with Microsoft.")
         d.fix = _("Ask your Microsoft 365 administrator to allow authenticated SMTP for this "
-                 "mailbox (Exchange admin center → the mailbox → Email apps → Authenticated "
-                 "SMTP, or Set-CASMailbox -SmtpClientAuthenticationDisabled $false), then "
-                 "test again.")
+                  "mailbox (Exchange admin center → the mailbox → Email apps → Authenticated "
+                  "SMTP, or Set-CASMailbox -SmtpClientAuthenticationDisabled $false), then "
+                  "test again.")
         d.help_url = M365_SMTP_AUTH_HELP
         return d
     d.code = "oauth_token_refused"
@@ -289,7 +289,7 @@ def _diagnose_xoauth2(d: Diagnosis, f: CheckFailure, p: Profile, enh: str,
                     "sign-in may have been withdrawn, or it belongs to another account."
                     ).format(user=p.username)
     d.fix = _("Sign in again with Connect, using the account you send from. For Google "
-             "Workspace, an administrator may also have to allow the app.")
+              "Workspace, an administrator may also have to allow the app.")
     return d
 
 
@@ -305,7 +305,7 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
                     "(it was asked to accept it; no message was sent).").format(
             address=p.from_address)
         d.fix = _("Use the address of the mailbox you sign in with as the From address, or "
-                 "ask the server's administrator to allow this sender.")
+                  "ask the server's administrator to allow this sender.")
         if "@" in p.username:
             _suggest(d, p, from_address=p.username)
         return d
@@ -318,7 +318,7 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
     if code == 554 and f.stage == "greeting":
         d.code = "connection_rejected"
         d.cause = _("The server refused to talk to this computer, usually because of its "
-                   "internet address (for example a home or blocked address).")
+                    "internet address (for example a home or blocked address).")
         d.fix = _("Use your provider's sending server on port 587 with a login, or ask IT.")
         return d
     if enh == "5.3.4" or "size" in low and "exceed" in low:
@@ -335,7 +335,7 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
         d.code = "daily_limit"
         d.cause = _("The provider's daily sending limit for this account has been reached.")
         d.fix = _("Wait until tomorrow. If you regularly mail more people than the limit, use "
-                 "a professional sending service or your organisation's own mail server.")
+                  "a professional sending service or your organisation's own mail server.")
         d.help_url = _help(provider, "smtp_settings")
         return d
 
@@ -343,25 +343,25 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
         if enh == "5.7.9" or "application-specific password" in low:
             d.code = "app_password_required"
             d.cause = _("2-Step Verification is on for this account, so the normal password "
-                       "cannot be used here.")
+                        "cannot be used here.")
             d.fix = _("Create an app password (a separate password just for this program) "
-                     "and paste it instead of your normal password.")
+                      "and paste it instead of your normal password.")
             d.help_url = app_pw or (GOOGLE_APP_PASSWORD_HELP if google else
                                     _help(provider, "smtp_settings"))
             return d
         if enh == "5.7.139" and "smtpclientauthentication" in low:
             d.code = "smtp_auth_disabled"
             d.cause = _("Your organisation's Microsoft 365 administrator has switched off "
-                       "sending from programs with a password (SMTP AUTH) for this mailbox.")
+                        "sending from programs with a password (SMTP AUTH) for this mailbox.")
             d.fix = _("Ask your administrator to turn on 'Authenticated SMTP' for this mailbox "
-                     "(Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled "
-                     "$false), or connect the account with Microsoft sign-in instead.")
+                      "(Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled "
+                      "$false), or connect the account with Microsoft sign-in instead.")
             d.help_url = M365_SMTP_AUTH_HELP
             return d
         if enh == "5.7.139" or "basic authentication is disabled" in low:
             d.code = "basic_auth_disabled"
             d.cause = _("Signing in with a password is blocked for this account (Security "
-                       "defaults or an authentication policy). App passwords will not help.")
+                        "defaults or an authentication policy). App passwords will not help.")
             d.fix = _("Connect the account with Microsoft sign-in (OAuth) instead of a password.")
             d.help_url = M365_SMTP_AUTH_HELP
             return d
@@ -374,7 +374,8 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
         if code == 432 or enh == "4.7.12":
             d.code = "password_transition"
             d.cause = _("The provider wants you to change this account's password first.")
-            d.fix = _("Sign in to your email in a web browser, change the password, then try again.")
+            d.fix = _("Sign in to your email in a web browser, change the password, then try "
+                      "again.")
             return d
         if code == 454:
             d.code = "auth_temporary"
@@ -413,16 +414,16 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
                 d.help_url = _help(provider, "smtp_settings")
             elif microsoft:
                 d.fix = _("Check the password (if you changed it recently, type the new one). "
-                         "If it is right, your administrator may have to allow SMTP AUTH, or "
-                         "connect with Microsoft sign-in instead.")
+                          "If it is right, your administrator may have to allow SMTP AUTH, or "
+                          "connect with Microsoft sign-in instead.")
                 d.help_url = M365_SMTP_AUTH_HELP
             elif google:
                 d.fix = _("Google refuses the normal account password: turn on 2-Step "
-                         "Verification, create an app password and paste it here.")
+                          "Verification, create an app password and paste it here.")
                 d.help_url = GOOGLE_APP_PASSWORD_HELP
             else:
                 d.fix = _("Re-type the password (check Caps Lock). If you changed it recently, "
-                         "use the new one. The user name is usually your full email address.")
+                          "use the new one. The user name is usually your full email address.")
                 d.help_url = _help(provider, "smtp_settings")
             return d
 
@@ -430,9 +431,9 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
         if enh == "5.7.60" or "sendasdenied" in low or "send as" in low:
             d.code = "send_as_denied"
             d.cause = _("The From address is not the mailbox you signed in with, and this "
-                       "account may not send as that address.")
+                        "account may not send as that address.")
             d.fix = _("Use the sign-in address as the From address, or ask your administrator "
-                     "to give this mailbox 'Send As' permission for the other address.")
+                      "to give this mailbox 'Send As' permission for the other address.")
             if "@" in p.username:
                 _suggest(d, p, from_address=p.username)
             return d
@@ -441,7 +442,7 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
             d.code = "login_required"
             d.cause = _("The server only sends mail for people who sign in.")
             d.fix = _("Go back, choose to sign in with a user name and password, and use "
-                     "encryption (STARTTLS on port 587).")
+                      "encryption (STARTTLS on port 587).")
             return d
         if code == 530 and "starttls" in low:
             d.code = "starttls_required"
@@ -453,7 +454,7 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
             d.code = "relay_denied"
             d.cause = _("The server will not pass mail on to other addresses for this account.")
             d.fix = _("Sign in with a user name and password, or ask the server's administrator "
-                     "to allow this computer to send.")
+                      "to allow this computer to send.")
             return d
         if f.stage == "rcpt_to":
             d.code = "recipient_refused"
