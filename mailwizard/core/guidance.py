@@ -34,8 +34,8 @@ BEST_PRACTICE = (
 
 
 def _data(text: str) -> str:
-    """A sentence (marked N_() here, or from resources/providers.toml) in the user's
-    language; "" stays "" (gettext would give the catalogue's header for it)."""
+    """A sentence marked N_() here in the user's language; "" stays "" (gettext would give
+    the catalogue's header for it)."""
     return _(text) if text else text
 
 
@@ -103,26 +103,27 @@ def limit_warning(provider: ProviderPreset, recipients_per_day: int) -> str:
 
 def build_guidance(provider: ProviderPreset, recipients_per_day: int = 0) -> Guidance:
     kind = provider.secret_kind
-    # Everything a person reads comes out in the user's language: the texts here and the
-    # provider's own (resources/providers.toml), translated where the panel gets them.
+    # Everything a person reads comes out in the user's language: the texts here are
+    # translated now; the provider's own (resources/providers.toml) come translated from the
+    # preset (core/providers.py), so they are not translated twice.
     g = Guidance(
         title=provider.name,
-        summary=_data(provider.summary),
-        secret_label=_data(provider.secret_label),
+        summary=provider.summary,
+        secret_label=provider.secret_label,
         needs_special_secret=kind != "password",
         why_special_secret=_data(SECRET_WHY.get(kind, "")).format(name=provider.name),
         two_step_required=provider.two_step_required,
-        steps=[Link(_data(s.text), s.link) for s in provider.steps],
+        steps=[Link(s.text, s.link) for s in provider.steps],
         links=[Link(_data(_LINK_TITLES[k]).format(name=provider.name) if k in _LINK_TITLES
                     else k, url)
                for k, url in provider.help.items() if url],
-        notes=[_data(n) for n in provider.notes],
-        warnings=[_data(w.text) for w in provider.warnings],
+        notes=list(provider.notes),
+        warnings=[w.text for w in provider.warnings],
         best_practice=tuple(_data(t) for t in BEST_PRACTICE),
         unverified_settings=provider.server_fact.unverified,
     )
     if provider.limit:
-        g.limit_text = _data(provider.limit.text)
+        g.limit_text = provider.limit.text
         g.limit_unverified = provider.limit.fact.unverified
         g.limit_warning = limit_warning(provider, recipients_per_day)
     return g

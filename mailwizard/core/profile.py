@@ -58,13 +58,17 @@ EWS_PATH = "/EWS/Exchange.asmx"
 class TranslatedWords(Mapping):
     """A table of sentences marked with N_() whose values come out in the user's language
     (translated on each look-up: the language is chosen after import). Code anywhere may
-    read it like a dict: ``TABLE[key]``, ``TABLE.get(key)``, ``TABLE.items()``."""
+    read it like a dict: ``TABLE[key]``, ``TABLE.get(key)``, ``TABLE.items()``. The values of
+    the keys in `same` (names such as "STARTTLS", the same in every language) are not looked
+    up at all."""
 
-    def __init__(self, table: dict):
+    def __init__(self, table: dict, same=()):
         self._table = dict(table)
+        self._same = frozenset(same)
 
     def __getitem__(self, key):
-        return _(self._table[key])
+        text = self._table[key]
+        return text if key in self._same or not text else _(text)
 
     def __iter__(self):
         return iter(self._table)
@@ -86,7 +90,7 @@ SECURITY_WORDS = TranslatedWords({
     Security.STARTTLS: "STARTTLS",
     # Translators: a security mode, shown as e.g. "smtp.example.org, port 25 (no encryption)"
     Security.NONE: N_("no encryption"),
-})
+}, same=(Security.TLS, Security.STARTTLS))
 
 
 @dataclass(frozen=True)

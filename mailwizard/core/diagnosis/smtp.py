@@ -29,12 +29,6 @@ def _other_endpoint(profile: Profile, provider: ProviderPreset | None,
     return {Security.TLS: 465, Security.STARTTLS: 587}.get(security)
 
 
-def _data(text: str) -> str:
-    """A sentence from resources/*.toml in the user's language ("" stays "": gettext would
-    give the catalogue's header for it)."""
-    return _(text) if text else text
-
-
 def _help(provider: ProviderPreset | None, *keys: str) -> str:
     if provider:
         for k in keys:
@@ -255,8 +249,9 @@ def _known_reply(d: Diagnosis, f: CheckFailure, p: Profile, text: str) -> bool:
     known = load_replies().find(f.stage, f.code, text)
     if known is None:
         return False
-    # The reply table's sentences are marked in resources/replies.toml (catalogues.py).
-    d.code, d.cause, d.fix = known.code, _data(known.cause), _data(known.fix)
+    # The reply table's cause and fix (resources/replies.toml) come in the user's language
+    # from the table itself (diagnosis/replies.py): not translated twice here.
+    d.code, d.cause, d.fix = known.code, known.cause, known.fix
     d.help_url = known.help_url or d.help_url
     if known.suggest == "from_login" and "@" in p.username:
         _suggest(d, p, from_address=p.username)
@@ -407,10 +402,11 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
                 d.help_url = app_pw or _help(provider, "smtp_settings")
             elif provider and provider.secret_kind in ("api_key", "smtp_key", "smtp_password"):
                 # Translators: {secret} is e.g. "API key", {hint} how the user name looks
+                # (both come translated from the provider's preset)
                 d.fix = _("Use the {secret} from {provider}'s settings (not your account's "
                           "sign-in password) and check the user name: {hint}").format(
-                    secret=_data(provider.secret_label), provider=provider.name,
-                    hint=_data(provider.username_hint))
+                    secret=provider.secret_label, provider=provider.name,
+                    hint=provider.username_hint)
                 d.help_url = _help(provider, "smtp_settings")
             elif microsoft:
                 d.fix = _("Check the password (if you changed it recently, type the new one). "
