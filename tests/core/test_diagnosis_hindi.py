@@ -168,3 +168,21 @@ def test_guidance_speaks_hindi(hindi):
     assert DEVANAGARI.search(g.limit_warning) and "10000" in g.limit_warning
     assert not PLACEHOLDER.search(g.limit_warning)
     assert any(DEVANAGARI.search(link.text) for link in g.links)
+
+
+@pytest.mark.parametrize("to", ["treasurer@example.org", "कोषाध्यक्ष@example.org"])
+def test_the_test_message_is_in_hindi_and_well_formed(hindi, to):
+    import email
+    import email.policy
+
+    from mailwizard.core.checks.message import build_test_message, message_bytes
+
+    p = profile(display_name="Green Park Society")
+    raw = message_bytes(build_test_message(p, to))
+    if to.isascii():
+        assert raw.isascii()  # 7-bit on the wire: RFC 2047 subject, base64 body
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert DEVANAGARI.search(msg["Subject"])
+    body = msg.get_content()
+    assert DEVANAGARI.search(body) and "smtp.example.org" in body and "587" in body
+    assert "office@example.org" in body and not PLACEHOLDER.search(body)
