@@ -5,6 +5,9 @@ The table is part of the documented contract with the host ERP (README, docs/INT
 
 from __future__ import annotations
 
+from mailwizard.core.i18n import N_
+from mailwizard.core.profile import TranslatedWords
+
 OK = 0
 INTERNAL_ERROR = 1
 USAGE = 2  # argparse's own code for bad command-line words
@@ -54,33 +57,37 @@ BY_STAGE = {
     "ews_send": DATA,
 }
 
-DESCRIPTIONS = {
-    OK: "success",
-    INTERNAL_ERROR: "unexpected internal error (a bug: please report it with `mailwizard --debug`)",
-    USAGE: "wrong command-line usage",
-    INVALID_SETTINGS: "a setting is missing or invalid (the message names the field)",
-    CONFIG_ERROR: "the settings file cannot be read or written",
-    SECRET_STORE: "no safe keyring for the password (nothing was stored)",
-    NOT_VALIDATED: "refused to save settings that did not pass the test",
-    SIGN_IN_AGAIN: "the saved sign-in (OAuth) was revoked or has expired: sign in again with "
-                   "Connect",
-    SCHEDULE: "the scheduled check could not be installed or removed",
-    RESOLVE: "the server name could not be found (DNS)",
-    CONNECT: "no connection to the server and port",
-    GREETING: "connected, but the server did not greet or accept EHLO (wrong protocol or "
-              "port), or the address is not an Exchange web service",
-    TLS: "the secure connection failed (certificate, STARTTLS, port/security mismatch)",
-    AUTH: "sign-in refused (user name, password, app password, or policy)",
-    SENDER: "the From address was refused (Exchange: no such mailbox, or no right to send "
-            "as it)",
-    RECIPIENT: "the test recipient was refused",
-    DATA: "the test message was refused",
-    NOTHING_FOUND: "no settings could be found from the address (discover, --discover)",
-    CANCELLED: "cancelled",
-    RECORD_NEEDED: "deliverability: a DNS record is needed (SPF, DKIM or DMARC of the From "
-                   "domain)",
-    WILL_BE_REJECTED: "deliverability: mail from this address will be rejected",
-}
+#: What each exit code means (the --help epilog, --json "meaning", the report), in the
+#: user's language when read.
+DESCRIPTIONS = TranslatedWords({
+    # Translators: the exit codes' meanings, in `mailwizard --help` and --json "meaning"
+    OK: N_("success"),
+    INTERNAL_ERROR: N_("unexpected internal error (a bug: please report it with "
+                       "`mailwizard --debug`)"),
+    USAGE: N_("wrong command-line usage"),
+    INVALID_SETTINGS: N_("a setting is missing or invalid (the message names the field)"),
+    CONFIG_ERROR: N_("the settings file cannot be read or written"),
+    SECRET_STORE: N_("no safe keyring for the password (nothing was stored)"),
+    NOT_VALIDATED: N_("refused to save settings that did not pass the test"),
+    SIGN_IN_AGAIN: N_("the saved sign-in (OAuth) was revoked or has expired: sign in again with "
+                      "Connect"),
+    SCHEDULE: N_("the scheduled check could not be installed or removed"),
+    RESOLVE: N_("the server name could not be found (DNS)"),
+    CONNECT: N_("no connection to the server and port"),
+    GREETING: N_("connected, but the server did not greet or accept EHLO (wrong protocol or "
+                 "port), or the address is not an Exchange web service"),
+    TLS: N_("the secure connection failed (certificate, STARTTLS, port/security mismatch)"),
+    AUTH: N_("sign-in refused (user name, password, app password, or policy)"),
+    SENDER: N_("the From address was refused (Exchange: no such mailbox, or no right to send "
+               "as it)"),
+    RECIPIENT: N_("the test recipient was refused"),
+    DATA: N_("the test message was refused"),
+    NOTHING_FOUND: N_("no settings could be found from the address (discover, --discover)"),
+    CANCELLED: N_("cancelled"),
+    RECORD_NEEDED: N_("deliverability: a DNS record is needed (SPF, DKIM or DMARC of the From "
+                      "domain)"),
+    WILL_BE_REJECTED: N_("deliverability: mail from this address will be rejected"),
+})
 
 
 def for_stage(stage: str, kind: str = "") -> int:

@@ -11,7 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from mailwizard.core.profile import AuthMethod, Profile, ServiceType, check_email
+from mailwizard.core.i18n import _
+from mailwizard.core.profile import AuthMethod, FieldError, Profile, ServiceType, check_email
 from mailwizard.core.admin.site import SiteConfig
 
 
@@ -139,58 +140,59 @@ def _after_service(state: FlowState) -> Step:
 def _missing_connect(state: FlowState) -> list[str]:
     if state.profile.auth is not AuthMethod.OAUTH2 or not (state.secret
                                                            or state.use_stored_secret):
-        return ["sign in with your email provider"]
+        return [_("sign in with your email provider")]
     return [f"{e.field}: {e.message}" for e in state.profile.errors()]
 
 
 def _missing_resume(state: FlowState) -> list[str]:
-    return [] if state.resume else ["choose what you want to do"]
+    return [] if state.resume else [_("choose what you want to do")]
 
 
 def _missing_service(state: FlowState) -> list[str]:
     if state.service is None:
-        return ["choose a kind of email service"]
+        return [_("choose a kind of email service")]
     if state.service not in visible_services(state):
-        return ["this kind of service is turned off by your administrator"]
+        return [_("this kind of service is turned off by your administrator")]
     if SERVICE_AVAILABILITY.get(state.service):
-        return ["this kind of service is not available yet"]
+        return [_("this kind of service is not available yet")]
     return []
 
 
 def _missing_provider(state: FlowState) -> list[str]:
     if state.site.is_locked("provider") and state.provider_id != state.site.provider:
-        return ["the provider is set by your administrator"]
+        return [_("the provider is set by your administrator")]
     if state.provider_id:
         from mailwizard.core.providers import load_catalogue
 
         preset = load_catalogue().get(state.provider_id)
         if preset is not None and preset.connect_only:
-            return [f"{preset.name} works only with Connect: go back and choose Connect "
-                    "(sign in with your email provider)"]
-    return [] if state.provider_id else ["choose your email provider"]
+            return [_("{provider} works only with Connect: go back and choose Connect "
+                      "(sign in with your email provider)").format(provider=preset.name)]
+    return [] if state.provider_id else [_("choose your email provider")]
 
 
 def _missing_account(state: FlowState) -> list[str]:
     missing = [f"{e.field}: {e.message}" for e in state.profile.errors()]
     missing += [f"{e.field}: {e.message}" for e in state.site.locked_violations(state.profile)]
     if not state.secret_only:
-        _, err = check_email(state.email, "email")
+        _norm, err = check_email(state.email, "email")
         if err:
             missing.append(str(err))
     if state.profile.auth is AuthMethod.PASSWORD and not state.secret \
             and not state.use_stored_secret:
-        missing.append("password: enter the password")
+        # "field: what to do", like a FieldError: the wizard names the field in its words
+        missing.append(str(FieldError("password", _("enter the password"))))
     return missing
 
 
 def _missing_validation(state: FlowState) -> list[str]:
     if state.validated or state.save_untested:
         return []
-    return ["test the settings (or choose to save without testing)"]
+    return [_("test the settings (or choose to save without testing)")]
 
 
 def _missing_save(state: FlowState) -> list[str]:
-    return [] if state.saved else ["save the settings"]
+    return [] if state.saved else [_("save the settings")]
 
 
 Next = Union[Step, Callable[[FlowState], Step], None]

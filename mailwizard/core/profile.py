@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+
+from mailwizard.core.i18n import N_, _
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 if TYPE_CHECKING:
     from typing import Any
@@ -52,12 +55,42 @@ EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com")
 EWS_PATH = "/EWS/Exchange.asmx"
 
 
+class TranslatedWords(Mapping):
+    """A table of sentences marked with N_() whose values come out in the user's language
+    (translated on each look-up: the language is chosen after import). Code anywhere may
+    read it like a dict: ``TABLE[key]``, ``TABLE.get(key)``, ``TABLE.items()``. The values of
+    the keys in `same` (names such as "STARTTLS", the same in every language) are not looked
+    up at all."""
+
+    def __init__(self, table: dict, same=()):
+        self._table = dict(table)
+        self._same = frozenset(same)
+
+    def __getitem__(self, key):
+        text = self._table[key]
+        return text if key in self._same or not text else _(text)
+
+    def __iter__(self):
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __repr__(self) -> str:
+        return f"TranslatedWords({self._table!r})"
+
+    def source(self, key):
+        """The English text (the catalogue's id)."""
+        return self._table[key]
+
+
 #: Each security mode in the words users see (CLI listings, diagnosis texts).
-SECURITY_WORDS = {
+SECURITY_WORDS = TranslatedWords({
     Security.TLS: "SSL/TLS",
     Security.STARTTLS: "STARTTLS",
-    Security.NONE: "no encryption",
-}
+    # Translators: a security mode, shown as e.g. "smtp.example.org, port 25 (no encryption)"
+    Security.NONE: N_("no encryption"),
+}, same=(Security.TLS, Security.STARTTLS))
 
 
 @dataclass(frozen=True)
@@ -181,14 +214,17 @@ class Profile:
         """Where mail goes, in one line for people: "smtp.example.org, port 587 (STARTTLS)" or
         "Exchange at https://… (Windows sign-in)"."""
         if self.service is ServiceType.EXCHANGE:
-            how = "Windows (NTLM)" if self.ews_auth is EwsAuth.NTLM else "Basic"
-            return f"Exchange at {self.ews_url} ({how} sign-in)"
+            if self.ews_auth is EwsAuth.NTLM:
+                return _("Exchange at {url} (Windows (NTLM) sign-in)").format(url=self.ews_url)
+            return _("Exchange at {url} (Basic sign-in)").format(url=self.ews_url)
         if self.service is ServiceType.OAUTH:
             who = {"google": "Google", "microsoft": "Microsoft"}.get(self.oauth_provider,
                                                                     self.oauth_provider)
-            return (f"{self.host}, port {self.port} ({SECURITY_WORDS[self.security]}), "
-                    f"signed in with {who}")
-        return f"{self.host}, port {self.port} ({SECURITY_WORDS[self.security]})"
+            return _("{host}, port {port} ({security}), signed in with {provider}").format(
+                host=self.host, port=self.port, security=SECURITY_WORDS[self.security],
+                provider=who)
+        return _("{host}, port {port} ({security})").format(
+            host=self.host, port=self.port, security=SECURITY_WORDS[self.security])
 
     @property
     def is_exchange_online(self) -> bool:
@@ -225,21 +261,21 @@ def to_ascii_host(host: str) -> str:
     with a plain explanation when it cannot be a host name."""
     host = host.strip().rstrip(".")
     if not host:
-        raise ValueError("enter the name of the mail server, for example smtp.example.com")
+        raise ValueError(_("enter the name of the mail server, for example smtp.example.com"))
     if any(c.isspace() for c in host):
-        raise ValueError("a server name has no spaces")
+        raise ValueError(_("a server name has no spaces"))
     if "://" in host or "/" in host:
-        raise ValueError("enter only the server name, without http:// or a path, "
-                         "for example smtp.example.com")
+        raise ValueError(_("enter only the server name, without http:// or a path, "
+                           "for example smtp.example.com"))
     if ":" in host and not host.startswith("["):
         if host.count(":") == 1:
-            raise ValueError("put the port number in the Port field, not after the server name")
+            raise ValueError(_("put the port number in the Port field, not after the server name"))
         return host  # an IPv6 literal
     if re.fullmatch(r"[0-9.]+", host):
         parts = host.split(".")
         if len(parts) == 4 and all(p.isdigit() and 0 <= int(p) <= 255 for p in parts):
             return host
-        raise ValueError("this looks like an IP address but is not a valid one")
+        raise ValueError(_("this looks like an IP address but is not a valid one"))
     try:
         import idna  # installed with email-validator; handles IDNA 2008 properly
 
@@ -248,11 +284,11 @@ def to_ascii_host(host: str) -> str:
         try:
             ascii_host = host.encode("idna").decode("ascii")
         except UnicodeError:
-            raise ValueError("this is not a valid server name") from None
+            raise ValueError(_("this is not a valid server name")) from None
     labels = ascii_host.split(".")
     if not all(_LABEL.match(label) for label in labels):
-        raise ValueError("this is not a valid server name (letters, digits, dots and "
-                         "hyphens only), for example smtp.example.com")
+        raise ValueError(_("this is not a valid server name (letters, digits, dots and "
+                           "hyphens only), for example smtp.example.com"))
     return ascii_host.lower()
 
 
@@ -263,12 +299,13 @@ def check_domain(value: str) -> str | None:
     """None when `value` looks like company.com or a Windows (NetBIOS) domain name such as
     COMPANY; otherwise what is wrong, in plain words."""
     value = value.strip()
-    hint = ("enter the domain like company.com, or the short Windows domain name like "
-            "COMPANY")
+    hint = _("enter the domain like company.com, or the short Windows domain name like "
+             "COMPANY")
     if not value:
         return hint
     if "@" in value or "://" in value or "/" in value or "\\" in value:
-        return hint + " (only the domain: no email address, web address or user name)"
+        return _("enter the domain like company.com, or the short Windows domain name like "
+                 "COMPANY (only the domain: no email address, web address or user name)")
     if "." in value:
         try:
             to_ascii_host(value)
@@ -276,8 +313,9 @@ def check_domain(value: str) -> str | None:
             return hint
         return None
     if not _NETBIOS.match(value):
-        return hint + " (a short Windows domain name has at most 15 letters, digits, " \
-                      "hyphens or underscores)"
+        return _("enter the domain like company.com, or the short Windows domain name like "
+                 "COMPANY (a short Windows domain name has at most 15 letters, digits, "
+                 "hyphens or underscores)")
     return None
 
 
@@ -290,32 +328,33 @@ def exchange_login(username: str, domain: str, auth: "EwsAuth | str") -> str:
     auth = EwsAuth(auth)
     user = username.strip()
     if not user:
-        raise ValueError("enter your Windows user name, like COMPANY\\jsmith or "
-                         "jsmith@company.com")
+        raise ValueError(_("enter your Windows user name, like COMPANY\\jsmith or "
+                           "jsmith@company.com"))
     if "/" in user and "\\" not in user and "@" not in user:
-        raise ValueError("use a backslash between domain and user name: "
-                         + user.replace("/", "\\", 1))
+        raise ValueError(_("use a backslash between domain and user name: {login}").format(
+            login=user.replace("/", "\\", 1)))
     if "\\" in user:
-        dom, _, name = user.partition("\\")
+        dom, _sep, name = user.partition("\\")
         if not dom or not name or "\\" in name:
-            raise ValueError("write it as DOMAIN\\user, with one backslash, like "
-                             "COMPANY\\jsmith")
+            raise ValueError(_("write it as DOMAIN\\user, with one backslash, like "
+                               "COMPANY\\jsmith"))
         problem = check_domain(dom)
         if problem:
-            raise ValueError(f"the part before the backslash: {problem}")
+            raise ValueError(_("the part before the backslash: {problem}").format(
+                problem=problem))
         return f"{dom}\\{name}"
     if "@" in user:
-        name, _, dom = user.rpartition("@")
+        name, _sep, dom = user.rpartition("@")
         if not name or check_domain(dom) or "." not in dom:
-            raise ValueError("write it as user@company.com or COMPANY\\user")
+            raise ValueError(_("write it as user@company.com or COMPANY\\user"))
         return user
     domain = domain.strip()
     if not domain:
-        raise ValueError("add your domain: type COMPANY\\" + user + " or " + user
-                         + "@company.com, or fill in the Domain field")
+        raise ValueError(_("add your domain: type COMPANY\\{user} or {user}@company.com, or "
+                           "fill in the Domain field").format(user=user))
     problem = check_domain(domain)
     if problem:
-        raise ValueError(f"the Domain field: {problem}")
+        raise ValueError(_("the Domain field: {problem}").format(problem=problem))
     if auth is EwsAuth.BASIC and "." in domain:
         return f"{user}@{domain}"
     return f"{domain}\\{user}"
@@ -328,22 +367,23 @@ def normalise_ews_url(value: str) -> str:
 
     value = value.strip()
     if not value:
-        raise ValueError("enter the Exchange web services address, like "
-                         "https://mail.company.com/EWS/Exchange.asmx")
+        raise ValueError(_("enter the Exchange web services address, like "
+                           "https://mail.company.com/EWS/Exchange.asmx"))
     if "://" not in value:
         value = "https://" + value
     parts = urlsplit(value)
     if parts.scheme.lower() != "https":
-        raise ValueError("the address must start with https:// (a password is never sent "
-                         "without encryption)")
+        raise ValueError(_("the address must start with https:// (a password is never sent "
+                           "without encryption)"))
     if parts.username or parts.password:
-        raise ValueError("put the user name and password in their own fields, not in the "
-                         "address")
+        raise ValueError(_("put the user name and password in their own fields, not in the "
+                           "address"))
     try:
         host = to_ascii_host(parts.hostname or "")
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"the server in the address: {exc}") from None
+        raise ValueError(_("the server in the address: {problem}").format(
+            problem=exc)) from None
     path = parts.path.rstrip("/")
     if path in ("", "/EWS", "/ews"):
         path = EWS_PATH
@@ -391,8 +431,8 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
     """Check one address with email-validator; return its normalised form or a FieldError."""
     value = value.strip()
     if not value:
-        return value, FieldError(field_name, "enter an email address, for example "
-                                             "accounts@your-society.org")
+        return value, FieldError(field_name, _("enter an email address, for example "
+                                               "accounts@your-society.org"))
     plain = _plain_email(value)
     if plain is not None:
         return plain, None
@@ -404,7 +444,7 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
     except EmailNotValidError as exc:
         # An internal, reserved or single-label domain (office@company.local): the user's
         # own server decides. The part before @ is checked as usual, the domain as a name.
-        local, _, domain = value.rpartition("@")
+        local, _sep, domain = value.rpartition("@")
         reason = str(exc).lower()
         if local and domain and ("special-use" in reason or "period" in reason
                                  or "top-level domain" in reason or address_note(value)):
@@ -417,7 +457,8 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
             else:
                 if not ascii_domain.replace(".", "").isdigit():  # not a bare IP address
                     return f"{local_ok.local_part}@{domain.strip().rstrip('.').lower()}", None
-        return value, FieldError(field_name, f"this is not a valid email address ({exc})")
+        return value, FieldError(field_name, _(
+            "this is not a valid email address ({reason})").format(reason=exc))
     return result.normalized, None
 
 
@@ -428,8 +469,8 @@ _PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
 def check_profile_name(name: object) -> str | None:
     """What is wrong with a profile name, or None."""
     if not isinstance(name, str) or not _PROFILE_NAME.match(name):
-        return ('use 1 to 64 letters, digits, ".", "_" or "-", e.g. "default" (it names the '
-                'keyring entry "<name>/password")')
+        return _('use 1 to 64 letters, digits, ".", "_" or "-", e.g. "default" (it names the '
+                 'keyring entry "<name>/password")')
     return None
 
 
@@ -451,13 +492,13 @@ def address_note(address: str) -> str:
     if not domain or domain.startswith("["):
         return ""
     if "." not in domain:
-        return (f"“{domain}” is a name used only inside your own network: fine when your "
-                "own mail server accepts it, but mail to or from it cannot travel on the "
-                "internet.")
+        return _("“{domain}” is a name used only inside your own network: fine when your "
+                 "own mail server accepts it, but mail to or from it cannot travel on the "
+                 "internet.").format(domain=domain)
     if any(domain == e or domain.endswith("." + e) for e in _PRIVATE_ENDINGS):
-        return (f"“{domain}” is a domain for private networks (or tests): fine when your "
-                "own mail server accepts it, but mail to or from it cannot travel on the "
-                "internet.")
+        return _("“{domain}” is a domain for private networks (or tests): fine when your "
+                 "own mail server accepts it, but mail to or from it cannot travel on the "
+                 "internet.").format(domain=domain)
     return ""
 
 
@@ -472,32 +513,33 @@ def check_profile(p: Profile) -> list[FieldError]:
     if p.service is ServiceType.OAUTH:
         errors += _check_oauth(p)
     elif p.auth is AuthMethod.OAUTH2:
-        errors.append(FieldError("auth", "OAuth sign-in needs the Connect service type"))
+        errors.append(FieldError("auth", _("OAuth sign-in needs the Connect service type")))
     if p.from_address:
-        _, err = check_email(p.from_address, "from_address")
+        _norm, err = check_email(p.from_address, "from_address")
         if err:
             errors.append(err)
     else:
-        errors.append(FieldError("from_address", "enter the address your mail is sent from"))
+        errors.append(FieldError("from_address", _("enter the address your mail is sent from")))
     if any(c in p.display_name for c in "\r\n\u2028\u2029"):
-        errors.append(FieldError("display_name", "the display name must be on one line"))
+        errors.append(FieldError("display_name", _("the display name must be on one line")))
     elif has_control_chars(p.display_name):
-        errors.append(FieldError("display_name", "the display name holds an invisible control "
-                                                 "character (such as a tab or form feed): "
-                                                 "type it again with letters only"))
+        errors.append(FieldError("display_name", _("the display name holds an invisible control "
+                                                   "character (such as a tab or form feed): "
+                                                   "type it again with letters only")))
     if len(p.display_name) > 100:
-        errors.append(FieldError("display_name", "keep the display name under 100 characters"))
+        errors.append(FieldError("display_name", _("keep the display name under 100 characters")))
     if p.pinned_sha256 and not _FINGERPRINT.match(normalise_fingerprint(p.pinned_sha256)):
-        errors.append(FieldError("pinned_sha256", "a SHA-256 fingerprint is 64 hexadecimal "
-                                                  "characters (colons allowed)"))
+        errors.append(FieldError("pinned_sha256", _("a SHA-256 fingerprint is 64 hexadecimal "
+                                                    "characters (colons allowed)")))
     if p.cafile:
         import os
 
         if not os.path.isfile(p.cafile):
-            errors.append(FieldError("cafile", f"no file at {p.cafile}; give the path of a PEM "
-                                               "file with your organisation's CA certificate"))
+            errors.append(FieldError("cafile", _(
+                "no file at {path}; give the path of a PEM file with your organisation's CA "
+                "certificate").format(path=p.cafile)))
     if not (0 < float(p.timeout) <= 300):
-        errors.append(FieldError("timeout", "enter a number of seconds between 1 and 300"))
+        errors.append(FieldError("timeout", _("enter a number of seconds between 1 and 300")))
     return errors
 
 
@@ -512,7 +554,7 @@ def _check_exchange(p: Profile) -> list[FieldError]:
         if problem:
             errors.append(FieldError("domain", problem))
     if p.auth is not AuthMethod.PASSWORD:
-        errors.append(FieldError("auth", "Exchange needs a user name and password"))
+        errors.append(FieldError("auth", _("Exchange needs a user name and password")))
     try:
         exchange_login(p.username, p.domain if not check_domain(p.domain) else "", p.ews_auth)
     except ValueError as exc:
@@ -523,12 +565,12 @@ def _check_exchange(p: Profile) -> list[FieldError]:
 def _check_oauth(p: Profile) -> list[FieldError]:
     errors: list[FieldError] = []
     if p.auth is not AuthMethod.OAUTH2:
-        errors.append(FieldError("auth", "a connected service signs in with OAuth (oauth2)"))
+        errors.append(FieldError("auth", _("a connected service signs in with OAuth (oauth2)")))
     if p.oauth_provider not in ("google", "microsoft"):
-        errors.append(FieldError("oauth_provider", "choose google or microsoft"))
+        errors.append(FieldError("oauth_provider", _("choose google or microsoft")))
     if not p.token_endpoint.startswith("https://"):
-        errors.append(FieldError("token_endpoint", "the sign-in service's token address "
-                                                   "(https://…) is missing"))
+        errors.append(FieldError("token_endpoint", _("the sign-in service's token address "
+                                                     "(https://…) is missing")))
     return errors
 
 
@@ -539,17 +581,18 @@ def _check_smtp(p: Profile) -> list[FieldError]:
     except ValueError as exc:
         errors.append(FieldError("host", str(exc)))
     if isinstance(p.port, bool) or not isinstance(p.port, int):
-        errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
-                                         "(usually 587 or 465)"))
+        errors.append(FieldError("port", _("enter a whole number between 1 and 65535 "
+                                           "(usually 587 or 465)")))
     elif not 1 <= p.port <= 65535:
-        errors.append(FieldError("port", "enter a whole number between 1 and 65535 "
-                                         "(usually 587 or 465)"))
+        errors.append(FieldError("port", _("enter a whole number between 1 and 65535 "
+                                           "(usually 587 or 465)")))
     if p.auth in (AuthMethod.PASSWORD, AuthMethod.OAUTH2):
         if not p.username.strip():
-            errors.append(FieldError("username", "enter the user name for the mail server "
-                                                 "(often your full email address)"))
+            errors.append(FieldError("username", _("enter the user name for the mail server "
+                                                   "(often your full email address)")))
         if p.security is Security.NONE:
             errors.append(FieldError(
-                "security", "a password is never sent without encryption: choose SSL/TLS or "
-                            "STARTTLS, or set authentication to none for an IP-based relay"))
+                "security", _("a password is never sent without encryption: choose SSL/TLS "
+                              "or STARTTLS, or set authentication to none for an IP-based "
+                              "relay")))
     return errors

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from mailwizard.core.i18n import N_, _
 from mailwizard.core.profile import (EwsAuth, Profile, Security, exchange_login,
                                      normalise_fingerprint)
 from mailwizard.core.redact import redact
@@ -29,7 +30,8 @@ log = logging.getLogger(__name__)
 EWS_STAGES = ("ews_service", "ews_login", "ews_mailbox", "ews_send")
 
 EXCHANGE_ONLINE_END = "1 April 2027"
-EXCHANGE_ONLINE_NOTICE = (
+#: Marked for translation: shown as _(EXCHANGE_ONLINE_NOTICE) or exchange_online_notice().
+EXCHANGE_ONLINE_NOTICE = N_(
     "This is Exchange Online (Microsoft 365). Microsoft has switched Exchange Web Services "
     "(EWS) off there: since 1 October 2026 it has been blocked organisation by organisation "
     "unless an administrator allowed the app, and on 1 April 2027 it stops for everyone. Set up "
@@ -38,7 +40,7 @@ EXCHANGE_ONLINE_NOTICE = (
 
 def exchange_online_notice(profile: Profile) -> str | None:
     """The shutdown explanation when the EWS URL is Exchange Online, else None."""
-    return EXCHANGE_ONLINE_NOTICE if profile.is_exchange_online else None
+    return _(EXCHANGE_ONLINE_NOTICE) if profile.is_exchange_online else None
 
 
 class _EwsFailed(_StageFailed):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from email.utils import formataddr, formatdate, make_msgid
 
 from mailwizard import __version__
+from mailwizard.core.i18n import _
 from mailwizard.core.profile import Profile
 
 TYPE_CHECKING = False
@@ -16,19 +17,25 @@ if TYPE_CHECKING:
 def test_message_body(profile: Profile) -> str:
     from mailwizard.core.profile import ServiceType
 
+    # The message is read by a person (often the user): in the user's language, one line or
+    # paragraph per sentence; the setting values stay as they are.
+    # Translators: the lines of the test message's list of settings keep their labels aligned
     if profile.service is ServiceType.EXCHANGE:
-        server = f"  Server:   Microsoft Exchange, {profile.ews_url}\n"
+        server = "  " + _("Server:   Microsoft Exchange, {address}").format(
+            address=profile.ews_url) + "\n"
     else:
-        server = (f"  Server:   {profile.host}, port {profile.port}\n"
-                  f"  Security: {profile.security.value}\n")
+        server = ("  " + _("Server:   {host}, port {port}").format(host=profile.host,
+                                                                port=profile.port) + "\n"
+                  + "  " + _("Security: {security}").format(security=profile.security.value)
+                  + "\n")
     return (
-        "Hello,\n\n"
-        "this is a test message from the email settings of your accounting or ERP program.\n"
-        "If you can read it, the program can send invoices, reminders and statements with\n"
-        "these settings:\n\n"
-        + server +
-        f"  Sender:   {profile.from_address}\n\n"
-        "You do not need to reply.\n"
+        _("Hello,") + "\n\n"
+        + _("this is a test message from the email settings of your accounting or ERP program.\n"
+            "If you can read it, the program can send invoices, reminders and statements with\n"
+            "these settings:") + "\n\n"
+        + server
+        + "  " + _("Sender:   {address}").format(address=profile.from_address) + "\n\n"
+        + _("You do not need to reply.") + "\n"
     )
 
 
@@ -54,12 +61,12 @@ def build_test_message(profile: Profile, to: str) -> Message:
         msg.set_content(body)
         # username/domain, not addr_spec: the parser behind addr_spec refuses a non-ASCII
         # local part, which SMTPUTF8 (RFC 6531) allows.
-        local, _, domain = profile.from_address.rpartition("@")
+        local, _sep, domain = profile.from_address.rpartition("@")
         msg["From"] = Address(profile.display_name, username=local, domain=domain)
-        to_local, _, to_domain = to.rpartition("@")
+        to_local, _sep, to_domain = to.rpartition("@")
         to = Address(username=to_local, domain=to_domain)
     msg["To"] = to
-    msg["Subject"] = "Test message: your email settings work"
+    msg["Subject"] = _("Test message: your email settings work")
     msg["Date"] = formatdate(localtime=True)
     domain = profile.from_address.rpartition("@")[2] or None
     msg["Message-ID"] = make_msgid(domain=domain.encode("idna").decode() if domain else None)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from email.utils import formatdate, make_msgid
 
+from mailwizard.core.i18n import _
 from mailwizard.core.profile import Profile
 
 #: What `send` reads from standard input at the most (providers cap messages at 25-50 MB).
@@ -66,8 +67,8 @@ def _decoded(msg, name: str, index: int):
     try:
         return msg.get_all(name)[index]
     except Exception as exc:  # the email package raises many kinds on broken headers
-        raise MessageError(f"the {name} header cannot be read ({type(exc).__name__}); "
-                           "correct it in the message") from None
+        raise MessageError(_("the {header} header cannot be read ({error}); correct it in the "
+                             "message").format(header=name, error=type(exc).__name__)) from None
 
 
 #: RFC 5322 2.1.1: a line is at most 998 characters (mail servers refuse longer ones).
@@ -80,43 +81,49 @@ def _check_lines(raw: bytes, msg) -> None:
     head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
     if b"\r" in head:  # a lone CR ends a line for some readers and not for others
         number = head[:head.index(b"\r")].count(b"\n") + 1
-        raise MessageError(f"line {number} of the headers holds a lone carriage return (CR): "
-                           "it could split the header in two on the way, so the message was "
-                           "not sent")
+        raise MessageError(_("line {number} of the headers holds a lone carriage return (CR): "
+                             "it could split the header in two on the way, so the message was "
+                             "not sent").format(number=number))
     if head:
         for number, line in enumerate(head.split(b"\n"), 1):
             name = line.split(b":", 1)[0]
             if line[:1] not in (b" ", b"\t") and (b":" not in line or
                                                   not _FIELD_NAME.match(name.decode("latin-1"))):
-                raise MessageError(
-                    f"line {number} of the headers is not a header "
-                    f"(“{_shown(line.decode('utf-8', 'replace'))}”): every header line is "
-                    "“Name: value”, with no spaces in the name, and a blank line ends the "
-                    "headers")
+                raise MessageError(_(
+                    "line {number} of the headers is not a header (“{line}”): every header "
+                    "line is “Name: value”, with no spaces in the name, and a blank line ends "
+                    "the headers").format(number=number,
+                                          line=_shown(line.decode("utf-8", "replace"))))
     for number, line in enumerate(raw.replace(b"\r\n", b"\n").split(b"\n"), 1):
         if len(line) > MAX_LINE:
-            raise MessageError(
-                f"line {number} of the message is {len(line)} characters long; mail servers "
-                f"refuse lines over {MAX_LINE}. Break the text into lines, or send that part "
-                "encoded (quoted-printable or base64)")
+            raise MessageError(_(
+                "line {number} of the message is {length} characters long; mail servers "
+                "refuse lines over {limit}. Break the text into lines, or send that part "
+                "encoded (quoted-printable or base64)").format(number=number, length=len(line),
+                                                               limit=MAX_LINE))
 
 
 def _check_headers(msg) -> list[str]:
     names: list[str] = []
     for name, raw_value in msg.raw_items():
         if not _FIELD_NAME.match(name):
-            raise MessageError(f"the header name “{_shown(name)}” is not allowed in an email")
+            raise MessageError(_("the header name “{header}” is not allowed in an email").format(
+                header=_shown(name)))
         _utf8(name, raw_value)
         index = sum(1 for n in names if n.lower() == name.lower())
         value = _utf8(name, str(_decoded(msg, name, index)))
         bad = _CONTROL.search(value)
         if bad:
-            what = "a line break" if bad.group() in "\r\n\u2028\u2029" else "a control character"
-            raise MessageError(
-                f"the {name} header holds {what} once decoded "
-                f"(“{_shown(value[max(0, bad.start() - 30):bad.start() + 30])}”): it could "
-                "add headers the ERP never wrote, so the message was not sent. Remove it from "
-                f"the {name}")
+            shown = _shown(value[max(0, bad.start() - 30):bad.start() + 30])
+            if bad.group() in "\r\n\u2028\u2029":
+                text = _("the {header} header holds a line break once decoded (“{text}”): it "
+                         "could add headers the ERP never wrote, so the message was not sent. "
+                         "Remove it from the {header}")
+            else:
+                text = _("the {header} header holds a control character once decoded "
+                         "(“{text}”): it could add headers the ERP never wrote, so the message "
+                         "was not sent. Remove it from the {header}")
+            raise MessageError(text.format(header=name, text=shown))
         names.append(name)
     return names
 
@@ -126,19 +133,20 @@ def _utf8(header: str, text: str) -> str:
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8")
     except UnicodeError:
-        raise MessageError(f"the {header} header is not UTF-8 text; write it in UTF-8 or "
-                           "encode it (RFC 2047)") from None
+        raise MessageError(_("the {header} header is not UTF-8 text; write it in UTF-8 or "
+                             "encode it (RFC 2047)").format(header=header)) from None
 
 
 def _check_address(header: str, addr) -> str:
     spec = addr.addr_spec
     if not spec:
-        raise MessageError(f"{header}: an address is empty")
+        raise MessageError(_("{header}: an address is empty").format(header=header))
     if _CONTROL.search(spec) or not _ADDR_SPEC.match(spec) or len(spec) > 254:
-        raise MessageError(f"{header}: “{_shown(spec)}” is not an email address")
+        raise MessageError(_("{header}: “{address}” is not an email address").format(
+            header=header, address=_shown(spec)))
     if _CONTROL.search(addr.display_name or ""):
-        raise MessageError(f"{header}: the name beside {spec} holds a line break or a control "
-                           "character")
+        raise MessageError(_("{header}: the name beside {address} holds a line break or a "
+                             "control character").format(header=header, address=spec))
     return spec
 
 
@@ -160,14 +168,16 @@ def _recipients(msg) -> list[str]:
             value = parse(header, text)
             addresses = value.addresses
         except Exception:
-            raise MessageError(f"the {header} header cannot be read as addresses; "
-                               "correct it in the message") from None
+            raise MessageError(_("the {header} header cannot be read as addresses; correct it "
+                                 "in the message").format(header=header)) from None
         broken = [d for d in value.defects
                   if not isinstance(d, (errors.ObsoleteHeaderDefect,
                                         errors.NonASCIILocalPartDefect))]
         if broken:
-            raise MessageError(f"the {header} header has an address that cannot be read "
-                               f"({broken[0]}): “{_shown(text)}”")
+            raise MessageError(_("the {header} header has an address that cannot be read "
+                                 "({problem}): “{text}”").format(header=header,
+                                                                problem=broken[0],
+                                                                text=_shown(text)))
         for addr in addresses:
             spec = _check_address(header, addr)
             if spec not in recipients:
@@ -179,8 +189,8 @@ def _serialise(msg) -> bytes:
     try:
         return msg.as_bytes(policy=_policy())
     except Exception as exc:
-        raise MessageError(f"the message cannot be written out for sending "
-                           f"({type(exc).__name__}); check its headers") from None
+        raise MessageError(_("the message cannot be written out for sending ({error}); check "
+                             "its headers").format(error=type(exc).__name__)) from None
 
 
 def _verify_wire(data: bytes, expected: list[str]) -> None:
@@ -191,27 +201,31 @@ def _verify_wire(data: bytes, expected: list[str]) -> None:
     got = [n.lower() for n in sent.keys()]
     if got != [n.lower() for n in expected]:
         extra = sorted(set(got) - {n.lower() for n in expected})
-        raise MessageError("the message's headers would change on the way out"
-                           + (f" (new: {', '.join(_shown(x) for x in extra)})" if extra else "")
-                           + "; it was not sent")
+        if extra:
+            raise MessageError(_("the message's headers would change on the way out (new: "
+                                 "{headers}); it was not sent").format(
+                headers=", ".join(_shown(x) for x in extra)))
+        raise MessageError(_("the message's headers would change on the way out; it was not "
+                             "sent"))
 
 
 def prepare(raw: bytes, profile: Profile) -> Outgoing:
     from email.parser import BytesParser
 
     if len(raw) > MAX_MESSAGE_BYTES:
-        raise MessageError(f"the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB; "
-                           "mail services refuse messages of this size")
+        raise MessageError(_("the message is larger than {size} MB; mail services refuse "
+                             "messages of this size").format(
+            size=MAX_MESSAGE_BYTES // (1024 * 1024)))
     if not raw.strip():
-        raise MessageError("the message on standard input is empty")
+        raise MessageError(_("the message on standard input is empty"))
     msg = BytesParser(policy=_policy()).parsebytes(raw)
     if msg.defects and not msg.keys():
-        raise MessageError("standard input is not an email message (RFC 5322)")
+        raise MessageError(_("standard input is not an email message (RFC 5322)"))
     _check_lines(raw, msg)
     names = _check_headers(msg)
     recipients = _recipients(msg)
     if not recipients:
-        raise MessageError("the message has no To, Cc or Bcc recipient")
+        raise MessageError(_("the message has no To, Cc or Bcc recipient"))
     if msg["From"] is None:
         from email.headerregistry import Address
 

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 from mailwizard.core.checks.smtp import CheckFailure
-from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security
+from mailwizard.core.i18n import N_, _
+from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security, TranslatedWords
 
 M365_SMTP_AUTH_HELP = "https://aka.ms/smtp_auth_disabled"
 
@@ -40,22 +41,33 @@ class Diagnosis:
         return asdict(self)
 
 
-#: The check's stages in the words a user reads.
-STAGE_WORDS = {
-    "resolve": "looking up the server", "connect": "connecting",
-    "tls": "setting up encryption", "greeting": "waiting for the server's welcome",
-    "ehlo": "greeting the server", "starttls": "switching on encryption",
-    "ehlo_tls": "greeting the server after encryption", "auth": "signing in",
-    "mail_from": "giving the sender's address", "rcpt_to": "giving the test recipient",
-    "data": "sending the test message", "quit": "saying goodbye", "settings": "checking",
-    "ews_service": "asking for Exchange web services", "ews_login": "signing in to Exchange",
-    "ews_mailbox": "opening the mailbox", "ews_send": "sending the test message",
-    "token": "getting a sign-in token",
-}
+#: The check's stages in the words a user reads (in the user's language when looked up).
+#: Each is said after "while": "The server stopped answering while {step}."
+STAGE_WORDS = TranslatedWords({
+    # Translators: the check's steps. Each is used in a sentence after "while", e.g. "The
+    # server stopped answering while {step}." Translate so it reads well in those sentences.
+    "resolve": N_("looking up the server"), "connect": N_("connecting"),
+    "tls": N_("setting up encryption"), "greeting": N_("waiting for the server's welcome"),
+    "ehlo": N_("greeting the server"), "starttls": N_("switching on encryption"),
+    "ehlo_tls": N_("greeting the server after encryption"), "auth": N_("signing in"),
+    "mail_from": N_("giving the sender's address"), "rcpt_to": N_("giving the test recipient"),
+    "data": N_("sending the test message"), "quit": N_("saying goodbye"),
+    "settings": N_("checking"),
+    "ews_service": N_("asking for Exchange web services"),
+    "ews_login": N_("signing in to Exchange"),
+    "ews_mailbox": N_("opening the mailbox"), "ews_send": N_("sending the test message"),
+    "token": N_("getting a sign-in token"),
+})
 
 
 def _words(stage: str) -> str:
+    """The stage in the user's words and language (the stage's name when it has none)."""
     return STAGE_WORDS.get(stage, stage)
+
+
+def stage_words(stage: str) -> str:
+    """What the check was doing at `stage`, in the user's language ("signing in")."""
+    return _words(stage)
 
 
 def _same_site(candidate: str, typed: str) -> bool:
@@ -80,7 +92,8 @@ def _enhanced_code(reply: str) -> str:
 
 def _sec_label(security: Security | str, port: int | None = None) -> str:
     word = SECURITY_WORDS[Security(security)]
-    return f"{word} on port {port}" if port else word
+    # Translators: e.g. "STARTTLS on port 587"
+    return _("{security} on port {port}").format(security=word, port=port) if port else word
 
 
 def _suggest(d: Diagnosis, profile: Profile, **changes: Any) -> None:
@@ -89,30 +102,36 @@ def _suggest(d: Diagnosis, profile: Profile, **changes: Any) -> None:
     if not changes:
         return
     d.suggestion = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
+    # Translators: the suggestions are button texts; several are joined with "; ".
     parts = []
     if "security" in changes or "port" in changes:
-        parts.append("Use " + _sec_label(changes.get("security", profile.security),
-                                         changes.get("port", profile.port)))
+        security = SECURITY_WORDS[Security(changes.get("security", profile.security))]
+        port = changes.get("port", profile.port)
+        parts.append(_("Use {security} on port {port}").format(security=security, port=port)
+                     if port else _("Use {security}").format(security=security))
     if "host" in changes:
-        parts.append(f"Connect to {changes['host']}")
+        parts.append(_("Connect to {host}").format(host=changes["host"]))
     if "from_address" in changes:
-        parts.append(f"Send from {changes['from_address']}")
+        parts.append(_("Send from {address}").format(address=changes["from_address"]))
     if "auth" in changes:
-        parts.append("Sign in with a password" if changes["auth"] == AuthMethod.PASSWORD
-                     else "Do not sign in")
+        parts.append(_("Sign in with a password") if changes["auth"] == AuthMethod.PASSWORD
+                     else _("Do not sign in"))
     if "ews_url" in changes:
-        parts.append(f"Use {changes['ews_url']}")
+        parts.append(_("Use {address}").format(address=changes["ews_url"]))
     if "ews_auth" in changes:
-        parts.append("Use Basic sign-in" if str(getattr(changes["ews_auth"], "value",
-                                                            changes["ews_auth"])) == "basic"
-                     else "Use Windows (NTLM) sign-in")
+        parts.append(_("Use Basic sign-in") if str(getattr(changes["ews_auth"], "value",
+                                                              changes["ews_auth"])) == "basic"
+                     else _("Use Windows (NTLM) sign-in"))
     d.suggestion_text = "; ".join(parts)
 
 
 def diagnose_certificate(d: Diagnosis, f: CheckFailure, host: str, who: str, ca_where: str,
                          suggest_name: Callable[[str], None]) -> bool:
     """Fill `d` for a refused or changed certificate (True), for SMTP and Exchange alike. A
-    name from the certificate is offered (`suggest_name`) only within the typed domain."""
+    name from the certificate is offered (`suggest_name`) only within the typed domain.
+    `who` is "mail server" or "Exchange server" (`ca_where` is implied by it): each sentence
+    is written out whole for each, so that it can be translated."""
+    ews = who == "Exchange server"
     if f.kind == "tls_verify":
         reason = (f.ssl_reason or f.message).lower()
         cert = f.certificate
@@ -120,37 +139,63 @@ def diagnose_certificate(d: Diagnosis, f: CheckFailure, host: str, who: str, ca_
             d.certificate = asdict(cert)
         if "mismatch" in reason or "doesn't match" in reason:
             d.code = "certificate_name_mismatch"
-            names = ", ".join(cert.names) if cert and cert.names else "other names"
-            d.cause = f"The {who}'s certificate is for {names}, not for “{host}”."
-            d.fix = "Use the server name written on the certificate."
+            if cert and cert.names:
+                names = ", ".join(cert.names)
+                d.cause = (_("The Exchange server's certificate is for {names}, not for "
+                             "“{host}”.") if ews else
+                           _("The mail server's certificate is for {names}, not for “{host}”.")
+                           ).format(names=names, host=host)
+            else:
+                d.cause = (_("The Exchange server's certificate is for other names, not for "
+                             "“{host}”.") if ews else
+                           _("The mail server's certificate is for other names, not for "
+                             "“{host}”.")).format(host=host)
+            d.fix = _("Use the server name written on the certificate.")
             exact = [n for n in (cert.names if cert else []) if "*" not in n
                      and not n[0].isdigit() and _same_site(n, host)]
             if exact:
                 suggest_name(exact[0])
             else:
-                d.fix = ("Use the server name written on the certificate, but only if your "
-                         "provider or IT confirms it: the certificate could also belong "
-                         "to someone else.")
+                d.fix = _("Use the server name written on the certificate, but only if your "
+                          "provider or IT confirms it: the certificate could also belong "
+                          "to someone else.")
         elif "expired" in reason:
             d.code = "certificate_expired"
-            d.cause = f"The {who}'s security certificate has expired."
-            d.fix = (f"The {who}'s administrator must renew its certificate. Until then, "
-                     "do not send through it.")
+            if ews:
+                d.cause = _("The Exchange server's security certificate has expired.")
+                d.fix = _("The Exchange server's administrator must renew its certificate. "
+                          "Until then, do not send through it.")
+            else:
+                d.cause = _("The mail server's security certificate has expired.")
+                d.fix = _("The mail server's administrator must renew its certificate. Until "
+                          "then, do not send through it.")
         else:
             d.code = "certificate_untrusted"
-            d.cause = (f"The {who}'s security certificate is not from an authority this "
-                       "computer trusts (it may be self-signed, or issued by your "
-                       "organisation's own authority).")
-            d.fix = (f"If your organisation runs its own {who}, ask IT for its CA "
-                     f"certificate file and add it {ca_where}. Or, only after IT has "
-                     "confirmed the SHA-256 fingerprint shown, choose to trust this one "
-                     "certificate.")
+            if ews:
+                d.cause = _("The Exchange server's security certificate is not from an "
+                            "authority this computer trusts (it may be self-signed, or issued "
+                            "by your organisation's own authority).")
+                d.fix = _("If your organisation runs its own Exchange server, ask IT for its CA "
+                          "certificate file and add it as the CA certificate file. Or, only "
+                          "after IT has confirmed the SHA-256 fingerprint shown, choose to "
+                          "trust this one certificate.")
+            else:
+                d.cause = _("The mail server's security certificate is not from an authority "
+                            "this computer trusts (it may be self-signed, or issued by your "
+                            "organisation's own authority).")
+                d.fix = _("If your organisation runs its own mail server, ask IT for its CA "
+                          "certificate file and add it under Advanced. Or, only after IT has "
+                          "confirmed the SHA-256 fingerprint shown, choose to trust this one "
+                          "certificate.")
         return True
     if f.kind == "pin_mismatch":
         d.code = "certificate_changed"
-        d.cause = (f"The {who}'s certificate is not the one you chose to trust. It may have "
-                   "been renewed, or someone may be intercepting the connection.")
-        d.fix = "Ask IT to confirm the new certificate's fingerprint before trusting it."
+        d.cause = (_("The Exchange server's certificate is not the one you chose to trust. It "
+                     "may have been renewed, or someone may be intercepting the connection.")
+                   if ews else
+                   _("The mail server's certificate is not the one you chose to trust. It may "
+                     "have been renewed, or someone may be intercepting the connection."))
+        d.fix = _("Ask IT to confirm the new certificate's fingerprint before trusting it.")
         if f.certificate:
             d.certificate = asdict(f.certificate)
         return True
