@@ -212,7 +212,7 @@ _KEEP = re.compile(r"\{[^{}]*\}|%(?:n|\d+|[sd])|<[^<>]*>|&(?:[A-Za-z]+|#\d+);|&&
 
 
 def pseudo(text: str) -> str:
-    if not text or not text.strip():
+    if not text or not text.strip() or START in text:  # empty, or already the pseudo-language
         return text
     out, pos, letters = [], 0, 0
     for m in _KEEP.finditer(text):

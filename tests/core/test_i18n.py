@@ -65,8 +65,10 @@ def test_the_pseudo_language_marks_lengthens_and_keeps_what_code_needs(source):
                    __import__("re").sub(r"\{[^}]*\}|<[^>]*>|&\w", "", out))
 
 
-def test_the_pseudo_language_leaves_empty_text_empty():
+def test_the_pseudo_language_leaves_empty_text_empty_and_translates_once():
     assert i18n.pseudo("") == "" and i18n.pseudo("  ") == "  "
+    once = i18n.pseudo("no encryption")
+    assert i18n.pseudo(once) == once
 
 
 def test_site_file_language_is_read_and_checked(tmp_path):
