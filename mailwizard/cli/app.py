@@ -465,14 +465,13 @@ def _print_result(result, diagnosis, as_json: bool, code: int, *, site=None,
     if d.certificate:
         c = d.certificate
         fp = ":".join(c["sha256"][i:i + 2] for i in range(0, len(c["sha256"]), 2)).upper()
-        # Translators: the certificate's details, one per line; keep the lines lined up.
-        print(_("Certificate: subject {subject}\n"
-                "             issuer  {issuer}\n"
-                "             valid   {not_before} .. {not_after}\n"
-                "             names   {names}\n"
-                "             SHA-256 {fingerprint}").format(
-            subject=c["subject"], issuer=c["issuer"], not_before=c["not_before"],
-            not_after=c["not_after"], names=", ".join(c["names"]), fingerprint=fp))
+        # Translators: the certificate's details, one line each; keep the values lined up.
+        print(_("Certificate: subject {subject}").format(subject=c["subject"]))
+        print(_("             issuer  {issuer}").format(issuer=c["issuer"]))
+        print(_("             valid   {start} .. {end}").format(start=c["not_before"],
+                                                               end=c["not_after"]))
+        print(_("             names   {names}").format(names=", ".join(c["names"])))
+        print(f"             SHA-256 {fp}")
     if d.server_reply:
         print(_("Server said: {reply}").format(reply=d.server_reply))
 

@@ -56,11 +56,36 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
     return {}
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with its own heading ("usage: ") in the user's language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: D102 - argparse's own
+        if prefix is None:
+            prefix = _("usage: ")
+        super().add_usage(usage, actions, groups, prefix)
+
+
 class SuggestingParser(argparse.ArgumentParser):
     """argparse, but a mistake raises UsageError naming the closest option, command or
-    choice ("--securty" → "did you mean --security?") instead of printing and exiting."""
+    choice ("--securty" → "did you mean --security?") instead of printing and exiting.
+    argparse's own words in the help (usage, the section titles, -h) are in the user's
+    language; its error messages stay argparse's (the suggestions read them)."""
 
     _argv: list[str] | None = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+
+    def add_argument(self, *args, **kwargs):  # noqa: D102 - argparse's own
+        if kwargs.get("action") == "version" and "help" not in kwargs:
+            kwargs["help"] = _("show program's version number and exit")
+        return super().add_argument(*args, **kwargs)
 
     def parse_args(self, args=None, namespace=None):  # noqa: D102 - argparse's own
         self._argv = list(sys.argv[1:] if args is None else args)
