@@ -179,7 +179,7 @@ def send_freedesktop(alert: Alert, *, wait: float = 0.0,
     try:
         conn = open_dbus_connection(bus=bus)
     except Exception as exc:  # no session bus: a desktop-less session
-        raise NotifyError(f"no D-Bus session bus ({exc})") from None
+        raise NotifyError(_("no D-Bus session bus ({problem})").format(problem=exc)) from None
     try:
         rule = MatchRule(type="signal", interface=INTERFACE, path=OBJECT_PATH)
         address = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=INTERFACE)
@@ -195,10 +195,12 @@ def send_freedesktop(alert: Alert, *, wait: float = 0.0,
             try:
                 reply = conn.send_and_get_reply(msg, timeout=10)
             except Exception as exc:
-                raise NotifyError(f"the notification service did not answer ({exc})") \
+                raise NotifyError(_("the notification service did not answer ({problem})").format(
+                    problem=exc)) \
                     from None
             if reply.header.message_type is MessageType.error:
-                raise NotifyError(f"the notification service refused: {reply.body}")
+                raise NotifyError(_("the notification service refused: {reply}").format(
+                    reply=reply.body))
             nid = int(reply.body[0])
             deadline = time.monotonic() + wait
             while wait > 0:

@@ -224,7 +224,8 @@ def format_report(result: CheckResult | None = None, diagnosis: Diagnosis | None
     (`record`, e.g. the last check); the settings file and the site file when known."""
     if result is not None:
         record = check_record(result, diagnosis)
-    lines = [f"mailwizard {__version__} — {title or _('diagnostic report')}",
+    title = title or _("diagnostic report")
+    lines = [f"mailwizard {__version__} — {title}",
              _("Generated: {when}").format(
                  when=datetime.now(timezone.utc).isoformat(timespec="seconds")), "",
              _("== Versions and platform ==")] + environment_lines()
