@@ -12,6 +12,7 @@ from mailwizard import __version__
 from mailwizard.cli import support as cli_support
 from mailwizard.cli.support import SuggestingParser, UsageError, emit_json, success_line
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import _, ngettext
 
 #: The subcommand of this run (for the --json envelope and --debug).
 _command: str | None = None
@@ -22,75 +23,76 @@ if TYPE_CHECKING:
 
 
 def _add_settings_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("server settings")
+    g = p.add_argument_group(_("server settings"))
     g.add_argument("--service", choices=["smtp", "exchange"], default=None,
-                   help="smtp (default) or exchange (Microsoft Exchange web services, EWS)")
+                   help=_("smtp (default) or exchange (Microsoft Exchange web services, EWS)"))
     g.add_argument("--provider", metavar="ID",
-                   help="start from a preset (see `mailwizard providers`); other options "
-                        "override it")
-    g.add_argument("--region", help="region for presets that need one (Amazon SES)")
-    g.add_argument("--host", help="SMTP server name, e.g. smtp.example.com")
-    g.add_argument("--port", type=int, help="port, usually 587 (starttls) or 465 (tls)")
+                   help=_("start from a preset (see `mailwizard providers`); other options "
+                        "override it"))
+    g.add_argument("--region", help=_("region for presets that need one (Amazon SES)"))
+    g.add_argument("--host", help=_("SMTP server name, e.g. smtp.example.com"))
+    g.add_argument("--port", type=int, help=_("port, usually 587 (starttls) or 465 (tls)"))
     g.add_argument("--security", choices=["tls", "starttls", "none"],
-                   help="tls = SSL/TLS from the start; starttls = STARTTLS required")
+                   help=_("tls = SSL/TLS from the start; starttls = STARTTLS required"))
     g.add_argument("--auth", choices=["password", "none", "ntlm", "basic"],
-                   help="SMTP: password, or none (IP relay). Exchange: ntlm (Windows sign-in, "
-                        "the default) or basic")
-    g.add_argument("--username", help="user name for the server (often the email address)")
-    g.add_argument("--from", dest="from_address", metavar="ADDR", help="the From address")
-    g.add_argument("--display-name", default=None, help="the sender's display name")
-    x = p.add_argument_group("Exchange (with --service exchange)")
+                   help=_("SMTP: password, or none (IP relay). Exchange: ntlm (Windows sign-in, "
+                        "the default) or basic"))
+    g.add_argument("--username", help=_("user name for the server (often the email address)"))
+    g.add_argument("--from", dest="from_address", metavar="ADDR", help=_("the From address"))
+    g.add_argument("--display-name", default=None, help=_("the sender's display name"))
+    x = p.add_argument_group(_("Exchange (with --service exchange)"))
     x.add_argument("--ews-url", metavar="URL",
-                   help="e.g. https://mail.company.com/EWS/Exchange.asmx (default: built from "
-                        "the --from address's domain)")
-    x.add_argument("--domain", help="company.com or the Windows domain name, e.g. COMPANY "
+                   help=_("e.g. https://mail.company.com/EWS/Exchange.asmx (default: built from "
+                        "the --from address's domain)"))
+    x.add_argument("--domain", help=_("company.com or the Windows domain name, e.g. COMPANY "
                                     "(not needed when --username is DOMAIN\\user or "
-                                    "user@domain)")
+                                    "user@domain)"))
     x.add_argument("--autodiscover", action="store_true",
-                   help="find the EWS address from the --from address with Autodiscover "
-                        "(instead of --ews-url)")
+                   help=_("find the EWS address from the --from address with Autodiscover "
+                        "(instead of --ews-url)"))
     x.add_argument("--autodiscover-allow-host", metavar="HOST", action="append", default=[],
-                   help="a host outside your email's domain that Autodiscover may send your "
-                        "password to (only if IT confirmed it; repeatable)")
+                   help=_("a host outside your email's domain that Autodiscover may send your "
+                        "password to (only if IT confirmed it; repeatable)"))
     x.add_argument("--autodiscover-url", metavar="URL", action="append", default=[],
-                   help="ask this Autodiscover address instead of the email domain's usual "
-                        "ones (repeatable)")
+                   help=_("ask this Autodiscover address instead of the email domain's usual "
+                        "ones (repeatable)"))
     x.add_argument("--allow-exchange-online", action="store_true",
-                   help="use EWS on Exchange Online although Microsoft has switched it off "
-                        "(only if your administrator still allows it for this app)")
-    g.add_argument("--cafile", help="PEM file with your organisation's CA certificate(s)")
+                   help=_("use EWS on Exchange Online although Microsoft has switched it off "
+                        "(only if your administrator still allows it for this app)"))
+    g.add_argument("--cafile", help=_("PEM file with your organisation's CA certificate(s)"))
     g.add_argument("--trust-sha256", metavar="FINGERPRINT",
-                   help="trust exactly this server certificate (SHA-256), only if IT "
-                        "confirmed it")
+                   help=_("trust exactly this server certificate (SHA-256), only if IT "
+                        "confirmed it"))
     g.add_argument("--timeout", type=float, default=None,
-                   help="seconds the whole check may take, whatever the server does "
-                        "(default 20)")
-    s = p.add_argument_group("password (never on the command line)")
+                   help=_("seconds the whole check may take, whatever the server does "
+                        "(default 20)"))
+    s = p.add_argument_group(_("password (never on the command line)"))
     s.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
+                   help=_("read the password from the first line of standard input"))
     s.add_argument("--stored-password", action="store_true",
-                   help="use the password already stored in the keyring for --profile-name")
+                   help=_("use the password already stored in the keyring for --profile-name"))
     p.add_argument("--send-test-to", metavar="ADDR",
-                   help="send a real test message to this address")
+                   help=_("send a real test message to this address"))
     p.add_argument("--profile-name", default=None,
-                   help="name of the settings profile (keyring entry prefix; default "
-                        "\"default\", or the saved one)")
-    p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+                   help=_("name of the settings profile (keyring entry prefix; default "
+                        "\"default\", or the saved one)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable report on stdout"))
 
 
 def _parser() -> argparse.ArgumentParser:
     p = SuggestingParser(
         prog="mailwizard",
-        description="Set up, really test and safely save your ERP's outgoing email.",
-        epilog="Exit codes: " + "; ".join(f"{k} {v}" for k, v in ec.DESCRIPTIONS.items()))
+        description=_("Set up, really test and safely save your ERP's outgoing email."),
+        epilog=_("Exit codes: {codes}").format(
+            codes="; ".join(f"{k} {v}" for k, v in ec.DESCRIPTIONS.items())))
     p.add_argument("--version", action="version", version=f"mailwizard {__version__}")
-    p.add_argument("--debug", action="store_true", help="log details to stderr (redacted)")
+    p.add_argument("--debug", action="store_true", help=_("log details to stderr (redacted)"))
     p.add_argument("--lang", metavar="CODE", default=None,
-                   help="the language of the messages, e.g. hi or en (default: "
-                        "$MAILWIZARD_LANG, the site file's, else the system's)")
+                   help=_("the language of the messages, e.g. hi or en (default: "
+                        "$MAILWIZARD_LANG, the site file's, else the system's)"))
     p.add_argument("--site-config", type=Path, metavar="PATH", default=None,
-                   help="the administrator's site file (default: $MAILWIZARD_SITE_CONFIG, "
-                        "else site.toml in the system-wide mailwizard folder)")
+                   help=_("the administrator's site file (default: $MAILWIZARD_SITE_CONFIG, "
+                        "else site.toml in the system-wide mailwizard folder)"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     # Also accepted after the command: `mailwizard apply --site-config X …`
     site_opt = argparse.ArgumentParser(add_help=False)
@@ -99,110 +101,110 @@ def _parser() -> argparse.ArgumentParser:
     site_opt.add_argument("--lang", metavar="CODE", default=argparse.SUPPRESS,
                           help=argparse.SUPPRESS)
     site_opt.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                          help="stages, timings and the redacted transcript on stderr")
+                          help=_("stages, timings and the redacted transcript on stderr"))
 
-    pr = sub.add_parser("providers", help="list the provider presets", parents=[site_opt])
+    pr = sub.add_parser("providers", help=_("list the provider presets"), parents=[site_opt])
     pr.add_argument("--json", action="store_true")
 
-    v = sub.add_parser("validate", help="test settings by really connecting",
+    v = sub.add_parser("validate", help=_("test settings by really connecting"),
                        parents=[site_opt])
     _add_settings_args(v)
     _discover_options(v)
 
-    s = sub.add_parser("save", help="test settings, then store the password in the keyring "
-                                    "and the settings in the config file", parents=[site_opt])
+    s = sub.add_parser("save", help=_("test settings, then store the password in the keyring "
+                                    "and the settings in the config file"), parents=[site_opt])
     _add_settings_args(s)
-    s.add_argument("--config", type=Path, help="config file path (default: per-user)")
+    s.add_argument("--config", type=Path, help=_("config file path (default: per-user)"))
     s.add_argument("--replace-damaged", action="store_true",
-                   help="replace a damaged config file (it is kept beside the new one)")
+                   help=_("replace a damaged config file (it is kept beside the new one)"))
     _discover_options(s)
 
     a = sub.add_parser("apply", parents=[site_opt],
-                       help="unattended set-up from an answer file: test, then save",
-                       description="Set up from an answer file (TOML, or JSON by its .json "
+                       help=_("unattended set-up from an answer file: test, then save"),
+                       description=_("Set up from an answer file (TOML, or JSON by its .json "
                                    "name; see docs/INTEGRATION.md): site defaults first, the "
                                    "answers over the fields the site does not lock, a real "
                                    "test, then the password into the keyring and the settings "
                                    "into the config file. The password comes from the "
                                    "environment variable the file names in password_env, or "
-                                   "from standard input; never from the file.")
+                                   "from standard input; never from the file."))
     a.add_argument("--answers", type=Path, required=True, metavar="FILE",
-                   help="the answer file")
+                   help=_("the answer file"))
     a.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input (instead "
-                        "of password_env)")
+                   help=_("read the password from the first line of standard input (instead "
+                        "of password_env)"))
     a.add_argument("--check-only", action="store_true",
-                   help="test the settings and write nothing")
+                   help=_("test the settings and write nothing"))
     a.add_argument("--send-test-to", metavar="ADDR",
-                   help="send a real test message here (overrides send_test_to)")
-    a.add_argument("--config", type=Path, help="config file path (overrides config_path)")
+                   help=_("send a real test message here (overrides send_test_to)"))
+    a.add_argument("--config", type=Path, help=_("config file path (overrides config_path)"))
     a.add_argument("--profile-name", default=None,
-                   help="settings profile name (overrides profile_name; default \"default\")")
-    a.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+                   help=_("settings profile name (overrides profile_name; default \"default\")"))
+    a.add_argument("--json", action="store_true", help=_("machine-readable report on stdout"))
 
     c = sub.add_parser("check", parents=[site_opt],
-                       help="re-test the saved settings with the stored password (for a "
-                            "scheduled task)",
-                       description="Re-test the saved settings with the password stored in "
+                       help=_("re-test the saved settings with the stored password (for a "
+                            "scheduled task)"),
+                       description=_("Re-test the saved settings with the password stored in "
                                    "the keyring, and record the result next to the config "
-                                   "file for `mailwizard report`. Exit codes as for validate.")
-    c.add_argument("--config", type=Path, help="config file path (default: per-user)")
+                                   "file for `mailwizard report`. Exit codes as for validate."))
+    c.add_argument("--config", type=Path, help=_("config file path (default: per-user)"))
     c.add_argument("--send-test-to", metavar="ADDR",
-                   help="also send a real test message to this address")
-    c.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+                   help=_("also send a real test message to this address"))
+    c.add_argument("--json", action="store_true", help=_("machine-readable report on stdout"))
     c.add_argument("--notify", action="store_true",
-                   help="on failure, show a desktop notification (at most once a day for the "
-                        "same failure) whose button opens the wizard where it can be fixed")
+                   help=_("on failure, show a desktop notification (at most once a day for the "
+                        "same failure) whose button opens the wizard where it can be fixed"))
     # how long to stay for a click on the notification (default: 30 minutes when run by the
     # scheduler, none from a terminal)
     c.add_argument("--notify-wait", type=float, default=None, metavar="SECONDS",
                    help=argparse.SUPPRESS)
 
     sc = sub.add_parser("schedule", parents=[site_opt],
-                        help="check the saved settings every day or week with this "
-                             "computer's scheduler, and warn on the desktop when they fail",
-                        description="Install (daily, weekly) or remove (off) a scheduled "
+                        help=_("check the saved settings every day or week with this "
+                             "computer's scheduler, and warn on the desktop when they fail"),
+                        description=_("Install (daily, weekly) or remove (off) a scheduled "
                                     "`mailwizard check --notify` for this user: a systemd "
                                     "user timer on Linux, a Task Scheduler task on Windows, a "
                                     "launchd agent on macOS. `off` removes exactly what was "
-                                    "added. Exit code 8 when the scheduler cannot do it.")
+                                    "added. Exit code 8 when the scheduler cannot do it."))
     sc.add_argument("when", choices=["daily", "weekly", "off", "status"])
-    sc.add_argument("--config", type=Path, help="settings file to check (default: per-user)")
+    sc.add_argument("--config", type=Path, help=_("settings file to check (default: per-user)"))
     sc.add_argument("--json", action="store_true")
 
     r = sub.add_parser("report", parents=[site_opt],
-                       help="print a redacted report for IT support (versions, keyring, "
-                            "settings, site file, last check)")
-    r.add_argument("--config", type=Path, help="config file path (default: per-user)")
+                       help=_("print a redacted report for IT support (versions, keyring, "
+                            "settings, site file, last check)"))
+    r.add_argument("--config", type=Path, help=_("config file path (default: per-user)"))
     r.add_argument("--json", action="store_true",
-                   help="the report as text in a JSON object ({\"report\": …})")
+                   help=_("the report as text in a JSON object ({\"report\": …})"))
 
-    sh = sub.add_parser("show", help="show the saved settings (password masked)",
+    sh = sub.add_parser("show", help=_("show the saved settings (password masked)"),
                         parents=[site_opt])
     sh.add_argument("--config", type=Path)
     sh.add_argument("--json", action="store_true")
 
-    tk = sub.add_parser("token", help="print a fresh OAuth access token for the saved "
-                                      "profile (for the ERP's own XOAUTH2 sending)",
+    tk = sub.add_parser("token", help=_("print a fresh OAuth access token for the saved "
+                                      "profile (for the ERP's own XOAUTH2 sending)"),
                         parents=[site_opt])
     tk.add_argument("--config", type=Path)
     tk.add_argument("--json", action="store_true",
-                    help="{access_token, expires_at, token_type, username} as JSON")
+                    help=_("{access_token, expires_at, token_type, username} as JSON"))
     tk.add_argument("--force-refresh", action="store_true",
-                    help="ignore the cached access token and refresh it")
+                    help=_("ignore the cached access token and refresh it"))
 
-    sd = sub.add_parser("send", help="send the RFC 5322 message on standard input with the "
-                                     "saved profile (any service type)", parents=[site_opt])
+    sd = sub.add_parser("send", help=_("send the RFC 5322 message on standard input with the "
+                                     "saved profile (any service type)"), parents=[site_opt])
     sd.add_argument("--config", type=Path)
     sd.add_argument("--json", action="store_true")
 
     from mailwizard.cli import deliverability as cli_deliverability
 
     cli_deliverability.add_parser(sub, site_opt)
-    g = sub.add_parser("gui", help="open the wizard window", parents=[site_opt])
+    g = sub.add_parser("gui", help=_("open the wizard window"), parents=[site_opt])
     g.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     g.add_argument("--resume", choices=["password_changed"], default=None,
-                   help="start on “My password changed” (a new password, or sign in again)")
+                   help=_("start on “My password changed” (a new password, or sign in again)"))
     from mailwizard.cli.discover import add_discover_parser
 
     add_discover_parser(sub, site_opt)
@@ -232,13 +234,13 @@ def _stdin_password() -> str:
 
     raw = sys.stdin.buffer.readline(_MAX_PASSWORD_LINE + 1)
     if len(raw) > _MAX_PASSWORD_LINE:
-        raise _Fail(ec.INVALID_SETTINGS, "password: the first line of standard input is "
-                                         "longer than 64 KB; it is not a password")
+        raise _Fail(ec.INVALID_SETTINGS, _("password: the first line of standard input is "
+                                           "longer than 64 KB; it is not a password"))
     secret_bytes = raw.rstrip(b"\r\n")
     if not secret_bytes:
-        raise _Fail(ec.INVALID_SETTINGS, "password: the first line of standard input was "
-                    "empty (give the password on the first line)" if raw else
-                    "password: standard input was empty")
+        raise _Fail(ec.INVALID_SETTINGS, _("password: the first line of standard input was "
+                    "empty (give the password on the first line)") if raw else
+                    _("password: standard input was empty"))
     raw = secret_bytes
     encodings = ["utf-8"]
     local = locale.getpreferredencoding(False) or "utf-8"
@@ -249,9 +251,9 @@ def _stdin_password() -> str:
             return raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-    raise _Fail(ec.INVALID_SETTINGS, "password: standard input is not UTF-8 text (was it "
-                                     "saved in another encoding, such as Latin-1?). Pass the "
-                                     "password in UTF-8")
+    raise _Fail(ec.INVALID_SETTINGS, _("password: standard input is not UTF-8 text (was it "
+                                       "saved in another encoding, such as Latin-1?). Pass "
+                                       "the password in UTF-8"))
 
 
 class _SafeStream:
@@ -285,11 +287,13 @@ def _check_text_options(args) -> None:
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
-                raise _Fail(ec.INVALID_SETTINGS, f"{flag}: this value is not UTF-8 text; "
-                                                 "type it again or set a UTF-8 locale") from None
+                raise _Fail(ec.INVALID_SETTINGS, _(
+                    "{option}: this value is not UTF-8 text; type it again or set a UTF-8 "
+                    "locale").format(option=flag)) from None
             if has_control_chars(text):
-                raise _Fail(ec.INVALID_SETTINGS, f"{flag}: this value holds an invisible "
-                                                 "control character; type it again")
+                raise _Fail(ec.INVALID_SETTINGS, _(
+                    "{option}: this value holds an invisible control character; type it "
+                    "again").format(option=flag))
     if getattr(args, "profile_name", None) is not None:
         problem = check_profile_name(args.profile_name)
         if problem:
@@ -305,7 +309,7 @@ def _site(args):
         try:
             site = load_site_config(args.site_config)
         except SiteConfigError as exc:
-            raise _Fail(ec.INVALID_SETTINGS, f"site file {exc}") from None
+            raise _Fail(ec.INVALID_SETTINGS, site_file_message(exc)) from None
         args._site = site
     return site
 
@@ -368,7 +372,7 @@ def _address_notes(*addresses: str | None) -> None:
         if note and note not in seen:
             seen.add(note)
             cli_support.NOTES.append(note)
-            print(f"Note: {note}", file=sys.stderr)
+            print(_("Note: {note}").format(note=note), file=sys.stderr)
 
 
 #: Profile fields (and file keys) whose command-line option has another name.
@@ -401,15 +405,17 @@ def _read_secret(args, profile) -> str | None:
         except SecretStoreUnavailable as exc:
             raise _Fail(ec.SECRET_STORE, str(exc)) from None
         if not secret:
-            raise _Fail(ec.INVALID_SETTINGS, "password: none is stored for profile "
-                        f"“{name}”; give it with --password-stdin")
+            raise _Fail(ec.INVALID_SETTINGS, _(
+                "password: none is stored for profile “{name}”; give it with "
+                "--password-stdin").format(name=name))
     elif sys.stdin.isatty():
         import getpass
 
-        secret = getpass.getpass(f"Password for {profile.username}: ")
+        secret = getpass.getpass(_("Password for {username}: ").format(
+            username=profile.username))
     else:
-        raise _Fail(ec.INVALID_SETTINGS, "password: give it on standard input with "
-                    "--password-stdin (it is never accepted on the command line)")
+        raise _Fail(ec.INVALID_SETTINGS, _("password: give it on standard input with "
+                    "--password-stdin (it is never accepted on the command line)"))
     register_secret(secret)
     return secret
 
@@ -429,7 +435,7 @@ def _print_result(result, diagnosis, as_json: bool, code: int, *, site=None,
                "diagnosis": diagnosis.to_dict() if diagnosis else None,
                "report": result.to_dict(), **(extra or {})}
         message = success_line(result) if result.ok else \
-            f"{diagnosis.cause} {diagnosis.fix}" if diagnosis else "the check failed"
+            f"{diagnosis.cause} {diagnosis.fix}" if diagnosis else _("the check failed")
         emit_json(out, command=_command, code=code, message=message)
         return
     for s in result.stages:
@@ -439,29 +445,35 @@ def _print_result(result, diagnosis, as_json: bool, code: int, *, site=None,
         print(success_line(result))
         return
     d = diagnosis
-    print(f"\nFailed at: {d.stage}   [{d.code}]")
-    print(f"Cause:  {d.cause}")
-    print(f"Fix:    {d.fix}")
+    # Translators: the labels of the failure report keep their spacing so the texts line up.
+    print("\n" + _("Failed at: {stage}   [{code}]").format(stage=d.stage, code=d.code))
+    print(_("Cause:  {cause}").format(cause=d.cause))
+    print(_("Fix:    {fix}").format(fix=d.fix))
     if d.help_url:
-        print(f"Help:   {d.help_url}")
+        print(_("Help:   {url}").format(url=d.help_url))
     if d.suggestion:
         flags = " ".join(f"{_flag(k)} {v}" for k, v in d.suggestion.items())
         locked = site.locked_violations(d.suggestion) if site is not None else []
         if locked:
-            print(f"Would help: {d.suggestion_text}, but "
-                  + ", ".join(e.field for e in locked) + " is set by your administrator in "
-                  f"{site.where}: ask IT")
+            print(_("Would help: {suggestion}, but {settings} is set by your administrator "
+                    "in {file}: ask IT").format(
+                suggestion=d.suggestion_text, settings=", ".join(e.field for e in locked),
+                file=site.where))
         else:
-            print(f"Try:    {d.suggestion_text}  ({flags})")
+            print(_("Try:    {suggestion}  ({options})").format(
+                suggestion=d.suggestion_text, options=flags))
     if d.certificate:
         c = d.certificate
         fp = ":".join(c["sha256"][i:i + 2] for i in range(0, len(c["sha256"]), 2)).upper()
-        print(f"Certificate: subject {c['subject']}\n             issuer  {c['issuer']}\n"
-              f"             valid   {c['not_before']} .. {c['not_after']}\n"
-              f"             names   {', '.join(c['names'])}\n"
-              f"             SHA-256 {fp}")
+        # Translators: the certificate's details, one line each; keep the values lined up.
+        print(_("Certificate: subject {subject}").format(subject=c["subject"]))
+        print(_("             issuer  {issuer}").format(issuer=c["issuer"]))
+        print(_("             valid   {start} .. {end}").format(start=c["not_before"],
+                                                               end=c["not_after"]))
+        print(_("             names   {names}").format(names=", ".join(c["names"])))
+        print(f"             SHA-256 {fp}")
     if d.server_reply:
-        print(f"Server said: {d.server_reply}")
+        print(_("Server said: {reply}").format(reply=d.server_reply))
 
 
 def _run_check(args, built=None):
@@ -484,7 +496,7 @@ def _check(profile, provider, secret, send_test_to, as_json, **check_options):
 
         notice = exchange_online_notice(profile)
         if notice and not as_json:
-            print("Note: " + notice, file=sys.stderr)
+            print(_("Note: {note}").format(note=notice), file=sys.stderr)
     if profile.service is not ServiceType.SMTP or check_options.get("resolve") is None:
         check_options.pop("resolve", None)
     check = make_check(profile, secret, send_test_to=send_test_to, **check_options)
@@ -519,7 +531,7 @@ def _autodiscover(args, profile, secret):
     from mailwizard.core.profile import exchange_login
 
     if profile.service.value != "exchange":
-        raise _Fail(ec.INVALID_SETTINGS, "--autodiscover: only with --service exchange")
+        raise _Fail(ec.INVALID_SETTINGS, _("--autodiscover: only with --service exchange"))
     finder = Autodiscover(profile.from_address,
                           exchange_login(profile.username, profile.domain, profile.ews_auth),
                           secret or "", profile.ews_auth, cafile=profile.cafile,
@@ -532,15 +544,19 @@ def _autodiscover(args, profile, secret):
     try:
         found = finder.run()
     except AutodiscoverFailed as exc:
-        hint = {"needs_confirmation": f" If IT confirms {exc.host} is your Exchange server, "
-                                      f"add --autodiscover-allow-host {exc.host}.",
-                "login_refused": " Check the user name and password.",
-                }.get(exc.kind, " Give the address with --ews-url instead (ask IT).")
+        if exc.kind == "needs_confirmation":
+            hint = _("If IT confirms {host} is your Exchange server, add "
+                     "--autodiscover-allow-host {host}.").format(host=exc.host)
+        elif exc.kind == "login_refused":
+            hint = _("Check the user name and password.")
+        else:
+            hint = _("Give the address with --ews-url instead (ask IT).")
         code = ec.AUTH if exc.kind == "login_refused" else (
             ec.TLS if exc.kind == "tls" else ec.INVALID_SETTINGS)
-        raise _Fail(code, f"Autodiscover: {exc.message}{hint}") from None
+        raise _Fail(code, _("Autodiscover: {problem} {hint}").format(
+            problem=exc.message, hint=hint)) from None
     if not args.json:
-        print(f"Autodiscover found: {found.ews_url}")
+        print(_("Autodiscover found: {url}").format(url=found.ews_url))
     return profile.with_changes(ews_url=found.ews_url)
 
 
@@ -551,19 +567,20 @@ def cmd_providers(args) -> int:
     if args.json:
         providers = [p.raw for p in cat]
         emit_json({"providers": providers}, command=_command, code=ec.OK,
-                  message=f"{len(providers)} provider presets")
+                  message=ngettext("{n} provider preset", "{n} provider presets",
+                                   len(providers)).format(n=len(providers)))
         return ec.OK
     for p in cat:
         eps = ", ".join(e.label() for e in p.endpoints)
         if p.connect_only:
-            eps += " (Connect only: sign in in the wizard)"
-        host = p.host or "(you enter it)"
+            eps += " " + _("(Connect only: sign in in the wizard)")
+        host = p.host or _("(you enter it)")
         print(f"{p.id:24} {p.name:44} {host:36} {eps}")
     return ec.OK
 
 
 def cmd_validate(args) -> int:
-    _, _, _, result, diagnosis, code = _run_check(args)
+    *_ignored, result, diagnosis, code = _run_check(args)
     _print_result(result, diagnosis, args.json, code, site=_site(args))
     return code
 
@@ -589,7 +606,7 @@ def cmd_save(args) -> int:
     if not result.ok:
         _print_result(result, diagnosis, args.json, code, site=_site(args))
         if not args.json:
-            print("Nothing was saved.")
+            print(_("Nothing was saved."))
         return code
     from mailwizard.core.admin.site import resolve_config_path
 
@@ -600,11 +617,12 @@ def cmd_save(args) -> int:
         emit_json({"config": str(plan.config_path),
                    "secret": plan.secret.to_dict() if plan.secret else None,
                    "proven": cli_support.proven(result), "report": result.to_dict()},
-                  command=_command, code=ec.OK, message="Saved. " + success_line(result))
+                  command=_command, code=ec.OK,
+                  message=_("Saved. {what}").format(what=success_line(result)))
     else:
         _print_result(result, None, False, ec.OK)
         for line in plan.describe():
-            print("Saved. " + line)
+            print(_("Saved. {what}").format(what=line))
     return ec.OK
 
 
@@ -616,9 +634,10 @@ def cmd_show(args) -> int:
     try:
         with cli_support.DEBUG.step("keyring: is the password stored?"):
             present = bool(get_secret(saved.secret)) if saved.secret else None
-        stored = "stored" if present else ("MISSING" if saved.secret else "not needed")
+        stored = _("stored") if present else (_("MISSING") if saved.secret
+                                              else _("not needed"))
     except SecretStoreUnavailable:
-        present, stored = None, "keyring unavailable"
+        present, stored = None, _("keyring unavailable")
     p = saved.profile
     if args.json:
         out = {"config": str(path), "profile_name": saved.profile_name,
@@ -626,19 +645,25 @@ def cmd_show(args) -> int:
                "secret": saved.secret.to_dict() if saved.secret else None,
                "secret_present": present, "validation": saved.validation,
                "saved_at": saved.saved_at, "schedule": _schedule_dict()}
-        emit_json(out, command=_command, code=ec.OK, message=f"the settings saved in {path}")
+        emit_json(out, command=_command, code=ec.OK,
+                  message=_("the settings saved in {path}").format(path=path))
         return ec.OK
-    print(f"Settings file: {path}")
-    print(f"  Server:    {p.server_text()}")
-    print(f"  Login:     {p.username or '(none)'}")
-    print(f"  From:      {p.display_name + ' ' if p.display_name else ''}<{p.from_address}>")
-    print(f"  Password:  ******** ({stored})" + (f" in {saved.secret.describe()}"
-                                                 if saved.secret else ""))
+    # Translators: `mailwizard show`: a label and its value per line; keep them lined up.
+    print(_("Settings file: {path}").format(path=path))
+    print(_("  Server:    {server}").format(server=p.server_text()))
+    print(_("  Login:     {username}").format(username=p.username or _("(none)")))
+    sender = f"{p.display_name + ' ' if p.display_name else ''}<{p.from_address}>"
+    print(_("  From:      {sender}").format(sender=sender))
+    if saved.secret:
+        print(_("  Password:  ******** ({state}) in {where}").format(
+            state=stored, where=saved.secret.describe()))
+    else:
+        print(_("  Password:  ******** ({state})").format(state=stored))
     if saved.validation.get("validated_at"):
-        print(f"  Tested:    {saved.validation['validated_at']}")
+        print(_("  Tested:    {when}").format(when=saved.validation["validated_at"]))
     from mailwizard.core.admin.schedule import describe_status
 
-    print(f"  Schedule:  {describe_status()}")
+    print(_("  Schedule:  {schedule}").format(schedule=describe_status()))
     return ec.OK
 
 
@@ -698,8 +723,9 @@ def cmd_token(args) -> int:
     path, saved = _saved(args)
     p = saved.profile
     if p.auth is not AuthMethod.OAUTH2 or saved.secret is None:
-        raise _Fail(ec.INVALID_SETTINGS, f"{path}: this profile signs in with "
-                    f"{p.auth.value}, not OAuth; there is no token to give")
+        raise _Fail(ec.INVALID_SETTINGS, _(
+            "{path}: this profile signs in with {method}, not OAuth; there is no token to "
+            "give").format(path=path, method=p.auth.value))
     try:
         with cli_support.DEBUG.step("OAuth access token"):
             token, expires_at = access_token_for_saved(p, saved.secret,
@@ -713,7 +739,7 @@ def cmd_token(args) -> int:
         emit_json({"access_token": token, "expires_at": int(expires_at),
                    "token_type": "Bearer", "username": p.username,
                    "host": p.host, "port": p.port, "security": p.security.value},
-                  command=_command, code=ec.OK, message="a fresh access token")
+                  command=_command, code=ec.OK, message=_("a fresh access token"))
     else:
         print(token)
     return ec.OK
@@ -731,20 +757,21 @@ def cmd_send(args) -> int:
     try:
         outgoing = prepare(sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1), p)
     except MessageError as exc:
-        raise _Fail(ec.INVALID_SETTINGS, f"message: {exc}") from None
+        raise _Fail(ec.INVALID_SETTINGS, _("message: {problem}").format(problem=exc)) from None
     options: dict[str, Any] = {}
     secret = None
     try:
         if p.auth is AuthMethod.OAUTH2:
             from mailwizard.core.oauth.account import access_token_for_saved
 
-            options["access_token"], _ = access_token_for_saved(
+            options["access_token"], _expires = access_token_for_saved(
                 p, saved.secret, client=_client_if_any(args, p))
         elif saved.secret is not None:
             secret = get_secret(saved.secret)
             if not secret:
-                raise _Fail(ec.SECRET_STORE, f"no password is stored for this profile "
-                            f"({saved.secret.describe()}); run the wizard again")
+                raise _Fail(ec.SECRET_STORE, _(
+                    "no password is stored for this profile ({where}); run the wizard "
+                    "again").format(where=saved.secret.describe()))
     except OAuthError as exc:
         raise _oauth_failure(exc) from None
     except SecretStoreUnavailable as exc:
@@ -761,15 +788,31 @@ def cmd_send(args) -> int:
         emit_json({"message_id": outgoing.message_id, "recipients": outgoing.recipients,
                    "diagnosis": diagnosis.to_dict() if diagnosis else None},
                   command=_command, code=code,
-                  message=(f"Sent {outgoing.message_id} to {', '.join(outgoing.recipients)}."
-                           if result.ok else f"{diagnosis.cause} {diagnosis.fix} The message "
-                                             "was not sent."))
+                  message=(_sent_line(outgoing) if result.ok else
+                           f"{diagnosis.cause} {diagnosis.fix} "
+                           + _("The message was not sent.")))
     elif result.ok:
-        print(f"Sent {outgoing.message_id} to {', '.join(outgoing.recipients)}.")
+        print(_sent_line(outgoing))
     else:
         _print_result(result, diagnosis, False, code)
-        print("The message was not sent.")
+        print(_("The message was not sent."))
     return code
+
+
+def _sent_line(outgoing) -> str:
+    return _("Sent {message_id} to {recipients}.").format(
+        message_id=outgoing.message_id, recipients=", ".join(outgoing.recipients))
+
+
+def site_file_message(exc) -> str:
+    """A damaged site file, in words (the error names the file, the key and the problem)."""
+    # Translators: {problem} is the site file's path, the key and what is wrong with it.
+    return _("site file {problem}").format(problem=exc)
+
+
+def answers_file_message(exc) -> str:
+    # Translators: {problem} is the answer file's path, the key and what is wrong with it.
+    return _("answer file {problem}").format(problem=exc)
 
 
 def _save_errors(fn):
@@ -807,8 +850,8 @@ def cmd_apply(args) -> int:
         with cli_support.DEBUG.step("read the answer file"):
             answers = load_answers(args.answers)
     except AnswersError as exc:
-        raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
-    where = f"answer file {args.answers}: "
+        raise _Fail(ec.INVALID_SETTINGS, answers_file_message(exc)) from None
+    where = answers_file_message(f"{args.answers}: ")
     if answers.discover:
         from mailwizard.cli.discover import discovered_values
 
@@ -843,7 +886,7 @@ def cmd_apply(args) -> int:
             try:
                 secret = password_from_env(answers)
             except AnswersError as exc:
-                raise _Fail(ec.INVALID_SETTINGS, f"answer file {exc}") from None
+                raise _Fail(ec.INVALID_SETTINGS, answers_file_message(exc)) from None
         register_secret(secret)
 
     result, diagnosis, code = _check(profile, provider, secret, send_test_to, args.json,
@@ -852,7 +895,8 @@ def cmd_apply(args) -> int:
     if not result.ok or args.check_only:
         _print_result(result, diagnosis, args.json, code, site=site, extra=extra)
         if not args.json:
-            print("Checked only: nothing was saved." if result.ok else "Nothing was saved.")
+            print(_("Checked only: nothing was saved.") if result.ok else
+                  _("Nothing was saved."))
         return code
     plan = _save_errors(lambda: save_settings(profile, secret, result, config_path=config_path,
                                               profile_name=profile_name, command="apply"))
@@ -861,7 +905,7 @@ def cmd_apply(args) -> int:
     _print_result(result, None, args.json, ec.OK, site=site, extra=extra)
     if not args.json:
         for line in plan.describe():
-            print("Saved. " + line)
+            print(_("Saved. {what}").format(what=line))
     return ec.OK
 
 
@@ -876,13 +920,14 @@ def cmd_check(args) -> int:
     if args.send_test_to:
         send_test_to, err = check_email(args.send_test_to, "send-test-to")
         if err:
-            raise _Fail(ec.INVALID_SETTINGS, f"--send-test-to: {err.message}")
+            raise _Fail(ec.INVALID_SETTINGS, "--send-test-to: " + err.message)
 
     def record(rec) -> None:
         try:
             record_last_check(path, rec)
         except OSError as exc:
-            print(f"mailwizard: warning: the check was not recorded: {exc}", file=sys.stderr)
+            print("mailwizard: " + _("warning: the check was not recorded: {problem}").format(
+                problem=exc), file=sys.stderr)
 
     def warn(code: int, diagnosis=None, message: str = "") -> None:
         if args.notify:
@@ -917,8 +962,8 @@ def cmd_check(args) -> int:
         hint = password_changed_advice(saved.profile,
                                        load_catalogue().get(saved.profile.provider_id), path)
     elif code == ec.SIGN_IN_AGAIN:
-        hint = ("The saved sign-in no longer works (it expired or was withdrawn): sign in "
-                "again: open the wizard and choose “Sign in again”.")
+        hint = _("The saved sign-in no longer works (it expired or was withdrawn): sign in "
+                 "again: open the wizard and choose “Sign in again”.")
     warn(code, diagnosis)
     extra = {"config": str(path), "profile_name": saved.profile_name}
     if deliverability is not None:
@@ -926,8 +971,8 @@ def cmd_check(args) -> int:
     if hint:
         extra["hint"] = hint
     if not args.json:
-        print(f"Checking the saved settings in {path} (profile “{saved.profile_name}”): "
-              f"{saved.profile.server_text()}")
+        print(_("Checking the saved settings in {path} (profile “{name}”): {server}").format(
+            path=path, name=saved.profile_name, server=saved.profile.server_text()))
     _print_result(result, diagnosis, args.json, code, site=_site(args), extra=extra)
     if hint and not args.json:
         print(hint)
@@ -947,14 +992,14 @@ def cmd_report(args) -> int:
     try:
         site = load_site_config(args.site_config)
     except SiteConfigError as exc:  # the report says so; it is what IT needs to see
-        site_error = str(exc)
+        site_error = str(exc)  # the report's words are the report's (admin/report.py)
     path = resolve_config_path(args.config, site)
     with cli_support.DEBUG.step("write the report"):
         text = format_report(record=read_last_check(path), config_path=path, site=site,
                              site_error=site_error)
     if getattr(args, "json", False):
         emit_json({"config": str(path), "report": text}, command=_command, code=ec.OK,
-                  message="a redacted report for IT support (in \"report\")")
+                  message=_("a redacted report for IT support (in \"report\")"))
         return ec.OK
     sys.stdout.write(text)
     return ec.OK
@@ -1041,7 +1086,7 @@ def _main(argv: list[str], as_json: bool) -> int:
     except UsageError as exc:
         _command = _named_command(parser, argv)
         sys.stderr.write(exc.usage)
-        print(f"mailwizard: error: {exc}", file=sys.stderr)
+        print("mailwizard: " + _("error: {problem}").format(problem=exc), file=sys.stderr)
         if as_json:
             cli_support.failure_json(ec.USAGE, str(exc), _command)
         return ec.USAGE
@@ -1070,16 +1115,16 @@ def _main(argv: list[str], as_json: bool) -> int:
             cli_support.failure_json(exc.code, str(exc), _command)
         return exc.code
     except KeyboardInterrupt:
-        print("mailwizard: cancelled", file=sys.stderr)
+        print("mailwizard: " + _("cancelled"), file=sys.stderr)
         if as_json:
-            cli_support.failure_json(ec.CANCELLED, "cancelled", _command)
+            cli_support.failure_json(ec.CANCELLED, _("cancelled"), _command)
         return ec.CANCELLED
     except Exception as exc:  # a bug: the traceback for IT, and still one JSON object
         import traceback
 
         traceback.print_exc()
-        message = (f"unexpected internal error ({type(exc).__name__}): please report it "
-                   "with the output of the same command with --debug")
+        message = _("unexpected internal error ({error}): please report it with the output "
+                    "of the same command with --debug").format(error=type(exc).__name__)
         print(f"mailwizard: {message}", file=sys.stderr)
         if as_json:
             cli_support.failure_json(ec.INTERNAL_ERROR, message, _command)

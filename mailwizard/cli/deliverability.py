@@ -14,58 +14,60 @@ if TYPE_CHECKING:
     from typing import Any
 
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import _
 
 def add_parser(sub, site_opt) -> None:
     d = sub.add_parser(
         "deliverability", parents=[site_opt],
-        help="will mail from this address reach inboxes? (SPF, DKIM, DMARC of the From "
-             "domain for the sending service)",
-        description="Check the From domain's SPF, DKIM and DMARC records against the sending "
+        help=_("will mail from this address reach inboxes? (SPF, DKIM, DMARC of the From "
+             "domain for the sending service)"),
+        description=_("Check the From domain's SPF, DKIM and DMARC records against the sending "
                     "service and the sender rules of Gmail, Yahoo and Outlook.com, and name "
                     "the exact DNS record to add or change. Exit 0: all in order; 40: a DNS "
                     "record is needed; 41: mail from this address will be rejected; 20: the "
-                    "DNS server could not be asked.")
-    d.add_argument("--config", type=Path, help="use the saved settings (From address and "
-                                               "service) of this settings file")
+                    "DNS server could not be asked."))
+    d.add_argument("--config", type=Path, help=_("use the saved settings (From address and "
+                                               "service) of this settings file"))
     d.add_argument("--from", dest="from_address", metavar="ADDRESS",
-                   help="the From address (instead of --config)")
-    d.add_argument("--provider", metavar="ID", help="the sending service's preset (see "
-                                                    "`mailwizard providers`)")
-    d.add_argument("--host", metavar="HOST", help="the SMTP server, when not a preset "
-                                                  "(e.g. smtp-relay.brevo.com)")
+                   help=_("the From address (instead of --config)"))
+    d.add_argument("--provider", metavar="ID", help=_("the sending service's preset (see "
+                                                    "`mailwizard providers`)"))
+    d.add_argument("--host", metavar="HOST", help=_("the SMTP server, when not a preset "
+                                                  "(e.g. smtp-relay.brevo.com)"))
     d.add_argument("--recipients-per-day", type=int, metavar="N", default=None,
-                   help="about how many people you email a day (above 5,000 the bulk-sender "
-                        "rules apply; default: the site file's figure, else 0)")
+                   help=_("about how many people you email a day (above 5,000 the bulk-sender "
+                        "rules apply; default: the site file's figure, else 0)"))
     d.add_argument("--dns-server", metavar="IP[:PORT]",
-                   help="ask this DNS server (default: $MAILWIZARD_DNS_SERVER, else the "
-                        "system's)")
-    d.add_argument("--details", action="store_true", help="also show the records read")
-    d.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+                   help=_("ask this DNS server (default: $MAILWIZARD_DNS_SERVER, else the "
+                        "system's)"))
+    d.add_argument("--details", action="store_true", help=_("also show the records read"))
+    d.add_argument("--json", action="store_true", help=_("machine-readable report on stdout"))
 
 
 def run(args, *, saved, site, fail) -> int:
     """The command. `saved`, `site` and `fail` are cli.py's helpers (settings file, site file,
     the error that becomes an exit code)."""
     if args.from_address and args.config:
-        raise fail(ec.USAGE, "deliverability: give --config or --from, not both")
+        raise fail(ec.USAGE, _("deliverability: give --config or --from, not both"))
     provider, host = args.provider or "", args.host or ""
     if args.from_address:
         address = args.from_address
         if not provider and not host:
-            raise fail(ec.INVALID_SETTINGS, "deliverability: with --from, name the sending "
-                       "service with --provider ID or --host HOST")
+            raise fail(ec.INVALID_SETTINGS, _("deliverability: with --from, name the sending "
+                                              "service with --provider ID or --host HOST"))
     else:
-        _, s = saved(args)
+        _path, s = saved(args)
         address, provider = s.profile.from_address, provider or s.profile.provider_id or ""
         host = host or s.profile.host
-    _, at, domain = address.strip().rpartition("@")
+    _local, at, domain = address.strip().rpartition("@")
     if not at or "." not in domain:
-        raise fail(ec.INVALID_SETTINGS, f"--from: “{address}” is not an email address")
+        raise fail(ec.INVALID_SETTINGS, _("--from: “{address}” is not an email address"
+                                          ).format(address=address))
     per_day = args.recipients_per_day
     if per_day is None:
         per_day = site(args).recipients_per_day or 0
     if per_day < 0:
-        raise fail(ec.INVALID_SETTINGS, "--recipients-per-day: 0 or more")
+        raise fail(ec.INVALID_SETTINGS, _("--recipients-per-day: 0 or more"))
     if args.dns_server:
         from mailwizard.core.discovery.dns import parse_server
 
@@ -99,6 +101,7 @@ def section_for_check(profile, recipients_per_day: int = 0,
                                       host=profile.host, recipients_per_day=recipients_per_day,
                                       dns_server=dns_server, budget=8.0)
     except Exception as exc:  # informational: never breaks the check itself
+        # kept in English: the last-check file a program reads records it
         return {"skipped": f"the deliverability check failed: {exc}"}
     return report.to_dict()
 
@@ -107,7 +110,9 @@ def print_summary(section: dict[str, Any]) -> None:
     """One short paragraph after `check`'s own result (text mode)."""
     if not section or section.get("skipped"):
         return
-    print(f"Deliverability: {section['verdict_words']} — {section['headline']}"
-          + (" Run `mailwizard deliverability --config …` for the records to add."
-             if section["verdict"] in ("needs_record", "rejected") else ""))
+    line = _("Deliverability: {verdict} — {headline}").format(
+        verdict=section["verdict_words"], headline=section["headline"])
+    if section["verdict"] in ("needs_record", "rejected"):
+        line += " " + _("Run `mailwizard deliverability --config …` for the records to add.")
+    print(line)
 

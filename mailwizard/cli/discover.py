@@ -14,50 +14,51 @@ if TYPE_CHECKING:
     from typing import Any
 
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import _
 
 
 def add_lookup_options(p: argparse.ArgumentParser, *, timeout: bool) -> None:
-    g = p.add_argument_group("finding the settings from the address")
+    g = p.add_argument_group(_("finding the settings from the address"))
     g.add_argument("--no-online", action="store_true",
-                   help="do not ask the domain's autoconfig address or the ISPDB (they learn "
-                        "the domain); DNS and probing remain")
+                   help=_("do not ask the domain's autoconfig address or the ISPDB (they learn "
+                        "the domain); DNS and probing remain"))
     g.add_argument("--dns-server", metavar="IP[:PORT]", default=None,
-                   help="ask this DNS server (default: $MAILWIZARD_DNS_SERVER, else the "
-                        "system's)")
+                   help=_("ask this DNS server (default: $MAILWIZARD_DNS_SERVER, else the "
+                        "system's)"))
     g.add_argument("--ispdb-url", metavar="URL", default=None,
-                   help="the ISPDB address (default: the site file's, $MAILWIZARD_ISPDB_URL, "
-                        "else https://autoconfig.thunderbird.net/v1.1/)")
+                   help=_("the ISPDB address (default: the site file's, $MAILWIZARD_ISPDB_URL, "
+                        "else https://autoconfig.thunderbird.net/v1.1/)"))
     if timeout:
         g.add_argument("--timeout", type=float, default=None, metavar="S",
-                       help="seconds for the whole search (default 8)")
-        g.add_argument("--cafile", help="PEM file with extra CA certificate(s), added to the "
-                                        "system's, for HTTPS look-ups and probes")
+                       help=_("seconds for the whole search (default 8)"))
+        g.add_argument("--cafile", help=_("PEM file with extra CA certificate(s), added to the "
+                                        "system's, for HTTPS look-ups and probes"))
 
 
 def add_discover_parser(sub, site_opt) -> None:
     d = sub.add_parser("discover", parents=[site_opt],
-                       help="find the outgoing-mail settings from an email address",
-                       description="Find SMTP settings from the address alone: built-in "
+                       help=_("find the outgoing-mail settings from an email address"),
+                       description=_("Find SMTP settings from the address alone: built-in "
                                    "presets, the domain's own autoconfig file, the ISPDB, the "
                                    "MX and SRV records, and probing smtp./mail./the domain on "
                                    "465/587/25 (never signing in). Prints the candidates, "
                                    "best first, with where each comes from. Exit code 29 "
-                                   "when nothing is found.")
-    d.add_argument("address", metavar="ADDRESS", help="the email address, e.g. "
-                                                      "billing@crystalheights.com")
-    d.add_argument("--json", action="store_true", help="machine-readable result on stdout")
+                                   "when nothing is found."))
+    d.add_argument("address", metavar="ADDRESS", help=_("the email address, e.g. "
+                                                      "billing@crystalheights.com"))
+    d.add_argument("--json", action="store_true", help=_("machine-readable result on stdout"))
     add_lookup_options(d, timeout=True)
 
 
 def add_discover_flag(p: argparse.ArgumentParser) -> None:
     """For validate and save: --discover and what it needs."""
-    g = p.add_argument_group("--discover: find the server from the --from address")
+    g = p.add_argument_group(_("--discover: find the server from the --from address"))
     g.add_argument("--discover", action="store_true",
-                   help="fill the server name, port and security from the best candidate "
-                        "`mailwizard discover` finds (options given here still win)")
+                   help=_("fill the server name, port and security from the best candidate "
+                        "`mailwizard discover` finds (options given here still win)"))
     g.add_argument("--allow-outside-host", metavar="HOST", action="append", default=[],
-                   help="agree to send the password to HOST, which discovery found but which "
-                        "is outside the address's domain and not a known provider")
+                   help=_("agree to send the password to HOST, which discovery found but which "
+                        "is outside the address's domain and not a known provider"))
     add_lookup_options(p, timeout=False)
 
 
@@ -79,21 +80,22 @@ def _run(email: str, options, as_json: bool):
 
     def shown(c, best) -> None:
         if not as_json and c is best:
-            print(f"  … best so far ({c.elapsed_ms:.0f} ms): {c.server_text()} — {c.reason}",
-                  file=sys.stderr)
+            print(_("  … best so far ({ms} ms): {server} — {reason}").format(
+                ms=f"{c.elapsed_ms:.0f}", server=c.server_text(), reason=c.reason),
+                file=sys.stderr)
 
     try:
         finder = Discovery(email, options, on_candidate=shown)
     except DiscoveryError as exc:
         from mailwizard.cli.app import _Fail
 
-        raise _Fail(ec.INVALID_SETTINGS, f"address: {exc}") from None
+        raise _Fail(ec.INVALID_SETTINGS, "address: " + str(exc)) from None
     try:
         return finder.run()
     except DiscoveryError as exc:  # no DNS at all
         from mailwizard.cli.app import _Fail
 
-        raise _Fail(ec.NOTHING_FOUND, f"discovery: {exc}") from None
+        raise _Fail(ec.NOTHING_FOUND, "discovery: " + str(exc)) from None
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         finder.cancel()
         raise
@@ -111,29 +113,43 @@ def cmd_discover(args) -> int:
                          ensure_ascii=False))
         return code
     if not result.candidates:
-        print(f"No settings could be found for {result.domain} within "
-              f"{result.elapsed_ms / 1000:.1f} s. Ask whoever runs your email for the "
-              "outgoing (SMTP) server name, port and security, or pick your provider with "
-              "`mailwizard providers`.")
+        print(_("No settings could be found for {domain} within {seconds} s. Ask whoever "
+                "runs your email for the outgoing (SMTP) server name, port and security, or "
+                "pick your provider with `mailwizard providers`.").format(
+            domain=result.domain, seconds=f"{result.elapsed_ms / 1000:.1f}"))
     for i, c in enumerate(result.candidates, 1):
-        flag = "  [needs your yes: outside your domain]" if c.needs_confirmation else ""
-        print(f"{i}. {c.server_text()}   ({c.source}, confidence {c.confidence}, "
-              f"found after {c.elapsed_ms:.0f} ms){flag}")
+        flag = "  " + _("[needs your yes: outside your domain]") if c.needs_confirmation \
+            else ""
+        # Translators: one candidate of `mailwizard discover`: number, server, then where it
+        # comes from, how sure it is (a number) and when it was found.
+        print(_("{n}. {server}   ({source}, confidence {confidence}, found after {ms} ms)"
+                ).format(n=i, server=c.server_text(), source=c.source,
+                         confidence=c.confidence, ms=f"{c.elapsed_ms:.0f}") + flag)
         print(f"   {c.reason}")
         if c.username:
-            print(f"   user name: {c.username}")
+            print("   " + _("user name: {username}").format(username=c.username))
         for e in c.evidence:
             print(f"   - {e}")
     if result.exchange_hint:
-        print(f"\nNote: {result.exchange_hint}")
-    print(f"\nSearched {result.elapsed_ms:.0f} ms"
-          + (" (online look-ups off)" if not result.online else "")
-          + (f"; first answer after {result.first_answer_ms:.0f} ms"
-             if result.first_answer_ms is not None else "")
-          + ("; stopped at the time limit" if result.timed_out else "") + ".")
+        print("\n" + _("Note: {note}").format(note=result.exchange_hint))
+    print("\n" + _searched_line(result))
     for s in result.steps:
         print(f"  {s.status:8} {s.name:11} {s.target:40} {s.ms:8.1f} ms  {s.detail[:100]}")
     return code
+
+
+def _searched_line(result) -> str:
+    """How the search went, in one sentence."""
+    parts = [_("Searched {ms} ms").format(ms=f"{result.elapsed_ms:.0f}")]
+    if not result.online:
+        parts[0] = _("Searched {ms} ms (online look-ups off)").format(
+            ms=f"{result.elapsed_ms:.0f}")
+    if result.first_answer_ms is not None:
+        parts.append(_("first answer after {ms} ms").format(
+            ms=f"{result.first_answer_ms:.0f}"))
+    if result.timed_out:
+        parts.append(_("stopped at the time limit"))
+    return "; ".join(parts) + "."
 
 
 #: Profile keys a discovered candidate fills (only where the user gave nothing).
@@ -150,23 +166,26 @@ def discovered_values(args, values: dict[str, Any], site=None, *, email: str = "
     email = email or values.get("from_address") or (site.defaults.get("from_address")
                                                     if site else "")
     if not email:
-        raise _Fail(ec.INVALID_SETTINGS, "--discover: give the address with --from")
+        raise _Fail(ec.INVALID_SETTINGS, _("--discover: give the address with --from"))
     result = _run(email, options_from(args, site, cafile=values.get("cafile", ""),
                                       timeout=None), getattr(args, "json", False))
     if not result.candidates:
         raise _Fail(ec.CANCELLED if result.cancelled else ec.NOTHING_FOUND,
-                    f"--discover: no settings could be found for {result.domain}; give "
-                    "--host, --port and --security (ask whoever runs your email)")
+                    _("--discover: no settings could be found for {domain}; give --host, "
+                      "--port and --security (ask whoever runs your email)").format(
+                        domain=result.domain))
     best = result.best
     allowed = {h.lower() for h in (*getattr(args, "allow_outside_host", []), *allow_hosts)}
     if best.needs_confirmation and best.host.lower() not in allowed:
         raise _Fail(ec.INVALID_SETTINGS,
-                    f"--discover: the best settings found send your password to {best.host}, "
-                    f"which is outside {result.domain} and not a provider mailwizard knows "
-                    f"({best.reason}). If whoever runs your email confirms it, add "
-                    f"--allow-outside-host {best.host}.")
+                    _("--discover: the best settings found send your password to {host}, "
+                      "which is outside {domain} and not a provider mailwizard knows "
+                      "({reason}). If whoever runs your email confirms it, add "
+                      "--allow-outside-host {host}.").format(
+                        host=best.host, domain=result.domain, reason=best.reason))
     if not getattr(args, "json", False):
-        print(f"Discovered: {best.server_text()} — {best.reason}", file=sys.stderr)
+        print(_("Discovered: {server} — {reason}").format(
+            server=best.server_text(), reason=best.reason), file=sys.stderr)
     found = {"host": best.host, "port": best.port, "security": best.security.value,
              "username": best.username or email, "provider": best.provider_id or ""}
     if values.get("provider") or site is not None and site.provider:

@@ -11,6 +11,7 @@ from mailwizard.cli.app import (_Fail, _check, _checked, _flag, _print_result, _
                             _save_errors, _site, _values_from_args)
 from mailwizard.cli.support import emit_json
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import _
 
 
 def existing_settings(args):
@@ -55,16 +56,16 @@ def save_over_saved(args, path, saved) -> int:
     try:
         profile = saved.profile.with_changes(**changes).normalised()
     except (ValueError, ProfileError) as exc:
-        raise _Fail(ec.INVALID_SETTINGS, f"settings: {exc}") from None
+        raise _Fail(ec.INVALID_SETTINGS, "settings: " + str(exc)) from None
     profile = _checked(args, profile)
     provider = load_catalogue().get(profile.provider_id)
 
     secret = None
     new_secret = False
     if profile.auth is AuthMethod.OAUTH2:
-        raise _Fail(ec.INVALID_SETTINGS, f"{path}: this profile signs in with Connect "
-                    "(OAuth), which needs a browser: open the wizard (`mailwizard gui`) and "
-                    "choose “Sign in again”")
+        raise _Fail(ec.INVALID_SETTINGS, _(
+            "{path}: this profile signs in with Connect (OAuth), which needs a browser: open "
+            "the wizard (`mailwizard gui`) and choose “Sign in again”").format(path=path))
     if profile.auth is AuthMethod.PASSWORD:
         try:
             with cli_support.DEBUG.step("keyring: available?"):
@@ -77,9 +78,9 @@ def save_over_saved(args, path, saved) -> int:
                 with cli_support.DEBUG.step("keyring: read password"):
                     secret = get_secret(stored) if stored else None
                 if not secret:
-                    raise _Fail(ec.INVALID_SETTINGS, "password: none is stored for profile "
-                                f"“{saved.profile_name}”; give the new one with "
-                                "--password-stdin")
+                    raise _Fail(ec.INVALID_SETTINGS, _(
+                        "password: none is stored for profile “{name}”; give the new one "
+                        "with --password-stdin").format(name=saved.profile_name))
         except SecretStoreUnavailable as exc:
             raise _Fail(ec.SECRET_STORE, str(exc)) from None
         from mailwizard.core.redact import register_secret
@@ -96,24 +97,42 @@ def save_over_saved(args, path, saved) -> int:
         if not args.json:
             if extra.get("hint"):
                 print(extra["hint"])
-            print("Nothing was changed: the saved settings and password are as they were.")
+            print(_("Nothing was changed: the saved settings and password are as they "
+                    "were."))
         return code
     plan = _save_errors(lambda: save_settings(
         profile, secret if profile.auth is AuthMethod.PASSWORD else None, result,
         config_path=path, profile_name=saved.profile_name,
         replace_damaged=args.replace_damaged))
-    what = ("The new password replaced the old one" if new_secret else
-            "The saved password was kept" if profile.auth is AuthMethod.PASSWORD else
-            "No password is needed") + ("; changed: " + ", ".join(changed) if changed else
-                                        "") + "; every other saved setting was kept."
+    what = _kept_words(new_secret, profile.auth is AuthMethod.PASSWORD, changed)
     if args.json:
         emit_json({**extra, "secret": plan.secret.to_dict() if plan.secret else None,
                    "proven": cli_support.proven(result), "report": result.to_dict()},
-                  command=_cli._command, code=ec.OK, message=f"Saved. {what}")
+                  command=_cli._command, code=ec.OK,
+                  message=_("Saved. {what}").format(what=what))
         return ec.OK
     _print_result(result, None, False, ec.OK)
-    print(f"Saved in {plan.config_path}. {what}")
+    print(_("Saved in {path}. {what}").format(path=plan.config_path, what=what))
     return ec.OK
+
+
+def _kept_words(new_password: bool, uses_password: bool, changed: list[str]) -> str:
+    """What a save over saved settings did, in one sentence."""
+    if changed:
+        options = ", ".join(changed)
+        if new_password:
+            return _("The new password replaced the old one; changed: {options}; every other "
+                     "saved setting was kept.").format(options=options)
+        if uses_password:
+            return _("The saved password was kept; changed: {options}; every other saved "
+                     "setting was kept.").format(options=options)
+        return _("No password is needed; changed: {options}; every other saved setting was "
+                 "kept.").format(options=options)
+    if new_password:
+        return _("The new password replaced the old one; every other saved setting was kept.")
+    if uses_password:
+        return _("The saved password was kept; every other saved setting was kept.")
+    return _("No password is needed; every other saved setting was kept.")
 
 
 def changed_settings(before, after) -> list[str]:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Any, Iterator
 
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import N_, _
 
 #: What kind of outcome each exit code is, for scripts that read --json.
 KINDS = {ec.OK: "ok", ec.INTERNAL_ERROR: "internal_error", ec.USAGE: "usage",
@@ -55,11 +56,36 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
     return {}
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with its own heading ("usage: ") in the user's language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: D102 - argparse's own
+        if prefix is None:
+            prefix = _("usage: ")
+        super().add_usage(usage, actions, groups, prefix)
+
+
 class SuggestingParser(argparse.ArgumentParser):
     """argparse, but a mistake raises UsageError naming the closest option, command or
-    choice ("--securty" → "did you mean --security?") instead of printing and exiting."""
+    choice ("--securty" → "did you mean --security?") instead of printing and exiting.
+    argparse's own words in the help (usage, the section titles, -h) are in the user's
+    language; its error messages stay argparse's (the suggestions read them)."""
 
     _argv: list[str] | None = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+
+    def add_argument(self, *args, **kwargs):  # noqa: D102 - argparse's own
+        if kwargs.get("action") == "version" and "help" not in kwargs:
+            kwargs["help"] = _("show program's version number and exit")
+        return super().add_argument(*args, **kwargs)
 
     def parse_args(self, args=None, namespace=None):  # noqa: D102 - argparse's own
         self._argv = list(sys.argv[1:] if args is None else args)
@@ -70,7 +96,9 @@ class SuggestingParser(argparse.ArgumentParser):
         subs = _subcommands(self)
         command = next((w for w in self._argv or [] if w in subs), None)
         usage = (subs[command] if command else self).format_usage()
-        raise UsageError(message + (f" (did you mean {hint}?)" if hint else ""), usage)
+        if hint:
+            message += " " + _("(did you mean {option}?)").format(option=hint)
+        raise UsageError(message, usage)
 
     def _suggestion(self, message: str) -> str:
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
@@ -139,33 +167,36 @@ def proven(result) -> list[str]:
     items: list[str] = []
     names = [s.stage for s in result.stages if s.status == "ok"]
     if getattr(result, "tls_version", "") or any(n in names for n in ("tls", "starttls")):
-        items.append("secure connection ✔")
+        items.append(_("secure connection ✔"))
     elif any(n.startswith("ews_") for n in names):
-        items.append("secure connection ✔")
+        items.append(_("secure connection ✔"))
     else:
-        items.append("no encryption (relay on your own network)")
+        items.append(_("no encryption (relay on your own network)"))
     if getattr(result, "auth_mechanism", "") or "ews_login" in names or "auth" in names:
-        items.append("sign-in ✔")
+        items.append(_("sign-in ✔"))
     else:
-        items.append("no sign-in needed")
+        items.append(_("no sign-in needed"))
     if "ews_mailbox" in names:
-        items.append("mailbox opened ✔")
+        items.append(_("mailbox opened ✔"))
     if getattr(result, "test_message_to", ""):
-        items.append(f"test message accepted for {result.test_message_to} ✔")
+        items.append(_("test message accepted for {address} ✔").format(
+            address=result.test_message_to))
     else:
         if getattr(result, "sender_accepted", False):
-            items.append("sender accepted ✔")
+            items.append(_("sender accepted ✔"))
         elif "rset" in names:
-            items.append("sender not confirmed (the server said to try again later)")
-        items.append("no message sent")
+            items.append(_("sender not confirmed (the server said to try again later)"))
+        items.append(_("no message sent"))
     return items
 
 
 def success_line(result) -> str:
-    line = "Success: " + ", ".join(proven(result)) + "."
+    # Translators: {proven} is the list of what the test showed, e.g. "secure connection ✔,
+    # sign-in ✔, no message sent".
+    line = _("Success: {proven}.").format(proven=", ".join(proven(result)))
     if not getattr(result, "test_message_to", "") and getattr(result, "sender_accepted", False):
-        line += (" (Some servers refuse a From address only when a message is sent: "
-                 "add --send-test-to to try that too.)")
+        line += " " + _("(Some servers refuse a From address only when a message is sent: "
+                        "add --send-test-to to try that too.)")
     return line
 
 
@@ -233,37 +264,42 @@ DEBUG = DebugLog()
 
 #: Fixes (by diagnosis code) as the command line says them.
 _CLI_FIXES = {
-    "certificate_untrusted": (
+    "certificate_untrusted": N_(
         "If your organisation runs its own server, ask IT for its CA certificate file and "
         "give it with --cafile FILE. Or, only after IT has confirmed the SHA-256 fingerprint "
         "shown below, trust this one certificate with --trust-sha256 FINGERPRINT."),
-    "certificate_changed": (
+    "certificate_changed": N_(
         "Ask IT to confirm the new certificate's fingerprint (shown below) before trusting "
         "it with --trust-sha256 FINGERPRINT."),
-    "login_required": (
+    "login_required": N_(
         "Sign in: --auth password with --username, and use encryption "
         "(--security starttls --port 587)."),
-    "invalid_settings": "Correct the options named above and run the command again.",
+    "invalid_settings": N_("Correct the options named above and run the command again."),
 }
 
 #: Words of the wizard's controls, and what the command line says instead.
+#: Each pair is also replaced in its translation (the diagnosis's fix is in the user's
+#: language): translators keep these pieces word for word as in the diagnosis's sentences.
 _CLI_PHRASES = (
-    ("use Copy details and send them to IT support",
-     "run the command again with --debug and send its output (or `mailwizard report`) to "
-     "IT support"),
-    ("use Copy details and send them to IT",
-     "run the command again with --debug and send its output (or `mailwizard report`) to IT"),
-    ("send it to IT support with Copy details",
-     "send it to IT support with `mailwizard report`"),
-    ("set login to 'none'", "use --auth none"),
-    ("Choose STARTTLS or SSL/TLS.", "Use --security starttls (port 587) or --security tls "
-                                    "(port 465)."),
-    ("Choose STARTTLS and sign in", "Use --security starttls and sign in"),
-    ("Choose STARTTLS.", "Use --security starttls."),
-    ("Choose Connect", "Open the wizard (`mailwizard gui`) and choose Connect"),
-    ("choose Connect", "open the wizard (`mailwizard gui`) and choose Connect"),
-    ("Use the server name written on the certificate.",
-     "Use the server name written on the certificate (--host NAME)."),
+    # Translators: a piece of a diagnosis's fix (the wizard's words); translate it exactly as
+    # in that fix, so the command line can put its own words (the next message) in its place.
+    (N_("use Copy details and send them to IT support"),
+     N_("run the command again with --debug and send its output (or `mailwizard report`) to "
+        "IT support")),
+    (N_("use Copy details and send them to IT"),
+     N_("run the command again with --debug and send its output (or `mailwizard report`) to "
+        "IT")),
+    (N_("send it to IT support with Copy details"),
+     N_("send it to IT support with `mailwizard report`")),
+    (N_("set login to 'none'"), N_("use --auth none")),
+    (N_("Choose STARTTLS or SSL/TLS."), N_("Use --security starttls (port 587) or --security "
+                                           "tls (port 465).")),
+    (N_("Choose STARTTLS and sign in"), N_("Use --security starttls and sign in")),
+    (N_("Choose STARTTLS."), N_("Use --security starttls.")),
+    (N_("Choose Connect"), N_("Open the wizard (`mailwizard gui`) and choose Connect")),
+    (N_("choose Connect"), N_("open the wizard (`mailwizard gui`) and choose Connect")),
+    (N_("Use the server name written on the certificate."),
+     N_("Use the server name written on the certificate (--host NAME).")),
 )
 
 
@@ -271,12 +307,14 @@ def cli_wording(d):
     """The diagnosis `d` with its fix in the command line's words (options, not controls)."""
     from dataclasses import replace
 
-    fix = _CLI_FIXES.get(d.code, d.fix)
+    fix = _(_CLI_FIXES[d.code]) if d.code in _CLI_FIXES else d.fix
     if d.code == "exchange_online" or "tick “My organisation still allows EWS”" in fix:
-        fix = ("Use Microsoft 365 over SMTP instead (--service smtp --provider microsoft-365, "
-               "or Connect in the wizard). Only if your administrator still allows EWS for "
-               "this app: add --allow-exchange-online.")
+        fix = _("Use Microsoft 365 over SMTP instead (--service smtp --provider microsoft-365, "
+                "or Connect in the wizard). Only if your administrator still allows EWS for "
+                "this app: add --allow-exchange-online.")
     for gui, cli in _CLI_PHRASES:
         fix = fix.replace(gui, cli)
+        if _(gui) != gui:  # the fix is in the user's language: its pieces are too
+            fix = fix.replace(_(gui), _(cli))
     return replace(d, fix=fix)
 

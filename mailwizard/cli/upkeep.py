@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import _
 
 
 def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str = "",
@@ -29,8 +30,11 @@ def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str
     alert = notify.alert_for(profile, code, diagnosis, message)
     outcome = notify.warn(path, alert, wait=wait,
                           on_action=lambda resume: notify.open_wizard(resume, path))
-    if outcome.startswith("not shown"):
-        print(f"mailwizard: the desktop notification was {outcome}", file=sys.stderr)
+    if outcome.startswith("not shown"):  # "not shown: why" (notify.warn's, in English)
+        why = outcome.partition(": ")[2]
+        print("mailwizard: " + (_("the desktop notification was not shown: {problem}").format(
+            problem=why) if why else _("the desktop notification was not shown")),
+            file=sys.stderr)
 
 
 def cmd_schedule(args) -> int:
@@ -46,30 +50,32 @@ def cmd_schedule(args) -> int:
             if args.json:
                 print(json.dumps({"ok": True, "removed": removed}, indent=2))
             elif removed:
-                print("The scheduled check was removed:\n  " + "\n  ".join(removed))
+                print(_("The scheduled check was removed:"))
+                print("  " + "\n  ".join(removed))
             else:
-                print("No scheduled check was installed; nothing was changed.")
+                print(_("No scheduled check was installed; nothing was changed."))
             return ec.OK
         else:
             path = resolve_config_path(args.config, _site(args))
             sched = schedule.install(args.when, path, site_config=args.site_config)
     except schedule.ScheduleError as exc:
-        raise _Fail(ec.SCHEDULE, f"{exc} Nothing was changed.") from None
+        raise _Fail(ec.SCHEDULE, f"{exc} " + _("Nothing was changed.")) from None
     if args.json:
         print(json.dumps({"ok": True, "schedule": sched.to_dict() if sched else None},
                          indent=2))
         return ec.OK
     if sched is None:
-        print("No scheduled check is installed.")
+        print(_("No scheduled check is installed."))
         return ec.OK
     print(f"mailwizard: {sched.describe()}.")
-    print("  Runs: " + " ".join(sched.command))
+    # Translators: lines of `mailwizard schedule daily`; keep the two spaces in front.
+    print(_("  Runs: {command}").format(command=" ".join(sched.command)))
     for f in sched.files:
-        print(f"  Added: {f}")
+        print(_("  Added: {item}").format(item=f))
     if sched.task:
-        print(f"  Added: {sched.task}")
+        print(_("  Added: {item}").format(item=sched.task))
     if sched.note:
-        print(f"  Note: {sched.note}.")
-    print("  If a check fails, a desktop notification says what to do. "
-          "`mailwizard schedule off` removes it.")
+        print(_("  Note: {note}.").format(note=sched.note_text()))
+    print("  " + _("If a check fails, a desktop notification says what to do.") + " "
+          + _("`mailwizard schedule off` removes it."))
     return ec.OK

@@ -18,7 +18,8 @@ TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (
 
 from mailwizard.core.admin.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY, KeySpec,
                                       SettingsFileError, check_value, describe_value,
-                                      read_mapping, unknown_key)
+                                      expected_found, read_mapping, unknown_key)
+from mailwizard.core.i18n import N_, _
 from mailwizard.core.profile import (FieldError, Profile, ProfileError, ServiceType,
                                      default_ews_url)
 from mailwizard.core.admin.site import SiteConfig
@@ -29,26 +30,29 @@ if TYPE_CHECKING:
 
 #: Keys of an answer file besides the profile keys.
 RUN_KEYS: dict[str, KeySpec] = {k.name: k for k in (
-    KeySpec("send_test_to", "text", 'the address to send a real test message to, e.g. '
-            '"it@example.org"'),
-    KeySpec("profile_name", "text", 'a name of letters, digits, ".", "_" or "-" (at most '
-            '64), e.g. "default"; it names the keyring entry "<profile_name>/password"'),
-    KeySpec("config_path", "text", "the full path of the settings file to write, e.g. "
-            '"C:\\\\ERP\\\\mail-settings.json"'),
-    KeySpec("discover", "boolean", "true to find the server settings from from_address "
-            "(as `mailwizard discover` does) where the file gives none"),
-    KeySpec("password_env", "text", "the NAME of an environment variable that holds the "
-            'password, e.g. "MAILWIZARD_PASSWORD" (letters, digits and _)'),
+    KeySpec("send_test_to", "text", N_('the address to send a real test message to, e.g. '
+                                       '"it@example.org"')),
+    KeySpec("profile_name", "text", N_('a name of letters, digits, ".", "_" or "-" (at most '
+                                       '64), e.g. "default"; it names the keyring entry '
+                                       '"<profile_name>/password"')),
+    KeySpec("config_path", "text", N_("the full path of the settings file to write, e.g. "
+                                      '"C:\\\\ERP\\\\mail-settings.json"')),
+    KeySpec("discover", "boolean", N_("true to find the server settings from from_address "
+                                      "(as `mailwizard discover` does) where the file gives "
+                                      "none")),
+    KeySpec("password_env", "text", N_("the NAME of an environment variable that holds the "
+                                       'password, e.g. "MAILWIZARD_PASSWORD" (letters, '
+                                       'digits and _)')),
 )}
 ANSWER_KEYS = (*PROFILE_KEYS, *RUN_KEYS)
 
 #: Keys that would put a secret into the file: refused, whatever their value.
 SECRET_KEYS = ("password", "passwd", "pass", "pwd", "secret", "app_password", "api_key",
                "token", "access_token", "refresh_token", "client_secret")
-SECRET_REFUSED = ("refused: an answer file must never hold a password or other secret. Put "
-                  "the password in an environment variable and name that variable with "
-                  "password_env = \"MAILWIZARD_PASSWORD\", or give it on standard input with "
-                  "--password-stdin")
+SECRET_REFUSED = N_("refused: an answer file must never hold a password or other secret. "
+                    "Put the password in an environment variable and name that variable with "
+                    "password_env = \"MAILWIZARD_PASSWORD\", or give it on standard input "
+                    "with --password-stdin")
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -84,7 +88,7 @@ def parse_answers(data: Mapping[str, Any], path: Path | None = None) -> Answers:
     answers = Answers(path=path)
     for key, value in data.items():
         if key.lower() in SECRET_KEYS:
-            raise AnswersError(path, key, SECRET_REFUSED)
+            raise AnswersError(path, key, _(SECRET_REFUSED))
         spec = PROFILE_KEYS.get(key) or RUN_KEYS.get(key)
         if spec is None:
             exc = unknown_key(key, ANSWER_KEYS, path=path)
@@ -97,20 +101,20 @@ def parse_answers(data: Mapping[str, Any], path: Path | None = None) -> Answers:
             answers.values[key] = value
         elif key == "profile_name":
             if not _PROFILE_NAME.match(value):
-                raise AnswersError(path, key, f"expected {spec.expects}; found "
-                                              f"{describe_value(value)}")
+                raise AnswersError(path, key, expected_found(spec.expects,
+                                                             describe_value(value)))
             answers.profile_name = value
         elif key == "password_env":
             if not _ENV_NAME.match(value):
-                raise AnswersError(path, key, f"expected {spec.expects}; found "
-                                              f"{describe_value(value)} (the variable's "
-                                              "name, not the password)")
+                raise AnswersError(path, key, expected_found(
+                    spec.expects, describe_value(value)) + " "
+                    + _("(the variable's name, not the password)"))
             answers.password_env = value
         elif key == "config_path":
             expanded = Path(os.path.expandvars(os.path.expanduser(value)))
             if not value or not expanded.is_absolute():
-                raise AnswersError(path, key, f"expected {spec.expects}; found "
-                                              f"{describe_value(value)} (not a full path)")
+                raise AnswersError(path, key, expected_found(
+                    spec.expects, describe_value(value)) + " " + _("(not a full path)"))
             answers.config_path = expanded
         elif key == "send_test_to":
             answers.send_test_to = value
@@ -126,14 +130,15 @@ def password_from_env(answers: Answers, environ: Mapping[str, str] | None = None
     name = answers.password_env
     if not name:
         raise AnswersError(answers.path, "password_env",
-                           "no password: name an environment variable that holds it with "
-                           "password_env = \"MAILWIZARD_PASSWORD\", or give it on standard "
-                           "input with --password-stdin")
+                           _("no password: name an environment variable that holds it with "
+                             "password_env = \"MAILWIZARD_PASSWORD\", or give it on standard "
+                             "input with --password-stdin"))
     value = environ.get(name, "")
     if not value:
         raise AnswersError(answers.path, "password_env",
-                           f"the environment variable {name} is not set or is empty; set it "
-                           "to the password before running mailwizard apply")
+                           _("the environment variable {name} is not set or is empty; set "
+                             "it to the password before running mailwizard apply").format(
+                               name=name))
     return value
 
 
@@ -149,19 +154,23 @@ def _preset(provider_id: str) -> ProviderPreset:
 
         ids = [p.id for p in catalogue]
         close = difflib.get_close_matches(str(provider_id).lower(), ids, n=1, cutoff=0.6)
-        hint = f"did you mean “{close[0]}”? " if close else ""
-        raise ProfileError([FieldError("provider", f"no preset called “{provider_id}”; "
-                                                   f"{hint}see `mailwizard providers` for "
-                                                   "the ids")])
+        if close:
+            message = _("no preset called “{id}”; did you mean “{close}”? see `mailwizard "
+                        "providers` for the ids")
+        else:
+            message = _("no preset called “{id}”; see `mailwizard providers` for the ids")
+        raise ProfileError([FieldError("provider", message.format(
+            id=provider_id, close=close[0] if close else ""))])
     return provider
 
 
 def connect_only_message(provider: ProviderPreset) -> str:
     """Why a Connect-only preset (Outlook.com) cannot be set up with a password."""
     who = {"microsoft": "Microsoft", "google": "Google"}.get(provider.oauth, provider.oauth)
-    return (f"{provider.name} accounts no longer accept a password here, not even an app "
-            f"password: only Connect (sign in with {who}) works. Open the wizard "
-            "(`mailwizard gui`) and choose Connect")
+    return _("{provider} accounts no longer accept a password here, not even an app "
+             "password: only Connect (sign in with {company}) works. Open the wizard "
+             "(`mailwizard gui`) and choose Connect").format(provider=provider.name,
+                                                             company=who)
 
 
 def compose_profile(values: Mapping[str, Any], site: SiteConfig | None = None
@@ -182,9 +191,9 @@ def compose_profile(values: Mapping[str, Any], site: SiteConfig | None = None
     if values.get("provider"):
         provider = _preset(values["provider"])
         if service and provider.service.value != service:
-            raise ProfileError([FieldError("provider", f"“{provider.id}” is a preset for "
-                                                       f"{provider.service.value}, not "
-                                                       f"{service}")])
+            raise ProfileError([FieldError("provider", _(
+                "“{id}” is a preset for {service}, not {other}").format(
+                    id=provider.id, service=provider.service.value, other=service))])
     elif site.provider:
         site_preset = site.preset()
         if site_preset is not None and service in (None, site_preset.service.value):
@@ -217,14 +226,16 @@ def _field_changes(values: Mapping[str, Any], skip: tuple[str, ...]) -> dict[str
 
 
 def _exchange_profile(values, site: SiteConfig, provider) -> Profile:
-    wrong = [FieldError(k, "not used for Exchange (it is reached through its EWS address)")
+    wrong = [FieldError(k, _("not used for Exchange (it is reached through its EWS "
+                             "address)"))
              for k in SMTP_ONLY if k in values and k not in ("provider", "auth")]
     if "provider" in values and (provider is None or
                                  provider.service is not ServiceType.EXCHANGE):
-        wrong.insert(0, FieldError("provider", "not used for Exchange"))
+        wrong.insert(0, FieldError("provider", _("not used for Exchange")))
     if "auth" in values:
-        wrong.append(FieldError("auth", f"“{values['auth']}” is not used for Exchange: "
-                                        "Exchange signs in with ntlm or basic"))
+        wrong.append(FieldError("auth", _("“{value}” is not used for Exchange: Exchange signs "
+                                          "in with ntlm or basic").format(
+                                              value=values["auth"])))
     if wrong:
         raise ProfileError(wrong)
     base = Profile(service=ServiceType.EXCHANGE, provider_id="exchange")  # as the wizard does
@@ -240,16 +251,17 @@ def _exchange_profile(values, site: SiteConfig, provider) -> Profile:
 
 
 def _smtp_profile(values, site: SiteConfig, provider):
-    wrong = [FieldError(k, "only used with service exchange") for k in EXCHANGE_ONLY
+    wrong = [FieldError(k, _("only used with service exchange")) for k in EXCHANGE_ONLY
              if k in values]
     if wrong:
         raise ProfileError(wrong)
     region = values.get("region") or site.defaults.get("region")
     if provider is not None and provider.needs_region and region and \
             region not in provider.regions:
-        raise ProfileError([FieldError("region", f"{provider.name} has no region “{region}”; "
-                                                 "expected one of "
-                                                 + ", ".join(provider.regions))])
+        raise ProfileError([FieldError("region", _(
+            "{provider} has no region “{region}”; expected one of {regions}").format(
+                provider=provider.name, region=region,
+                regions=", ".join(provider.regions)))])
     email = values.get("from_address") or site.defaults.get("from_address") or ""
     if provider is not None:
         profile = provider.profile_for(email, region=region or None)

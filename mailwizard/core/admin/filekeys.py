@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from mailwizard.core.i18n import N_, _
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 if TYPE_CHECKING:
     from typing import Any, Iterable
@@ -46,35 +48,35 @@ def _k(name: str, kind: str, expects: str, *, field: str | None = "", **kw) -> K
 
 #: The profile keys of site [defaults] and answer files, in the order the docs list them.
 PROFILE_KEYS: dict[str, KeySpec] = {k.name: k for k in (
-    _k("service", "choice", 'the kind of service: "smtp" or "exchange"',
+    _k("service", "choice", N_('the kind of service: "smtp" or "exchange"'),
        choices=("smtp", "exchange")),
-    _k("provider", "text", "a preset id from `mailwizard providers`, e.g. \"gmail\"",
+    _k("provider", "text", N_("a preset id from `mailwizard providers`, e.g. \"gmail\""),
        field="provider_id"),
-    _k("region", "text", 'the region of a preset that needs one (Amazon SES), e.g. "eu-west-1"',
+    _k("region", "text", N_('the region of a preset that needs one (Amazon SES), e.g. "eu-west-1"'),
        field=None),
-    _k("host", "text", 'the SMTP server name, e.g. "smtp.example.com"'),
-    _k("port", "integer", "a whole number from 1 to 65535, usually 587 or 465",
+    _k("host", "text", N_('the SMTP server name, e.g. "smtp.example.com"')),
+    _k("port", "integer", N_("a whole number from 1 to 65535, usually 587 or 465"),
        minimum=1, maximum=65535),
-    _k("security", "choice", '"starttls" (usually port 587), "tls" (SSL/TLS from the start, '
-       'usually 465) or "none"', choices=("starttls", "tls", "none")),
-    _k("auth", "choice", 'how SMTP signs in: "password", or "none" for an IP-based relay',
+    _k("security", "choice", N_('"starttls" (usually port 587), "tls" (SSL/TLS from the start, '
+       'usually 465) or "none"'), choices=("starttls", "tls", "none")),
+    _k("auth", "choice", N_('how SMTP signs in: "password", or "none" for an IP-based relay'),
        choices=("password", "none")),
-    _k("username", "text", "the sign-in name, often the email address (Exchange: DOMAIN\\user "
-       "or user@domain)"),
-    _k("from_address", "text", 'the From address, e.g. "accounts@example.org"'),
-    _k("display_name", "text", 'the sender\'s name shown to recipients, e.g. "Riverside '
-       'Society"'),
-    _k("cafile", "text", "the path of a PEM file with your organisation's CA certificate(s)"),
-    _k("trust_sha256", "text", "the SHA-256 fingerprint of the one server certificate to "
-       "trust (64 hex digits, colons allowed)", field="pinned_sha256"),
-    _k("ews_url", "text", 'Exchange: the EWS address, e.g. '
-       '"https://mail.company.com/EWS/Exchange.asmx"'),
-    _k("domain", "text", 'Exchange: "company.com" or the Windows domain name, e.g. "COMPANY"'),
-    _k("ews_auth", "choice", 'Exchange sign-in: "ntlm" (Windows sign-in) or "basic"',
+    _k("username", "text", N_("the sign-in name, often the email address (Exchange: DOMAIN\\user "
+       "or user@domain)")),
+    _k("from_address", "text", N_('the From address, e.g. "accounts@example.org"')),
+    _k("display_name", "text", N_('the sender\'s name shown to recipients, e.g. "Riverside '
+       'Society"')),
+    _k("cafile", "text", N_("the path of a PEM file with your organisation's CA certificate(s)")),
+    _k("trust_sha256", "text", N_("the SHA-256 fingerprint of the one server certificate to "
+       "trust (64 hex digits, colons allowed)"), field="pinned_sha256"),
+    _k("ews_url", "text", N_('Exchange: the EWS address, e.g. '
+       '"https://mail.company.com/EWS/Exchange.asmx"')),
+    _k("domain", "text", N_('Exchange: "company.com" or the Windows domain name, e.g. "COMPANY"')),
+    _k("ews_auth", "choice", N_('Exchange sign-in: "ntlm" (Windows sign-in) or "basic"'),
        choices=("ntlm", "basic")),
-    _k("allow_exchange_online", "boolean", "true to use EWS on Exchange Online although "
-       "Microsoft has switched it off", field="exchange_online_acknowledged"),
-    _k("timeout", "number", "seconds the whole check may take, from 1 to 300",
+    _k("allow_exchange_online", "boolean", N_("true to use EWS on Exchange Online although "
+       "Microsoft has switched it off"), field="exchange_online_acknowledged"),
+    _k("timeout", "number", N_("seconds the whole check may take, from 1 to 300"),
        minimum=1, maximum=300),
 )}
 
@@ -92,15 +94,21 @@ def key_for_field(field: str) -> str:
     return KEY_FOR_FIELD.get(field, field)
 
 
-_TYPE_WORDS = {str: "text", bool: "true or false", int: "a whole number", float: "a number",
-               list: "a list", dict: "a table"}
+_TYPE_WORDS = {str: N_("text"), bool: N_("true or false"), int: N_("a whole number"),
+               float: N_("a number"), list: N_("a list"), dict: N_("a table")}
 
 
 def type_words(value: Any) -> str:
     for t, words in _TYPE_WORDS.items():
         if type(value) is t:
-            return words
+            return _(words)
     return type(value).__name__
+
+
+def expected_found(expects: str, found: str) -> str:
+    """"expected …; found …": `expects` as stored (N_), `found` as describe_value says it."""
+    # Translators: {expects} says what a key of the file must hold, {found} what it holds.
+    return _("expected {expects}; found {found}").format(expects=_(expects), found=found)
 
 
 def _shown(value: Any) -> str:
@@ -121,7 +129,7 @@ def check_value(spec: KeySpec, value: Any, *, path: Path | None = None,
     key = prefix + spec.name
 
     def wrong(found: str) -> SettingsFileError:
-        return SettingsFileError(path, key, f"expected {spec.expects}; found {found}")
+        return SettingsFileError(path, key, expected_found(spec.expects, found))
 
     if spec.kind in ("text", "choice"):
         if not isinstance(value, str):
@@ -132,13 +140,13 @@ def check_value(spec: KeySpec, value: Any, *, path: Path | None = None,
         return value
     if spec.kind == "boolean":
         if not isinstance(value, bool):
-            raise wrong(f"{type_words(value)} {_shown(value)} (write true or false, "
-                        "without quotes)")
+            raise wrong(f"{type_words(value)} {_shown(value)} "
+                        + _("(write true or false, without quotes)"))
         return value
     # integer / number
     if isinstance(value, bool) or not isinstance(value, (int, float)) or \
             (spec.kind == "integer" and not isinstance(value, int)):
-        hint = " (write the number without quotes)" if isinstance(value, str) else ""
+        hint = " " + _("(write the number without quotes)") if isinstance(value, str) else ""
         raise wrong(f"{type_words(value)} {_shown(value)}{hint}")
     if (spec.minimum is not None and value < spec.minimum) or \
             (spec.maximum is not None and value > spec.maximum):
@@ -152,9 +160,12 @@ def unknown_key(key: str, known: Iterable[str], *, path: Path | None = None,
     repeated: it might be something secret)."""
     known = list(known)
     close = closest(key, known)
-    hint = f"; did you mean “{close}”?" if close else ""
-    return SettingsFileError(path, prefix + key, f"unknown key{hint} Known keys: "
-                             + ", ".join(known))
+    if close:
+        message = _("unknown key; did you mean “{key}”? Known keys: {keys}")
+    else:
+        message = _("unknown key Known keys: {keys}")
+    return SettingsFileError(path, prefix + key, message.format(key=close,
+                                                                keys=", ".join(known)))
 
 
 def closest(word: str, known: Iterable[str]) -> str | None:
@@ -168,32 +179,47 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
+#: The kinds of file read_mapping reads, as its messages name them.
+_FILE_WORDS = {"site file": N_("site file"), "answer file": N_("answer file"),
+               "vendor file": N_("vendor file")}
+
+
 def read_mapping(path: Path, what: str) -> dict[str, Any]:
     """A TOML file (or JSON, by its .json suffix) as a dict; SettingsFileError when it cannot
     be read or parsed, naming the file and the place. Regular files of at most 1 MB only,
     nesting and integer size bounded (core/safefile.py)."""
     from mailwizard.core.store.safefile import FileProblem, loads_json, loads_toml, read_capped
 
+    # Translators: {what} is "site file", "answer file" or "vendor file" (translated too).
+    what = _(_FILE_WORDS.get(what, what))
     try:
         raw = read_capped(path)
     except FileNotFoundError:
-        raise SettingsFileError(path, "", f"no {what} at this path") from None
+        raise SettingsFileError(path, "", _("no {what} at this path").format(
+            what=what)) from None
     except FileProblem as exc:
-        raise SettingsFileError(path, "", f"the {what} cannot be used: {exc}") from None
+        raise SettingsFileError(path, "", _("the {what} cannot be used: {problem}").format(
+            what=what, problem=exc)) from None
     except OSError as exc:
-        raise SettingsFileError(path, "", f"the {what} cannot be read: "
-                                f"{exc.strerror or exc}") from None
+        raise SettingsFileError(path, "", _("the {what} cannot be read: {problem}").format(
+            what=what, problem=exc.strerror or exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SettingsFileError(path, "", f"the {what} is not UTF-8 text") from None
+        raise SettingsFileError(path, "", _("the {what} is not UTF-8 text").format(
+            what=what)) from None
     is_json = Path(path).suffix.lower() == ".json"
     try:
         data = loads_json(text) if is_json else loads_toml(text)
     except FileProblem as exc:
-        hint = "" if is_json or "TOML" not in str(exc) else "; use a .json name for a JSON file"
-        raise SettingsFileError(path, "", f"the {what} cannot be used: {exc}{hint}") from None
+        if is_json or "TOML" not in str(exc):
+            message = _("the {what} cannot be used: {problem}")
+        else:
+            message = _("the {what} cannot be used: {problem}; use a .json name for a JSON "
+                        "file")
+        raise SettingsFileError(path, "", message.format(what=what, problem=exc)) from None
     if not isinstance(data, dict):
-        raise SettingsFileError(path, "", f"the {what} must be a table of keys "
-                                f"(found {type_words(data)})")
+        raise SettingsFileError(path, "", _("the {what} must be a table of keys (found "
+                                            "{found})").format(what=what,
+                                                               found=type_words(data)))
     return data

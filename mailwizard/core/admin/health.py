@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import _
 from mailwizard.core.store.config import SavedSettings, _atomic_write
 from mailwizard.core.profile import AuthMethod
 from mailwizard.core.redact import redact
@@ -41,11 +42,12 @@ def secret_for_saved(saved: SavedSettings) -> str | None:
 
     value = get_secret(saved.secret)
     if not value:
-        raise MissingSecret(
-            f"No password is stored for profile “{saved.profile_name}” (keyring entry "
-            f"“{saved.secret.username}” of “{saved.secret.service}”). Save it again: open the "
-            "wizard and choose “My password changed”, or run `mailwizard save` or "
-            "`mailwizard apply`.")
+        raise MissingSecret(_(
+            "No password is stored for profile “{name}” (keyring entry “{entry}” of "
+            "“{service}”). Save it again: open the wizard and choose “My password changed”, "
+            "or run `mailwizard save` or `mailwizard apply`.").format(
+                name=saved.profile_name, entry=saved.secret.username,
+                service=saved.secret.service))
     return value
 
 
@@ -122,20 +124,27 @@ def password_changed_advice(profile, provider=None, config_path: Path | None = N
     command = f"mailwizard save{where} --password-stdin"
     google = bool(provider and provider.id in ("gmail", "google-workspace")) or \
         profile.host.lower() in ("smtp.gmail.com",)
-    if google:
-        advice = ("Google cancels every app password when the Google account password "
-                  "changes: create a new app password at " + GOOGLE_APP_PASSWORDS
-                  + " (not your Google password) and store it with")
-    else:
-        advice = "Store the new one with"
     if failed:
-        text = ("The password you gave was not accepted either. "
-                + ("" if google else "Check it (Caps Lock, the right account) and run ")
-                + (advice + " " if google else "")
-                + f"`{command}` again; nothing was changed until a password passes the test.")
-        return text
-    text = ("The saved password no longer works: it may have been changed or have expired. "
-            + advice + f" `{command}` (the password on the first line of standard input; "
-            "every other setting is kept and the password is replaced only if the test "
-            "passes), or open the wizard and choose “My password changed”.")
-    return text
+        first = _("The password you gave was not accepted either.")
+        if google:
+            then = _("Google cancels every app password when the Google account password "
+                     "changes: create a new app password at {url} (not your Google password) "
+                     "and store it with `{command}` again; nothing was changed until a "
+                     "password passes the test.")
+        else:
+            then = _("Check it (Caps Lock, the right account) and run `{command}` again; "
+                     "nothing was changed until a password passes the test.")
+        return first + " " + then.format(url=GOOGLE_APP_PASSWORDS, command=command)
+    first = _("The saved password no longer works: it may have been changed or have expired.")
+    if google:
+        then = _("Google cancels every app password when the Google account password changes: "
+                 "create a new app password at {url} (not your Google password) and store it "
+                 "with `{command}` (the password on the first line of standard input; every "
+                 "other setting is kept and the password is replaced only if the test "
+                 "passes), or open the wizard and choose “My password changed”.")
+    else:
+        then = _("Store the new one with `{command}` (the password on the first line of "
+                 "standard input; every other setting is kept and the password is replaced "
+                 "only if the test passes), or open the wizard and choose “My password "
+                 "changed”.")
+    return first + " " + then.format(url=GOOGLE_APP_PASSWORDS, command=command)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from mailwizard import APP_ID
 from mailwizard.core import exitcodes as ec
+from mailwizard.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from mailwizard.core.diagnosis.smtp import Diagnosis
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 NOTIFIED_SUFFIX = ".notified.json"
 #: The same failure is not announced again within this many seconds.
 REPEAT_AFTER = 24 * 3600.0
-TITLE = "Your ERP's email stopped working"
+TITLE = N_("Your ERP's email stopped working")
 
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"
@@ -71,7 +72,7 @@ def provider_name(profile: Profile) -> str:
                 return preset.name.split(" (")[0]
         except Exception:  # a warning must not fail for want of a name
             pass
-    return profile.host or "Your email server"
+    return profile.host or _("Your email server")
 
 
 def _google(profile: Profile) -> bool:
@@ -86,31 +87,41 @@ def alert_for(profile: Profile, code: int, diagnosis: Diagnosis | None = None,
     key = f"{code}:{diagnosis.code if diagnosis else ''}"
     if code == ec.SIGN_IN_AGAIN or (diagnosis is not None
                                     and diagnosis.code == "oauth_invalid_grant"):
-        return Alert(TITLE, f"{name} no longer accepts mailwizard's sign-in for "
-                            f"{profile.username}: it expired or was withdrawn. Open mailwizard "
-                            "and sign in again.",
-                     "Sign in again", "password_changed", f"{ec.SIGN_IN_AGAIN}:")
+        return Alert(_(TITLE), _(
+            "{provider} no longer accepts mailwizard's sign-in for {username}: it expired or "
+            "was withdrawn. Open mailwizard and sign in again.").format(
+                provider=name, username=profile.username),
+                     _("Sign in again"), "password_changed", f"{ec.SIGN_IN_AGAIN}:")
     if code == ec.AUTH:
         if _google(profile):
-            body = (f"Gmail refused the app password for {profile.username}. Google cancels "
-                    "app passwords when the account's password changes. Open mailwizard to "
-                    "enter a new app password.")
+            body = _("Gmail refused the app password for {username}. Google cancels app "
+                     "passwords when the account's password changes. Open mailwizard to enter "
+                     "a new app password.").format(username=profile.username)
         else:
-            body = (f"{name} refused the saved password for {profile.username}. Perhaps it "
-                    "was changed. Open mailwizard to enter the new password.")
-        return Alert(TITLE, body, "My password changed", "password_changed", key)
+            body = _("{provider} refused the saved password for {username}. Perhaps it was "
+                     "changed. Open mailwizard to enter the new password.").format(
+                         provider=name, username=profile.username)
+        return Alert(_(TITLE), body, _("My password changed"), "password_changed", key)
     if code == ec.SECRET_STORE:
-        return Alert(TITLE, "mailwizard could not read the saved password: your computer's "
-                            "password store (keyring) is locked or missing. Sign in to the "
-                            "desktop so that it is unlocked, or ask IT.",
-                     "Open mailwizard", "", key)
-    cause = (diagnosis.cause if diagnosis else message) or "The check of the email settings " \
-                                                          "failed."
-    first = cause.split(". ")[0].rstrip(".") + "."
+        return Alert(_(TITLE), _("mailwizard could not read the saved password: your "
+                                 "computer's password store (keyring) is locked or missing. "
+                                 "Sign in to the desktop so that it is unlocked, or ask IT."),
+                     _("Open mailwizard"), "", key)
+    cause = (diagnosis.cause if diagnosis else message) or \
+        _("The check of the email settings failed.")
+    first = _first_sentence(cause)
     if name not in first:
         first = f"{name}: {first}"
-    return Alert(TITLE, f"{first} Open mailwizard to see what to do.",
-                 "Open mailwizard", "", key)
+    return Alert(_(TITLE), first + " " + _("Open mailwizard to see what to do."),
+                 _("Open mailwizard"), "", key)
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of `text`, with its full stop ("." or the Devanagari "।")."""
+    for i, ch in enumerate(text):
+        if ch in ".।" and (i + 1 == len(text) or text[i + 1] == " "):
+            return text[:i].rstrip(".।") + ch
+    return text.rstrip(".") + "."
 
 
 # -- not twice a day ---------------------------------------------------------------------------
@@ -168,7 +179,7 @@ def send_freedesktop(alert: Alert, *, wait: float = 0.0,
     try:
         conn = open_dbus_connection(bus=bus)
     except Exception as exc:  # no session bus: a desktop-less session
-        raise NotifyError(f"no D-Bus session bus ({exc})") from None
+        raise NotifyError(_("no D-Bus session bus ({problem})").format(problem=exc)) from None
     try:
         rule = MatchRule(type="signal", interface=INTERFACE, path=OBJECT_PATH)
         address = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=INTERFACE)
@@ -184,10 +195,12 @@ def send_freedesktop(alert: Alert, *, wait: float = 0.0,
             try:
                 reply = conn.send_and_get_reply(msg, timeout=10)
             except Exception as exc:
-                raise NotifyError(f"the notification service did not answer ({exc})") \
+                raise NotifyError(_("the notification service did not answer ({problem})").format(
+                    problem=exc)) \
                     from None
             if reply.header.message_type is MessageType.error:
-                raise NotifyError(f"the notification service refused: {reply.body}")
+                raise NotifyError(_("the notification service refused: {reply}").format(
+                    reply=reply.body))
             nid = int(reply.body[0])
             deadline = time.monotonic() + wait
             while wait > 0:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailwizard import __version__
+from mailwizard.core.i18n import _
 from mailwizard.core.redact import MASK, redact
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _version(*dists: str) -> str:
             return f"{metadata.version(dist)}" + (f" ({dist})" if len(dists) > 1 else "")
         except metadata.PackageNotFoundError:
             continue
-    return "not installed"
+    return _("not installed")
 
 
 def environment_lines() -> list[str]:
@@ -72,7 +73,7 @@ def environment_lines() -> list[str]:
 
     from mailwizard.core.store.secrets import backend_name
 
-    bundled = " (bundled application)" if getattr(sys, "frozen", False) else ""
+    bundled = " " + _("(bundled application)") if getattr(sys, "frozen", False) else ""
     return [
         f"mailwizard:      {__version__}{bundled}",
         f"Python:          {sys.version.split()[0]} ({platform.python_implementation()})",
@@ -88,28 +89,29 @@ def environment_lines() -> list[str]:
 def config_lines(config_path: Path | None) -> list[str]:
     """The settings file: where, whether it can be read, what it holds (secret masked)."""
     if config_path is None:
-        return ["(not known)"]
+        return [_("(not known)")]
     import json
 
     from mailwizard.core.store.config import ConfigError, read_config
 
-    lines = [f"Path: {config_path}"]
+    # Translators: lines of the report for IT support; the words before ":" are labels.
+    lines = [_("Path: {path}").format(path=config_path)]
     try:
         read_config(config_path)
     except ConfigError as exc:
-        return lines + [f"Status: {exc.kind}: {exc}"]
+        return lines + [_("Status: {kind}: {problem}").format(kind=exc.kind, problem=exc)]
     from mailwizard.core.store.safefile import loads_json, read_capped
 
     try:
         data = loads_json(read_capped(config_path).decode("utf-8"))
     except (OSError, ValueError) as exc:  # changed since it was read: say so, go on
-        return lines + [f"Status: unreadable: {exc}"]
+        return lines + [_("Status: unreadable: {problem}").format(problem=exc)]
     secret = data.get("secret")
     if isinstance(secret, dict):  # only a reference; shown so, whatever it holds
         data["secret"] = {k: secret.get(k) for k in ("store", "service", "username")}
-        data["secret"]["password"] = MASK + " (not shown)"
-    lines.append("Status: OK")
-    lines += ["Contents:"] + ["  " + line for line in
+        data["secret"]["password"] = MASK + " (not shown)"  # file contents: kept as they are
+    lines.append(_("Status: OK"))
+    lines += [_("Contents:")] + ["  " + line for line in
                               json.dumps(data, indent=2, ensure_ascii=False).splitlines()]
     return lines
 
@@ -117,19 +119,28 @@ def config_lines(config_path: Path | None) -> list[str]:
 def check_lines(record: dict[str, Any] | None) -> list[str]:
     """One check record (see check_record) in words."""
     if not record:
-        return ["(no check recorded yet: run `mailwizard check`)"]
+        return [_("(no check recorded yet: run `mailwizard check`)")]
     if "damaged" in record:
-        return [f"(the record of the last check cannot be read: {record['damaged']})"]
+        return [_("(the record of the last check cannot be read: {problem})").format(
+            problem=record["damaged"])]
     from mailwizard.core import exitcodes as ec
 
     code = record.get("exit_code")
-    lines = [f"Checked:  {record.get('checked_at', '?')}"
-             + (f" by `mailwizard {record['command']}`" if record.get("command") else ""),
-             f"Result:   {'OK' if record.get('ok') else 'FAILED'}"
-             + (f" (exit code {code}: {ec.DESCRIPTIONS.get(code, '?')})" if code is not None
-                else "")]
+    when = record.get("checked_at", "?")
+    if record.get("command"):
+        checked = _("Checked:  {when} by `mailwizard {command}`").format(
+            when=when, command=record["command"])
+    else:
+        checked = _("Checked:  {when}").format(when=when)
+    outcome = _("OK") if record.get("ok") else _("FAILED")
+    if code is not None:
+        result = _("Result:   {outcome} (exit code {code}: {meaning})").format(
+            outcome=outcome, code=code, meaning=ec.DESCRIPTIONS.get(code, "?"))
+    else:
+        result = _("Result:   {outcome}").format(outcome=outcome)
+    lines = [checked, result]
     if record.get("error"):
-        lines.append(f"Error:    {record['error']}")
+        lines.append(_("Error:    {problem}").format(problem=record["error"]))
     r = record.get("result")
     if not r:
         return lines
@@ -139,41 +150,53 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
         p = Profile.from_dict(r.get("profile") or {})
     except (TypeError, ValueError, KeyError):
         p = Profile()
+    if r.get("peer"):
+        server = _("Server:   {server}   (connected to {peer})").format(
+            server=p.server_text(), peer=r["peer"])
+    else:
+        server = _("Server:   {server}").format(server=p.server_text())
     lines += [
-        f"Started:  {r.get('started_at', '')}   Total: {r.get('elapsed_ms', 0):.0f} ms",
-        f"Server:   {p.server_text()}" + (f"   (connected to {r['peer']})" if r.get("peer")
-                                          else ""),
-        f"Login:    {p.username or '(none)'} ({p.auth.value}); password: {MASK} (not shown)",
-        f"From:     {p.from_address}",
+        _("Started:  {when}   Total: {ms} ms").format(
+            when=r.get("started_at", ""), ms=f"{r.get('elapsed_ms', 0):.0f}"),
+        server,
+        _("Login:    {username} ({method}); password: {mask} (not shown)").format(
+            username=p.username or _("(none)"), method=p.auth.value, mask=MASK),
+        _("From:     {address}").format(address=p.from_address),
         "",
-        "Stages:",
+        _("Stages:"),
     ]
     for s in r.get("stages", []):
         lines.append(f"  {s['status']:9} {s['stage']:11} {s['ms']:8.1f} ms  {s.get('detail', '')}")
     d = record.get("diagnosis")
     if d:
-        lines += ["", f"Diagnosis: {d['code']} (stage {d['stage']})",
-                  f"  Cause: {d['cause']}", f"  Fix:   {d['fix']}"]
+        lines += ["", _("Diagnosis: {code} (stage {stage})").format(code=d["code"],
+                                                                     stage=d["stage"]),
+                  _("  Cause: {cause}").format(cause=d["cause"]),
+                  _("  Fix:   {fix}").format(fix=d["fix"])]
         if d.get("help_url"):
-            lines.append(f"  Help:  {d['help_url']}")
+            lines.append(_("  Help:  {url}").format(url=d["help_url"]))
         if d.get("suggestion"):
-            lines.append(f"  Suggested change: {d['suggestion']}")
+            lines.append(_("  Suggested change: {change}").format(change=d["suggestion"]))
         if d.get("server_reply"):
-            lines.append(f"  Server said: {d['server_reply']}")
+            lines.append(_("  Server said: {reply}").format(reply=d["server_reply"]))
     failure = r.get("failure") or {}
     cert = r.get("certificate") or failure.get("certificate")
     if cert:
         fp = ":".join(cert["sha256"][i:i + 2] for i in range(0, len(cert["sha256"]), 2))
-        lines += ["", "Certificate:", f"  Subject:  {cert['subject']}",
-                  f"  Issuer:   {cert['issuer']}",
-                  f"  Valid:    {cert['not_before']} to {cert['not_after']}",
-                  f"  Names:    {', '.join(cert['names'])}",
+        trusted = _("yes") if cert["verified"] else _("no")
+        if cert.get("error"):
+            trusted += f" ({cert['error']})"
+        lines += ["", _("Certificate:"),
+                  _("  Subject:  {subject}").format(subject=cert["subject"]),
+                  _("  Issuer:   {issuer}").format(issuer=cert["issuer"]),
+                  _("  Valid:    {start} to {end}").format(start=cert["not_before"],
+                                                          end=cert["not_after"]),
+                  _("  Names:    {names}").format(names=", ".join(cert["names"])),
                   f"  SHA-256:  {fp.upper()}",
-                  f"  Trusted:  {'yes' if cert['verified'] else 'no'}"
-                  + (f" ({cert['error']})" if cert.get("error") else "")]
+                  _("  Trusted:  {answer}").format(answer=trusted)]
     if r.get("tls_version"):
         lines.append(f"TLS: {r['tls_version']} {r.get('cipher', '')}")
-    lines += ["", "Transcript (passwords removed):"]
+    lines += ["", _("Transcript (passwords removed):")]
     lines += [f"  {line}" for line in r.get("transcript", [])]
     return lines
 
@@ -185,11 +208,12 @@ def schedule_lines() -> list[str]:
 
         sched = status()
     except Exception as exc:  # a report must not fail because of this
-        return [f"unknown ({exc})"]
+        return [_("unknown ({problem})").format(problem=exc)]
     if sched is None:
-        return ["none installed (`mailwizard schedule daily` adds one)"]
-    return [sched.describe(), "runs: " + " ".join(sched.command)] + \
-        [f"file: {f}" for f in sched.files] + ([f"note: {sched.note}"] if sched.note else [])
+        return [_("none installed (`mailwizard schedule daily` adds one)")]
+    return [sched.describe(), _("runs: {command}").format(command=" ".join(sched.command))] + \
+        [_("file: {path}").format(path=f) for f in sched.files] + \
+        ([_("note: {note}").format(note=sched.note_text())] if sched.note else [])
 
 
 def format_report(result: CheckResult | None = None, diagnosis: Diagnosis | None = None, *,
@@ -200,22 +224,24 @@ def format_report(result: CheckResult | None = None, diagnosis: Diagnosis | None
     (`record`, e.g. the last check); the settings file and the site file when known."""
     if result is not None:
         record = check_record(result, diagnosis)
-    lines = [f"mailwizard {__version__} — {title or 'diagnostic report'}",
-             f"Generated: {datetime.now(timezone.utc).isoformat(timespec='seconds')}", "",
-             "== Versions and platform =="] + environment_lines()
-    lines += ["", "== Settings file =="] + config_lines(config_path)
-    lines += ["", "== Site file (administrator) =="]
+    title = title or _("diagnostic report")
+    lines = [f"mailwizard {__version__} — {title}",
+             _("Generated: {when}").format(
+                 when=datetime.now(timezone.utc).isoformat(timespec="seconds")), "",
+             _("== Versions and platform ==")] + environment_lines()
+    lines += ["", _("== Settings file ==")] + config_lines(config_path)
+    lines += ["", _("== Site file (administrator) ==")]
     if site_error:
-        lines.append(f"cannot be used: {site_error}")
+        lines.append(_("cannot be used: {problem}").format(problem=site_error))
     elif site is not None:
         lines += site.describe()
     else:
-        lines.append("(not read)")
-    lines += ["", "== " + ("Check" if result is not None else "Last check") + " =="]
+        lines.append(_("(not read)"))
+    lines += ["", _("== Check ==") if result is not None else _("== Last check ==")]
     lines += check_lines(record)
     if record and record.get("deliverability"):
         from mailwizard.core.deliverability.model import report_lines
 
         lines += report_lines(record["deliverability"])
-    lines += ["", "== Scheduled check =="] + schedule_lines()
+    lines += ["", _("== Scheduled check ==")] + schedule_lines()
     return redact("\n".join(lines)) + "\n"

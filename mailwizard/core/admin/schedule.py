@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from mailwizard import APP_ID
+from mailwizard.core.i18n import N_, _
 
 FREQUENCIES = ("daily", "weekly")
 UNIT = "mailwizard-check"
@@ -209,10 +210,20 @@ class InstalledSchedule:
         return dict(self.__dict__)
 
     def describe(self) -> str:
-        where = {"linux": f"systemd user timer {UNIT}.timer",
-                 "windows": f"Task Scheduler task {WINDOWS_TASK}",
-                 "macos": f"launchd agent {LAUNCHD_LABEL}"}[self.platform]
-        return f"a {self.frequency} check is installed ({where}, since {self.installed_at})"
+        where = {"linux": _("systemd user timer {name}").format(name=f"{UNIT}.timer"),
+                 "windows": _("Task Scheduler task {name}").format(name=WINDOWS_TASK),
+                 "macos": _("launchd agent {name}").format(name=LAUNCHD_LABEL)}[self.platform]
+        if self.frequency == "weekly":
+            text = _("a weekly check is installed ({where}, since {since})")
+        elif self.frequency == "daily":
+            text = _("a daily check is installed ({where}, since {since})")
+        else:
+            text = f"a {self.frequency} check is installed ({{where}}, since {{since}})"
+        return text.format(where=where, since=self.installed_at)
+
+    def note_text(self) -> str:
+        """The note in the user's language (the record keeps it in English)."""
+        return _(self.note) if self.note else ""
 
 
 def status() -> InstalledSchedule | None:
@@ -231,7 +242,7 @@ def status() -> InstalledSchedule | None:
 def describe_status() -> str:
     """One line for `show` and `report`."""
     sched = status()
-    return sched.describe() if sched else "no scheduled check is installed"
+    return sched.describe() if sched else _("no scheduled check is installed")
 
 
 def _systemd_dir() -> Path:
@@ -262,13 +273,16 @@ def _write(path: Path, data: bytes, files: list[str]) -> None:
 
 
 def _must(runner: Runner, cmd: Sequence[str], what: str) -> None:
+    """Run `cmd`; `what` (marked N_) names the step in messages."""
     try:
         proc = runner(cmd)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise ScheduleError(f"{what}: {cmd[0]} could not be run ({exc}).") from None
+        raise ScheduleError(_("{step}: {program} could not be run ({problem}).").format(
+            step=_(what), program=cmd[0], problem=exc)) from None
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout or "").strip().splitlines()
-        raise ScheduleError(f"{what}: {cmd[0]} said: {detail[-1] if detail else proc.returncode}")
+        raise ScheduleError(_("{step}: {program} said: {reply}").format(
+            step=_(what), program=cmd[0], reply=detail[-1] if detail else proc.returncode))
 
 
 def install(frequency: str, config_path: Path, *, site_config: Path | None = None,
@@ -298,7 +312,8 @@ def install(frequency: str, config_path: Path, *, site_config: Path | None = Non
         _undo(sched, runner)
         if isinstance(exc, ScheduleError):
             raise
-        raise ScheduleError(f"The scheduled check could not be installed: {exc}") from None
+        raise ScheduleError(_("The scheduled check could not be installed: {problem}").format(
+            problem=exc)) from None
     return sched
 
 
@@ -312,12 +327,12 @@ def _install_systemd(sched: InstalledSchedule, runner: Runner) -> None:
     link.symlink_to(units / f"{UNIT}.timer")  # what `systemctl --user enable` makes
     sched.files.append(str(link))
     if _user_manager_running():
-        _must(runner, ["systemctl", "--user", "daemon-reload"], "Reloading systemd")
+        _must(runner, ["systemctl", "--user", "daemon-reload"], N_("Reloading systemd"))
         _must(runner, ["systemctl", "--user", "start", f"{UNIT}.timer"],
-              "Starting the timer")
-    else:
-        sched.note = ("no systemd user manager is running in this session: the timer starts "
-                      "at your next sign-in")
+              N_("Starting the timer"))
+    else:  # kept in English in schedule.json; shown through note_text()
+        sched.note = N_("no systemd user manager is running in this session: the timer "
+                        "starts at your next sign-in")
 
 
 def _install_windows(sched: InstalledSchedule, runner: Runner) -> None:
@@ -328,7 +343,7 @@ def _install_windows(sched: InstalledSchedule, runner: Runner) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(task_xml(sched.frequency, sched.command).encode("utf-16"))
         _must(runner, ["schtasks", "/Create", "/TN", WINDOWS_TASK, "/XML", tmp, "/F"],
-              "Creating the task")
+              N_("Creating the task"))
         sched.task = WINDOWS_TASK
     finally:
         os.unlink(tmp)
@@ -344,7 +359,7 @@ def _install_launchd(sched: InstalledSchedule, runner: Runner) -> None:
     path = agents / f"{LAUNCHD_LABEL}.plist"
     _write(path, launchd_plist(sched.frequency, sched.command), sched.files)
     _must(runner, ["launchctl", "bootstrap", f"gui/{os.getuid()}", str(path)],
-          "Loading the launchd agent")
+          N_("Loading the launchd agent"))
     sched.task = LAUNCHD_LABEL
 
 
@@ -357,8 +372,9 @@ def _undo(sched: InstalledSchedule, runner: Runner) -> list[str]:
         except (OSError, subprocess.SubprocessError):
             pass
     if sched.platform == "windows" and sched.task:
-        _must(runner, ["schtasks", "/Delete", "/TN", sched.task, "/F"], "Removing the task")
-        removed.append(f"task {sched.task}")
+        _must(runner, ["schtasks", "/Delete", "/TN", sched.task, "/F"],
+              N_("Removing the task"))
+        removed.append(_("task {name}").format(name=sched.task))
     if sched.platform == "macos" and sched.task:
         try:
             runner(["launchctl", "bootout", f"gui/{os.getuid()}/{sched.task}"])
@@ -397,4 +413,5 @@ def remove(*, platform: str | None = None, runner: Runner = _run) -> list[str]:
     try:
         return _undo(sched, runner)
     except OSError as exc:
-        raise ScheduleError(f"The scheduled check could not be removed: {exc}") from None
+        raise ScheduleError(_("The scheduled check could not be removed: {problem}").format(
+            problem=exc)) from None

@@ -22,6 +22,7 @@ TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (
 from mailwizard.core.admin.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY,
                                       SettingsFileError, check_value, closest, describe_value,
                                       key_for_field, read_mapping, unknown_key)
+from mailwizard.core.i18n import _
 from mailwizard.core.profile import FieldError, Profile, ServiceType, normalise_fingerprint
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class SiteConfig:
     def where(self) -> str:
         """The file, in messages: its path, or 'the site file'."""
         return str(self.path) if self.path else \
-            str(self.vendor_path) if self.vendor_path else "the site file"
+            str(self.vendor_path) if self.vendor_path else _("the site file")
 
     def is_locked(self, key: str) -> bool:
         return key_for_field(key) in self.locked
@@ -208,9 +209,9 @@ class SiteConfig:
                 continue
             want = wanted.get(key, self.locked_value(key))
             if not _same(key, value, want):
-                errors.append(FieldError(key, f"locked to “{_text(want)}” by your "
-                                              f"administrator in {self.where}; leave it "
-                                              "out, or ask IT to change it"))
+                errors.append(FieldError(key, _(
+                    "locked to “{value}” by your administrator in {file}; leave it out, or "
+                    "ask IT to change it").format(value=_text(want), file=self.where)))
         return errors
 
     def enforce_locks(self, profile: Profile) -> Profile:
@@ -229,27 +230,29 @@ class SiteConfig:
     def describe(self) -> list[str]:
         """What the site file sets, one line each (OAuth client secrets masked)."""
         if not self.exists:
-            return [f"no site file (looked in {self.searched})" if self.searched
-                    else "no site file"]
-        lines = [f"file: {self.path}" if self.path else
-                 "no site file; the vendor's settings only" if self.vendor_path else
-                 "given as data, not from a file"]
+            return [_("no site file (looked in {folder})").format(folder=self.searched)
+                    if self.searched else _("no site file")]
+        lines = [_("file: {path}").format(path=self.path) if self.path else
+                 _("no site file; the vendor's settings only") if self.vendor_path else
+                 _("given as data, not from a file")]
         if self.vendor_path:
-            lines.append(f"vendor file (under the site file): {self.vendor_path}")
+            lines.append(_("vendor file (under the site file): {path}").format(
+                path=self.vendor_path))
         if self.provider:
-            lines.append(f"provider: {self.provider}")
+            lines.append(_("provider: {id}").format(id=self.provider))
         for key, value in self.defaults.items():
-            lines.append(f"default {key}: {_text(value)}")
+            lines.append(_("default {key}: {value}").format(key=key, value=_text(value)))
         if self.locked:
-            lines.append("locked: " + ", ".join(self.locked))
+            lines.append(_("locked: {keys}").format(keys=", ".join(self.locked)))
         if self.hidden_services:
-            lines.append("hidden services: " + ", ".join(self.hidden_services))
+            lines.append(_("hidden services: {services}").format(
+                services=", ".join(self.hidden_services)))
         if self.config_path:
-            lines.append(f"config path: {self.config_path}")
+            lines.append(_("config path: {path}").format(path=self.config_path))
         if self.recipients_per_day:
-            lines.append(f"recipients per day: {self.recipients_per_day}")
+            lines.append(_("recipients per day: {n}").format(n=self.recipients_per_day))
         if self.language:
-            lines.append(f"language: {self.language}")
+            lines.append(_("language: {code}").format(code=self.language))
         for provider, table in self.oauth.items():
             shown = ", ".join(f"{k} = {'********' if 'secret' in k else v}"
                               for k, v in table.items())
@@ -362,69 +365,76 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
 
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise fail("defaults", "expected a table ([defaults] with keys such as host = "
-                               f"\"smtp.example.com\"); found {describe_value(defaults)}")
+        raise fail("defaults", _("expected a table ([defaults] with keys such as host = "
+                                 "\"smtp.example.com\"); found {found}").format(
+                                     found=describe_value(defaults)))
     for key, value in defaults.items():
         if key not in PROFILE_KEYS:
             exc = unknown_key(key, PROFILE_KEYS, path=path, prefix="defaults.")
             raise SiteConfigError(path, exc.key, exc.message)
         site.defaults[key] = _checked(PROFILE_KEYS[key], value, path, "defaults.")
     if "provider" in site.defaults:
-        raise fail("defaults.provider", "the provider is set at the top of the file: "
-                                        f"provider = \"{site.defaults['provider']}\"")
+        raise fail("defaults.provider", _("the provider is set at the top of the file: "
+                                          "provider = \"{id}\"").format(
+                                              id=site.defaults["provider"]))
     if site.service is not None and site.provider:
         preset = site.preset()
         if preset is not None and preset.service is not site.service:
-            raise fail("defaults.service", f"provider “{site.provider}” is a "
-                                           f"{preset.service.value} preset; expected "
-                                           f"service = \"{preset.service.value}\" or no "
-                                           "service")
+            raise fail("defaults.service", _(
+                "provider “{id}” is a {service} preset; expected service = \"{service}\" or "
+                "no service").format(id=site.provider, service=preset.service.value))
 
     site.locked = tuple(_string_list(data, "locked", LOCKABLE, path))
     for key in site.locked:
         if key == "provider" and not site.provider:
-            raise fail("locked", "“provider” is locked but the file sets no provider; add "
-                                 "provider = \"…\" at the top")
+            raise fail("locked", _("“provider” is locked but the file sets no provider; add "
+                                   "provider = \"…\" at the top"))
         if key != "provider" and key not in site.defaults and not (
                 site.provider and key in PRESET_GIVES):
-            where = "under [defaults]" + (" (or set a provider)" if key in PRESET_GIVES
-                                          else "")
-            raise fail("locked", f"“{key}” is locked but the file gives it no value; add "
-                                 f"{key} = … {where}")
+            if key in PRESET_GIVES:
+                message = _("“{key}” is locked but the file gives it no value; add {key} = … "
+                            "under [defaults] (or set a provider)")
+            else:
+                message = _("“{key}” is locked but the file gives it no value; add {key} = … "
+                            "under [defaults]")
+            raise fail("locked", message.format(key=key))
 
     site.hidden_services = tuple(_string_list(data, "hidden_services", SERVICE_NAMES, path))
     visible = [s for s in SERVICE_NAMES if s not in site.hidden_services]
     if not visible:
-        raise fail("hidden_services", "every kind of service is hidden; leave at least one "
-                                      "of " + ", ".join(f"“{s}”" for s in SERVICE_NAMES))
+        raise fail("hidden_services", _("every kind of service is hidden; leave at least one "
+                                        "of {services}").format(
+                                            services=", ".join(f"“{s}”" for s in SERVICE_NAMES)))
     if site.service is not None and site.service.value in site.hidden_services:
-        raise fail("hidden_services", f"the pre-selected service “{site.service.value}” is "
-                                      "hidden")
+        raise fail("hidden_services", _("the pre-selected service “{service}” is hidden"
+                                        ).format(service=site.service.value))
 
     oauth = data.get("oauth", {})
     if not isinstance(oauth, dict):
-        raise fail("oauth", "expected tables such as [oauth.google] with client_id = \"…\"; "
-                            f"found {describe_value(oauth)}")
+        raise fail("oauth", _("expected tables such as [oauth.google] with client_id = "
+                              "\"…\"; found {found}").format(found=describe_value(oauth)))
     for provider, table in oauth.items():
         if not isinstance(table, dict):
-            raise fail(f"oauth.{provider}", "expected a table ([oauth."
-                                            f"{provider}] with client_id = \"…\"); found "
-                                            f"{describe_value(table)}")
+            raise fail(f"oauth.{provider}", _(
+                "expected a table ([oauth.{provider}] with client_id = \"…\"); found {found}"
+            ).format(provider=provider, found=describe_value(table)))
         for k, v in table.items():
             if not isinstance(v, str):
-                raise fail(f"oauth.{provider}.{k}", f"expected text; found {describe_value(v)}")
+                raise fail(f"oauth.{provider}.{k}", _("expected text; found {found}").format(
+                    found=describe_value(v)))
         site.oauth[provider] = dict(table)
 
     if "config_path" in data:
         raw = data["config_path"]
         if not isinstance(raw, str) or not raw.strip():
-            raise fail("config_path", "expected the full path of the settings file as text, "
-                                      f"e.g. \"C:\\\\ERP\\\\mail-settings.json\"; found "
-                                      f"{describe_value(raw)}")
+            raise fail("config_path", _(
+                "expected the full path of the settings file as text, e.g. "
+                "\"C:\\\\ERP\\\\mail-settings.json\"; found {found}").format(
+                    found=describe_value(raw)))
         expanded = Path(os.path.expandvars(os.path.expanduser(raw.strip())))
         if not expanded.is_absolute():
-            raise fail("config_path", f"expected a full path (from the root of a drive); "
-                                      f"found “{raw}”")
+            raise fail("config_path", _("expected a full path (from the root of a drive); "
+                                        "found “{value}”").format(value=raw))
         site.config_path = expanded
 
     if "discovery" in data:  # checked by its own module (core/discovery/settings.py)
@@ -434,16 +444,18 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
     if "recipients_per_day" in data:
         v = data["recipients_per_day"]
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise fail("recipients_per_day", "expected a whole number of people (0 or more), "
-                                             f"without quotes; found {describe_value(v)}")
+            raise fail("recipients_per_day", _("expected a whole number of people (0 or "
+                                               "more), without quotes; found {found}").format(
+                                                   found=describe_value(v)))
         site.recipients_per_day = v
     if "language" in data:
         from mailwizard.core.i18n import normalise
 
         v = data["language"]
         if not isinstance(v, str) or not normalise(v):
-            raise fail("language", "expected a language code such as \"hi\" or \"en\", "
-                                   f"in quotes; found {describe_value(v)}")
+            raise fail("language", _("expected a language code such as \"hi\" or \"en\", "
+                                     "in quotes; found {found}").format(
+                                         found=describe_value(v)))
         site.language = normalise(v)
     return site
 
@@ -461,22 +473,31 @@ def _check_provider(provider_id: str, path: Path | None, key: str) -> None:
     ids = [p.id for p in load_catalogue()]
     if provider_id not in ids:
         close = closest(provider_id, ids)
-        hint = f"; did you mean “{close}”?" if close else "."
-        raise SiteConfigError(path, key, f"no preset called “{provider_id}”{hint} Expected "
-                                         "an id from `mailwizard providers`: " + ", ".join(ids))
+        if close:
+            message = _("no preset called “{id}”; did you mean “{close}”? Expected an id from "
+                        "`mailwizard providers`: {ids}")
+        else:
+            message = _("no preset called “{id}”. Expected an id from `mailwizard providers`: "
+                        "{ids}")
+        raise SiteConfigError(path, key, message.format(id=provider_id, close=close,
+                                                        ids=", ".join(ids)))
 
 
 def _string_list(data: dict, key: str, allowed: tuple[str, ...], path) -> list[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SiteConfigError(path, key, "expected a list of names, e.g. "
-                              f"{key} = [\"{allowed[0]}\"]; found {describe_value(value)}")
+        raise SiteConfigError(path, key, _(
+            "expected a list of names, e.g. {key} = [\"{example}\"]; found {found}").format(
+                key=key, example=allowed[0], found=describe_value(value)))
     for v in value:
         if v not in allowed:
             close = closest(v, allowed)
-            hint = f"; did you mean “{close}”?" if close else ""
-            raise SiteConfigError(path, key, f"“{v}” is not one of "
-                                  + ", ".join(allowed) + hint)
+            if close:
+                message = _("“{value}” is not one of {names}; did you mean “{close}”?")
+            else:
+                message = _("“{value}” is not one of {names}")
+            raise SiteConfigError(path, key, message.format(value=v, names=", ".join(allowed),
+                                                            close=close))
     return list(dict.fromkeys(value))
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mailwizard import __version__
+from mailwizard.core.i18n import _
 from mailwizard.core.profile import Profile
 from mailwizard.core.store.secrets import SecretRef
 
@@ -92,48 +93,49 @@ def read_config(path: Path | None = None) -> SavedSettings:
     path = Path(path) if path else default_config_path()
 
     def damaged(why: str) -> ConfigError:
-        return ConfigError(
-            f"The mail settings file {path} is damaged ({why}). It was left as it is. "
-            f"Restore {path.name}.bak from the same folder, or save new settings with "
-            "--replace-damaged (the damaged file is kept beside it).", "damaged")
+        return ConfigError(_(
+            "The mail settings file {path} is damaged ({problem}). It was left as it is. "
+            "Restore {name}.bak from the same folder, or save new settings with "
+            "--replace-damaged (the damaged file is kept beside it).").format(
+                path=path, problem=why, name=path.name), "damaged")
 
     try:
         raw = read_capped(path)
     except FileNotFoundError:
-        raise ConfigError(f"No saved mail settings at {path}. Run the wizard or "
-                          "`mailwizard save` first.", "missing") from None
+        raise ConfigError(_("No saved mail settings at {path}. Run the wizard or "
+                            "`mailwizard save` first.").format(path=path), "missing") from None
     except NotAFile as exc:
-        raise ConfigError(f"The mail settings file {path} cannot be read: {exc}. It was left "
-                          "as it is.") from None
+        raise ConfigError(_("The mail settings file {path} cannot be read: {problem}. It was "
+                            "left as it is.").format(path=path, problem=exc)) from None
     except FileProblem as exc:
         raise damaged(str(exc)) from None
     except OSError as exc:
-        raise ConfigError(f"The mail settings file {path} cannot be read: "
-                          f"{exc.strerror or exc}.") from None
+        raise ConfigError(_("The mail settings file {path} cannot be read: {problem}.").format(
+            path=path, problem=exc.strerror or exc)) from None
     try:
         data = loads_json(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise damaged("it is not UTF-8 text") from None
+        raise damaged(_("it is not UTF-8 text")) from None
     except FileProblem as exc:
         raise damaged(str(exc)) from None
     version = data.get("schema_version") if isinstance(data, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ConfigError(f"{path} is not a mailwizard settings file (no schema_version). "
-                          "It was left as it is.", "damaged")
+        raise ConfigError(_("{path} is not a mailwizard settings file (no schema_version). It "
+                            "was left as it is.").format(path=path), "damaged")
     if version > SCHEMA_VERSION:
-        raise ConfigError(
-            f"{path} was written by a newer mailwizard (settings format {version}; this "
-            f"version reads up to {SCHEMA_VERSION}). Update mailwizard; the file was left as "
-            "it is.", "newer")
+        raise ConfigError(_(
+            "{path} was written by a newer mailwizard (settings format {version}; this "
+            "version reads up to {supported}). Update mailwizard; the file was left as it is."
+        ).format(path=path, version=version, supported=SCHEMA_VERSION), "newer")
     problems = schema_errors(data, load_schema("config.schema.json"))
     if problems:
         shown = "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else "")
-        raise damaged(f"a missing or wrong value: {shown}")
+        raise damaged(_("a missing or wrong value: {problems}").format(problems=shown))
     try:
         profile = Profile.from_dict(data["profile"])
         secret = SecretRef.from_dict(data["secret"]) if data.get("secret") else None
     except (KeyError, TypeError, ValueError) as exc:
-        raise damaged(f"a missing or wrong value: {exc}") from None
+        raise damaged(_("a missing or wrong value: {problems}").format(problems=exc)) from None
     return SavedSettings(profile=profile, secret=secret,
                          profile_name=data.get("profile_name", "default"),
                          validation=data.get("validation") or {},
@@ -180,8 +182,8 @@ def write_config(settings: SavedSettings, path: Path | None = None, *,
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise ConfigError(f"Cannot create the folder {path.parent}: "
-                          f"{exc.strerror or exc}.", "unwritable") from None
+        raise ConfigError(_("Cannot create the folder {folder}: {problem}.").format(
+            folder=path.parent, problem=exc.strerror or exc), "unwritable") from None
     import json
     from datetime import datetime
 
@@ -200,6 +202,6 @@ def write_config(settings: SavedSettings, path: Path | None = None, *,
                 _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
         _atomic_write(path, body.encode("utf-8"))
     except OSError as exc:
-        raise ConfigError(f"Cannot write {path}: {exc.strerror or exc}.", "unwritable") \
-            from None
+        raise ConfigError(_("Cannot write {path}: {problem}.").format(
+            path=path, problem=exc.strerror or exc), "unwritable") from None
     return path

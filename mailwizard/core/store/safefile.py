@@ -19,6 +19,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from mailwizard.core.i18n import _
+
 MAX_SETTINGS_BYTES = 1024 * 1024  # far above any real settings, answer or site file
 MAX_DEPTH = 32
 
@@ -39,7 +41,7 @@ def read_capped(path: Path | str, limit: int = MAX_SETTINGS_BYTES) -> bytes:
     fd = os.open(path, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotAFile("it is not a regular file (a folder, a device or a link to one)")
+            raise NotAFile(_("it is not a regular file (a folder, a device or a link to one)"))
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(65536, limit + 1 - size))
@@ -48,8 +50,8 @@ def read_capped(path: Path | str, limit: int = MAX_SETTINGS_BYTES) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise FileProblem(f"it is larger than {limit // 1024} KB, far more than such a "
-                              "file ever holds")
+            raise FileProblem(_("it is larger than {size} KB, far more than such a file ever "
+                                "holds").format(size=limit // 1024))
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -61,7 +63,7 @@ def _reject_constant(name: str):
 
 def _check_depth(value: Any, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
-        raise FileProblem(f"it is nested more than {MAX_DEPTH} levels deep")
+        raise FileProblem(_("it is nested more than {n} levels deep").format(n=MAX_DEPTH))
     if isinstance(value, dict):
         for v in value.values():
             _check_depth(v, depth + 1)
@@ -69,7 +71,7 @@ def _check_depth(value: Any, depth: int = 0) -> None:
         for v in value:
             _check_depth(v, depth + 1)
     elif isinstance(value, float) and not math.isfinite(value):
-        raise FileProblem("it holds a number that is not finite")
+        raise FileProblem(_("it holds a number that is not finite"))
 
 
 def loads_json(text: str) -> Any:
@@ -78,9 +80,9 @@ def loads_json(text: str) -> Any:
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise FileProblem(f"it is nested more than {MAX_DEPTH} levels deep") from None
+        raise FileProblem(_("it is nested more than {n} levels deep").format(n=MAX_DEPTH)) from None
     except ValueError as exc:  # JSONDecodeError, and integers past Python's digit limit
-        raise FileProblem(f"it is not valid JSON ({exc})") from None
+        raise FileProblem(_("it is not valid JSON ({problem})").format(problem=exc)) from None
     _check_depth(value)
     return value
 
@@ -95,11 +97,12 @@ def loads_toml(text: str) -> Any:
     try:
         value = tomllib.loads(text)
     except RecursionError:
-        raise FileProblem(f"it is nested more than {MAX_DEPTH} levels deep") from None
+        raise FileProblem(_("it is nested more than {n} levels deep").format(n=MAX_DEPTH)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise FileProblem(f"it is not valid TOML ({exc})") from None
+        raise FileProblem(_("it is not valid TOML ({problem})").format(problem=exc)) from None
     except ValueError as exc:  # integers past Python's digit limit, bad dates
-        raise FileProblem(f"it holds a value TOML readers cannot take ({exc})") from None
+        raise FileProblem(_("it holds a value TOML readers cannot take ({problem})").format(
+            problem=exc)) from None
     _check_depth(value)
     return value
 

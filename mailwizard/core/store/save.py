@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailwizard.core.i18n import _
 from mailwizard.core.store.config import SavedSettings, default_config_path, write_config
 from mailwizard.core.profile import AuthMethod, Profile
 from mailwizard.core.store.secrets import SecretRef, SecretReplacement, check_available
@@ -33,13 +34,14 @@ class SavePlan:
     profile_name: str
 
     def describe(self) -> list[str]:
-        lines = [f"Settings file: {self.config_path}"]
+        lines = [_("Settings file: {path}").format(path=self.config_path)]
         if self.secret and self.secret.kind == "refresh_token":
-            lines.append(f"Sign-in (refresh token): {self.secret.describe()}")
+            lines.append(_("Sign-in (refresh token): {where}").format(
+                where=self.secret.describe()))
         elif self.secret:
-            lines.append(f"Password: {self.secret.describe()}")
+            lines.append(_("Password: {where}").format(where=self.secret.describe()))
         else:
-            lines.append("Password: none (this server takes no login)")
+            lines.append(_("Password: none (this server takes no login)"))
         return lines
 
 
@@ -81,9 +83,9 @@ def save_settings(profile: Profile, secret: str | None, result: CheckResult | No
     the last check beside the settings file (core/health.py), `command` naming who saved
     ("save", "apply", "wizard"), so the ERP can show when the settings last worked."""
     if result is None and not allow_untested:
-        raise NotValidated("The settings have not been tested; nothing was saved.")
+        raise NotValidated(_("The settings have not been tested; nothing was saved."))
     if result is not None and (not result.ok or result.profile != profile):
-        raise NotValidated("These settings did not pass the test; nothing was saved.")
+        raise NotValidated(_("These settings did not pass the test; nothing was saved."))
     plan = plan_save(profile, config_path, profile_name)
     settings = SavedSettings(profile=profile, secret=plan.secret, profile_name=profile_name,
                              validation=validation_summary(result))
@@ -95,7 +97,7 @@ def save_settings(profile: Profile, secret: str | None, result: CheckResult | No
         write_config(settings, plan.config_path, replace_damaged=replace_damaged)
     else:
         if not secret:
-            raise NotValidated("No password or sign-in was given; nothing was saved.")
+            raise NotValidated(_("No password or sign-in was given; nothing was saved."))
         check_available()
         with SecretReplacement(plan.secret, secret):
             write_config(settings, plan.config_path, replace_damaged=replace_damaged)

@@ -20,6 +20,7 @@ import logging
 import sys
 from dataclasses import dataclass
 
+from mailwizard.core.i18n import _
 from mailwizard.core.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -55,18 +56,20 @@ class SecretRef:
 
     @classmethod
     def from_dict(cls, d: dict[str, str]) -> "SecretRef":
-        profile, _, kind = d["username"].rpartition("/")
+        profile, _sep, kind = d["username"].rpartition("/")
         return cls(profile=profile, kind=kind, service=d.get("service", SERVICE_NAME))
 
     def describe(self) -> str:
         """Where to look for it, in the words of this platform's keyring."""
         if sys.platform.startswith("win"):
-            return (f"Windows Credential Manager, generic credential “{self.service}” "
-                    f"(user name “{self.username}”)")
-        if sys.platform == "darwin":
-            return f"macOS Keychain, service “{self.service}”, account “{self.username}”"
-        return (f"Secret Service keyring (e.g. GNOME Keyring), service “{self.service}”, "
-                f"username “{self.username}”")
+            text = _("Windows Credential Manager, generic credential “{service}” (user name "
+                     "“{username}”)")
+        elif sys.platform == "darwin":
+            text = _("macOS Keychain, service “{service}”, account “{username}”")
+        else:
+            text = _("Secret Service keyring (e.g. GNOME Keyring), service “{service}”, "
+                     "username “{username}”")
+        return text.format(service=self.service, username=self.username)
 
 
 def _backend_problem(backend) -> str | None:
@@ -77,7 +80,7 @@ def _backend_problem(backend) -> str | None:
     if isinstance(backend, chainer.ChainerBackend):
         inner = list(backend.backends)
         if not inner:
-            return "no keyring service is running"
+            return _("no keyring service is running")
         backends = inner
     else:
         backends = [backend]
@@ -85,21 +88,24 @@ def _backend_problem(backend) -> str | None:
         module = type(b).__module__
         names.append(f"{module}.{type(b).__name__}")
         if module.startswith(_REFUSED_BACKENDS):
-            return f"only an unsafe or empty keyring is available ({names[-1]})"
+            return _("only an unsafe or empty keyring is available ({backend})").format(
+                backend=names[-1])
     return None
 
 
 def _unavailable_message(detail: str) -> str:
     if sys.platform.startswith("linux"):
-        hint = ("Install and start a Secret Service keyring (for example GNOME Keyring or "
-                "KeePassXC with Secret Service integration), sign in to the desktop so it is "
-                "unlocked, then try again.")
+        hint = _("Install and start a Secret Service keyring (for example GNOME Keyring or "
+                 "KeePassXC with Secret Service integration), sign in to the desktop so it is "
+                 "unlocked, then try again.")
     elif sys.platform == "darwin":
-        hint = "Unlock the macOS Keychain (Keychain Access) and try again."
+        hint = _("Unlock the macOS Keychain (Keychain Access) and try again.")
     else:
-        hint = "Make sure Windows Credential Manager is available for your user account."
-    return (f"Your password cannot be stored safely on this computer: {detail}. {hint} "
-            "mailwizard never stores passwords in a plain file.")
+        hint = _("Make sure Windows Credential Manager is available for your user account.")
+    return " ".join((
+        _("Your password cannot be stored safely on this computer: {problem}.").format(
+            problem=detail),
+        hint, _("mailwizard never stores passwords in a plain file.")))
 
 
 def _bad_setting_message(exc: BaseException) -> str:
@@ -108,12 +114,18 @@ def _bad_setting_message(exc: BaseException) -> str:
     import os
 
     named = os.environ.get("PYTHON_KEYRING_BACKEND")
-    where = (f"the setting PYTHON_KEYRING_BACKEND=“{named}”" if named is not None
-             else "the keyring configuration file (keyringrc.cfg)")
-    return (f"Your password cannot be stored or read: {where} names a keyring that does not "
-            f"exist on this computer ({type(exc).__name__}: {exc}). Remove that setting, or "
-            "correct it (for example keyring.backends.SecretService.Keyring), then try "
-            "again. mailwizard never stores passwords in a plain file.")
+    if named is not None:
+        text = _("Your password cannot be stored or read: the setting "
+                 "PYTHON_KEYRING_BACKEND=“{named}” names a keyring that does not exist on this "
+                 "computer ({error}). Remove that setting, or correct it (for example "
+                 "keyring.backends.SecretService.Keyring), then try again.")
+    else:
+        text = _("Your password cannot be stored or read: the keyring configuration file "
+                 "(keyringrc.cfg) names a keyring that does not exist on this computer "
+                 "({error}). Remove that setting, or correct it (for example "
+                 "keyring.backends.SecretService.Keyring), then try again.")
+    return text.format(named=named, error=f"{type(exc).__name__}: {exc}") + " " + _(
+        "mailwizard never stores passwords in a plain file.")
 
 
 def _keyring():
@@ -156,13 +168,15 @@ def _call(fn, *args):
     except PasswordDeleteError:
         raise  # "no such entry": the caller decides
     except (NoKeyringError,) as exc:
-        raise SecretStoreUnavailable(_unavailable_message(str(exc) or "no keyring")) from None
+        raise SecretStoreUnavailable(_unavailable_message(str(exc) or _("no keyring"))) \
+            from None
     except KeyringLocked:
-        raise SecretStoreUnavailable(_unavailable_message("the keyring is locked")) from None
+        raise SecretStoreUnavailable(_unavailable_message(_("the keyring is locked"))) \
+            from None
     except KeyringError as exc:
         detail = str(exc) or type(exc).__name__
         if "prompt dismissed" in detail.lower():
-            detail = "the keyring is locked and the unlock prompt was dismissed"
+            detail = _("the keyring is locked and the unlock prompt was dismissed")
         raise SecretStoreUnavailable(_unavailable_message(detail)) from None
 
 
