@@ -69,7 +69,8 @@ class SuggestingParser(argparse.ArgumentParser):
     """argparse, but a mistake raises UsageError naming the closest option, command or
     choice ("--securty" → "did you mean --security?") instead of printing and exiting.
     argparse's own words in the help (usage, the section titles, -h) are in the user's
-    language; its error messages stay argparse's (the suggestions read them)."""
+    language; its error messages are read in English by the suggestions, then translated
+    (cli/words.py)."""
 
     _argv: list[str] | None = None
 
@@ -96,6 +97,9 @@ class SuggestingParser(argparse.ArgumentParser):
         subs = _subcommands(self)
         command = next((w for w in self._argv or [] if w in subs), None)
         usage = (subs[command] if command else self).format_usage()
+        from mailwizard.cli.words import translate_error
+
+        message = translate_error(message)  # after the suggestion read argparse's English
         if hint:
             message += " " + _("(did you mean {option}?)").format(option=hint)
         raise UsageError(message, usage)

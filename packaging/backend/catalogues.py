@@ -32,7 +32,7 @@ DOMAIN = "mailwizard"
 KEYWORDS = {
     "_": None, "N_": None, "ngettext": (1, 2),
     "tr": None, "translate": (2,), "QT_TRANSLATE_NOOP": (2,),
-    "argparse_word": None, "argparse_plural": (1, 2),  # argparse's own words (mailwizard/cli/words.py), %-placeholders
+    "argparse_word": None,  # argparse's own words (mailwizard/cli/words.py), %-placeholders
 }
 # The fields of resources/*.toml that a person reads. Host names, ids, links, sources and dates
 # stay as they are. A provider's name is read too (the wizard's list shows it): its brand stays
