@@ -240,7 +240,8 @@ class DebugLog:
         stream = stream or sys.stderr
         total = (time.perf_counter() - self.started) * 1000
         lines = [f"debug: command {command or '(none)'}: exit code {code} "
-                 f"({ec.DESCRIPTIONS.get(code, '')}) after {total:.1f} ms"]
+                 f"({ec.DESCRIPTIONS.source(code) if code in ec.DESCRIPTIONS else ''}) "
+                 f"after {total:.1f} ms"]
         for name, ms, outcome in self.steps:
             lines.append(f"debug: step   {name:24} {ms:9.1f} ms  {outcome}")
         for r in self.results:
@@ -312,7 +313,7 @@ def cli_wording(d):
     from dataclasses import replace
 
     fix = _(_CLI_FIXES[d.code]) if d.code in _CLI_FIXES else d.fix
-    if d.code == "exchange_online" or "tick “My organisation still allows EWS”" in fix:
+    if d.code == "exchange_online_ews":
         fix = _("Use Microsoft 365 over SMTP instead (--service smtp --provider microsoft-365, "
                 "or Connect in the wizard). Only if your administrator still allows EWS for "
                 "this app: add --allow-exchange-online.")
