@@ -87,16 +87,18 @@ def _no_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if _no_display():
-        print("mailwizard: no desktop display was found, so the wizard window cannot open.\n"
-              "Run it on the computer's desktop, or use the command line instead:\n"
-              "  mailwizard --help", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.WARNING)
-    install_log_redaction()
     from mailwizard.core import i18n
 
     i18n.setup(argv or [])
+    if _no_display():
+        # Translators: follows "mailwizard: " (hence the small first letter).
+        print("mailwizard: " + i18n._("no desktop display was found, so the wizard window "
+                                      "cannot open.") + "\n"
+              + i18n._("Run it on the computer's desktop, or use the command line instead:")
+              + "\n  mailwizard --help", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    install_log_redaction()
     app = make_application(sys.argv[:1] + (argv or []))
     def option(name: str) -> Path | None:
         if argv and name in argv and argv.index(name) + 1 < len(argv):

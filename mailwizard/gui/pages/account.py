@@ -17,11 +17,14 @@ from mailwizard.gui.wizard import FlowPage
 
 
 def _with_mnemonic(label: str) -> str:
-    """"App password" -> "App &password": P is this field's key; A is taken by Advanced."""
+    """"App password" -> "App &password": P is this field's key; A is taken by Advanced.
+    A label in another script keeps P as its key, after the words: "ऐप पासवर्ड (&P)"."""
     for word in ("password", "Password", "key", "Key"):
         if word in label:
             return label.replace(word, "&" + word, 1)
-    return "&" + label
+    if label[:1].isascii() and label[:1].isalpha():
+        return "&" + label
+    return label + " (&P)"
 
 
 def _error_label() -> W.QLabel:
@@ -369,8 +372,10 @@ class AccountPage(AccountFields, FlowPage):
                                "here. Everything else stays as it was.")
             return self.tr("Enter the new password. Everything else stays as it was.")
         if provider and provider.secret_kind != "password":
-            return self.tr("%1 needs a special password for programs like this one: the "
-                           "steps are on the right.").replace("%1", provider.name)
+            # Translators: "on the right" is where the help panel is in a left-to-right
+            # language; say "beside the fields" if that reads better.
+            return self.tr("{provider} needs a special password for programs like this one: "
+                           "the steps are on the right.").format(provider=provider.name)
         if not self.state.profile.host:
             return self.tr("Fill in your account and your mail server's settings (your email "
                            "provider or IT can tell you the server name).")
@@ -512,24 +517,25 @@ class AccountPage(AccountFields, FlowPage):
         panel.heading(g.title)
         panel.para(g.summary)
         if g.needs_special_secret:
-            panel.para(self.tr("You need: %1").replace("%1", g.secret_label), bold=True)
+            panel.para(self.tr("You need: {secret}").format(secret=g.secret_label), bold=True)
             panel.para(g.why_special_secret)
         if g.two_step_required:
             panel.para(self.tr("2-Step Verification must be turned on first."))
         if g.steps:
             panel.para(self.tr("Steps"), bold=True)
             for i, step in enumerate(g.steps, 1):
-                panel.para(self.tr("%1. %2").replace("%1", str(i)).replace("%2", step.text))
+                # Translators: a numbered step of the provider's instructions.
+                panel.para(self.tr("{number}. {step}").format(number=i, step=step.text))
                 if step.url:
-                    panel.link(self.tr("Open the page for step %1").replace("%1", str(i)),
+                    panel.link(self.tr("Open the page for step {number}").format(number=i),
                                step.url)
         if g.limit_text:
-            panel.para(self.tr("Sending limit: %1").replace("%1", g.limit_text))
+            panel.para(self.tr("Sending limit: {limit}").format(limit=g.limit_text))
         if g.limit_warning:
-            self.limit_note.setText(self.tr("Warning: %1").replace("%1", g.limit_warning))
+            self.limit_note.setText(self.tr("Warning: {warning}").format(warning=g.limit_warning))
             self.limit_note.show()
         for w in g.warnings:
-            panel.para(self.tr("Please note: %1").replace("%1", w), meaning="warning")
+            panel.para(self.tr("Please note: {note}").format(note=w), meaning="warning")
         if g.links:
             panel.para(self.tr("Help from the provider"), bold=True)
             for link in g.links:
