@@ -17,17 +17,20 @@ from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
 
 
-def install_translations(app: QApplication) -> list[QTranslator]:
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
     """mailwizard's catalogue for the language chosen (core/i18n.py) answers every tr(), Qt's
-    own words included; Qt's qtbase catalogue, where Qt has one for the language, the rest."""
+    own words included; Qt's qtbase catalogue, where Qt has one for the language (or for
+    `locale`, when given), the rest."""
     from mailwizard.core import i18n
     from mailwizard.gui.i18n import install
 
     loaded = []
     lang = i18n.language()
-    if lang not in (i18n.SOURCE, i18n.PSEUDO):
+    if locale is None and lang not in (i18n.SOURCE, i18n.PSEUDO):
+        locale = QLocale(lang)
+    if locale is not None:
         qt = QTranslator(app)
-        if qt.load(QLocale(lang), "qtbase", "_",
+        if qt.load(locale, "qtbase", "_",
                    QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(qt)
             loaded.append(qt)

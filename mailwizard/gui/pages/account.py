@@ -9,6 +9,7 @@ from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import preset_profile
+from mailwizard.core import i18n
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.style import style_text
 from mailwizard.gui.widgets import GuidancePanel, wrapped
@@ -167,7 +168,14 @@ class AccountPage(AccountFields, FlowPage):
 
         outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
-        form = W.QFormLayout(left)
+        # The fields' form, then the sending-limit note and the server settings under it, in
+        # a column: a long wrapped note as a row of the form got the height of a narrower
+        # width (QFormLayout) and lost its last line.
+        column = W.QVBoxLayout(left)
+        column.setSpacing(4)
+        form = W.QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(form)
         form.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
         # Labels above the fields: each field gets the column's whole width, so a long
         # address shows in full (beside their labels, fields were a third as wide).
@@ -205,7 +213,7 @@ class AccountPage(AccountFields, FlowPage):
         self.limit_note = wrapped()
         style_text(self.limit_note, "warning", bold=True)
         self.limit_note.hide()
-        form.addRow(self.limit_note)
+        column.addWidget(self.limit_note)
 
         # Advanced: the server settings, pre-filled from the preset.
         self.advanced_toggle = W.QToolButton()
@@ -213,7 +221,7 @@ class AccountPage(AccountFields, FlowPage):
         self.advanced_toggle.setCheckable(True)
         self.advanced_toggle.setToolButtonStyle(QtCore.Qt.ToolButtonTextBesideIcon)
         self.advanced_toggle.setArrowType(QtCore.Qt.RightArrow)
-        form.addRow(self.advanced_toggle)
+        column.addWidget(self.advanced_toggle, 0, QtCore.Qt.AlignLeading)
         self.advanced = W.QGroupBox()
         self.advanced.setAccessibleName(self.tr("Server settings"))
         adv = W.QFormLayout(self.advanced)
@@ -253,7 +261,8 @@ class AccountPage(AccountFields, FlowPage):
         ca_box = self._ca_box()
         adv_row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
         self.advanced.hide()
-        form.addRow(self.advanced)
+        column.addWidget(self.advanced)
+        column.addStretch(1)
 
         outer.addWidget(left, 3)
         # The provider's steps and links: real controls, reached with Tab after the fields.
@@ -330,7 +339,8 @@ class AccountPage(AccountFields, FlowPage):
                 st.region or provider.default_region)))
         self.adv_form.setRowVisible(self.region, bool(provider and provider.needs_region))
         self.recipients.setValue(st.recipients_per_day)
-        label = provider.secret_label if provider else self.tr("Password")
+        # the provider's word for it (resources/providers.toml, in the catalogue)
+        label = i18n._(provider.secret_label) if provider else self.tr("Password")
         self.secret_row_label.setText(_with_mnemonic(label) + ":")
         self.secret.setAccessibleName(label)
         self.username.setReadOnly(bool(provider and provider.username_rule == "literal"))

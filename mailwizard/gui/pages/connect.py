@@ -306,10 +306,11 @@ class ConnectPage(FlowPage):
             if exc.kind == "cancelled":
                 self._say(self.tr("Sign-in cancelled. Nothing was changed."), ok=None)
             else:
-                more = f"<br><b>{html.escape(self.tr('What to do:'))}</b> " \
+                what, more_help = self.tr("What to do:"), self.tr("More help")
+                more = f"<br><b>{html.escape(what)}</b> " \
                        f"{html.escape(exc.fix)}" if exc.fix else ""
                 link = f'<br><a href="{html.escape(exc.help_url)}">' \
-                       f"{html.escape(self.tr('More help'))}</a>" if exc.help_url else ""
+                       f"{html.escape(more_help)}</a>" if exc.help_url else ""
                 self._say(html.escape(exc.message) + more + link, ok=False)
         else:
             self._say(html.escape(self.tr("Sign-in failed: {error}").format(error=str(exc))),

@@ -89,7 +89,8 @@ class SavePage(FlowPage):
         if st.save_untested and not st.validated:
             note = self.tr("these settings did not pass the test. Your ERP may fail to send "
                            "email until they are corrected.")
-            warn = (f'<p style="color:{colour("error", self)}"><b>{e(self.tr("Not tested:"))}'
+            untested = self.tr("Not tested:")  # (not inside the f-string: not extracted there)
+            warn = (f'<p style="color:{colour("error", self)}"><b>{e(untested)}'
                     f"</b> {e(note)}</p>")
         self.summary.setText(f"<table>{table}</table>{warn}")
         self.details.set_text(keyring_details(self, plan))

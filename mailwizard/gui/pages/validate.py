@@ -386,7 +386,8 @@ class ValidatePage(FlowPage):
                                html.escape(self.tr("Nothing was saved. Press Test again when "
                                                    "you are ready.")), ok=None)
         else:
-            body = f"{html.escape(d.cause)}<br><br><b>{html.escape(self.tr('What to do:'))}</b> "
+            what = self.tr("What to do:")  # (not inside the f-string: the extractor skips those)
+            body = f"{html.escape(d.cause)}<br><br><b>{html.escape(what)}</b> "
             body += html.escape(d.fix)
             if not allowed:
                 body += "<br><br>" + html.escape(self.tr(
