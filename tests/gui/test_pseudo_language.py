@@ -24,11 +24,13 @@ from mailwizard.core.flow import Step
 from mailwizard.core.profile import ServiceType
 
 START, END = i18n.START, i18n.END
-#: a translated sentence, with whatever data its placeholders carry
-MARKED = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+#: a translated sentence, with whatever data its placeholders carry (innermost first: a
+#: sentence may hold another, e.g. "⟦⟦Account⟧ (done)⟧")
+MARKED = re.compile(re.escape(START) + "[^" + START + END + "]*" + re.escape(END))
 #: names that are the same in every language (the issue: product names stay as they are);
 #: allowed only as a whole text (a heading, a radio button's brand)
 NAMES = {"Google", "Microsoft", "Gmail", "mailwizard"}
+URL = re.compile(r"https?://\S+")
 NAV = (QWizard.BackButton, QWizard.NextButton, QWizard.CommitButton, QWizard.FinishButton,
        QWizard.CancelButton)
 
@@ -73,7 +75,9 @@ def unmarked(text: str, data: list[str]) -> str:
     text = plain(KEY.sub("", text))
     if text.strip() in NAMES:
         return ""
-    rest = MARKED.sub(" ", text)
+    rest, before = text, None
+    while rest != before:
+        before, rest = rest, MARKED.sub(" ", rest)
     for value in sorted(data, key=len, reverse=True):
         if value:
             rest = rest.replace(value, " ")
@@ -100,6 +104,11 @@ def shown_texts(w: QWidget) -> list[tuple[str, str]]:
         if isinstance(x, QSpinBox):
             out.append(("spin box", x.specialValueText()))
             out.append(("spin box suffix", x.suffix()))
+        # what a screen reader says and a tooltip shows (a link's address is data)
+        for where, text in (("tooltip", x.toolTip()), ("accessible name", x.accessibleName()),
+                            ("accessible description", x.accessibleDescription())):
+            if text and not URL.fullmatch(text.strip()):
+                out.append((f"{kind} {where}", text))
     return [(k, t) for k, t in out if t]
 
 
@@ -400,5 +409,9 @@ def test_markers_and_data_are_told_apart(qtbot):
         assert unmarked("Authentication failed. " + i18n._("Test"), []) == \
             "Authentication failed."
         assert unmarked("<b>Cause</b>", []) == "Cause"
+        nested = i18n._("{step} (done)").format(step=i18n._("Account"))
+        assert unmarked(nested + ", " + nested, []) == ""
+        assert unmarked(i18n._("{field}: {problem}").format(field=i18n._("Password"),
+                                                           problem="enter it"), []) != ""
     finally:
         i18n.set_language("en")
