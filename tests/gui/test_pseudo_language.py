@@ -27,6 +27,7 @@ START, END = i18n.START, i18n.END
 #: a translated sentence, with whatever data its placeholders carry (innermost first: a
 #: sentence may hold another, e.g. "⟦⟦Account⟧ (done)⟧")
 MARKED = re.compile(re.escape(START) + "[^" + START + END + "]*" + re.escape(END))
+ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 #: names that are the same in every language (the issue: product names stay as they are);
 #: allowed only as a whole text (a heading, a radio button's brand)
 NAMES = {"Google", "Microsoft", "Gmail", "mailwizard"}
@@ -75,9 +76,22 @@ def unmarked(text: str, data: list[str]) -> str:
     text = plain(KEY.sub("", text))
     if text.strip() in NAMES:
         return ""
+    for value in sorted(data, key=len, reverse=True):
+        if value:
+            text = text.replace(value, " ")
+    # Inside a translated sentence every letter of its own is accented; plain Latin words
+    # there came in through a placeholder: untranslated text unless they are a name.
+    inserted = []
+
+    def inside(m):
+        inserted.extend(w for w in ASCII_WORD.findall(m.group(0)) if w not in NAMES)
+        return " "
+
     rest, before = text, None
     while rest != before:
-        before, rest = rest, MARKED.sub(" ", rest)
+        before, rest = rest, MARKED.sub(inside, rest)
+    if inserted:
+        rest += " [in a sentence: " + " ".join(inserted) + "]"
     for value in sorted(data, key=len, reverse=True):
         if value:
             rest = rest.replace(value, " ")
@@ -85,7 +99,9 @@ def unmarked(text: str, data: list[str]) -> str:
 
 
 def shown_texts(w: QWidget) -> list[tuple[str, str]]:
-    """(where, text) of every visible text of window `w`."""
+    """(where, text) of every visible text of window `w`. Not looked at: what the user typed
+    (line edits' text), the Details box (server replies, for IT) and the provider list (its
+    entries are the providers' names)."""
     out = [("window title", w.windowTitle())]
     for x in w.findChildren(QWidget):
         if not x.isVisible() or x.window() is not w:
@@ -178,9 +194,13 @@ class Inspector:
 
 
 def server_data(srv_host: str, ca_file: str, *more: str) -> list[str]:
-    """The data a page may show as it is: the test's address, name, server and files."""
-    return [USER, "Riverside Co-operative Housing Society accounts", "Riverside Society",
-            "Riverside", srv_host, "localhost", "127.0.0.1", ca_file, *more]
+    """The data a page may show as it is: the test's address, name, server and files, and
+    the name of the system's password store (a product name)."""
+    from mailwizard.gui.pages.save import store_name
+
+    return [USER, USER.partition("@")[2], "Riverside Co-operative Housing Society accounts",
+            "Riverside Society", "Riverside", srv_host, "localhost", "127.0.0.1", ca_file,
+            store_name(None), *more]
 
 
 def test_own_server_every_page_is_translated_and_fits(qtbot, pseudo, wizard, smtp_server,
@@ -285,7 +305,8 @@ def test_exchange_failure_fix_and_success(qtbot, pseudo, wizard, ews_server, ca_
     srv = ews_server(users={"EXAMPLE\\it": PASSWORD}, mailboxes={"it@example.org"},
                      auth_schemes=("Basic",))
     look = Inspector(qtbot)
-    look.data = server_data("localhost", ca_file, srv.url, "it@example.org", "EXAMPLE\\it",
+    look.data = server_data("localhost", ca_file, srv.url, "it@example.org", "example.org",
+                            "EXAMPLE\\it",
                             "EXAMPLE", str(tmp_path))
     w = wizard()
     w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
