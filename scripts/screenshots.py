@@ -3,7 +3,11 @@ then a custom server on loopback (a STARTTLS test server from tests/servers.py) 
 security setting, the fix applied, the save into the keyring, and the "password changed" start.
 
 Run through scripts/screenshots.sh (private D-Bus session with gnome-keyring); offscreen by
-default, or under Xvfb with QT_QPA_PLATFORM=xcb for the real window decorations."""
+default, or under Xvfb with QT_QPA_PLATFORM=xcb for the real window decorations.
+
+In another language (``--lang hi``, or MAILWIZARD_LANG=hi): the main steps (service, provider,
+the account with the provider's app-password steps, the failed test with its cause and fix, the
+passed test, save, done) into docs/screenshots/<language>/."""
 
 from __future__ import annotations
 
@@ -28,6 +32,9 @@ from mailwizard.gui.app import create_wizard, make_application  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SIZE = (980, 680)
+#: the language of the screens: --lang, else MAILWIZARD_LANG, else English (never the
+#: machine's own locale: the documentation's pictures do not depend on who renders them)
+LANG = "en"
 
 
 def wait(ms: int) -> None:
@@ -48,12 +55,21 @@ def wait_for_check(page) -> None:
 
 
 def shot(wizard, name: str) -> None:
-    wait(80)
+    # Another script's first sentences load its font (fontconfig) and shape slowly: the help
+    # beside the fields settles a little later.
+    wait(80 if LANG == "en" else 600)
     wizard.grab().save(str(OUT / f"{name}.png"))
     print(OUT / f"{name}.png")
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    global OUT, LANG
+    from mailwizard.core import i18n
+
+    LANG = i18n.set_language(i18n.option_value(argv, "--lang")
+                             or os.environ.get("MAILWIZARD_LANG") or "en")
+    if LANG != i18n.SOURCE:
+        OUT = OUT / LANG
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="mailwizard-shots-"))
     config = tmp / "mail-settings.json"
@@ -124,6 +140,8 @@ def main() -> None:
             wait(50)
         shot(w, "8-done")
         w.done(0)
+        if LANG != "en":  # another language: the main steps only
+            return
 
         w2 = create_wizard(config)
         w2.resize(*SIZE)
@@ -254,4 +272,4 @@ def server_ctx_for_localhost(ca) -> ssl.SSLContext:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -17,25 +17,28 @@ from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
 
 
-def install_translations(app: QApplication) -> list[QTranslator]:
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
     """mailwizard's catalogue for the language chosen (core/i18n.py) answers every tr(), Qt's
-    own words included; Qt's qtbase catalogue, where Qt has one for the language, the rest.
-    English is the source text: no translator at all, so no look-up per tr()."""
+    own words included; Qt's qtbase catalogue, where Qt has one for the language (or for
+    `locale`, when given), the rest. English is the source text: no translator of ours, so no
+    look-up per tr()."""
     from mailwizard.core import i18n
 
     lang = i18n.language()
-    if lang == i18n.SOURCE:
+    if locale is None and lang in (i18n.SOURCE, i18n.PSEUDO):
         return []
-    from mailwizard.gui.i18n import install
-
     loaded = []
+    if locale is None:
+        locale = QLocale(lang)
     if lang != i18n.PSEUDO:
         qt = QTranslator(app)
-        if qt.load(QLocale(lang), "qtbase", "_",
-                   QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+        if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(qt)
             loaded.append(qt)
-    loaded.append(install(app))  # installed last: asked first
+    if lang != i18n.SOURCE:
+        from mailwizard.gui.i18n import install
+
+        loaded.append(install(app))  # installed last: asked first
     return loaded
 
 
@@ -90,16 +93,18 @@ def _no_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if _no_display():
-        print("mailwizard: no desktop display was found, so the wizard window cannot open.\n"
-              "Run it on the computer's desktop, or use the command line instead:\n"
-              "  mailwizard --help", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.WARNING)
-    install_log_redaction()
     from mailwizard.core import i18n
 
     i18n.setup(argv or [])
+    if _no_display():
+        # Translators: follows "mailwizard: " (hence the small first letter).
+        print("mailwizard: " + i18n._("no desktop display was found, so the wizard window "
+                                      "cannot open.") + "\n"
+              + i18n._("Run it on the computer's desktop, or use the command line instead:")
+              + "\n  mailwizard --help", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    install_log_redaction()
     app = make_application(sys.argv[:1] + (argv or []))
     def option(name: str) -> Path | None:
         if argv and name in argv and argv.index(name) + 1 < len(argv):

@@ -82,8 +82,8 @@ class DeliverabilityPanel(W.QGroupBox):
             self._call = BackgroundCall(pool, self)
             self._call.done.connect(self._on_done)
             self._call.failed.connect(self._on_failed)
-        self.status.setText(self.tr("Checking the records of %1 …")
-                            .replace("%1", profile.from_address.rpartition("@")[2]))
+        self.status.setText(self.tr("Checking the records of {domain} …")
+                            .format(domain=profile.from_address.rpartition("@")[2]))
         self.setVisible(True)
 
         def work():
@@ -110,8 +110,8 @@ class DeliverabilityPanel(W.QGroupBox):
 
     # -- results --------------------------------------------------------------------------
     def _on_failed(self, exc) -> None:  # a bug in the worker itself; only informs
-        self.status.setText(self.tr("The records could not be checked: %1")
-                            .replace("%1", html.escape(str(exc))))
+        self.status.setText(self.tr("The records could not be checked: {error}")
+                            .format(error=html.escape(str(exc))))
 
     def _on_done(self, value) -> None:
         token, report = value
@@ -128,9 +128,10 @@ class DeliverabilityPanel(W.QGroupBox):
         for f in report.findings:
             self._finding(f)
         if report.setup_url and report.verdict.value != "ok":
-            link = W.QLabel(self.tr("How to set this up: %1").replace(
-                "%1", f'<a href="{html.escape(report.setup_url)}">'
-                      f'{html.escape(report.service_name)}</a>'))
+            # Translators: {service} is a link to the sending service's own instructions.
+            link = W.QLabel(self.tr("How to set this up: {service}").format(
+                service=f'<a href="{html.escape(report.setup_url)}">'
+                        f'{html.escape(report.service_name)}</a>'))
             link.setOpenExternalLinks(True)
             self._body_layout.addWidget(link)
         self._fit_timer.start()  # once the new labels are laid out
@@ -159,7 +160,7 @@ class DeliverabilityPanel(W.QGroupBox):
             text.setWordWrap(True)
             text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
             copy = W.QPushButton(self.tr("Copy"))
-            copy.setAccessibleName(self.tr("Copy the record for %1").replace("%1", rec.name))
+            copy.setAccessibleName(self.tr("Copy the record for {name}").format(name=rec.name))
             value = rec.value if rec.exact else rec.instruction()
             copy.clicked.connect(lambda _=False, v=value: QGuiApplication.clipboard().setText(v))
             self.copy_buttons.append(copy)

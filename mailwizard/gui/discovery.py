@@ -104,7 +104,7 @@ class DiscoveryPanel(W.QWidget):
         self.use_button.hide()
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
-        layout.addWidget(self.use_button, 0, QtCore.Qt.AlignLeft)
+        layout.addWidget(self.use_button, 0, QtCore.Qt.AlignLeading)
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._start)
@@ -164,18 +164,20 @@ class DiscoveryPanel(W.QWidget):
             self._runner.best.connect(self._best)
             self._runner.finished.connect(self._finished)
         domain = self._email.rpartition("@")[2]
-        self.message.setText(self.tr("Looking up the settings for %1…").replace("%1", domain))
+        self.message.setText(self.tr("Looking up the settings for {domain}…").format(
+            domain=domain))
         self.progress.show()
         self._runner.start(self._email, self._options())
 
     def _best(self, candidate) -> None:
         if candidate.needs_confirmation:
             self._waiting = candidate
+            # Translators: {reason} says where the settings were found (one sentence, no
+            # full stop).
             self.message.setText(self.tr(
-                "%1. These settings send your password to %2, which is not part of your "
-                "address's domain. Use them only if your email provider or IT company "
-                "confirms this server.").replace("%1", candidate.reason)
-                .replace("%2", candidate.host))
+                "{reason}. These settings send your password to {host}, which is not part of "
+                "your address's domain. Use them only if your email provider or IT company "
+                "confirms this server.").format(reason=candidate.reason, host=candidate.host))
             self.use_button.show()
             return
         self._apply(candidate)
@@ -189,9 +191,11 @@ class DiscoveryPanel(W.QWidget):
         provider_id = apply_candidate(self._page.state, candidate, wiz.catalogue)
         self._auto_id = provider_id
         self.use_button.hide()
-        self.message.setText(candidate.reason + ". " + self.tr(
-            "We filled in %1. You can still choose differently.")
-            .replace("%1", candidate.server_text()))
+        # Translators: {reason} says where the settings were found (one sentence, no full
+        # stop); {server} is e.g. "smtp.example.org:587 (STARTTLS)".
+        self.message.setText(self.tr(
+            "{reason}. We filled in {server}. You can still choose differently.")
+            .format(reason=candidate.reason, server=candidate.server_text()))
         self.chosen.emit(provider_id)
 
     def _use_confirmed(self) -> None:
@@ -211,6 +215,6 @@ class DiscoveryPanel(W.QWidget):
             return
         domain = self._email.rpartition("@")[2]
         self.message.setText(self.tr(
-            "We could not find the settings for %1 by ourselves. Pick your provider from the "
-            "list, or choose “Other / my own server” and type the server details your email "
-            "provider or IT company gave you.").replace("%1", domain))
+            "We could not find the settings for {domain} by ourselves. Pick your provider "
+            "from the list, or choose “Other / my own server” and type the server details "
+            "your email provider or IT company gave you.").format(domain=domain))

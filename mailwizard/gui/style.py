@@ -43,8 +43,12 @@ def colour(meaning: str, widget: QWidget | None = None) -> str:
 
 
 def style_text(widget: QWidget, meaning: str | None, bold: bool = False) -> None:
-    """Colour a label's text (None: the palette's normal text)."""
-    parts = [f"color: {colour(meaning, widget)};"] if meaning else []
-    if bold:
-        parts.append("font-weight: bold;")
-    widget.setStyleSheet(" ".join(parts))
+    """Colour a label's text (None: the palette's normal text). Bold goes into the widget's
+    font, not the style sheet: a wrapping label's height is then measured in the font it is
+    drawn in (a style sheet's font applies only at the next polish, after the layout has
+    measured a long sentence in the normal font and cut off its last line)."""
+    widget.setStyleSheet(f"color: {colour(meaning, widget)};" if meaning else "")
+    font = widget.font()
+    if font.bold() != bold:
+        font.setBold(bold)
+        widget.setFont(font)

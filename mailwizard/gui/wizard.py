@@ -122,7 +122,8 @@ class FlowPage(QWizardPage):
         if not self._built or self.wiz() is None:
             return
         reasons = [] if self.busy() or self.isComplete() else self.reasons()
-        text = (self.tr("To go on: %1.").replace("%1", "; ".join(reasons))
+        # Translators: {reasons} is one or more things still to do, joined by "; ".
+        text = (self.tr("To go on: {reasons}.").format(reasons="; ".join(reasons))
                 if reasons else "")
         if text != self.needs.text():
             self.needs.setText(text)
@@ -186,7 +187,7 @@ class MailWizard(QWizard):
         self.steps_panel = QLabel()
         self.steps_panel.setObjectName("steps")
         self.steps_panel.setTextFormat(Qt.RichText)
-        self.steps_panel.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.steps_panel.setAlignment(Qt.AlignTop | Qt.AlignLeading)
         self.steps_panel.setMargin(8)
         self.steps_panel.setAccessibleName(self.tr("Steps"))
         self.setSideWidget(self.steps_panel)
@@ -249,10 +250,10 @@ class MailWizard(QWizard):
             if int(s) == current:
                 reached = True
                 rows.append("<b>\u25b8 " + name + "</b>")
-                spoken.append(self.tr("%1 (you are here)").replace("%1", names[s]))
+                spoken.append(self.tr("{step} (you are here)").format(step=names[s]))
             elif not reached:
                 rows.append("\u2714 " + name)
-                spoken.append(self.tr("%1 (done)").replace("%1", names[s]))
+                spoken.append(self.tr("{step} (done)").format(step=names[s]))
             else:
                 rows.append("\u2003 " + name)
                 spoken.append(names[s])
@@ -270,7 +271,9 @@ class MailWizard(QWizard):
                   "test recipient": self.tr("Test message recipient")}
         key, sep, rest = reason.partition(": ")
         if sep and key in fields:
-            return fields[key] + ": " + rest
+            # Translators: {field} is a field's label (e.g. "Server"), {problem} what is wrong
+            # with it (e.g. "enter the server name").
+            return self.tr("{field}: {problem}").format(field=fields[key], problem=rest)
         return reason
 
     # -- closing -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import preset_profile
+from mailwizard.core import i18n
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.style import style_text
 from mailwizard.gui.widgets import GuidancePanel, wrapped
@@ -17,11 +18,14 @@ from mailwizard.gui.wizard import FlowPage
 
 
 def _with_mnemonic(label: str) -> str:
-    """"App password" -> "App &password": P is this field's key; A is taken by Advanced."""
+    """"App password" -> "App &password": P is this field's key; A is taken by Advanced.
+    A label in another script keeps P as its key, after the words: "ऐप पासवर्ड (&P)"."""
     for word in ("password", "Password", "key", "Key"):
         if word in label:
             return label.replace(word, "&" + word, 1)
-    return "&" + label
+    if label[:1].isascii() and label[:1].isalpha():
+        return "&" + label
+    return label + " (&P)"
 
 
 def _error_label() -> W.QLabel:
@@ -164,7 +168,14 @@ class AccountPage(AccountFields, FlowPage):
 
         outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
-        form = W.QFormLayout(left)
+        # The fields' form, then the sending-limit note and the server settings under it, in
+        # a column: a long wrapped note as a row of the form got the height of a narrower
+        # width (QFormLayout) and lost its last line.
+        column = W.QVBoxLayout(left)
+        column.setSpacing(4)
+        form = W.QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(form)
         form.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
         # Labels above the fields: each field gets the column's whole width, so a long
         # address shows in full (beside their labels, fields were a third as wide).
@@ -202,7 +213,7 @@ class AccountPage(AccountFields, FlowPage):
         self.limit_note = wrapped()
         style_text(self.limit_note, "warning", bold=True)
         self.limit_note.hide()
-        form.addRow(self.limit_note)
+        column.addWidget(self.limit_note)
 
         # Advanced: the server settings, pre-filled from the preset.
         self.advanced_toggle = W.QToolButton()
@@ -210,7 +221,7 @@ class AccountPage(AccountFields, FlowPage):
         self.advanced_toggle.setCheckable(True)
         self.advanced_toggle.setToolButtonStyle(QtCore.Qt.ToolButtonTextBesideIcon)
         self.advanced_toggle.setArrowType(QtCore.Qt.RightArrow)
-        form.addRow(self.advanced_toggle)
+        column.addWidget(self.advanced_toggle, 0, QtCore.Qt.AlignLeading)
         self.advanced = W.QGroupBox()
         self.advanced.setAccessibleName(self.tr("Server settings"))
         adv = W.QFormLayout(self.advanced)
@@ -250,7 +261,8 @@ class AccountPage(AccountFields, FlowPage):
         ca_box = self._ca_box()
         adv_row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
         self.advanced.hide()
-        form.addRow(self.advanced)
+        column.addWidget(self.advanced)
+        column.addStretch(1)
 
         outer.addWidget(left, 3)
         # The provider's steps and links: real controls, reached with Tab after the fields.
@@ -327,7 +339,8 @@ class AccountPage(AccountFields, FlowPage):
                 st.region or provider.default_region)))
         self.adv_form.setRowVisible(self.region, bool(provider and provider.needs_region))
         self.recipients.setValue(st.recipients_per_day)
-        label = provider.secret_label if provider else self.tr("Password")
+        # the provider's word for it (resources/providers.toml, in the catalogue)
+        label = i18n._(provider.secret_label) if provider else self.tr("Password")
         self.secret_row_label.setText(_with_mnemonic(label) + ":")
         self.secret.setAccessibleName(label)
         self.username.setReadOnly(bool(provider and provider.username_rule == "literal"))
@@ -369,8 +382,10 @@ class AccountPage(AccountFields, FlowPage):
                                "here. Everything else stays as it was.")
             return self.tr("Enter the new password. Everything else stays as it was.")
         if provider and provider.secret_kind != "password":
-            return self.tr("%1 needs a special password for programs like this one: the "
-                           "steps are on the right.").replace("%1", provider.name)
+            # Translators: "on the right" is where the help panel is in a left-to-right
+            # language; say "beside the fields" if that reads better.
+            return self.tr("{provider} needs a special password for programs like this one: "
+                           "the steps are on the right.").format(provider=provider.name)
         if not self.state.profile.host:
             return self.tr("Fill in your account and your mail server's settings (your email "
                            "provider or IT can tell you the server name).")
@@ -512,24 +527,25 @@ class AccountPage(AccountFields, FlowPage):
         panel.heading(g.title)
         panel.para(g.summary)
         if g.needs_special_secret:
-            panel.para(self.tr("You need: %1").replace("%1", g.secret_label), bold=True)
+            panel.para(self.tr("You need: {secret}").format(secret=g.secret_label), bold=True)
             panel.para(g.why_special_secret)
         if g.two_step_required:
             panel.para(self.tr("2-Step Verification must be turned on first."))
         if g.steps:
             panel.para(self.tr("Steps"), bold=True)
             for i, step in enumerate(g.steps, 1):
-                panel.para(self.tr("%1. %2").replace("%1", str(i)).replace("%2", step.text))
+                # Translators: a numbered step of the provider's instructions.
+                panel.para(self.tr("{number}. {step}").format(number=i, step=step.text))
                 if step.url:
-                    panel.link(self.tr("Open the page for step %1").replace("%1", str(i)),
+                    panel.link(self.tr("Open the page for step {number}").format(number=i),
                                step.url)
         if g.limit_text:
-            panel.para(self.tr("Sending limit: %1").replace("%1", g.limit_text))
+            panel.para(self.tr("Sending limit: {limit}").format(limit=g.limit_text))
         if g.limit_warning:
-            self.limit_note.setText(self.tr("Warning: %1").replace("%1", g.limit_warning))
+            self.limit_note.setText(self.tr("Warning: {warning}").format(warning=g.limit_warning))
             self.limit_note.show()
         for w in g.warnings:
-            panel.para(self.tr("Please note: %1").replace("%1", w), meaning="warning")
+            panel.para(self.tr("Please note: {note}").format(note=w), meaning="warning")
         if g.links:
             panel.para(self.tr("Help from the provider"), bold=True)
             for link in g.links:

@@ -8,6 +8,7 @@ from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume, visible_services
+from mailwizard.core import i18n
 from mailwizard.core.profile import ServiceType
 from mailwizard.gui.wizard import FlowPage
 
@@ -83,9 +84,8 @@ class ResumePage(FlowPage):
         p = wiz.saved.profile if wiz.saved else None
         if p is not None:
             self.setSubTitle(self.tr("What would you like to do?"))
-            self.current.setText(self.tr("Saved: sending as %1 through %2.")
-                                 .replace("%1", p.from_address)
-                                 .replace("%2", p.server_text()))
+            self.current.setText(self.tr("Saved: sending as {address} through {server}.")
+                                 .format(address=p.from_address, server=p.server_text()))
         if p is not None and p.service is ServiceType.OAUTH:
             self.buttons[Resume.PASSWORD_CHANGED].setText(self.tr("Sign in &again"))
         if self.state.resume is None:
@@ -176,7 +176,7 @@ class ServicePage(FlowPage):
         self.for_it.button.clicked.disconnect()
         self.for_it.button.clicked.connect(lambda: show_for_it(self, ["google", "microsoft"]))
         index = self.layout_.indexOf(self.hints[service]) + 1
-        self.layout_.insertWidget(index, self.for_it, 0, QtCore.Qt.AlignLeft)
+        self.layout_.insertWidget(index, self.for_it, 0, QtCore.Qt.AlignLeading)
         if was_chosen:
             self.enter()
 
@@ -279,7 +279,7 @@ class ProviderPage(FlowPage):
                 continue
             item = W.QListWidgetItem(preset.name)
             item.setData(QtCore.Qt.UserRole, preset.id)
-            item.setToolTip(preset.summary)
+            item.setToolTip(i18n._(preset.summary))  # a sentence of providers.toml
             self.list.addItem(item)
             if preset.id == keep:
                 self.list.setCurrentItem(item)
@@ -296,7 +296,7 @@ class ProviderPage(FlowPage):
         if match:
             self.search.clear()
             self._select(match.id)
-            self.matched.setText(self.tr("Recognised: %1.").replace("%1", match.name))
+            self.matched.setText(self.tr("Recognised: {provider}.").format(provider=match.name))
             self._explain_connect_only(match)
         else:
             self.matched.clear()
@@ -311,9 +311,10 @@ class ProviderPage(FlowPage):
     def _explain_connect_only(self, preset) -> None:
         """A preset that takes no password (Outlook.com): say where to go instead of Next."""
         if preset is not None and preset.connect_only:
-            self.matched.setText(self.tr("%1 accounts no longer accept a password, not even "
-                                         "an app password. Go Back and choose “Connect an "
-                                         "email service”.").replace("%1", preset.name))
+            self.matched.setText(self.tr("{provider} accounts no longer accept a password, "
+                                         "not even an app password. Go Back and choose "
+                                         "“Connect an email service”.")
+                                 .format(provider=preset.name))
 
     def _select(self, provider_id: str) -> None:
         for i in range(self.list.count()):

@@ -116,7 +116,8 @@ class ConnectPage(FlowPage):
             and not st.secret
         st.use_stored_secret = keeps
         if p.auth is AuthMethod.OAUTH2 and (st.secret or keeps):
-            self._say(self.tr("Connected as %1.").replace("%1", html.escape(p.username)), ok=True)
+            self._say(self.tr("Connected as {address}.").format(address=html.escape(p.username)),
+                      ok=True)
         self._update()
         client = self._client()
         # for IT (`mailwizard --debug gui`): which app registration Connect uses
@@ -166,7 +167,7 @@ class ConnectPage(FlowPage):
 
     def _choose(self, pid: str) -> None:
         name = NAMES[pid]
-        self.sign_in.setText(self.tr("&Sign in with %1").replace("%1", name))
+        self.sign_in.setText(self.tr("&Sign in with {provider}").format(provider=name))
         micro = pid == "microsoft"
         self.tenant.setVisible(micro)
         self.tenant_label.setVisible(micro)
@@ -176,8 +177,8 @@ class ConnectPage(FlowPage):
         self._fill_guidance(pid)
         self.for_it.setVisible(self._client() is None)
         if self._client() is None:
-            lead = self.tr("Your ERP vendor or IT has not set up sign-in with %1 yet.") \
-                .replace("%1", name)
+            lead = self.tr("Your ERP vendor or IT has not set up sign-in with {provider} "
+                           "yet.").format(provider=name)
             self.status.setText(f"<p><b>{html.escape(lead)}</b></p>")
         elif not self.busy() and not (p.auth is AuthMethod.OAUTH2 and self.state.secret):
             self.status.clear()
@@ -260,8 +261,8 @@ class ConnectPage(FlowPage):
         if not self.busy():
             return
         name = NAMES[self.provider_id()]
-        text = self.tr("Your web browser shows %1's sign-in page. Sign in there and choose "
-                       "Allow; this window continues by itself.").replace("%1", name)
+        text = self.tr("Your web browser shows {provider}'s sign-in page. Sign in there and "
+                       "choose Allow; this window continues by itself.").format(provider=name)
         if not opened:
             text = self.tr("Your web browser could not be opened. Copy the address below "
                            "into your browser, sign in and choose Allow.")
@@ -294,8 +295,8 @@ class ConnectPage(FlowPage):
         st.secret, st.access_token = tokens.refresh_token, tokens.access_token
         st.use_stored_secret = False
         st.invalidate()
-        self._say(self.tr("Connected as %1. Next, mailwizard tests sending with it.")
-                  .replace("%1", html.escape(profile.username)), ok=True)
+        self._say(self.tr("Connected as {address}. Next, mailwizard tests sending with it.")
+                  .format(address=html.escape(profile.username)), ok=True)
         self._update()
 
     def _failed(self, exc) -> None:
@@ -305,13 +306,14 @@ class ConnectPage(FlowPage):
             if exc.kind == "cancelled":
                 self._say(self.tr("Sign-in cancelled. Nothing was changed."), ok=None)
             else:
-                more = f"<br><b>{html.escape(self.tr('What to do:'))}</b> " \
+                what, more_help = self.tr("What to do:"), self.tr("More help")
+                more = f"<br><b>{html.escape(what)}</b> " \
                        f"{html.escape(exc.fix)}" if exc.fix else ""
                 link = f'<br><a href="{html.escape(exc.help_url)}">' \
-                       f"{html.escape(self.tr('More help'))}</a>" if exc.help_url else ""
+                       f"{html.escape(more_help)}</a>" if exc.help_url else ""
                 self._say(html.escape(exc.message) + more + link, ok=False)
         else:
-            self._say(html.escape(self.tr("Sign-in failed: %1").replace("%1", str(exc))),
+            self._say(html.escape(self.tr("Sign-in failed: {error}").format(error=str(exc))),
                       ok=False)
         self._update()
 

@@ -52,7 +52,8 @@ class ExchangePage(AccountFields, FlowPage):
         uh = W.QHBoxLayout(url_box)
         uh.setContentsMargins(0, 0, 0, 0)
         self.ews_url = W.QLineEdit()
-        self.ews_url.setPlaceholderText("https://mail.company.com/EWS/Exchange.asmx")
+        # Translators: an example address; keep it, or use a domain usual in your language.
+        self.ews_url.setPlaceholderText(self.tr("https://mail.company.com/EWS/Exchange.asmx"))
         self.find_button = W.QPushButton(self.tr("&Find automatically"))
         self.find_button.setToolTip(self.tr("Ask your organisation's Autodiscover service "
                                             "(needs the email, user name and password)"))
@@ -166,9 +167,9 @@ class ExchangePage(AccountFields, FlowPage):
         """Ask before the password goes to a host outside the email's domain."""
         answer = W.QMessageBox.question(
             self, self.tr("Send your password to another server?"),
-            self.tr("Autodiscover points to %1, which is not part of %2.\n\nOnly continue "
-                    "if IT confirms that %1 is your organisation's Exchange server. Send "
-                    "your password there?").replace("%1", host).replace("%2", domain),
+            self.tr("Autodiscover points to {host}, which is not part of {domain}.\n\nOnly "
+                    "continue if IT confirms that {host} is your organisation's Exchange "
+                    "server. Send your password there?").format(host=host, domain=domain),
             W.QMessageBox.Yes | W.QMessageBox.No, W.QMessageBox.No)
         return answer == W.QMessageBox.Yes
 
@@ -209,7 +210,7 @@ class ExchangePage(AccountFields, FlowPage):
         self.ews_url.setText(result.ews_url)
         self._follow_url = False
         self._touched.add("ews_url")
-        self._show_find(self.tr("Found: %1").replace("%1", result.ews_url), ok=True)
+        self._show_find(self.tr("Found: {address}").format(address=result.ews_url), ok=True)
         self._sync()
 
     def _not_found(self, exc) -> None:
@@ -221,16 +222,16 @@ class ExchangePage(AccountFields, FlowPage):
             if self.ask_host(exc.host, finder.domain):
                 self.find_server(frozenset(finder.allowed_hosts | {exc.host}))
                 return
-            self._show_find(self.tr("Stopped: your password was not sent to %1. Ask IT for "
-                                    "the Exchange address and type it in.")
-                            .replace("%1", exc.host), ok=False)
+            self._show_find(self.tr("Stopped: your password was not sent to {host}. Ask IT "
+                                    "for the Exchange address and type it in.")
+                            .format(host=exc.host), ok=False)
         elif isinstance(exc, AutodiscoverFailed):
             extra = {"login_refused": self.tr("Check the user name and password."),
                      "cancelled": ""}.get(exc.kind, self.tr("Ask IT for the Exchange address "
                                                             "and type it in."))
             self._show_find(exc.message + " " + extra, ok=False)
         else:
-            self._show_find(self.tr("Autodiscover failed: %1").replace("%1", str(exc)),
+            self._show_find(self.tr("Autodiscover failed: {error}").format(error=str(exc)),
                             ok=False)
         self.changed()
 
@@ -325,14 +326,16 @@ class ExchangePage(AccountFields, FlowPage):
         # How the login will be sent, so that DOMAIN\user vs user@domain is never a guess.
         try:
             login = exchange_login(profile.username, profile.domain, profile.ews_auth)
-            self.login_hint.setText(self.tr("Signs in as: %1").replace("%1", login))
+            self.login_hint.setText(self.tr("Signs in as: {login}").format(login=login))
         except ValueError:
             self.login_hint.setText("")
         online = profile.is_exchange_online
         if online:
             from mailwizard.core.checks.ews import EXCHANGE_ONLINE_NOTICE
 
-            self.online_note.setText(EXCHANGE_ONLINE_NOTICE)
+            from mailwizard.core.i18n import _
+
+            self.online_note.setText(_(EXCHANGE_ONLINE_NOTICE))
         self.online_note.setVisible(online)
         self.online_ok.setVisible(online)
         self.changed()

@@ -33,9 +33,9 @@ def store_name(plan) -> str:
 
 def keyring_details(page, plan) -> str:
     """The exact keyring entry, for IT (under Details)."""
-    lines = [page.tr("Settings file: %1").replace("%1", str(plan.config_path))]
+    lines = [page.tr("Settings file: {path}").format(path=str(plan.config_path))]
     if plan.secret is not None:
-        lines.append(page.tr("Keyring entry: %1").replace("%1", plan.secret.describe()))
+        lines.append(page.tr("Keyring entry: {entry}").format(entry=plan.secret.describe()))
     return "\n".join(lines)
 
 
@@ -78,10 +78,10 @@ class SavePage(FlowPage):
              else p.from_address),
             (self.tr("Sign-in") if plan.secret and plan.secret.kind == "refresh_token"
              else self.tr("Password"),
-             (self.tr("a sign-in token, kept safely in %1, never in the settings file")
+             (self.tr("a sign-in token, kept safely in {store}, never in the settings file")
               if plan.secret.kind == "refresh_token" else
-              self.tr("kept safely in %1, never in the settings file"))
-             .replace("%1", store_name(plan)) if plan.secret else self.tr("none needed")),
+              self.tr("kept safely in {store}, never in the settings file"))
+             .format(store=store_name(plan)) if plan.secret else self.tr("none needed")),
         ]
         table = "".join(f"<tr><td><b>{e(k)}</b>&nbsp;&nbsp;</td><td>{e(v)}</td></tr>"
                         for k, v in rows)
@@ -89,7 +89,8 @@ class SavePage(FlowPage):
         if st.save_untested and not st.validated:
             note = self.tr("these settings did not pass the test. Your ERP may fail to send "
                            "email until they are corrected.")
-            warn = (f'<p style="color:{colour("error", self)}"><b>{e(self.tr("Not tested:"))}'
+            untested = self.tr("Not tested:")  # (not inside the f-string: not extracted there)
+            warn = (f'<p style="color:{colour("error", self)}"><b>{e(untested)}'
                     f"</b> {e(note)}</p>")
         self.summary.setText(f"<table>{table}</table>{warn}")
         self.details.set_text(keyring_details(self, plan))
@@ -138,7 +139,7 @@ class SavePage(FlowPage):
         self.wiz().next()
 
     def _failed(self, exc: Exception) -> None:
-        self.status.setText(self.tr("Nothing was saved: %1").replace("%1", str(exc)))
+        self.status.setText(self.tr("Nothing was saved: {error}").format(error=str(exc)))
         style_text(self.status, "error")
         self.changed()
         a11y.alert(self.status)
@@ -213,8 +214,8 @@ class DonePage(FlowPage):
 
     def _schedule_failed(self, exc: Exception) -> None:
         self.schedule_done = True  # the next Finish closes; the settings are saved anyway
-        self.schedule_status.setText(self.tr("The daily check could not be set up: %1")
-                                     .replace("%1", str(exc)))
+        self.schedule_status.setText(self.tr("The daily check could not be set up: {error}")
+                                     .format(error=str(exc)))
 
     def enter(self) -> None:
         wiz, st = self.wiz(), self.state
@@ -222,13 +223,14 @@ class DonePage(FlowPage):
         p = st.profile
         sender = f"{p.display_name} <{p.from_address}>" if p.display_name else p.from_address
         via = p.ews_url if p.ews_url else p.host
-        tested = self.tr("tested just now") if st.validated else self.tr("not tested")
         self.card_title.setText(self.tr("Your ERP can now send email."))
-        lines = [self.tr("Sending as %1 via %2, %3.").replace("%1", sender)
-                 .replace("%2", via).replace("%3", tested)]
+        sending = (self.tr("Sending as {sender} via {server}, tested just now.")
+                   if st.validated else
+                   self.tr("Sending as {sender} via {server}, not tested."))
+        lines = [sending.format(sender=sender, server=via)]
         if plan is not None and plan.secret is not None:
-            lines.append(self.tr("The password is kept safely in %1.")
-                         .replace("%1", store_name(plan)))
+            lines.append(self.tr("The password is kept safely in {store}.")
+                         .format(store=store_name(plan)))
         self.card_text.setText("\n".join(lines))
         self.card.setAccessibleName(self.card_title.text())
         self.card.setAccessibleDescription(self.card_text.text())

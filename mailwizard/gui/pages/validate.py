@@ -40,8 +40,16 @@ def seconds(ms: float) -> str:
     """A stage's time as a person reads it: "0.2 s", "3 s"."""
     s = ms / 1000
     if s < 0.1:
-        return "< 0.1 s"
-    return "%.1f s" % s if s < 10 else "%d s" % round(s)
+        number = "< 0.1"
+    else:
+        number = "%.1f" % s if s < 10 else "%d" % round(s)
+    return in_seconds(number)
+
+
+def in_seconds(number: str) -> str:
+    # Translators: a time in seconds, short ({seconds} is e.g. "0.2" or "< 0.1").
+    return QtCore.QCoreApplication.translate("ValidatePage", "{seconds} s").format(
+        seconds=number)
 
 
 class ValidatePage(FlowPage):
@@ -99,7 +107,7 @@ class ValidatePage(FlowPage):
             mark, label, ms = W.QLabel(), wrapped(text), W.QLabel()
             mark.setFixedWidth(mark.fontMetrics().horizontalAdvance("✔") * 2 + 8)
             mark.setAlignment(QtCore.Qt.AlignCenter)
-            ms.setAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+            ms.setAlignment(QtCore.Qt.AlignTrailing | QtCore.Qt.AlignVCenter)
             grid.addWidget(mark, i, 0)
             grid.addWidget(label, i, 1)
             grid.addWidget(ms, i, 2)
@@ -153,7 +161,7 @@ class ValidatePage(FlowPage):
         rh.addWidget(self.retype_button)
         ov.addWidget(self.retype_box)
         self.fix_button = W.QPushButton(self.tr("&Apply this fix and retry"))
-        ov.addWidget(self.fix_button, 0, QtCore.Qt.AlignLeft)
+        ov.addWidget(self.fix_button, 0, QtCore.Qt.AlignLeading)
         self.cert_box = W.QWidget()
         cv = W.QVBoxLayout(self.cert_box)
         cv.setContentsMargins(0, 0, 0, 0)
@@ -171,7 +179,7 @@ class ValidatePage(FlowPage):
         self.trust_button = W.QPushButton(self.tr("T&rust this certificate and test again"))
         cv.addWidget(self.cert_text)
         cv.addLayout(fp_row)
-        cv.addWidget(self.trust_button, 0, QtCore.Qt.AlignLeft)
+        cv.addWidget(self.trust_button, 0, QtCore.Qt.AlignLeading)
         ov.addWidget(self.cert_box)
         self.details = Details()
         ov.addWidget(self.details)
@@ -218,8 +226,9 @@ class ValidatePage(FlowPage):
             self._loading = True
             self.send_test.setChecked(False)
             self._loading = False
-            self.sent_note.setText(self.tr("A test message was already sent to %1. Tick the "
-                                           "box to send another.").replace("%1", self.sent_to))
+            self.sent_note.setText(self.tr("A test message was already sent to {address}. "
+                                           "Tick the box to send another.")
+                                   .format(address=self.sent_to))
             self.sent_note.show()
         if self.busy():
             # A check cancelled by Back is still winding down: its "stopped" is not news.
@@ -319,10 +328,11 @@ class ValidatePage(FlowPage):
         if mark.text() != MARKS["running"]:
             return
         elapsed = time.monotonic() - self._group_started
-        ms_label.setText("%d s" % int(elapsed))
+        ms_label.setText(in_seconds("%d" % int(elapsed)))
         if elapsed >= SLOW_SECONDS:
-            label.setText(self.tr("%1 \u2014 %2\u2026").replace("%1", self.names[group])
-                          .replace("%2", self.waiting[group]))
+            # Translators: a test stage and what it waits for: "Sign in — waiting for …"
+            label.setText(self.tr("{stage} \u2014 {waiting}\u2026").format(
+                stage=self.names[group], waiting=self.waiting[group]))
 
     def _on_finished(self, result: CheckResult, diagnosis: Diagnosis | None) -> None:
         self.ticker.stop()
@@ -362,8 +372,8 @@ class ValidatePage(FlowPage):
         if r is None:
             return
         if r.ok:
-            sent = (self.tr("A test message was sent to %1: check that it arrived.")
-                    .replace("%1", html.escape(r.test_message_to))
+            sent = (self.tr("A test message was sent to {address}: check that it arrived.")
+                    .format(address=html.escape(r.test_message_to))
                     if r.test_message_to else
                     self.tr("The server accepted the sender address; no message was sent.")
                     if r.sender_accepted else "")
@@ -376,7 +386,8 @@ class ValidatePage(FlowPage):
                                html.escape(self.tr("Nothing was saved. Press Test again when "
                                                    "you are ready.")), ok=None)
         else:
-            body = f"{html.escape(d.cause)}<br><br><b>{html.escape(self.tr('What to do:'))}</b> "
+            what = self.tr("What to do:")  # (not inside the f-string: the extractor skips those)
+            body = f"{html.escape(d.cause)}<br><br><b>{html.escape(what)}</b> "
             body += html.escape(d.fix)
             if not allowed:
                 body += "<br><br>" + html.escape(self.tr(
@@ -390,8 +401,8 @@ class ValidatePage(FlowPage):
             self.details.set_text(d.server_reply or "")
         self.fix_button.setVisible(bool(d.suggestion) and allowed)
         if d.suggestion:
-            self.fix_button.setText(self.tr("&Apply this fix and retry: %1")
-                                    .replace("%1", d.suggestion_text))
+            self.fix_button.setText(self.tr("&Apply this fix and retry: {fix}")
+                                    .format(fix=d.suggestion_text))
         refused = d.code in PASSWORD_REFUSED and self.state.profile.auth.value == "password"
         self.retype_box.setVisible(refused)
         if refused:
@@ -404,11 +415,12 @@ class ValidatePage(FlowPage):
         if cert:
             fp = ":".join(cert["sha256"][i:i + 2] for i in range(0, 64, 2)).upper()
             self.cert_text.setText(
-                self.tr("Issued to: %1\nIssued by: %2\nValid: %3 to %4\nNames: %5\n\n"
+                self.tr("Issued to: {subject}\nIssued by: {issuer}\nValid: {start} to {end}\n"
+                        "Names: {names}\n\n"
                         "Trust it only if your IT contact confirms the SHA-256 fingerprint below.")
-                .replace("%1", cert["subject"]).replace("%2", cert["issuer"])
-                .replace("%3", cert["not_before"]).replace("%4", cert["not_after"])
-                .replace("%5", ", ".join(cert["names"])))
+                .format(subject=cert["subject"], issuer=cert["issuer"],
+                        start=cert["not_before"], end=cert["not_after"],
+                        names=", ".join(cert["names"])))
             self.fingerprint.setText(fp)
         self.save_untested.setVisible(d.code != "invalid_settings")
 

@@ -1,0 +1,438 @@
+"""The wizard in the pseudo-language en-XA (every translated sentence ⟦áççéñţéđ·····⟧, about
+40 % longer): every page of every service type, in the test page's failure and success states,
+shows no visible text that did not come through the catalogue, and no label or button is cut
+off. What may stay unmarked is data: what the test typed, and names and replies from servers
+(listed in `data` below, narrowly)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from conftest import PASSWORD, USER
+from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_server  # noqa: F401
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox,
+                               QGroupBox, QLabel, QLineEdit, QMessageBox, QSpinBox, QWidget,
+                               QWizard)
+from walk import every_page
+
+from mailwizard.core import i18n
+from mailwizard.core.flow import Step
+from mailwizard.core.profile import ServiceType
+
+START, END = i18n.START, i18n.END
+#: a translated sentence, with whatever data its placeholders carry (innermost first: a
+#: sentence may hold another, e.g. "⟦⟦Account⟧ (done)⟧")
+MARKED = re.compile(re.escape(START) + "[^" + START + END + "]*" + re.escape(END))
+ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
+#: names that are the same in every language (the issue: product names stay as they are);
+#: allowed only as a whole text (a heading, a radio button's brand)
+NAMES = {"Google", "Microsoft", "Gmail", "mailwizard"}
+URL = re.compile(r"https?://\S+")
+NAV = (QWizard.BackButton, QWizard.NextButton, QWizard.CommitButton, QWizard.FinishButton,
+       QWizard.CancelButton)
+
+
+@pytest.fixture
+def pseudo(qtbot):
+    yield from _language("en-XA")
+
+
+@pytest.fixture
+def hindi(qtbot):
+    yield from _language("hi")
+
+
+def _language(code: str):
+    """A language, installed the way gui/app.py's install_translations does it."""
+    from mailwizard.gui.app import install_translations, make_application
+    from mailwizard.gui.i18n import CatalogueTranslator
+
+    app = make_application([])
+    assert i18n.set_language(code) == code
+    install_translations(app)
+    yield
+    i18n.set_language("en")
+    for t in app.findChildren(CatalogueTranslator):
+        app.removeTranslator(t)
+        t.deleteLater()
+
+
+def plain(text: str) -> str:
+    if "<" in text and ">" in text:
+        text = QTextDocumentFragment.fromHtml(text).toPlainText()
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+#: the key of a field whose translated label lacks the letter: "ऐप पासवर्ड (&P)"
+KEY = re.compile(r" \(&\w\)")
+
+
+def unmarked(text: str, data: list[str]) -> str:
+    """What of `text` a person reads that did not come through the catalogue ('' if none)."""
+    text = plain(KEY.sub("", text))
+    if text.strip() in NAMES:
+        return ""
+    for value in sorted(data, key=len, reverse=True):
+        if value:
+            text = text.replace(value, " ")
+    # Inside a translated sentence every letter of its own is accented; plain Latin words
+    # there came in through a placeholder: untranslated text unless they are a name.
+    inserted = []
+
+    def inside(m):
+        inserted.extend(w for w in ASCII_WORD.findall(m.group(0)) if w not in NAMES)
+        return " "
+
+    rest, before = text, None
+    while rest != before:
+        before, rest = rest, MARKED.sub(inside, rest)
+    if inserted:
+        rest += " [in a sentence: " + " ".join(inserted) + "]"
+    for value in sorted(data, key=len, reverse=True):
+        if value:
+            rest = rest.replace(value, " ")
+    return rest.strip() if any(c.isalpha() for c in rest) else ""
+
+
+def shown_texts(w: QWidget) -> list[tuple[str, str]]:
+    """(where, text) of every visible text of window `w`. Not looked at: what the user typed
+    (line edits' text), the Details box (server replies, for IT) and the provider list (its
+    entries are the providers' names)."""
+    out = [("window title", w.windowTitle())]
+    for x in w.findChildren(QWidget):
+        if not x.isVisible() or x.window() is not w:
+            continue
+        kind = type(x).__name__
+        if isinstance(x, QLabel):
+            out.append((kind, x.text()))
+        elif isinstance(x, QAbstractButton):
+            out.append((kind, x.text()))
+        if isinstance(x, QGroupBox):
+            out.append((kind, x.title()))
+        if isinstance(x, QComboBox):
+            out.extend((kind + " item", x.itemText(i)) for i in range(x.count()))
+        if isinstance(x, QLineEdit) and not isinstance(x.parentWidget(), QAbstractSpinBox):
+            out.append(("placeholder", x.placeholderText()))  # its text is the user's
+        if isinstance(x, QSpinBox):
+            out.append(("spin box", x.specialValueText()))
+            out.append(("spin box suffix", x.suffix()))
+        # what a screen reader says and a tooltip shows (a link's address is data)
+        for where, text in (("tooltip", x.toolTip()), ("accessible name", x.accessibleName()),
+                            ("accessible description", x.accessibleDescription())):
+            if text and not URL.fullmatch(text.strip()):
+                out.append((f"{kind} {where}", text))
+    return [(k, t) for k, t in out if t]
+
+
+def cut_off(w: QWidget) -> list[str]:
+    """Labels whose text does not fit their geometry; buttons narrower than their text."""
+    problems = []
+    for x in w.findChildren(QWidget):
+        if not x.isVisible() or x.window() is not w:
+            continue
+        if isinstance(x, QLabel) and x.text():
+            if x.wordWrap():
+                need = x.heightForWidth(x.width())
+                if need > x.height() + 1:
+                    problems.append(f"label {x.text()[:50]!r}: needs {need} px height, has "
+                                    f"{x.height()}")
+            else:
+                if x.textFormat() == Qt.RichText or "<" in x.text():
+                    need = x.sizeHint().width()
+                    room = x.width()
+                else:
+                    fm = x.fontMetrics()
+                    need = max(fm.horizontalAdvance(line)
+                               for line in plain(x.text()).split("\n"))
+                    room = x.contentsRect().width() - 2 * x.margin() - max(x.indent(), 0)
+                if need > room + 1:
+                    problems.append(f"label {x.text()[:50]!r}: needs {need} px width, has "
+                                    f"{room}")
+        elif isinstance(x, QAbstractButton) and x.text():
+            if x.sizeHint().width() > x.width() + 1:
+                problems.append(f"button {x.text()[:50]!r}: needs {x.sizeHint().width()} px, "
+                                f"has {x.width()}")
+    return problems
+
+
+class Inspector:
+    def __init__(self, qtbot):
+        self.qtbot = qtbot
+        self.seen: list[str] = []
+        self.problems: list[str] = []
+        self.data: list[str] = []  # typed by the test, or sent by the test's servers
+
+    def __call__(self, w, name: str) -> None:
+        self.qtbot.wait(30)  # layouts settle
+        # A page that just rebuilt its help settles within a few event-loop rounds (slower
+        # on a busy machine): what is still cut off after a second counts.
+        deadline = time.monotonic() + 1.0
+        while cut_off(w) and time.monotonic() < deadline:
+            self.qtbot.wait(50)
+        for where, text in shown_texts(w):
+            rest = unmarked(text, self.data)
+            if rest:
+                self.problems.append(f"{name}: {where} not translatable: {rest[:90]!r} "
+                                     f"(in {plain(text)[:90]!r})")
+        self.problems.extend(f"{name}: {p}" for p in cut_off(w))
+        self.seen.append(name)
+
+    def box(self, box: QMessageBox, name: str) -> None:
+        """A message box: its texts (the details are for IT and not looked at)."""
+        self.qtbot.wait(30)
+        for where, text in [("title", box.windowTitle()), ("text", box.text()),
+                            ("informative text", box.informativeText())] + [
+                ("button", b.text()) for b in box.buttons()]:
+            rest = unmarked(text, self.data)
+            if rest:
+                self.problems.append(f"{name}: {where} not translatable: {rest[:90]!r}")
+        self.seen.append(name)
+
+
+def server_data(srv_host: str, ca_file: str, *more: str) -> list[str]:
+    """The data a page may show as it is: the test's address, name, server and files, and
+    the name of the system's password store (a product name)."""
+    from mailwizard.gui.pages.save import store_name
+
+    return [USER, USER.partition("@")[2], "Riverside Co-operative Housing Society accounts",
+            "Riverside Society", "Riverside", srv_host, "localhost", "127.0.0.1", ca_file,
+            store_name(None), *more]
+
+
+def test_own_server_every_page_is_translated_and_fits(qtbot, pseudo, wizard, smtp_server,
+                                                      ca_file, tmp_path, monkeypatch,
+                                                      secret_service):
+    """Own server: resume, service, provider, account, the test (ready, failed with a fix,
+    passed), save, done; the Exchange and Connect pages (Connect not set up)."""
+    look = Inspector(qtbot)
+    look.data = server_data("localhost", ca_file, "vendor-client.apps.example")
+    seen = every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, look)
+    assert seen == look.seen and "done" in seen and "connect-not-configured" in seen
+    assert not look.problems, "\n".join(look.problems)
+
+
+def test_provider_with_app_password_failure_and_success(qtbot, pseudo, wizard, smtp_server,
+                                                       ca_file, tmp_path, secret_service):
+    """A preset (Gmail): the app-password steps, the sending-limit warning, a refused
+    password (cause, fix, type it again), then a passed test, save and done; and the
+    question before closing with unsaved work."""
+    srv = smtp_server("starttls")
+    look = Inspector(qtbot)
+    gmail = "riverside.society@gmail.com"
+    look.data = server_data(srv.host, ca_file, gmail, str(tmp_path), "gmail.com")
+    w = wizard()
+    at = look
+    at(w, "service")
+    w.next()
+    provider = w.pages[Step.PROVIDER]
+    qtbot.keyClicks(provider.email, gmail)
+    at(w, "provider-recognised")
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    account.recipients.setValue(600)  # over Gmail's limit: the warning beside the field
+    at(w, "account-gmail")
+    account.advanced_toggle.setChecked(True)
+    account.host.clear()
+    qtbot.keyClicks(account.host, srv.host)
+    account.port.setValue(srv.port)
+    qtbot.keyClicks(account.cafile, ca_file)
+    account.username.clear()
+    qtbot.keyClicks(account.username, USER)
+    qtbot.keyClicks(account.secret, "not the password")
+    at(w, "account-gmail-advanced")
+    w.next()
+    validate = w.pages[Step.VALIDATE]
+    validate.test_to.clear()
+    qtbot.keyClicks(validate.test_to, USER)
+    validate.test_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    assert not validate.result.ok and validate.retype_box.isVisible()
+    look.data += [validate.diagnosis.server_reply or ""]
+    at(w, "validate-refused")
+    qtbot.keyClicks(validate.retype, PASSWORD)
+    validate.retype_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    assert validate.result.ok, validate.diagnosis
+    qtbot.waitUntil(lambda: validate.deliverability.report is not None
+                    or not validate.deliverability.isVisible(), timeout=15000)
+    at(w, "validate-passed")
+    # the question before closing without saving
+    w.reject()
+    assert w._confirm is not None and w._confirm.isVisible()
+    look.box(w._confirm, "close-question")
+    w._confirm.close()
+    w.next()
+    at(w, "save")
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    at(w, "done")
+    assert not look.problems, "\n".join(look.problems)
+
+
+def test_untrusted_certificate_and_stopped_test(qtbot, pseudo, wizard, smtp_server,
+                                               untrusted_ctx, ca_file):
+    """The certificate failure (issuer, fingerprint, Trust) and a stopped test."""
+    from test_wizard import fill_own_server
+
+    srv = smtp_server("starttls", ctx=untrusted_ctx)
+    look = Inspector(qtbot)
+    look.data = server_data(srv.host, ca_file)
+    w = wizard()
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    validate = w.pages[Step.VALIDATE]
+    validate.test_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    assert validate.cert_box.isVisible(), validate.diagnosis
+    look.data += [validate.diagnosis.server_reply or "", validate.fingerprint.text()]
+    look.data += [str(v) for k, v in validate.diagnosis.certificate.items() if k != "names"]
+    look.data += list(validate.diagnosis.certificate.get("names", []))
+    look(w, "validate-certificate")
+    validate.send_test.setChecked(False)
+    validate.test_button.click()
+    validate.stop_work()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    look(w, "validate-stopped")
+    assert not look.problems, "\n".join(look.problems)
+
+
+def test_exchange_failure_fix_and_success(qtbot, pseudo, wizard, ews_server, ca_file,
+                                         tmp_path, secret_service):
+    srv = ews_server(users={"EXAMPLE\\it": PASSWORD}, mailboxes={"it@example.org"},
+                     auth_schemes=("Basic",))
+    look = Inspector(qtbot)
+    look.data = server_data("localhost", ca_file, srv.url, "it@example.org", "example.org",
+                            "EXAMPLE\\it",
+                            "EXAMPLE", str(tmp_path))
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
+    w.next()
+    ex = w.pages[Step.EXCHANGE]
+    qtbot.keyClicks(ex.email, "it@example.org")
+    ex.ews_url.clear()
+    qtbot.keyClicks(ex.ews_url, srv.url)
+    ex.username.clear()
+    qtbot.keyClicks(ex.username, "it")
+    look(w, "exchange-needs-domain")
+    qtbot.keyClicks(ex.domain, "EXAMPLE")
+    qtbot.keyClicks(ex.cafile, ca_file)
+    qtbot.mouseClick(ex.find_button, Qt.LeftButton)  # no password yet: says so
+    qtbot.keyClicks(ex.secret, PASSWORD)
+    look(w, "exchange")
+    w.next()
+    validate = w.pages[Step.VALIDATE]
+    validate.test_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    assert validate.fix_button.isVisible(), validate.diagnosis
+    look.data += [validate.diagnosis.server_reply or ""]
+    look(w, "exchange-validate-failed")
+    validate.fix_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    assert validate.result.ok, validate.diagnosis
+    look(w, "exchange-validate-ok")
+    w.next()
+    look(w, "exchange-save")
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    look(w, "exchange-done")
+    assert not look.problems, "\n".join(look.problems)
+
+
+def test_exchange_online_notice(qtbot, pseudo, wizard):
+    look = Inspector(qtbot)
+    url = "https://outlook.office365.com/EWS/Exchange.asmx"
+    look.data = server_data("localhost", "", url, "it@example.org")
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
+    w.next()
+    ex = w.pages[Step.EXCHANGE]
+    qtbot.keyClicks(ex.email, "it@example.org")
+    ex.ews_url.clear()
+    qtbot.keyClicks(ex.ews_url, url)
+    assert ex.online_note.isVisible()
+    look(w, "exchange-online")
+    assert not look.problems, "\n".join(look.problems)
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+def test_connect_signed_in_tested_and_saved(qtbot, pseudo, wizard, auth_server, browser,
+                                           xoauth2_smtp_server, ca_file, tmp_path,
+                                           secret_service, monkeypatch):
+    monkeypatch.setenv("MAILWIZARD_GOOGLE_CLIENT_ID", auth_server.client_id)
+    monkeypatch.setenv("MAILWIZARD_GOOGLE_CLIENT_SECRET", auth_server.client_secret)
+    monkeypatch.delenv("MAILWIZARD_MICROSOFT_CLIENT_ID", raising=False)
+    look = Inspector(qtbot)
+    look.data = server_data("localhost", ca_file, str(tmp_path), "smtp.gmail.com")
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.OAUTH].click()
+    w.next()
+    page = w.pages[Step.CONNECT]
+    page.provider_override = {"google": auth_server.provider("google")}
+    page.open_browser, page.token_cafile = browser.open, ca_file
+    page.choices["microsoft"].click()
+    page.for_it.button.click()
+    look.box(page.for_it_box, "connect-for-it")
+    page.for_it_box.close()
+    page.choices["google"].click()
+    qtbot.keyClicks(page.email, USER)
+    look(w, "connect-ready")
+    qtbot.mouseClick(page.sign_in, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy(), timeout=15000)
+    assert page.isComplete()
+    look(w, "connect-signed-in")
+    st = w.state
+    st.profile = st.profile.with_changes(host="127.0.0.1", port=xoauth2_smtp_server.port,
+                                         cafile=ca_file)
+    w.next()
+    validate = w.pages[Step.VALIDATE]
+    validate.test_button.click()
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    assert validate.result.ok, validate.diagnosis
+    look(w, "connect-validate-ok")
+    w.next()
+    look(w, "connect-save")
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    look(w, "connect-done")
+    assert not look.problems, "\n".join(look.problems)
+
+
+def test_hindi_every_page_fits(qtbot, hindi, wizard, smtp_server, ca_file, tmp_path,
+                               monkeypatch, secret_service):
+    """The same walk in Hindi (Devanagari is taller than Latin): nothing cut off."""
+    problems = []
+
+    def check(w, name):
+        qtbot.wait(30)
+        deadline = time.monotonic() + 1.0
+        while cut_off(w) and time.monotonic() < deadline:
+            qtbot.wait(50)
+        problems.extend(f"{name}: {p}" for p in cut_off(w))
+
+    seen = every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check)
+    assert "done" in seen
+    assert not problems, "\n".join(problems)
+
+
+def test_markers_and_data_are_told_apart(qtbot):
+    """The test's own rules: data and names pass, anything else outside ⟦ ⟧ does not."""
+    i18n.set_language("en-XA")
+    try:
+        sentence = i18n._("Recognised: {provider}.").format(provider="Gmail")
+        assert unmarked(sentence, []) == ""
+        assert unmarked("✔ " + i18n._("Test"), []) == ""
+        assert unmarked("Google", []) == ""
+        assert unmarked(USER, [USER]) == ""
+        assert unmarked("Authentication failed. " + i18n._("Test"), []) == \
+            "Authentication failed."
+        assert unmarked("<b>Cause</b>", []) == "Cause"
+        nested = i18n._("{step} (done)").format(step=i18n._("Account"))
+        assert unmarked(nested + ", " + nested, []) == ""
+        assert unmarked(i18n._("{field}: {problem}").format(field=i18n._("Password"),
+                                                           problem="enter it"), []) != ""
+    finally:
+        i18n.set_language("en")
