@@ -25,12 +25,12 @@ def install_translations(app: QApplication, locale: QLocale | None = None) -> li
     from mailwizard.core import i18n
 
     lang = i18n.language()
-    if locale is None and lang in (i18n.SOURCE, i18n.PSEUDO):
+    if locale is None and lang == i18n.SOURCE:
         return []
     loaded = []
-    if locale is None:
+    if locale is None and lang != i18n.PSEUDO:
         locale = QLocale(lang)
-    if lang != i18n.PSEUDO:
+    if locale is not None:
         qt = QTranslator(app)
         if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(qt)
