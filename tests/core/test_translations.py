@@ -91,8 +91,10 @@ def test_hindi_is_devanagari_and_keeps_shortcuts():
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
         source = re.sub(r"\{[^}]*\}|<[^>]*>|&\w+;", "", ids[0])
         for s in strings:
-            # a sentence of words needs Hindi; a lone name or code may stay as it is
-            if len(re.findall(r"[A-Za-z]{3,}", source)) >= 3 and not DEVANAGARI.search(s):
+            # a sentence of words needs Hindi; names (capitalised), codes and addresses may
+            # stay as they are
+            if len(re.findall(r"\b[a-z]{3,}", source)) >= 3 and " " in source.strip() \
+                    and not DEVANAGARI.search(s):
                 odd.append((ids[0], s))
             if re.search(r"(?<!&)&[A-Za-z]", ids[0]) and not re.search(r"(?<!&)&\w", s):
                 odd.append((ids[0], s))
