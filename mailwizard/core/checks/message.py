@@ -76,10 +76,15 @@ def build_test_message(profile: Profile, to: str) -> Message:
 
 
 def message_bytes(msg: Message) -> bytes:
+    """The message as it goes after DATA: every line ended by CRLF. smtplib sends bytes as
+    they are, and a bare LF is refused by strict servers (Postfix 3.9's default, aiosmtpd:
+    "500 Line too long" once the message passes 1,000 bytes, as a Hindi one does)."""
     from email.message import EmailMessage
 
     if isinstance(msg, EmailMessage):
         import email.policy
 
-        return msg.as_bytes(policy=email.policy.SMTPUTF8)
-    return msg.as_bytes()
+        return msg.as_bytes(policy=email.policy.SMTPUTF8)  # linesep CRLF
+    # compat32 writes LF; the text it writes holds no CR of its own (headers and a base64 or
+    # 7-bit body we made), so every LF becomes CRLF
+    return msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")

@@ -15,6 +15,23 @@ from mailwizard.core.providers import load_catalogue
 from mailwizard.core.checks.smtp import SmtpCheck, run_check
 
 
+@pytest.mark.parametrize("lang", ["hi", "en-XA"])
+def test_a_test_message_in_another_language_arrives(smtp_server, make_profile, lang):
+    """The test message is in the user's language: longer than the English one (Devanagari
+    is three bytes in UTF-8), and still sent with CRLF line ends a strict server takes."""
+    from mailwizard.core import i18n
+
+    srv = smtp_server("starttls")
+    i18n.set_language(lang)
+    try:
+        result = run_check(make_profile(srv), PASSWORD, send_test_to=USER)
+    finally:
+        i18n.set_language("en")
+    assert result.ok, result.transcript
+    # one "line" to aiosmtpd before line ends were CRLF: it refused it as too long
+    assert len(srv.recorder.messages[-1].data) > 1001
+
+
 def stage_names(result):
     return [s.stage for s in result.stages]
 

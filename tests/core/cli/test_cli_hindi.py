@@ -21,7 +21,7 @@ from conftest import PASSWORD, USER
 
 from mailwizard.core import exitcodes as ec
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 SCHEMA = json.loads((ROOT / "resources" / "cli-output.schema.json").read_text())
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
