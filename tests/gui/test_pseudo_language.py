@@ -30,7 +30,9 @@ MARKED = re.compile(re.escape(START) + "[^" + START + END + "]*" + re.escape(END
 ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 #: names that are the same in every language (the issue: product names stay as they are);
 #: allowed only as a whole text (a heading, a radio button's brand)
-NAMES = {"Google", "Microsoft", "Gmail", "mailwizard"}
+#: product and protocol names: the same in every language (issue 12), so never translated
+NAMES = {"Google", "Microsoft", "Gmail", "mailwizard", "SMTP", "STARTTLS", "SSL/TLS", "SSL",
+         "TLS", "DNS", "SPF", "DKIM", "DMARC", "OAuth", "EWS", "NTLM", "Exchange"}
 URL = re.compile(r"https?://\S+")
 NAV = (QWizard.BackButton, QWizard.NextButton, QWizard.CommitButton, QWizard.FinishButton,
        QWizard.CancelButton)
@@ -215,6 +217,7 @@ def test_own_server_every_page_is_translated_and_fits(qtbot, pseudo, wizard, smt
     assert not look.problems, "\n".join(look.problems)
 
 
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # the close question
 def test_provider_with_app_password_failure_and_success(qtbot, pseudo, wizard, smtp_server,
                                                        ca_file, tmp_path, secret_service):
     """A preset (Gmail): the app-password steps, the sending-limit warning, a refused
@@ -307,7 +310,8 @@ def test_exchange_failure_fix_and_success(qtbot, pseudo, wizard, ews_server, ca_
     look = Inspector(qtbot)
     look.data = server_data("localhost", ca_file, srv.url, "it@example.org", "example.org",
                             "EXAMPLE\\it",
-                            "EXAMPLE", str(tmp_path))
+                            "EXAMPLE", str(tmp_path),
+                            "it")  # the user name as typed (placed into the domain hint)
     w = wizard()
     w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
     w.next()
@@ -328,7 +332,8 @@ def test_exchange_failure_fix_and_success(qtbot, pseudo, wizard, ews_server, ca_
     validate.test_button.click()
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
     assert validate.fix_button.isVisible(), validate.diagnosis
-    look.data += [validate.diagnosis.server_reply or ""]
+    # the server's data: its reply, and the sign-in methods it offers (named in the cause)
+    look.data += [validate.diagnosis.server_reply or "", "basic"]
     look(w, "exchange-validate-failed")
     validate.fix_button.click()
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
