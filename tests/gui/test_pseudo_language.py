@@ -408,8 +408,11 @@ def test_connect_signed_in_tested_and_saved(qtbot, pseudo, wizard, auth_server, 
 
 def test_hindi_every_page_fits(qtbot, hindi, wizard, smtp_server, ca_file, tmp_path,
                                monkeypatch, secret_service):
-    """The same walk in Hindi (Devanagari is taller than Latin): nothing cut off."""
+    """The same walk in Hindi (Devanagari is taller than Latin), a failure and its fix
+    included: nothing cut off, and no English sentence — only names, protocol names and the
+    user's and the server's data stay in Latin letters (issue 12's "done when")."""
     problems = []
+    data = server_data("localhost", ca_file, str(tmp_path))
 
     def check(w, name):
         qtbot.wait(30)
@@ -417,10 +420,38 @@ def test_hindi_every_page_fits(qtbot, hindi, wizard, smtp_server, ca_file, tmp_p
         while cut_off(w) and time.monotonic() < deadline:
             qtbot.wait(50)
         problems.extend(f"{name}: {p}" for p in cut_off(w))
+        for where, text in shown_texts(w):
+            english = english_words(text, data)
+            if english:
+                problems.append(f"{name}: {where} in English: {english!r} (in "
+                                f"{plain(text)[:90]!r})")
 
     seen = every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check)
     assert "done" in seen
     assert not problems, "\n".join(problems)
+
+
+LATIN_RUN = re.compile(r"[A-Za-z][\w.'’-]*(?:[ ,]+[A-Za-z][\w.'’-]*){2,}")
+#: the English a Hindi reader is meant to meet: a provider's own screen words, quoted as they
+#: appear on its page (“Need admin approval”), and product names made of words
+QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+PRODUCT_NAMES = ("Outlook on the web",)
+
+
+def english_words(text: str, data: list[str]) -> str:
+    """Three or more Latin words in a row that are not data, a URL or names: English a Hindi
+    reader would meet ('' if none)."""
+    text = QUOTED.sub(" ", URL.sub(" ", plain(KEY.sub("", text))))
+    for value in sorted([*data, *PRODUCT_NAMES], key=len, reverse=True):
+        if value:
+            text = text.replace(value, " ")
+    for m in LATIN_RUN.finditer(text):
+        words = re.findall(r"[A-Za-z][\w.'’-]*", m.group(0))
+        # names (capitalised: Gmail, Google Workspace, Microsoft Exchange) and codes stay
+        if any(w.islower() and len(w) > 2 and w not in ("relay", "include", "none", "password")
+               for w in words):
+            return m.group(0)
+    return ""
 
 
 def test_markers_and_data_are_told_apart(qtbot):
@@ -439,5 +470,8 @@ def test_markers_and_data_are_told_apart(qtbot):
         assert unmarked(nested + ", " + nested, []) == ""
         assert unmarked(i18n._("{field}: {problem}").format(field=i18n._("Password"),
                                                            problem="enter it"), []) != ""
+        assert english_words("जाँच: The server refused the password.", []) != ""
+        assert english_words("Gmail, Microsoft 365, Outlook.com, Amazon SES — ठीक", []) == ""
+        assert english_words("(“Need admin approval”) देखें", []) == ""
     finally:
         i18n.set_language("en")
