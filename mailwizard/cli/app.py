@@ -12,7 +12,7 @@ from mailwizard import __version__
 from mailwizard.cli import support as cli_support
 from mailwizard.cli.support import SuggestingParser, UsageError, emit_json, success_line
 from mailwizard.core import exitcodes as ec
-from mailwizard.core.i18n import _, ngettext
+from mailwizard.core.i18n import N_, _, ngettext
 
 #: The subcommand of this run (for the --json envelope and --debug).
 _command: str | None = None
@@ -438,15 +438,25 @@ def _print_result(result, diagnosis, as_json: bool, code: int, *, site=None,
             f"{diagnosis.cause} {diagnosis.fix}" if diagnosis else _("the check failed")
         emit_json(out, command=_command, code=code, message=message)
         return
+    marks = {"ok": N_("ok"), "failed": N_("FAILED"), "cancelled": N_("CANCELLED")}
     for s in result.stages:
-        mark = "ok" if s.status == "ok" else s.status.upper()
+        mark = _(marks[s.status]) if s.status in marks else s.status.upper()
         print(f"  {mark:9} {s.stage:11} {s.ms:8.1f} ms  {s.detail}")
     if result.ok:
         print(success_line(result))
         return
     d = diagnosis
     # Translators: the labels of the failure report keep their spacing so the texts line up.
-    print("\n" + _("Failed at: {stage}   [{code}]").format(stage=d.stage, code=d.code))
+    from mailwizard.core import i18n
+    from mailwizard.core.checks.stages import GROUP_WORDS, group_of
+
+    stage = d.stage
+    if i18n.language() != i18n.SOURCE and group_of(d.stage) in GROUP_WORDS:
+        # Translators: the failed step in words, then the stage's code for IT, e.g.
+        # "Sign in (auth)"
+        stage = _("{words} ({stage})").format(words=_(GROUP_WORDS[group_of(d.stage)]),
+                                            stage=d.stage)
+    print("\n" + _("Failed at: {stage}   [{code}]").format(stage=stage, code=d.code))
     print(_("Cause:  {cause}").format(cause=d.cause))
     print(_("Fix:    {fix}").format(fix=d.fix))
     if d.help_url:
