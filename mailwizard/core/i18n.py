@@ -86,9 +86,16 @@ def normalise(code: str | None) -> str | None:
 
 
 def _locale_dir():
-    from mailwizard.core.resources import resource_path
+    """resources/locale/ (a folder: resource_path() is for files)."""
+    from mailwizard.core.resources import _folder
 
-    return resource_path("locale")
+    folder = _folder()
+    if folder is not None:
+        return folder / "locale"
+    from pathlib import Path
+    from importlib import resources
+
+    return Path(str(resources.files("mailwizard.resources").joinpath("locale")))
 
 
 def available() -> list[str]:
@@ -146,14 +153,13 @@ def set_language(code: str | None) -> str:
     if code == PSEUDO:
         _catalogue, _language = _Pseudo(), PSEUDO
         return _language
-    import gettext
-
-    folder = _locale_dir()
     for candidate in (code, code.split("_", 1)[0]):
         if candidate == SOURCE:
-            break
-        path = folder / candidate / "LC_MESSAGES" / f"{DOMAIN}.mo"
+            break  # English: nothing to read
+        path = _locale_dir() / candidate / "LC_MESSAGES" / f"{DOMAIN}.mo"
         if path.is_file():
+            import gettext
+
             with open(path, "rb") as fp:
                 _catalogue, _language = gettext.GNUTranslations(fp), candidate
             return _language
