@@ -110,7 +110,9 @@ def available() -> list[str]:
 
 
 def system_language(environ=None) -> str | None:
-    """The operating system's language for messages."""
+    """The operating system's language for messages: LC_ALL, LC_MESSAGES, LANG (what a Linux
+    desktop and a terminal set); on Windows the user's display language. (A macOS app started
+    from the Finder has none of these: the wizard then asks Qt, gui/app.py.)"""
     env = os.environ if environ is None else environ
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(name)
@@ -118,18 +120,14 @@ def system_language(environ=None) -> str | None:
             # LANGUAGE (GNU's list) is not read: a desktop sets it from LANG anyway, and a
             # list like "hi:en" would need a fallback chain for no gain here.
             return normalise(value)
-    if os.name == "nt" or env is os.environ:
+    if os.name == "nt" and environ is None:
         try:
+            import ctypes
             import locale
 
-            code = locale.getlocale()[0]
-            if os.name == "nt":
-                import ctypes
-
-                lcid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
-                code = locale.windows_locale.get(lcid, code)
-            return normalise(code)
-        except (ValueError, AttributeError, OSError):
+            lcid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+            return normalise(locale.windows_locale.get(lcid))
+        except (AttributeError, OSError):
             return None
     return None
 
@@ -181,13 +179,17 @@ def option_value(argv: list[str], name: str) -> str | None:
     return None
 
 
-def setup(argv: list[str]) -> str:
-    """--lang, else MAILWIZARD_LANG, else the site file's `language`, else the system's."""
+def setup(argv: list[str], system=None) -> str:
+    """--lang, else MAILWIZARD_LANG, else the site file's `language`, else the system's (else
+    `system()`, e.g. Qt's idea of it, when the environment says nothing)."""
     option = option_value(argv, "--lang")
     site = None
     if not normalise(option) and not normalise(os.environ.get("MAILWIZARD_LANG")):
         site = site_language(option_value(argv, "--site-config"))
-    return set_language(choose_language(option, site))
+    code = choose_language(option, site)
+    if code is None and system is not None:
+        code = normalise(system())
+    return set_language(code)
 
 
 def site_language(path: str | None) -> str | None:

@@ -95,7 +95,8 @@ def _no_display() -> bool:
 def main(argv: list[str] | None = None) -> int:
     from mailwizard.core import i18n
 
-    i18n.setup(argv or [])
+    # Qt asked only when the environment names no language (a macOS app from the Finder)
+    i18n.setup(argv or [], system=lambda: QLocale.system().name())
     if _no_display():
         # Translators: follows "mailwizard: " (hence the small first letter).
         print("mailwizard: " + i18n._("no desktop display was found, so the wizard window "

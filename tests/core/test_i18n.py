@@ -111,3 +111,13 @@ def test_json_output_keeps_its_keys_and_codes_in_any_language():
     hi = json.loads(_cli("--lang", "hi", "providers", "--json").stdout)
     assert [sorted(p) for p in en["providers"]] == [sorted(p) for p in hi["providers"]]
     assert [p["id"] for p in en["providers"]] == [p["id"] for p in hi["providers"]]
+
+
+def test_without_a_language_in_the_environment_the_wizard_asks_qt(monkeypatch):
+    for name in ("MAILWIZARD_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert i18n.system_language() is None  # never the C library's guess on POSIX
+    assert i18n.setup([], system=lambda: "hi_IN") == "hi"
+    assert i18n.setup([], system=lambda: "C") == "en"
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert i18n.setup([], system=lambda: "hi_IN") == "en"
