@@ -68,12 +68,17 @@ print("LOADED", ",".join(m for m in HEAVY if m in sys.modules) or "none", flush=
 """ % (HEAVY,) + _SHOWN
 
 
+#: The children's interpreter: a plain install of this tree (benchmarks/installed.py), or with
+#: --editable the development venv (whose import finder both children then pay).
+PYTHON, CWD = sys.executable, str(ROOT)
+
+
 def run_child(code: str, *args: str) -> tuple[float, float, str]:
     """(wall ms of the whole process, in-child ms from the script's top, stdout)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                       env=env, cwd=ROOT, timeout=60)
+    p = subprocess.run([PYTHON, "-c", code, *args], capture_output=True, text=True,
+                       env=env, cwd=CWD, timeout=60)
     wall = (time.perf_counter() - t0) * 1000
     if p.returncode != 0 or "SHOWN" not in p.stdout:
         sys.exit(f"child failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
@@ -201,7 +206,15 @@ def bench_stall(tmp: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=15, help="start-up runs of each (default 15)")
+    ap.add_argument("--editable", action="store_true",
+                    help="start the children from the development venv's editable install")
     args = ap.parse_args()
+    global PYTHON, CWD
+    if not args.editable:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from installed import CWD as place, installed_python
+
+        PYTHON, CWD = installed_python(), place
     import compileall
 
     import mailwizard
