@@ -87,13 +87,13 @@ def _run(email: str, options, as_json: bool):
     try:
         finder = Discovery(email, options, on_candidate=shown)
     except DiscoveryError as exc:
-        from mailwizard.cli.app import _Fail
+        from mailwizard.cli.common import _Fail
 
         raise _Fail(ec.INVALID_SETTINGS, "address: " + str(exc)) from None
     try:
         return finder.run()
     except DiscoveryError as exc:  # no DNS at all
-        from mailwizard.cli.app import _Fail
+        from mailwizard.cli.common import _Fail
 
         raise _Fail(ec.NOTHING_FOUND, "discovery: " + str(exc)) from None
     except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -102,7 +102,7 @@ def _run(email: str, options, as_json: bool):
 
 
 def cmd_discover(args) -> int:
-    from mailwizard.cli.app import _site
+    from mailwizard.cli.common import _site
 
     result = _run(args.address, options_from(args, _site(args), cafile=args.cafile or "",
                                               timeout=args.timeout), args.json)
@@ -161,7 +161,7 @@ def discovered_values(args, values: dict[str, Any], site=None, *, email: str = "
     """`values` with the server settings of the best discovered candidate added (keys the
     user or the file gave win). Exits 29 when nothing is found, 3 when the best candidate
     needs a yes that was not given."""
-    from mailwizard.cli.app import _Fail
+    from mailwizard.cli.common import _Fail
 
     email = email or values.get("from_address") or (site.defaults.get("from_address")
                                                     if site else "")

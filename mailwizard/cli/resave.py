@@ -5,9 +5,8 @@ test passes."""
 
 from __future__ import annotations
 
-from mailwizard.cli import app as _cli
 from mailwizard.cli import support as cli_support
-from mailwizard.cli.app import (_Fail, _check, _checked, _flag, _print_result, _read_secret,
+from mailwizard.cli.common import (RUN, _Fail, _check, _checked, _flag, _print_result, _read_secret,
                             _save_errors, _site, _values_from_args)
 from mailwizard.cli.support import emit_json
 from mailwizard.core import exitcodes as ec
@@ -108,7 +107,7 @@ def save_over_saved(args, path, saved) -> int:
     if args.json:
         emit_json({**extra, "secret": plan.secret.to_dict() if plan.secret else None,
                    "proven": cli_support.proven(result), "report": result.to_dict()},
-                  command=_cli._command, code=ec.OK,
+                  command=RUN.command, code=ec.OK,
                   message=_("Saved. {what}").format(what=what))
         return ec.OK
     _print_result(result, None, False, ec.OK)

@@ -38,7 +38,7 @@ def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str
 
 
 def cmd_schedule(args) -> int:
-    from mailwizard.cli.app import _Fail, _site
+    from mailwizard.cli.common import _Fail, _site
     from mailwizard.core.admin import schedule
     from mailwizard.core.admin.site import resolve_config_path
 
