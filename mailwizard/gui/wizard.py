@@ -178,9 +178,10 @@ class MailWizard(QWizard):
         self.setWindowIcon(QIcon(str(resource_path(f"{APP_ID}.svg"))))
         # The wizard style is left to Qt: Aero on Windows, Mac style on macOS, Classic/Modern
         # elsewhere — the native look on each platform.
-        self.setOption(QWizard.NoBackButtonOnStartPage, True)
-        self.setOption(QWizard.HaveHelpButton, False)
-        self.setOption(QWizard.NoCancelButtonOnLastPage, True)  # after saving, only Finish
+        # No Back on the first page, no Help button, no Cancel after saving (only Finish). One
+        # setOptions: each setOption lays the buttons out again (≈ 5 ms each, measured).
+        self.setOptions((self.options() | QWizard.NoBackButtonOnStartPage
+                         | QWizard.NoCancelButtonOnLastPage) & ~QWizard.HaveHelpButton)
         self.setButtonText(QWizard.CommitButton, self.tr("&Save"))
         # No minimum size: pages scroll, so the window fits an 800x600 screen and large text.
         self._fit_screen()
