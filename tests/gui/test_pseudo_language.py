@@ -195,6 +195,18 @@ class Inspector:
         self.seen.append(name)
 
 
+def passed_saved_and_done(qtbot, look, w, validate, name: str) -> None:
+    """The end of a walk: the passed test, the save page, the done page; then the verdict."""
+    assert validate.result.ok, validate.diagnosis
+    look(w, f"{name}-validate-ok")
+    w.next()
+    look(w, f"{name}-save")
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    look(w, f"{name}-done")
+    assert not look.problems, "\n".join(look.problems)
+
+
 def server_data(srv_host: str, ca_file: str, *more: str) -> list[str]:
     """The data a page may show as it is: the test's address, name, server and files, and
     the name of the system's password store (a product name)."""
@@ -337,14 +349,7 @@ def test_exchange_failure_fix_and_success(qtbot, pseudo, wizard, ews_server, ca_
     look(w, "exchange-validate-failed")
     validate.fix_button.click()
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
-    assert validate.result.ok, validate.diagnosis
-    look(w, "exchange-validate-ok")
-    w.next()
-    look(w, "exchange-save")
-    w.next()
-    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
-    look(w, "exchange-done")
-    assert not look.problems, "\n".join(look.problems)
+    passed_saved_and_done(qtbot, look, w, validate, "exchange")
 
 
 def test_exchange_online_notice(qtbot, pseudo, wizard):
@@ -396,14 +401,7 @@ def test_connect_signed_in_tested_and_saved(qtbot, pseudo, wizard, auth_server, 
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
-    assert validate.result.ok, validate.diagnosis
-    look(w, "connect-validate-ok")
-    w.next()
-    look(w, "connect-save")
-    w.next()
-    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
-    look(w, "connect-done")
-    assert not look.problems, "\n".join(look.problems)
+    passed_saved_and_done(qtbot, look, w, validate, "connect")
 
 
 def test_hindi_every_page_fits(qtbot, hindi, wizard, smtp_server, ca_file, tmp_path,
