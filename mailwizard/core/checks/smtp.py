@@ -31,9 +31,10 @@ from mailwizard.core.checks.message import build_test_message, message_bytes, \
     test_message_body  # noqa: F401 (re-exported)
 from mailwizard.core.checks.result import (  # noqa: F401 (re-exported)
     CertificateInfo, CheckFailure, CheckResult, StageResult)
+from mailwizard.core.checks.failure import describe_refused_certificate, failure_from
 from mailwizard.core.checks.tls import _describe_only_context, make_tls_context
 from mailwizard.core.checks.transport import (  # noqa: F401 (MAX_* re-exported)
-    MAX_REPLY_LINE, MAX_REPLY_LINES, _StageFailed, _TracingSMTP)
+    MAX_REPLY_LINE, MAX_REPLY_LINES, CheckCancelled, _StageFailed, _TracingSMTP)
 from mailwizard.core.profile import AuthMethod, Profile, Security, normalise_fingerprint
 from mailwizard.core.redact import redact, register_secret
 
@@ -46,10 +47,6 @@ log = logging.getLogger(__name__)
 DEFAULT_GREETING_WAIT = 2.0
 
 _POLL = 0.05  # how often blocking waits look at the cancel flag
-
-
-class CheckCancelled(Exception):
-    pass
 
 
 def _b64(data: bytes) -> str:
@@ -140,7 +137,7 @@ class SmtpCheck:
             self._close(smtp)
             r.elapsed_ms = (time.perf_counter() - t0) * 1000
         if r.failure is not None and r.failure.kind == "tls_verify":
-            r.failure.certificate = self._describe_refused_certificate()
+            r.failure.certificate = describe_refused_certificate(self)
             if self._cancel.is_set():
                 r.failure = CheckFailure(stage=r.failure.stage, kind="cancelled",
                                          message="cancelled")
@@ -574,95 +571,11 @@ class SmtpCheck:
 
     # -- failures -----------------------------------------------------------------------
     def _failure_from(self, exc: BaseException) -> CheckFailure:
-        from mailwizard.core.profile import ProfileError
-
-        stage = self._stage
-        f = CheckFailure(stage=stage, kind="error", message=redact(str(exc)),
-                         exception=type(exc).__name__)
-        if self._cancel.is_set() and not isinstance(exc, ProfileError):
-            f.kind, f.message = "cancelled", "cancelled"
-            return f
-        if isinstance(exc, ProfileError):
-            f.stage, f.kind = "settings", "invalid_settings"
-        elif isinstance(exc, _StageFailed):
-            f.kind, f.code, f.reply = exc.kind, exc.code, redact(exc.reply)
-            if exc.kind == "pin_mismatch":
-                f.certificate = self.result.certificate
-        elif isinstance(exc, smtplib.SMTPResponseException):
-            f.kind, f.code = "smtp_reply", exc.smtp_code
-            err = exc.smtp_error
-            f.reply = redact(err.decode("utf-8", "replace") if isinstance(err, bytes) else
-                             str(err))
-            f.message = f"{f.code} {f.reply}".strip()  # the server's words, not a repr
-        elif isinstance(exc, ssl.SSLCertVerificationError):
-            f.kind = "tls_verify"
-            f.ssl_reason = exc.verify_message or exc.reason or ""
-        elif isinstance(exc, ssl.SSLError):
-            f.kind, f.ssl_reason = "tls", exc.reason or ""
-            if isinstance(exc, ssl.SSLEOFError) or isinstance(exc, ssl.SSLZeroReturnError):
-                f.kind = "disconnected"
-        elif isinstance(exc, socket.gaierror):
-            f.kind, f.errno = "resolve", exc.errno
-        elif isinstance(exc, ConnectionRefusedError):
-            f.kind, f.errno = "refused", exc.errno
-        elif isinstance(exc, (TimeoutError, socket.timeout)):
-            f.kind = "timeout"
-        elif isinstance(exc, smtplib.SMTPServerDisconnected):
-            f.kind = "timeout" if "timed out" in str(exc) else "disconnected"
-        elif isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
-            f.kind, f.errno = "disconnected", exc.errno
-        elif isinstance(exc, OSError):
-            f.kind, f.errno = "network", exc.errno
-        if f.kind in ("disconnected", "network", "error") and time.monotonic() >= self._deadline:
-            f.kind = "timeout"  # the check's time ran out while the server was still talking
-        if f.kind == "error":
-            log.warning("unexpected failure at %s", stage, exc_info=True)
-        return f
-
-    def _describe_refused_certificate(self) -> CertificateInfo | None:
-        """Fetch the certificate we refused, only to show it (issuer, dates, names,
-        fingerprint) so the user can decide. Same address as the check; nothing but EHLO and
-        STARTTLS is said on this connection; cancel() reaches it like every other socket."""
-        p = self.profile
-        if self._peer is None or self._cancel.is_set():
-            return None
-        family, type_, proto, addr = self._peer
-        # Only to show the certificate: what is left of the check's time (at least half a
-        # second, so a fast refusal can still be shown), never more than 10 s.
-        timeout = min(10.0, max(0.5, self._deadline - time.monotonic()))
-        deadline = time.monotonic() + timeout
-        raw = socket.socket(family, type_, proto)
-        raw.settimeout(timeout)
-        tls = None
-        with self._sock_lock:
-            self._live_sock = raw
-        try:
-            raw.connect(addr)
-            if p.security is Security.STARTTLS:
-                s = _TracingSMTP([], self.local_hostname,
-                                 lambda: _left_until(deadline, "showing the certificate"))
-                s.sock, s.file, s._host = raw, None, p.ascii_host
-                if s.getreply()[0] != 220:
-                    return None
-                s.ehlo(self.local_hostname)
-                if s.docmd("STARTTLS")[0] != 220:
-                    return None
-            tls = _describe_only_context().wrap_socket(raw, server_hostname=p.ascii_host,
-                                                       do_handshake_on_connect=False)
-            with self._sock_lock:
-                self._live_sock = tls
-            self._shake_hands(tls, deadline)
-            der = tls.getpeercert(binary_form=True)
-        except (OSError, smtplib.SMTPException, ValueError, CheckCancelled, _StageFailed):
-            return None
-        finally:
-            (tls or raw).close()
-            with self._sock_lock:
-                self._live_sock = None
-        if not der:
-            return None
-        reason = self.result.failure.ssl_reason if self.result.failure else ""
-        return CertificateInfo.from_der(der, verified=False, error=reason)
+        """The facts of a failure (checks/failure.py); the Exchange and OAuth checks add
+        their own."""
+        return failure_from(exc, self._stage, cancelled=self._cancel.is_set(),
+                            out_of_time=time.monotonic() >= self._deadline,
+                            certificate=self.result.certificate)
 
     def _close(self, smtp: _TracingSMTP | None) -> None:
         with self._sock_lock:
@@ -678,13 +591,6 @@ class SmtpCheck:
                 sock.close()
             except OSError:
                 pass
-
-
-def _left_until(deadline: float, what: str) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError(f"no time left for {what}")
-    return left
 
 
 def run_check(profile: Profile, secret: str | None = None, **kwargs) -> CheckResult:

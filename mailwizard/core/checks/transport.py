@@ -22,6 +22,10 @@ MAX_REPLY_LINE = 2048
 MAX_REPLY_LINES = 100
 
 
+class CheckCancelled(Exception):
+    """The user stopped the check (cancel() from another thread)."""
+
+
 class _StageFailed(Exception):
     """Internal: a stage failed for a reason we name ourselves (not a raised library error)."""
 
