@@ -72,7 +72,7 @@ def default_site_dir() -> Path:
 
 
 def xdg_config_dir(*, site: bool) -> str:
-    """Linux: the XDG config folder, as platformdirs finds it (tests/core/test_site.py compares
+    """Linux: the XDG config folder, as platformdirs finds it (tests/core/admin/test_site.py compares
     them), without importing platformdirs (≈ 5 ms of every start). site=True: the first
     absolute folder in $XDG_CONFIG_DIRS, else /etc/xdg; site=False: $XDG_CONFIG_HOME if
     absolute, else ~/.config (a relative $HOME counts as unset)."""

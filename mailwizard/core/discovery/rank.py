@@ -1,5 +1,5 @@
 """The order in which discovery's candidates are offered (documented in README, tested in
-tests/core/test_discovery_rank.py).
+tests/core/discovery/test_discovery_rank.py).
 
 1. By source: a built-in preset for the address's own domain (gmail.com …) > the domain's own
    autoconfig file > the ISPDB > a provider known from the MX hosts > SRV records > probing.
