@@ -9,7 +9,6 @@ from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import preset_profile
-from mailwizard.core import i18n
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.style import style_text
 from mailwizard.gui.widgets import GuidancePanel, wrapped
@@ -339,8 +338,8 @@ class AccountPage(AccountFields, FlowPage):
                 st.region or provider.default_region)))
         self.adv_form.setRowVisible(self.region, bool(provider and provider.needs_region))
         self.recipients.setValue(st.recipients_per_day)
-        # the provider's word for it (resources/providers.toml, in the catalogue)
-        label = i18n._(provider.secret_label) if provider else self.tr("Password")
+        # the provider's word for it (resources/providers.toml; the preset translates it)
+        label = provider.secret_label if provider else self.tr("Password")
         self.secret_row_label.setText(_with_mnemonic(label) + ":")
         self.secret.setAccessibleName(label)
         self.username.setReadOnly(bool(provider and provider.username_rule == "literal"))

@@ -8,7 +8,6 @@ from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume, visible_services
-from mailwizard.core import i18n
 from mailwizard.core.profile import ServiceType
 from mailwizard.gui.wizard import FlowPage
 
@@ -279,7 +278,7 @@ class ProviderPage(FlowPage):
                 continue
             item = W.QListWidgetItem(preset.name)
             item.setData(QtCore.Qt.UserRole, preset.id)
-            item.setToolTip(i18n._(preset.summary))  # a sentence of providers.toml
+            item.setToolTip(preset.summary)  # providers.toml, translated by the preset
             self.list.addItem(item)
             if preset.id == keep:
                 self.list.setCurrentItem(item)
