@@ -510,17 +510,7 @@ class SmtpCheck:
         """MAIL FROM the sender and RCPT TO that same address, then RSET: the server says
         whether it takes mail from this sender, and no message is sent. A refusal that some
         servers give only after DATA (Microsoft's SendAs) needs the real test message."""
-        opts: list[str] = []
-        if not sender.isascii():
-            if not smtp.has_extn("smtputf8"):
-                raise _StageFailed("smtputf8", "the server cannot take non-ASCII addresses")
-            opts.append("SMTPUTF8")
-        self._begin("mail_from")
-        code, resp = smtp.mail(sender, opts)
-        if code != 250:
-            raise _StageFailed("smtp_reply", "sender refused", code,
-                               resp.decode("utf-8", "replace"))
-        self._ok(f"{code}")
+        self._mail_from(smtp, sender, needs_utf8=not sender.isascii())
         self._begin("rcpt_to")
         code, resp = smtp.rcpt(sender)
         if 400 <= code < 500 and code != 421:  # "try later" (greylisting): not proven
@@ -539,21 +529,25 @@ class SmtpCheck:
         except (smtplib.SMTPException, OSError) as exc:
             self._end_stage("ok", f"reset not answered ({exc}); nothing was sent")
 
-    def _transfer(self, smtp: _TracingSMTP, sender: str, recipients: list[str], data: bytes,
-                  needs_utf8: bool) -> None:
-        """MAIL, one RCPT per recipient (all must be accepted, else nothing is sent), DATA."""
-        mail_opts: list[str] = []
+    def _mail_from(self, smtp: _TracingSMTP, sender: str, needs_utf8: bool) -> None:
+        """MAIL FROM, with SMTPUTF8 when an address needs it (refused in words when the
+        server does not offer it)."""
         self._begin("mail_from")
+        opts: list[str] = []
         if needs_utf8:
             if not smtp.has_extn("smtputf8"):
                 raise _StageFailed("smtputf8", "the server cannot take non-ASCII addresses")
-            mail_opts.append("SMTPUTF8")
-        code, resp = smtp.mail(sender, mail_opts)
+            opts.append("SMTPUTF8")
+        code, resp = smtp.mail(sender, opts)
         if code != 250:
             raise _StageFailed("smtp_reply", "sender refused", code,
                                resp.decode("utf-8", "replace"))
         self._ok(f"{code}")
 
+    def _transfer(self, smtp: _TracingSMTP, sender: str, recipients: list[str], data: bytes,
+                  needs_utf8: bool) -> None:
+        """MAIL, one RCPT per recipient (all must be accepted, else nothing is sent), DATA."""
+        self._mail_from(smtp, sender, needs_utf8)
         self._begin("rcpt_to")
         for rcpt in recipients:
             code, resp = smtp.rcpt(rcpt)
