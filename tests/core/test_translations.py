@@ -122,7 +122,7 @@ def test_gnu_msgfmt_checks_each_catalogue(lang, tmp_path):
     assert "untranslated" not in run.stderr and "fuzzy" not in run.stderr, run.stderr
 
 
-def test_a_new_language_is_only_a_file(tmp_path):
+def test_a_new_language_is_only_a_file(tmp_path, monkeypatch):
     """A translator copies the template to <language>.po and translates: no code."""
     (tmp_path / "resources" / "locale").mkdir(parents=True)
     from babel.messages.catalog import Catalog
@@ -133,6 +133,16 @@ def test_a_new_language_is_only_a_file(tmp_path):
     made = catalogues.compile_all(tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in made] == [
         "resources/locale/mr/LC_MESSAGES/mailwizard.mo"]
+    # and the program finds it where it looks for every language
+    from mailwizard.core import i18n
+
+    monkeypatch.setattr(i18n, "_locale_dir", lambda: tmp_path / "resources" / "locale")
+    try:
+        assert i18n.set_language("mr_IN") == "mr"
+        assert i18n._("Test now") == "आता तपासा"
+        assert "mr" in i18n.available()
+    finally:
+        i18n.set_language("en")
 
 
 # --- the sentences are whole ------------------------------------------------------------------

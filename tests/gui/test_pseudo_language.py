@@ -195,6 +195,18 @@ class Inspector:
         self.seen.append(name)
 
 
+def exchange_page(qtbot, wizard, url: str):
+    """A new wizard on the Exchange page with it@example.org and the EWS address typed."""
+    w = wizard()
+    w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
+    w.next()
+    ex = w.pages[Step.EXCHANGE]
+    qtbot.keyClicks(ex.email, "it@example.org")
+    ex.ews_url.clear()
+    qtbot.keyClicks(ex.ews_url, url)
+    return w, ex
+
+
 def passed_saved_and_done(qtbot, look, w, validate, name: str) -> None:
     """The end of a walk: the passed test, the save page, the done page; then the verdict."""
     assert validate.result.ok, validate.diagnosis
@@ -324,13 +336,7 @@ def test_exchange_failure_fix_and_success(qtbot, pseudo, wizard, ews_server, ca_
                             "EXAMPLE\\it",
                             "EXAMPLE", str(tmp_path),
                             "it")  # the user name as typed (placed into the domain hint)
-    w = wizard()
-    w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
-    w.next()
-    ex = w.pages[Step.EXCHANGE]
-    qtbot.keyClicks(ex.email, "it@example.org")
-    ex.ews_url.clear()
-    qtbot.keyClicks(ex.ews_url, srv.url)
+    w, ex = exchange_page(qtbot, wizard, srv.url)
     ex.username.clear()
     qtbot.keyClicks(ex.username, "it")
     look(w, "exchange-needs-domain")
@@ -356,13 +362,7 @@ def test_exchange_online_notice(qtbot, pseudo, wizard):
     look = Inspector(qtbot)
     url = "https://outlook.office365.com/EWS/Exchange.asmx"
     look.data = server_data("localhost", "", url, "it@example.org")
-    w = wizard()
-    w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
-    w.next()
-    ex = w.pages[Step.EXCHANGE]
-    qtbot.keyClicks(ex.email, "it@example.org")
-    ex.ews_url.clear()
-    qtbot.keyClicks(ex.ews_url, url)
+    w, ex = exchange_page(qtbot, wizard, url)
     assert ex.online_note.isVisible()
     look(w, "exchange-online")
     assert not look.problems, "\n".join(look.problems)
