@@ -22,6 +22,9 @@ debs=(gnome-keyring dbus-x11 dbus systemd fonts-dejavu-core libegl1 libgl1 libxk
       libxcb-xkb1 libxcb-util1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0)
 . scripts/lib/debs.sh
 install_debs "${debs[@]}"
+# A real mail server for the SMTP check's tests (tests/postfix_server.py starts its own, on
+# loopback): Postfix and Dovecot, installed without configuring or starting anything.
+install_mta_debs postfix dovecot-core
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
