@@ -424,7 +424,12 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
             return d
 
     if f.stage in ("mail_from", "rcpt_to", "data"):
-        if enh == "5.7.60" or "sendasdenied" in low or "send as" in low:
+        # Postfix checks the sender's restrictions when the recipient is named (its default
+        # smtpd_delay_reject), so "<addr>: Sender address rejected: …" arrives at RCPT TO,
+        # with 5.7.1 like a relay refusal: it is about the From address, not the recipient.
+        sender_rejected = "sender address rejected" in low
+        if (enh == "5.7.60" or "sendasdenied" in low or "send as" in low
+                or (sender_rejected and "not owned by" in low)):
             d.code = "send_as_denied"
             d.cause = _("The From address is not the mailbox you signed in with, and this "
                         "account may not send as that address.")
@@ -446,18 +451,18 @@ def _diagnose_reply(d: Diagnosis, f: CheckFailure, p: Profile, provider: Provide
             d.fix = _("Choose STARTTLS.")
             _suggest(d, p, security=Security.STARTTLS)
             return d
-        if f.stage == "rcpt_to" and ("relay" in low or enh == "5.7.1"):
+        if f.stage == "rcpt_to" and not sender_rejected and ("relay" in low or enh == "5.7.1"):
             d.code = "relay_denied"
             d.cause = _("The server will not pass mail on to other addresses for this account.")
             d.fix = _("Sign in with a user name and password, or ask the server's administrator "
                       "to allow this computer to send.")
             return d
-        if f.stage == "rcpt_to":
+        if f.stage == "rcpt_to" and not sender_rejected:
             d.code = "recipient_refused"
             d.cause = _("The server refused the test address.")
             d.fix = _("Check the test recipient's address for typos.")
             return d
-        if f.stage == "mail_from":
+        if f.stage == "mail_from" or sender_rejected:
             d.code = "sender_refused"
             d.cause = _("The server refused the From address.")
             d.fix = _("Use the address of the mailbox you sign in with as the From address.")
