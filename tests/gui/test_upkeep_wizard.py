@@ -18,7 +18,7 @@ from test_wizard import fill_own_server, wait_check
 
 from mailwizard.core.checks import make_check
 from mailwizard.core.flow import Resume, Step
-from mailwizard.core.oauth.flow import AuthorizationFlow
+from mailwizard.core.oauth.signin import AuthorizationFlow
 from mailwizard.core.oauth.account import connected_profile
 from mailwizard.core.store.save import save_settings
 

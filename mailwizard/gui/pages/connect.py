@@ -218,7 +218,8 @@ class ConnectPage(FlowPage):
 
     # -- signing in ---------------------------------------------------------------------------
     def start_sign_in(self) -> None:
-        from mailwizard.core.oauth.flow import AuthorizationFlow, ClientSettings
+        from mailwizard.core.oauth.flow import ClientSettings
+        from mailwizard.core.oauth.signin import AuthorizationFlow
         from mailwizard.gui.workers import BackgroundCall
 
         client = self._client()

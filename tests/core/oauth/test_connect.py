@@ -19,7 +19,7 @@ from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_se
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks import make_check
 from mailwizard.core.diagnosis.smtp import diagnose
-from mailwizard.core.oauth.flow import AuthorizationFlow
+from mailwizard.core.oauth.signin import AuthorizationFlow
 from mailwizard.core.oauth.account import connected_profile
 from mailwizard.core.store.save import save_settings
 

@@ -24,10 +24,10 @@ from oauth_server import (CLIENT_ID, MS_CLIENT_ID, AuthServer, _s256,  # noqa: F
 from servers import closed_port
 
 from mailwizard.core.diagnosis.smtp import diagnose
-from mailwizard.core.oauth.flow import (KINDS, AuthorizationFlow, ClientSettings, OAuthError,
-                                   Tokens, client_settings, env_var_names,
-                                   load_oauth_providers, not_configured_help, refresh_tokens,
-                                   xoauth2_string)
+from mailwizard.core.oauth.flow import (KINDS, ClientSettings, OAuthError, Tokens,
+                                        client_settings, env_var_names, load_oauth_providers,
+                                        not_configured_help, refresh_tokens, xoauth2_string)
+from mailwizard.core.oauth.signin import AuthorizationFlow
 from mailwizard.core.checks.smtp import SmtpCheck
 
 

@@ -20,7 +20,8 @@ from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_se
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks import make_check
-from mailwizard.core.oauth.flow import AuthorizationFlow, ClientSettings
+from mailwizard.core.oauth.flow import ClientSettings
+from mailwizard.core.oauth.signin import AuthorizationFlow
 from mailwizard.core.oauth.account import (connected_profile, fresh_tokens,
                                            is_personal_microsoft, tenant_for_account)
 from mailwizard.core.store.save import save_settings
