@@ -16,10 +16,6 @@ from mailwizard.core.checks.transport import CheckCancelled, _StageFailed, _Trac
 from mailwizard.core.profile import Security
 from mailwizard.core.redact import redact
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from mailwizard.core.checks.smtp import SmtpCheck
-
 log = logging.getLogger("mailwizard.core.checks.smtp")  # its records keep their name
 
 
@@ -73,9 +69,9 @@ def failure_from(exc: BaseException, stage: str, *, cancelled: bool, out_of_time
     return f
 
 
-def describe_refused_certificate(check: SmtpCheck) -> CertificateInfo | None:
-    """Fetch the certificate `check` refused, only to show it (issuer, dates, names,
-    fingerprint) so the user can decide. Same address as the check; nothing but EHLO and
+def describe_refused_certificate(check) -> CertificateInfo | None:
+    """Fetch the certificate `check` (the SmtpCheck, which imports this module) refused, only
+    to show it (issuer, dates, names, fingerprint) so the user can decide. Same address as the check; nothing but EHLO and
     STARTTLS is said on this connection; cancel() reaches it like every other socket."""
     p = check.profile
     if check._peer is None or check._cancel.is_set():
