@@ -82,7 +82,7 @@ def _run(argv: list[str] | None) -> int:
     from mailwizard.cli.words import english_argparse
     from mailwizard.core import i18n
 
-    i18n.setup(argv)
+    i18n.setup(argv, site=_site_language)
     english_argparse()
     as_json = cli_support.wants_json(argv)
     cli_support.DEBUG.enabled = "--debug" in argv
@@ -152,3 +152,10 @@ def _main(argv: list[str], as_json: bool) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _site_language(path: str | None) -> str | None:
+    # read only when neither --lang nor MAILWIZARD_LANG names a language
+    from mailwizard.core.admin.site import site_language
+
+    return site_language(path)

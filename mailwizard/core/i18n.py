@@ -179,33 +179,22 @@ def option_value(argv: list[str], name: str) -> str | None:
     return None
 
 
-def setup(argv: list[str], system=None) -> str:
+def setup(argv: list[str], system=None, site=None) -> str:
     """--lang, else MAILWIZARD_LANG, else the site file's `language`, else the system's (else
-    `system()`, e.g. Qt's idea of it, when the environment says nothing)."""
+    `system()`, e.g. Qt's idea of it, when the environment says nothing).
+
+    The site file is policy, read by the face (command line, wizard): `site(path)` gives its
+    language for the --site-config value (or None), and is asked only when neither --lang nor
+    MAILWIZARD_LANG names one."""
     option = option_value(argv, "--lang")
-    site = None
-    if not normalise(option) and not normalise(os.environ.get("MAILWIZARD_LANG")):
-        site = site_language(option_value(argv, "--site-config"))
-    code = choose_language(option, site)
+    site_code = None
+    if site is not None and not normalise(option) \
+            and not normalise(os.environ.get("MAILWIZARD_LANG")):
+        site_code = site(option_value(argv, "--site-config"))
+    code = choose_language(option, site_code)
     if code is None and system is not None:
         code = normalise(system())
     return set_language(code)
-
-
-def site_language(path: str | None) -> str | None:
-    """The site file's language, when there is a site file; a damaged one is reported by the
-    command itself, in whatever language is in use then."""
-    from mailwizard.core.admin.site import site_file_path, vendor_file_path
-
-    file, _searched = site_file_path(path)
-    if file is None and vendor_file_path() is None:
-        return None
-    from mailwizard.core.admin.site import SiteConfigError, load_site_config
-
-    try:
-        return load_site_config(path).language or None
-    except (SiteConfigError, OSError):
-        return None
 
 
 # --- the pseudo-language -------------------------------------------------------------------

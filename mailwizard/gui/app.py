@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     from mailwizard.core import i18n
 
     # Qt asked only when the environment names no language (a macOS app from the Finder)
-    i18n.setup(argv or [], system=lambda: QLocale.system().name())
+    i18n.setup(argv or [], system=lambda: QLocale.system().name(), site=_site_language)
     if _no_display():
         # Translators: follows "mailwizard: " (hence the small first letter).
         print("mailwizard: " + i18n._("no desktop display was found, so the wizard window "
@@ -131,3 +131,10 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main(sys.argv[1:]))
+
+
+def _site_language(path: str | None) -> str | None:
+    # read only when neither --lang nor MAILWIZARD_LANG names a language
+    from mailwizard.core.admin.site import site_language
+
+    return site_language(path)

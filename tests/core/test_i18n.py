@@ -72,16 +72,18 @@ def test_the_pseudo_language_leaves_empty_text_empty_and_translates_once():
 
 
 def test_site_file_language_is_read_and_checked(tmp_path):
-    from mailwizard.core.admin.site import SiteConfigError, load_site_config
+    from mailwizard.core.admin.site import SiteConfigError, load_site_config, site_language
 
     site = tmp_path / "site.toml"
     site.write_text('language = "hi"\n')
     assert load_site_config(site).language == "hi"
-    assert i18n.setup(["--site-config", str(site)]) == "en"  # MAILWIZARD_LANG=en (conftest)
+    # MAILWIZARD_LANG=en (conftest)
+    assert i18n.setup(["--site-config", str(site)], site=site_language) == "en"
     env_lang = os.environ.pop("MAILWIZARD_LANG")
     try:
-        assert i18n.setup(["--site-config", str(site)]) == "hi"
-        assert i18n.setup(["--site-config", str(site), "--lang", "en"]) == "en"
+        assert i18n.setup(["--site-config", str(site)], site=site_language) == "hi"
+        assert i18n.setup(["--site-config", str(site), "--lang", "en"],
+                          site=site_language) == "en"
     finally:
         os.environ["MAILWIZARD_LANG"] = env_lang
     site.write_text('language = "../hi"\n')

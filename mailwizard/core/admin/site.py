@@ -23,6 +23,7 @@ from mailwizard.core.admin.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ON
                                       SettingsFileError, check_value, closest, describe_value,
                                       key_for_field, read_mapping, unknown_key)
 from mailwizard.core.i18n import _
+from mailwizard.core.store.paths import xdg_config_dir
 from mailwizard.core.profile import FieldError, Profile, ServiceType, normalise_fingerprint
 
 if TYPE_CHECKING:
@@ -69,26 +70,6 @@ def default_site_dir() -> Path:
     from platformdirs import site_config_dir
 
     return Path(site_config_dir("mailwizard", appauthor=False))
-
-
-def xdg_config_dir(*, site: bool) -> str:
-    """Linux: the XDG config folder, as platformdirs finds it (tests/core/admin/test_site.py compares
-    them), without importing platformdirs (≈ 5 ms of every start). site=True: the first
-    absolute folder in $XDG_CONFIG_DIRS, else /etc/xdg; site=False: $XDG_CONFIG_HOME if
-    absolute, else ~/.config (a relative $HOME counts as unset)."""
-    if site:
-        dirs = [d for d in os.environ.get("XDG_CONFIG_DIRS", "").split(os.pathsep)
-                if os.path.isabs(d)]
-        return dirs[0] if dirs else "/etc/xdg"
-    path = os.environ.get("XDG_CONFIG_HOME", "")
-    if os.path.isabs(path):
-        return path
-    home = os.environ.get("HOME", "")
-    if not os.path.isabs(home):
-        import pwd
-
-        home = pwd.getpwuid(os.getuid()).pw_dir
-    return os.path.join(home.rstrip("/") or "/", ".config")
 
 
 @dataclass
@@ -512,3 +493,15 @@ def resolve_config_path(explicit: Path | str | None = None,
     if not os.environ.get("MAILWIZARD_CONFIG") and site is not None and site.config_path:
         return site.config_path
     return default_config_path()
+
+
+def site_language(path: str | None) -> str | None:
+    """The site file's language, when there is a site file (for `i18n.setup`); a damaged one
+    is reported by the command itself, in whatever language is in use then."""
+    file, _searched = site_file_path(path)
+    if file is None and vendor_file_path() is None:
+        return None
+    try:
+        return load_site_config(path).language or None
+    except (SiteConfigError, OSError):
+        return None

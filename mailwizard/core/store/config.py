@@ -52,7 +52,7 @@ def default_config_path() -> Path:
     if env:
         return Path(env)
     if sys.platform.startswith("linux"):  # the same folder, without importing platformdirs
-        from mailwizard.core.admin.site import xdg_config_dir
+        from mailwizard.core.store.paths import xdg_config_dir
 
         return Path(xdg_config_dir(site=False)) / "mailwizard" / CONFIG_FILENAME
     from platformdirs import user_config_dir
