@@ -12,10 +12,20 @@ SEED = 20261125
 
 @pytest.mark.parametrize("only, cases", [("", 500), ("send", 300)])
 def test_fuzzed_inputs_never_crash_hang_or_inject(smtp_server, monkeypatch, only, cases):
-    # The keyring is never the subject here: no case may read or write a real one.
+    # The keyring is never the subject here: no case may read or write a real one. keyring
+    # chooses its backend once per process, so the test's is put back afterwards (else every
+    # later test would find the null one).
+    import keyring
+    from keyring.backends.null import Keyring as NullKeyring
+
+    before = keyring.get_keyring()
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    keyring.set_keyring(NullKeyring())
     srv = smtp_server("plain", auth_require_tls=False, smtputf8=True)
-    o = fuzz(cases, SEED, srv, only)
+    try:
+        o = fuzz(cases, SEED, srv, only)
+    finally:
+        keyring.set_keyring(before)
     summary = (f"{o.cases} cases: {o.tracebacks} tracebacks, {o.exit_1} exit 1, {o.hangs} "
                f"hangs, {o.injected} injected\n" + "\n".join(o.failures))
     assert o.cases == cases
