@@ -96,8 +96,8 @@ def record_last_check(config_path: Path, record: dict[str, Any]) -> Path:
 def read_last_check(config_path: Path) -> dict[str, Any] | None:
     """The last check's record, None when there is none, {"damaged": why} when it cannot be
     read or does not match resources/last-check.schema.json."""
-    from mailwizard.core.store.safefile import FileProblem, load_schema, loads_json, read_capped, \
-        schema_errors
+    from mailwizard.core.store.safefile import FileProblem, document_problems, loads_json, \
+        read_capped
 
     path = last_check_path(config_path)
     try:
@@ -106,7 +106,7 @@ def read_last_check(config_path: Path) -> dict[str, Any] | None:
         return None
     except (OSError, UnicodeDecodeError, FileProblem) as exc:
         return {"damaged": f"{path}: {exc}"}
-    problems = schema_errors(data, load_schema("last-check.schema.json"))
+    problems = document_problems(data, "last-check.schema.json")
     if problems:
         return {"damaged": f"{path}: not a check record ({'; '.join(problems[:3])})"}
     return data

@@ -87,8 +87,8 @@ class SavedSettings:
 def read_config(path: Path | None = None) -> SavedSettings:
     """The saved settings, checked against resources/config.schema.json before any field is
     used; ConfigError (naming the file and the field) for anything else."""
-    from mailwizard.core.store.safefile import FileProblem, NotAFile, load_schema, loads_json, \
-        read_capped, schema_errors
+    from mailwizard.core.store.safefile import FileProblem, NotAFile, document_problems, \
+        loads_json, read_capped
 
     path = Path(path) if path else default_config_path()
 
@@ -127,7 +127,7 @@ def read_config(path: Path | None = None) -> SavedSettings:
             "{path} was written by a newer mailwizard (settings format {version}; this "
             "version reads up to {supported}). Update mailwizard; the file was left as it is."
         ).format(path=path, version=version, supported=SCHEMA_VERSION), "newer")
-    problems = schema_errors(data, load_schema("config.schema.json"))
+    problems = document_problems(data, "config.schema.json")
     if problems:
         shown = "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else "")
         raise damaged(_("a missing or wrong value: {problems}").format(problems=shown))

@@ -3,8 +3,10 @@ last-check records, answer and site files.
 
 - only regular files, read with a size cap (a link to /dev/zero or a FIFO is refused, not read);
 - JSON and TOML parsed with guards: nesting depth, integer size, NaN/Infinity;
-- `schema_errors()` checks a parsed document against our published JSON schemas (the subset of
-  JSON Schema they use), so that every field has its documented type before anything uses it.
+- `document_problems()` checks a parsed document against our published JSON schemas, so that
+  every field has its documented type before anything uses it: a maintained validator
+  (fastjsonschema, each schema compiled on first use) decides, as an ERP's validator would;
+  `schema_errors()` names every place in words for the person reading the message.
 
 Every problem is a `FileProblem` whose text names the file's part and what is wrong.
 """
@@ -118,9 +120,39 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(read_resource_bytes(name))
 
 
+@functools.lru_cache(maxsize=None)
+def _standard_validator(name: str):
+    import fastjsonschema
+
+    # "format" is an annotation in Draft 2020-12 (what the schemas declare), as in every
+    # validator's default for it: not asserted here either.
+    return fastjsonschema.compile(load_schema(name), use_formats=False)
+
+
+def document_problems(data: Any, name: str) -> list[str]:
+    """What is wrong with `data` against the published schema `name` (e.g.
+    "config.schema.json"), as "place: what is expected"; [] when it is valid. The standard
+    validator decides; the words come from `schema_errors`, or from the validator itself where
+    those find nothing to say."""
+    import fastjsonschema
+
+    try:
+        _standard_validator(name)(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        words = schema_errors(data, load_schema(name))
+        if words:
+            return words
+        place = ".".join(str(part) for part in exc.path[1:]) or "the file"
+        what = exc.message.split(" ", 1)[1] if " " in exc.message else exc.message
+        return [f"{place}: {what}"]
+    return []
+
+
 _TYPES = {
     "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # JSON Schema's integer is a number without a fractional part: 2 and 2.0 alike
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)
+                          or isinstance(v, float) and v.is_integer()),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "object": lambda v: isinstance(v, dict),
