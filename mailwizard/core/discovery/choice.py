@@ -3,8 +3,10 @@ which server settings it fills (the user can still change everything)."""
 
 from __future__ import annotations
 
-from mailwizard.core.discovery.candidate import Candidate
-from mailwizard.core.flow import FlowState, preset_profile
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mailwizard.core.discovery.candidate import Candidate
+    from mailwizard.core.flow import FlowState
 
 CUSTOM = "custom"
 
@@ -13,6 +15,8 @@ def apply_candidate(state: FlowState, candidate: Candidate, catalogue) -> str:
     """Select the candidate's preset (or "Other / my own server") and fill its server
     settings into the state; returns the provider id chosen. Keys the site file locks keep
     their values. A candidate that needs the user's yes must not come here before it."""
+    from mailwizard.core.flow import preset_profile  # the wizard's; `discover` needs none
+
     provider = catalogue.get(candidate.provider_id) if candidate.provider_id else None
     if provider is None:
         provider = catalogue.get(CUSTOM)
