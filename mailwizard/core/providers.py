@@ -258,26 +258,28 @@ class Catalogue:
         domain = domain.lower().rstrip(".")
         exact, wildcards = self._domain_index
         found = exact.get(domain)
-        for p in wildcards:  # few (outlook.*, hotmail.*): matched in the presets' order
+        for p, pattern in wildcards:  # few (outlook.*, hotmail.*), in the presets' order
             if found is not None and p.order >= found.order:
                 break
-            if p.matches_domain(domain):
+            if pattern.match(domain):
                 return p
         return found
 
     @functools.cached_property
-    def _domain_index(self) -> tuple[dict[str, ProviderPreset], tuple[ProviderPreset, ...]]:
-        """Plain domains in a dictionary (a look-up does not grow with the list), and the
-        presets with a wildcard domain, in order."""
+    def _domain_index(self):
+        """Plain domains in a dictionary (a look-up does not grow with the list), and for
+        each preset with wildcard domains one compiled pattern, in the presets' order."""
+        import re
+
         exact: dict[str, ProviderPreset] = {}
-        wild: list[ProviderPreset] = []
+        wild = []
         for p in self.providers:
+            globs = [d.lower() for d in p.domains if any(ch in d for ch in "*?[")]
             for d in p.domains:
-                if any(ch in d for ch in "*?["):
-                    if p not in wild:
-                        wild.append(p)
-                else:
+                if d.lower() not in globs:
                     exact.setdefault(d.lower(), p)
+            if globs:
+                wild.append((p, re.compile("|".join(fnmatch.translate(g) for g in globs))))
         return exact, tuple(wild)
 
     def search(self, text: str) -> list[ProviderPreset]:

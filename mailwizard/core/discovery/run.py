@@ -6,7 +6,8 @@ come, cancellable from any thread (returns within a fraction of a second).
     result = d.run()          # blocking: use a worker thread in a GUI
     d.cancel()                # from another thread
 
-A built-in preset (gmail.com …) answers at once, without any network."""
+A built-in preset (gmail.com …), then Thunderbird's provider list kept in mailwizard
+(snapshot.py), answer at once, without any network."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from mailwizard.core.discovery import rank, sources
 from mailwizard.core.discovery.candidate import PRESET, PROBE, Candidate, ProbeResult
 from mailwizard.core.discovery.errors import StepFailed, Stopped
 from mailwizard.core.i18n import _
-from mailwizard.core.profile import Security, check_email, to_ascii_host
+from mailwizard.core.profile import _LABEL, Security, check_email, to_ascii_host
 
 DEFAULT_TIMEOUT = 8.0
 #: names from the MX hosts asked at the online ISPDB at most (Thunderbird asks one or two)
@@ -98,7 +99,10 @@ def domain_of(email: str) -> tuple[str, str]:
     value, err = check_email(email, "email")
     if err:
         raise DiscoveryError(err.message)
-    return value, to_ascii_host(value.rpartition("@")[2]).lower()
+    domain = value.rpartition("@")[2].rstrip(".")
+    if domain.isascii() and all(_LABEL.match(label) for label in domain.split(".")):
+        return value, domain.lower()  # already ASCII: the IDNA tables need not be loaded
+    return value, to_ascii_host(domain).lower()
 
 
 class Discovery:

@@ -24,7 +24,7 @@ def known_provider_hosts() -> tuple[str, ...]:
     for p in load_catalogue():
         if p.host:
             hosts.add(p.host.replace("{region}", "*").lower())
-        hosts.update(a.lower() for a in p.alternatives)
+        hosts.update(a.lower() for a in (*p.alternatives, *p.domain_hosts.values()))
     hosts.update(m.host for m in mxdata.load_patterns() if m.host)
     return tuple(sorted(hosts))
 
