@@ -108,8 +108,9 @@ def cmd_discover(args) -> int:
                                               timeout=args.timeout), args.json)
     code = ec.OK if result.candidates else (ec.CANCELLED if result.cancelled
                                             else ec.NOTHING_FOUND)
+    note = _note(result)
     if args.json:
-        print(json.dumps({"exit_code": code, **result.to_dict()}, indent=2,
+        print(json.dumps({"exit_code": code, **result.to_dict(), "note": note}, indent=2,
                          ensure_ascii=False))
         return code
     if not result.candidates:
@@ -130,12 +131,24 @@ def cmd_discover(args) -> int:
             print("   " + _("user name: {username}").format(username=c.username))
         for e in c.evidence:
             print(f"   - {e}")
+    if note:
+        print("\n" + _("Note: {note}").format(note=note))
     if result.exchange_hint:
         print("\n" + _("Note: {note}").format(note=result.exchange_hint))
     print("\n" + _searched_line(result))
     for s in result.steps:
         print(f"  {s.status:8} {s.name:11} {s.target:40} {s.ms:8.1f} ms  {s.detail[:100]}")
     return code
+
+
+def _note(result) -> str:
+    """Why the best settings found must not be used with a password, or ""."""
+    if result.best is None:
+        return ""
+    from mailwizard.core.discovery.choice import sign_in_note
+    from mailwizard.core.providers import load_catalogue
+
+    return sign_in_note(result.best, load_catalogue())
 
 
 def _searched_line(result) -> str:
@@ -175,6 +188,9 @@ def discovered_values(args, values: dict[str, Any], site=None, *, email: str = "
                       "--port and --security (ask whoever runs your email)").format(
                         domain=result.domain))
     best = result.best
+    note = _note(result)
+    if note:  # OAuth only, or no encryption: no password goes there
+        raise _Fail(ec.INVALID_SETTINGS, _("--discover: {note}").format(note=note))
     allowed = {h.lower() for h in (*getattr(args, "allow_outside_host", []), *allow_hosts)}
     if best.needs_confirmation and best.host.lower() not in allowed:
         raise _Fail(ec.INVALID_SETTINGS,

@@ -110,6 +110,8 @@ class ProviderPreset:
     regions: tuple[str, ...] = ()
     default_region: str = ""
     alternatives: tuple[str, ...] = ()
+    #: the server of a regional domain (zoho.in -> smtp.zoho.in), when it is not `host`
+    domain_hosts: dict[str, str] = field(default_factory=dict)
     oauth: str = ""
     #: no password or app password works: only Connect (OAuth) with `oauth` signs in
     connect_only: bool = False
@@ -156,6 +158,14 @@ class ProviderPreset:
             return self.host.replace("{region}", region or self.default_region)
         return self.host
 
+    def host_for_email(self, email: str, region: str | None = None) -> str:
+        """The server for this address: its regional domain's own (user@zoho.in ->
+        smtp.zoho.in), else as host_for."""
+        domain = email.rpartition("@")[2].lower().rstrip(".")
+        if not region and domain in self.domain_hosts:
+            return self.domain_hosts[domain]
+        return self.host_for(region)
+
     def username_for(self, email: str) -> str:
         """Pre-fill the user name the way this provider expects it."""
         if self.username_rule == "email":
@@ -176,7 +186,7 @@ class ProviderPreset:
         """A profile pre-filled from this preset (the user can still change everything)."""
         ep = self.default_endpoint
         return Profile(
-            host=self.host_for(region), port=ep.port, security=ep.security, auth=self.auth,
+            host=self.host_for_email(email, region), port=ep.port, security=ep.security, auth=self.auth,
             username=self.username_for(email), from_address=email,
             display_name=display_name, service=self.service, provider_id=self.id)
 
@@ -213,7 +223,9 @@ def _preset(d: dict[str, Any]) -> ProviderPreset:
                                      w.get("verified", "")) for w in d.get("warnings", ())),
         notes_en=tuple(d.get("notes", ())), regions=tuple(server.get("regions", ())),
         default_region=server.get("default_region", ""),
-        alternatives=tuple(server.get("alternatives", ())), oauth=d.get("oauth", ""),
+        alternatives=tuple(server.get("alternatives", ())),
+        domain_hosts={k.lower(): v for k, v in server.get("domain_hosts", {}).items()},
+        oauth=d.get("oauth", ""),
         connect_only=bool(login.get("connect_only", False)),
         order=int(d.get("order", 1000)), raw=d)
 
@@ -243,7 +255,32 @@ class Catalogue:
         _, at, domain = email.strip().rpartition("@")
         if not at or not domain:
             return None
-        return next((p for p in self.providers if p.matches_domain(domain)), None)
+        domain = domain.lower().rstrip(".")
+        exact, wildcards = self._domain_index
+        found = exact.get(domain)
+        for p, pattern in wildcards:  # few (outlook.*, hotmail.*), in the presets' order
+            if found is not None and p.order >= found.order:
+                break
+            if pattern.match(domain):
+                return p
+        return found
+
+    @functools.cached_property
+    def _domain_index(self):
+        """Plain domains in a dictionary (a look-up does not grow with the list), and for
+        each preset with wildcard domains one compiled pattern, in the presets' order."""
+        import re
+
+        exact: dict[str, ProviderPreset] = {}
+        wild = []
+        for p in self.providers:
+            globs = [d.lower() for d in p.domains if any(ch in d for ch in "*?[")]
+            for d in p.domains:
+                if d.lower() not in globs:
+                    exact.setdefault(d.lower(), p)
+            if globs:
+                wild.append((p, re.compile("|".join(fnmatch.translate(g) for g in globs))))
+        return exact, tuple(wild)
 
     def search(self, text: str) -> list[ProviderPreset]:
         """Presets whose name (in English or the user's language), id, host or domains contain

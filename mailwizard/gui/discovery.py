@@ -170,6 +170,14 @@ class DiscoveryPanel(W.QWidget):
         self._runner.start(self._email, self._options())
 
     def _best(self, candidate) -> None:
+        from mailwizard.core.discovery.choice import sign_in_note
+
+        note = sign_in_note(candidate, self._page.wiz().catalogue)
+        if note:  # OAuth only, or no encryption: never to a password box
+            self._waiting = None
+            self.use_button.hide()
+            self.message.setText(note)  # the core's words, already translated
+            return
         if candidate.needs_confirmation:
             self._waiting = candidate
             # Translators: {reason} says where the settings were found (one sentence, no

@@ -45,6 +45,23 @@ def test_a_preset_domain_is_discovered_without_loading_dns():
     assert loaded_after(code) == ""
 
 
+def test_a_domain_of_the_kept_list_is_discovered_without_dns_or_the_suffix_list():
+    code = ("from mailwizard.core.discovery.run import Discovery\n"
+            "assert Discovery('a@zohomail.in').run().best.host == 'smtp.zoho.in'\n"
+            "assert Discovery('a@cox.net').run().best.host == 'smtp.mail.yahoo.com'\n"
+            "import sys; assert 'publicsuffixlist' not in sys.modules")
+    assert loaded_after(code) == ""
+
+
+def test_commands_that_do_not_discover_never_load_the_kept_list():
+    code = ("import sys, runpy\nsys.argv=['mailwizard','providers']\n"
+            "try:\n    runpy.run_module('mailwizard', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "assert 'mailwizard.core.discovery.snapshot' not in sys.modules\n"
+            "assert 'publicsuffixlist' not in sys.modules\n")
+    assert loaded_after(code) == ""
+
+
 def test_version_command_imports_nothing_heavy():
     code = ("import sys, runpy\nsys.argv=['mailwizard','--version']\n"
             "try:\n    runpy.run_module('mailwizard', run_name='__main__')\n"

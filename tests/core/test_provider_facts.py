@@ -51,6 +51,23 @@ def test_every_fact_has_a_source_and_is_not_stale(name):
             "check the fact again at its source and update its verified date")
 
 
+def test_the_kept_provider_list_is_not_stale():
+    """Thunderbird's provider list kept in resources/ispdb.json: the date its facts were read
+    from the upstream checkout falls under the same rule as every other fact (measured against
+    providers.toml's release); the upstream commit and its own date are recorded beside it."""
+    import json
+
+    released, _ = _facts("providers.toml")
+    source = json.loads(read_resource_bytes("ispdb.json"))["source"]
+    read = dt.date.fromisoformat(source["read"])
+    commit_date = dt.date.fromisoformat(source["commit_date"])
+    assert len(source["commit"]) == 40 and commit_date <= read
+    assert read <= released, f"ispdb.json: read {read} after the release {released}"
+    assert released - read <= MAX_AGE, (
+        f"ispdb.json: read {read}, more than six months before the release {released}: "
+        "compile a newer checkout (scripts/compile_ispdb.py)")
+
+
 def test_the_staleness_rule_catches_an_old_fact():
     released = dt.date(2026, 11, 25)
     assert released - dt.date(2026, 5, 1) > MAX_AGE

@@ -90,3 +90,26 @@ def test_an_unknown_domain_says_so_in_words(qtbot, wizard, world, tmp_path, ca_f
                     in provider.discovery.message.text(), timeout=15000)
     assert chosen(provider) == "" and not provider.isComplete()
     assert "Other / my own server" in provider.discovery.message.text()
+
+
+def test_a_regional_zoho_address_gets_its_regions_server(qtbot, wizard, world, tmp_path,
+                                                         ca_file, monkeypatch):
+    w, provider = start(wizard, world, tmp_path, ca_file, monkeypatch)
+    qtbot.keyClicks(provider.email, "accounts@zohomail.in")
+    qtbot.waitUntil(lambda: chosen(provider) == "zoho", timeout=5000)
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    assert (account.host.text(), account.port.value()) == ("smtp.zoho.in", 465)
+
+
+def test_a_provider_that_takes_only_oauth2_leads_to_connect(qtbot, wizard, world, tmp_path,
+                                                            ca_file, monkeypatch):
+    """windowslive.com is on Microsoft's servers by Thunderbird's list (no preset names it):
+    the list says OAuth2 only, so the page points to Connect and fills no password route."""
+    w, provider = start(wizard, world, tmp_path, ca_file, monkeypatch)
+    qtbot.keyClicks(provider.email, "accounts@windowslive.com")
+    qtbot.waitUntil(lambda: "Connect an email service" in provider.discovery.message.text(),
+                    timeout=10000)
+    assert "Microsoft" in provider.discovery.message.text()
+    assert chosen(provider) == "" and not provider.isComplete()
+    assert provider.discovery.use_button.isHidden()

@@ -24,8 +24,9 @@ class OutgoingServer:
     port: int
     security: Security
     username: str          # placeholders filled in
-    authentication: str    # e.g. password-cleartext, OAuth2
+    authentication: str    # e.g. password-cleartext, OAuth2 (the first named)
     provider_name: str
+    auth_methods: tuple[str, ...] = ()  # every <authentication> named, in order
 
 
 def domain_urls(email: str, domain: str) -> list[str]:
@@ -72,9 +73,11 @@ def parse(body: bytes, email: str) -> list[OutgoingServer]:
                 continue
             if any(c in host for c in "/ @%:") or len(host) > 253:
                 continue
-            auth = _text(server, "authentication")
+            methods = tuple((c.text or "").strip() for c in server
+                            if _local(c.tag) == "authentication" and (c.text or "").strip())
             out.append(OutgoingServer(host, int(port), security,
-                                      _fill(_text(server, "username"), fill), auth, name))
+                                      _fill(_text(server, "username"), fill),
+                                      methods[0] if methods else "", name, methods))
     if not out:
         raise StepFailed("the config file names no SMTP server")
     return out

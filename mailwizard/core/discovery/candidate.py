@@ -67,6 +67,16 @@ class Candidate:
     elapsed_ms: float = 0.0   # when it was found, from the start of the run
     score: int = 0
     service: ServiceType = ServiceType.SMTP
+    #: the sign-in methods the source names for this server ("password-cleartext", "OAuth2"
+    #: …; Thunderbird's words), () when it names none
+    auth_methods: tuple[str, ...] = ()
+    help_url: str = ""  # the provider's own page about these settings, when a source has one
+    preference: int = 0  # the position in its source's own list (0: the source's first)
+
+    @property
+    def oauth_only(self) -> bool:
+        """The source says this server takes only OAuth2: no password of any kind works."""
+        return bool(self.auth_methods) and all(a == "OAuth2" for a in self.auth_methods)
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -107,7 +117,9 @@ class Candidate:
             "reason": self.reason, "evidence": list(self.evidence),
             "also_from": list(self.also_from), "confidence": self.confidence,
             "confirmed": self.confirmed, "needs_confirmation": self.needs_confirmation,
-            "score": self.score, "found_after_ms": round(self.elapsed_ms, 1)}
+            "score": self.score, "found_after_ms": round(self.elapsed_ms, 1),
+            "auth_methods": list(self.auth_methods), "oauth_only": self.oauth_only,
+            "help_url": self.help_url}
         if self.probe is not None:
             p = self.probe
             d["probe"] = {"ok": p.ok, "cert_verified": p.cert_verified,

@@ -15,10 +15,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-#: Second-level labels under which registrations sit one level deeper (example.co.in).
-_SECOND_LEVEL = {"co", "com", "net", "org", "ac", "gov", "edu", "ne", "or", "gen", "firm",
-                 "ind", "nic", "res"}
-
 
 @dataclass(frozen=True)
 class MxPattern:
@@ -52,12 +48,24 @@ def match(mx_hosts: list[str]) -> tuple[MxPattern, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _public_suffix_list():
+    """The Public Suffix List bundled with the `publicsuffixlist` package (no network; read
+    once, ≈ 60 ms, only on the MX path)."""
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def registrable_domain(host: str) -> str:
+    """The registrable domain of a host by the Public Suffix List: aspmx.l.google.com ->
+    google.com, mx01.bay.wind.ne.jp -> wind.ne.jp, mx1.example.co.in -> example.co.in;
+    "" when the host is itself a public suffix or has a single label."""
+    host = host.lower().rstrip(".")
+    return _public_suffix_list().privatesuffix(host) or ""
+
+
 def base_domain(host: str) -> str:
-    """aspmx.l.google.com -> google.com; mx1.example.co.in -> example.co.in (a small
-    built-in rule, not the public suffix list: good enough to ask the ISPDB)."""
-    labels = host.lower().rstrip(".").split(".")
-    if len(labels) <= 2:
-        return ".".join(labels)
-    if labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The registrable domain, or the host itself when it has none (see above)."""
+    host = host.lower().rstrip(".")
+    return registrable_domain(host) or host

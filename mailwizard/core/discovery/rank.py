@@ -4,6 +4,8 @@ tests/core/discovery/test_discovery_rank.py).
 1. By source: a built-in preset for the address's own domain (gmail.com …) > the domain's own
    autoconfig file > the ISPDB > a provider known from the MX hosts > SRV records > probing.
 2. Within a source: ports 465/587 before other ports, port 25 last; encryption before none.
+   Equal scores keep the source's own order (a provider file lists its preferred server
+   first).
 3. Among probes: a valid certificate first, then sign-in (AUTH) offered.
 4. A probe of the same host and port that works with a valid certificate confirms a
    candidate (+30, confidence "high"); one that answers differently (refused, certificate
@@ -79,4 +81,5 @@ def merge(candidates: list[Candidate], new: Candidate) -> Candidate:
 def ranked(candidates: list[Candidate]) -> list[Candidate]:
     for c in candidates:
         c.score = score(c)
-    return sorted(candidates, key=lambda c: (-c.score, c.elapsed_ms, c.host, c.port))
+    return sorted(candidates, key=lambda c: (-c.score, c.preference, c.elapsed_ms, c.host,
+                                             c.port))

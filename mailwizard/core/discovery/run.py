@@ -6,7 +6,8 @@ come, cancellable from any thread (returns within a fraction of a second).
     result = d.run()          # blocking: use a worker thread in a GUI
     d.cancel()                # from another thread
 
-A built-in preset (gmail.com …) answers at once, without any network."""
+A built-in preset (gmail.com …), then Thunderbird's provider list kept in mailwizard
+(snapshot.py), answer at once, without any network."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from mailwizard.core.discovery import rank, sources
 from mailwizard.core.discovery.candidate import PRESET, PROBE, Candidate, ProbeResult
 from mailwizard.core.discovery.errors import StepFailed, Stopped
 from mailwizard.core.i18n import _
-from mailwizard.core.profile import Security, check_email, to_ascii_host
+from mailwizard.core.profile import _LABEL, Security, check_email, to_ascii_host
 
 DEFAULT_TIMEOUT = 8.0
+#: names from the MX hosts asked at the online ISPDB at most (Thunderbird asks one or two)
+MAX_MX_LOOKUPS = 4
 
 
 @dataclass
@@ -96,7 +99,10 @@ def domain_of(email: str) -> tuple[str, str]:
     value, err = check_email(email, "email")
     if err:
         raise DiscoveryError(err.message)
-    return value, to_ascii_host(value.rpartition("@")[2]).lower()
+    domain = value.rpartition("@")[2].rstrip(".")
+    if domain.isascii() and all(_LABEL.match(label) for label in domain.split(".")):
+        return value, domain.lower()  # already ASCII: the IDNA tables need not be loaded
+    return value, to_ascii_host(domain).lower()
 
 
 class Discovery:
@@ -124,11 +130,20 @@ class Discovery:
         self._found: list[Candidate] = []
         for c in sources.from_preset(self.email, self.domain):
             self._add(c)
-        if self._found or self._cancel.is_set():  # a known provider: no network at all
+        if not self._found:  # Thunderbird's provider list, kept in mailwizard
+            for c in sources.from_snapshot(self.email, self.domain):
+                self._add(c)
+        o = self.options
+        # A provider without encryption in the list: try encryption on its server first.
+        plain = [c for c in self._found if c.security is Security.NONE] \
+            if self._found and o.probe and rank.ranked(self._found)[0].security is \
+            Security.NONE else []
+        if (self._found and not plain) or self._cancel.is_set():
+            # a known provider: no network at all
             r.cancelled = self._cancel.is_set()
             return self._finish()
+        known = bool(self._found)
 
-        o = self.options
         from mailwizard.core.discovery.dns import Dns, DnsUnavailable
         from mailwizard.core.discovery.net import Switch
 
@@ -146,6 +161,32 @@ class Discovery:
         self._probed: set[tuple[str, int]] = set()
 
         d = self.domain
+        if known:  # only the encryption probes of the listed server
+            for c in plain:
+                for port, security in ((c.port, Security.STARTTLS), (465, Security.TLS),
+                                       (587, Security.STARTTLS)):
+                    self._probe(c.host, port, security)
+        else:
+            self._spawn_sources(d)
+
+        while self._pending:
+            left = deadline - time.monotonic()
+            if self._cancel.is_set() or left <= 0:
+                break
+            try:
+                kind, payload = self._events.get(timeout=left)
+            except queue.Empty:
+                break
+            self._handle(kind, payload)
+        switch.stop()
+        r.cancelled = self._cancel.is_set()
+        r.timed_out = not r.cancelled and self._pending > 0
+        # Steps still running when the run ended count as stopped at the deadline.
+        return self._finish()
+
+    def _spawn_sources(self, d: str) -> None:
+        """Every source at once (a domain neither a preset nor the list knows)."""
+        o = self.options
         self._spawn("mx", d, self._mx, kind="mx")
         self._spawn("srv", "_submissions._tcp." + d, lambda: self._srv(True))
         self._spawn("srv", "_submission._tcp." + d, lambda: self._srv(False))
@@ -162,20 +203,6 @@ class Discovery:
                 for host in (f"smtp.{d}", f"mail.{d}", d):
                     before = self._probe(host, port, security, after=before)
 
-        while self._pending:
-            left = deadline - time.monotonic()
-            if self._cancel.is_set() or left <= 0:
-                break
-            try:
-                kind, payload = self._events.get(timeout=left)
-            except queue.Empty:
-                break
-            self._handle(kind, payload)
-        switch.stop()
-        r.cancelled = self._cancel.is_set()
-        r.timed_out = not r.cancelled and self._pending > 0
-        # Steps still running when the run ended count as stopped at the deadline.
-        return self._finish()
 
     def _net(self) -> dict[str, Any]:
         from mailwizard.core.discovery.net import tls_context
@@ -217,12 +244,12 @@ class Discovery:
                 best = rank.ranked(self._found)[0]
                 self._on_candidate(best, best)
             return
-        if kind == "mx_hosts":  # the MX hosts: ask the ISPDB for their base domain too
-            base = found
-            if self.options.online and base and base != self.domain:
-                self._spawn("ispdb", base, lambda: sources.ispdb(
-                    self.email, self.domain, base, self.options.ispdb_url, via_mx=base,
-                    **self._net()))
+        if kind == "mx_hosts":  # names from the MX hosts the kept list lacks: ask online
+            if self.options.online:
+                for name in found[:MAX_MX_LOOKUPS]:
+                    self._spawn("ispdb", name, lambda name=name: sources.ispdb(
+                        self.email, self.domain, name, self.options.ispdb_url, via_mx=name,
+                        **self._net()))
             return
         for c in found or ():
             self._add(c)
@@ -233,7 +260,11 @@ class Discovery:
             self.result.first_answer_ms = c.elapsed_ms
         kept = rank.merge(self._found, c)
         if c.source not in (PRESET, PROBE) and self.options.probe and self._switch:
-            self._probe(c.host, c.port, c.security)  # confirm (or contradict) it
+            if c.security is Security.NONE:  # listed without encryption: try it first
+                self._probe(c.host, c.port, Security.STARTTLS)
+                self._probe(c.host, 465, Security.TLS)
+            else:
+                self._probe(c.host, c.port, c.security)  # confirm (or contradict) it
         for p in self._probes_done.get((kept.host.lower(), kept.port), ()):
             rank.apply_probe(kept, p)
         if self._on_candidate:
@@ -286,8 +317,8 @@ class Discovery:
             if kind == "probe" and found is not None:
                 step._probe = found  # type: ignore[attr-defined]
             if kind == "mx":
-                hosts, cands = found or ([], [])
-                self._events.put(("mx_hosts", (step, _base(hosts))))
+                hosts, cands, ask = found or ([], [], [])
+                self._events.put(("mx_hosts", (step, ask)))
                 self._pending_add_mx(step, cands)
                 return
             self._events.put((kind, (step, found)))
@@ -309,7 +340,17 @@ class Discovery:
             hosts = [m.host for m in self._dns.mx(self.domain)]
         except DnsUnavailable as exc:
             raise StepFailed(str(exc)) from None
-        return hosts, sources.from_mx(self.email, self.domain, hosts)
+        found = sources.from_mx(self.email, self.domain, hosts)
+        if found or not hosts:  # a provider of the presets: its facts stand
+            return hosts, found, []
+        # As Thunderbird: the MX host without its first label, then its registrable
+        # domain, in the kept list first; what it lacks is asked online (the run decides).
+        names = sources.mx_lookup_names(hosts, self.domain)
+        for name in names:
+            found = sources.from_snapshot(self.email, self.domain, name, via_mx=name)
+            if found:
+                return hosts, found, []
+        return hosts, [], names
 
     def _srv(self, secure: bool):
         from mailwizard.core.discovery.dns import DnsUnavailable
@@ -339,8 +380,3 @@ def rank_guess_ports():
 
     return GUESS_PORTS
 
-
-def _base(hosts: list[str]) -> str:
-    from mailwizard.core.discovery.mx import base_domain
-
-    return base_domain(hosts[0]) if hosts else ""

@@ -11,7 +11,7 @@ from mailwizard.core.discovery.candidate import (AUTOCONFIG, ISPDB, MX, PRESET, 
                                                  Candidate, ProbeResult, in_domain)
 from mailwizard.core.discovery.errors import StepFailed
 from mailwizard.core.i18n import _
-from mailwizard.core.profile import SECURITY_WORDS, Security
+from mailwizard.core.profile import SECURITY_WORDS, Security, ServiceType
 
 
 @functools.lru_cache(maxsize=1)
@@ -24,7 +24,7 @@ def known_provider_hosts() -> tuple[str, ...]:
     for p in load_catalogue():
         if p.host:
             hosts.add(p.host.replace("{region}", "*").lower())
-        hosts.update(a.lower() for a in p.alternatives)
+        hosts.update(a.lower() for a in (*p.alternatives, *p.domain_hosts.values()))
     hosts.update(m.host for m in mxdata.load_patterns() if m.host)
     return tuple(sorted(hosts))
 
@@ -36,9 +36,10 @@ def needs_confirmation(host: str, domain: str) -> bool:
 
 
 def _candidate(source, host, port, security, reason, evidence, domain, **kw) -> Candidate:
+    if "needs_confirmation" not in kw:
+        kw["needs_confirmation"] = needs_confirmation(host, domain)
     return Candidate(source=source, host=host, port=port, security=security, reason=reason,
-                     evidence=list(evidence), needs_confirmation=needs_confirmation(host, domain),
-                     **kw)
+                     evidence=list(evidence), **kw)
 
 
 def from_preset(email: str, domain: str) -> list[Candidate]:
@@ -48,7 +49,7 @@ def from_preset(email: str, domain: str) -> list[Candidate]:
     if p is None or not p.host or p.needs_region:
         return []
     ep = p.default_endpoint
-    return [_candidate(PRESET, p.host, ep.port, ep.security,
+    return [_candidate(PRESET, p.host_for_email(email), ep.port, ep.security,
                        _("{provider}: settings mailwizard knows for {domain} "
                          "addresses").format(provider=p.name, domain=domain),
                        [f"built-in preset {p.id} ({p.server_fact.source}, verified "
@@ -57,15 +58,92 @@ def from_preset(email: str, domain: str) -> list[Candidate]:
                        service=p.service)]
 
 
+def _preset_for_host(host: str, domain: str):
+    """The preset whose server this is (smtp.zoho.in -> Zoho), so that the wizard shows that
+    provider's guidance: one that lists the domain itself first, then a service for own
+    domains (Google Workspace rather than Gmail for smtp.gmail.com), then the first."""
+    from mailwizard.core.providers import load_catalogue
+
+    host = host.lower()
+    owners = [p for p in load_catalogue()
+              if host == p.host.lower() or host in (a.lower() for a in p.alternatives)]
+    for p in owners:
+        if p.matches_domain(domain):
+            return p
+    return next((p for p in owners if not p.domains), owners[0] if owners else None)
+
+
+def from_snapshot(email: str, domain: str, lookup: str = "", via_mx: str = "",
+                  ) -> list[Candidate]:
+    """Thunderbird's provider list as kept in mailwizard (no network): the SMTP servers of
+    the provider that lists `lookup` (the address's domain, or a name from its MX hosts), in
+    the provider's order."""
+    from mailwizard.core.discovery.snapshot import fill, load
+
+    snap = load()
+    provider = snap.lookup(lookup or domain)
+    if provider is None:
+        return []
+    if via_mx:
+        reason = _("Settings for {provider_domain}, which handles your domain's mail, from "
+                   "Thunderbird's list of providers (kept in mailwizard: nothing was sent "
+                   "out)").format(provider_domain=via_mx)
+    else:
+        reason = _("{provider}: settings from Thunderbird's list of providers (kept in "
+                   "mailwizard: nothing was sent out)").format(provider=provider.name)
+    out = []
+    for i, s in enumerate(provider.smtp):
+        host = fill(s.host, email).lower()
+        preset = _preset_for_host(host, domain)
+        auth = ", ".join(s.auth) or "not named"
+        c = _candidate(ISPDB, host, s.port, s.security, reason,
+                       [f"{snap.describe()}: {provider.file} lists "
+                        + (f"{via_mx} (from the MX host {lookup})" if via_mx and via_mx !=
+                           lookup else lookup or domain)
+                        + f"; outgoingServer {host}:{s.port} {SECURITY_WORDS[s.security]}, "
+                          f"authentication {auth}"],
+                       domain, provider_id=preset.id if preset else "",
+                       provider_name=provider.name, username=fill(s.username, email),
+                       service=preset.service if preset else ServiceType.SMTP,
+                       # Thunderbird's reviewed list, shipped with mailwizard: its servers
+                       # are as known as a preset's
+                       needs_confirmation=False, auth_methods=s.auth,
+                       help_url=provider.help[0] if provider.help else "", preference=i)
+        out.append(c)
+    return out
+
+
+def mx_lookup_names(mx_hosts: list[str], domain: str) -> list[str]:
+    """The names Thunderbird asks its provider list for, for each MX host in order: the host
+    without its first label (mx01.bay.wind.ne.jp -> bay.wind.ne.jp), then its registrable
+    domain by the Public Suffix List (wind.ne.jp). The address's own domain is left out (it
+    was asked already)."""
+    from mailwizard.core.discovery.mx import registrable_domain
+
+    names: list[str] = []
+    for host in mx_hosts:
+        h = host.lower().rstrip(".")
+        labels = h.split(".")
+        for name in (".".join(labels[1:]) if len(labels) > 2 else "", registrable_domain(h)):
+            if name and name != domain and name not in names:
+                names.append(name)
+    return names
+
+
 def from_config(body: bytes, email: str, domain: str, source: str, url: str,
                 reason: str) -> list[Candidate]:
     out = []
-    for s in autoconfig.parse(body, email):
+    for i, s in enumerate(autoconfig.parse(body, email)):
+        preset = _preset_for_host(s.host, domain)
         out.append(_candidate(source, s.host, s.port, s.security, reason,
                               [f"{url}: outgoingServer {s.host}:{s.port} "
                                f"{SECURITY_WORDS[s.security]}"
-                               + (f" ({s.provider_name})" if s.provider_name else "")],
-                              domain, username=s.username, provider_name=s.provider_name))
+                               + (f" ({s.provider_name})" if s.provider_name else "")
+                               + (f", authentication {', '.join(s.auth_methods)}"
+                                  if s.auth_methods else "")],
+                              domain, username=s.username, provider_name=s.provider_name,
+                              auth_methods=s.auth_methods, preference=i,
+                              provider_id=preset.id if preset else ""))
     return out
 
 
