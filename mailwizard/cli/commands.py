@@ -167,6 +167,13 @@ def cmd_send(args) -> int:
 
     path, saved = _saved(args)
     p = saved.profile
+    problems = p.errors()  # a file edited by hand or written by another tool
+    if problems:
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(
+            _("{path}: {field}: {problem}").format(path=path, field=e.field, problem=e.message)
+            for e in problems) + "\n" + _("Nothing was sent. Correct the settings with "
+                                          "`mailwizard save --config {path} …` or the "
+                                          "wizard.").format(path=path))
     try:
         outgoing = prepare(sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1), p)
     except MessageError as exc:
