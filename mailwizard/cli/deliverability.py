@@ -125,7 +125,7 @@ def print_summary(section: dict[str, Any]) -> None:
         return
     line = _("Deliverability: {verdict} — {headline}").format(
         verdict=section["verdict_words"], headline=section["headline"])
-    if section["verdict"] in ("needs_record", "rejected"):
+    if section["verdict"] in ("needs_record", "rejected", "advised"):
         line += " " + _("Run `mailwizard deliverability --config …` for the records to add.")
     print(line)
 

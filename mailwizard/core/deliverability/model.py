@@ -155,10 +155,10 @@ class DeliverabilityReport:
                      "{service}'s own settings.").format(domain=domain, service=service)
         if v is Verdict.ADVISED:
             if not service:
-                return _("{domain} is set up for this service; one more record is recommended "
-                         "(below).").format(domain=domain)
-            return _("{domain} is set up for {service}; one more record is recommended "
-                     "(below).").format(domain=domain, service=service)
+                return _("{domain} is set up for this service; one more record is "
+                         "recommended.").format(domain=domain)
+            return _("{domain} is set up for {service}; one more record is "
+                     "recommended.").format(domain=domain, service=service)
         if not service:
             return _("{domain} is set up for this service.").format(domain=domain)
         return _("{domain} is set up for {service}.").format(domain=domain, service=service)
