@@ -237,6 +237,8 @@ def report_lines(section: dict[str, Any] | None) -> list[str]:
     if not section:
         return []
     lines = ["", "== " + _("Will mail reach inboxes? (deliverability)") + " =="]
+    if section.get("verdict") == "not_checked":  # the reason says "not checked" itself
+        return lines + [section.get("skipped") or section.get("not_checked") or ""]
     if section.get("skipped"):
         return lines + [_("(not checked: {reason})").format(reason=section["skipped"])]
     return lines + format_text(section, details=True).rstrip("\n").splitlines()

@@ -90,3 +90,6 @@ def test_check_adds_the_same_outcome_for_an_internal_from(smtp_server, ca_file, 
     out = json.loads(p.stdout)
     jsonschema.validate(out, SCHEMA)
     assert out["deliverability"]["verdict"] == "not_checked" and out["exit_code"] == ec.OK
+    p = run("report", "--config", str(cfg))
+    assert "Internal domain: not checked. company.local" in p.stdout
+    assert "(not checked: Internal" not in p.stdout and "looks right" not in p.stdout
