@@ -73,6 +73,31 @@ def huge_int() -> str:
     return "9" * 5000
 
 
+#: Text that would break a header or a line if it reached one (issue 24: a settings file edited
+#: by hand or written by another tool).
+HEADER_BREAKING = ["a\nb", "Accounts\r\nBcc: spy@evil.example", "x\u2028y", "x\u2029y",
+                   "x\x00y", "\x1b]0;x\x07", "a\rb", "Accounts\n", "a\x85b", "\ud800",
+                   "=?utf-8?q?a=0D=0AX-Injected:_1?=", "office@society.example.org\n",
+                   "office@society.example.org\r\nX-Injected: 1", "\t", "\x0c"]
+
+#: Every JSON type where a setting is read (issue 24: a From address that is a list …).
+OTHER_TYPES = [None, True, False, 0, 587, -1, 1.5, 10 ** 40, [], ["office@example.org"],
+               {}, {"a": 1}, "", " "]
+
+#: Keys the settings schema does not know, with values a program might read as numbers.
+UNKNOWN_KEYS = ["timeout", "oauth", "port2", "retries", "x-erp", "Timeout", "interval"]
+UNKNOWN_VALUES = ["oauth", "https://login.example.org/token", "5", "nan", "-1", 5, None,
+                  [1, 2], {"a": "b"}, "1e400", True]
+
+
+def overlong_path(rng: random.Random) -> str:
+    """A path longer than the system allows: one name over 255 bytes, or the whole over
+    4,096."""
+    if rng.random() < 0.5:
+        return "/tmp/" + "a" * rng.choice([256, 300, 5000])
+    return "/tmp/" + "a/" * rng.choice([2100, 3000]) + "m.json"
+
+
 def mutate_document(rng: random.Random, doc):
     """Replace, delete or add one value somewhere in a parsed JSON document."""
     doc = json.loads(json.dumps(doc))
@@ -252,7 +277,7 @@ class Outcome:
 
     def fail(self, kind: str, what: str, detail: str) -> None:
         if len(self.failures) < 30:
-            self.failures.append(f"[{kind}] {what!r}: {detail}")
+            self.failures.append(f"[{kind}] {repr(what)[:300]}: {detail}")
 
 
 def run_cli(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str, str]:
@@ -424,12 +449,92 @@ class Fuzzer:
                     extra = f"headers on the wire {received} != written {expected}"
         return "send", raw[:200], code, tb, extra
 
+    def case_settings_used(self):
+        """A settings file with header-breaking text or another JSON type in any field, or
+        unknown keys, fed to `send` (with a message) and `check` (issue 24)."""
+        rng = self.rng
+        doc = json.loads(json.dumps(SETTINGS))
+        prof = doc["profile"]
+        if rng.random() < 0.5 or not self.smtp_port:  # the keyring is the null one here
+            prof["port"] = self.closed_port
+        else:  # a relay without login: a send that passes goes to the loopback server
+            prof.update(port=self.smtp_port, security="none", auth="none")
+            doc["secret"] = None
+        fields = list(prof) + ["ews_url", "domain", "oauth_tenant", "token_endpoint"]
+        for _ in range(rng.randint(0, 2)):
+            name = rng.choice(fields)
+            r = rng.random()
+            if r < 0.55:
+                value = rng.choice(HEADER_BREAKING)
+                if rng.random() < 0.5 and isinstance(prof.get(name), str):
+                    value = prof[name] + value
+                prof[name] = value
+            elif name != "host":  # another type: a host that is text would be dialled
+                prof[name] = rng.choice(OTHER_TYPES)
+        for _ in range(rng.randint(0, 2)):
+            where = prof if rng.random() < 0.8 else doc
+            where[rng.choice(UNKNOWN_KEYS)] = rng.choice(UNKNOWN_VALUES)
+        if isinstance(prof.get("host"), str) and prof["host"] != "127.0.0.1" \
+                and not any(c in prof["host"] for c in "\r\n\x00\u2028\u2029\x85\x0c\t\x1b"):
+            prof["host"] = "127.0.0.1"  # never dial a name from the fuzzer
+        text = json.dumps(doc, ensure_ascii=rng.random() < 0.5)
+        path = self.dir / "mail-settings.json"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        if rng.random() < 0.6:
+            argv = ["send", "--config", str(path)] + (["--json"] if rng.random() < 0.3 else [])
+            stdin = b"To: member@example.org\r\nSubject: Invoice\r\n\r\nYour invoice.\r\n"
+        else:
+            argv = ["check", "--config", str(path)] + (["--json"] if rng.random() < 0.3 else [])
+            stdin = b""
+        code, _, _, tb = run_cli(argv, stdin)
+        return "settings-used", text[:200], code, tb, ""
+
+    def case_paths(self):
+        """A path longer than the system allows, for every option and file key that takes
+        one (issue 24: `save --config` raised OSError)."""
+        rng = self.rng
+        long = overlong_path(rng)
+        (self.dir / "mail-settings.json").write_text(json.dumps(SETTINGS))
+        choice = rng.choice(["save", "check", "show", "send", "report", "token", "apply",
+                             "deliverability", "schedule", "site", "answers", "cafile"])
+        stdin = b"secret\n"
+        if choice == "save":
+            argv = ["save", "--config", long, "--host", "127.0.0.1", "--port",
+                    str(self.closed_port), "--security", "starttls", "--username", USER,
+                    "--password-stdin", "--timeout", "2"]
+        elif choice in ("check", "show", "send", "report", "token"):
+            argv = [choice, "--config", long]
+        elif choice == "apply":
+            argv = ["apply", "--answers", long]
+        elif choice == "deliverability":
+            argv = ["deliverability", "--config", long]
+        elif choice == "schedule":
+            argv = ["schedule", "status", "--config", long]
+        elif choice == "cafile":
+            argv = ["validate", "--cafile", long, "--host", "127.0.0.1", "--port",
+                    str(self.closed_port), "--security", "starttls", "--username", USER,
+                    "--password-stdin", "--timeout", "2"]
+        elif choice == "site":
+            site = self.dir / "site.toml"
+            site.write_text(f"config_path = {json.dumps(long)}\n")
+            argv = ["show", "--site-config", str(site)]
+        else:
+            answers = self.dir / "answers.toml"
+            answers.write_text(ANSWERS + f"config_path = {json.dumps(long)}\n"
+                               f"cafile = {json.dumps(long)}\n")
+            argv = ["apply", "--answers", str(answers), "--check-only"]
+        if rng.random() < 0.3:
+            argv.append("--json")
+        code, _, _, tb = run_cli(argv, stdin)
+        return "paths", argv[:3], code, tb, ""
+
     def run(self, cases: int, only: str = "") -> Outcome:
         kinds = {"options": self.case_options, "settings": self.case_settings,
                  "last-check": self.case_last_check, "answers": self.case_answers,
-                 "site": self.case_site, "send": self.case_send}
+                 "site": self.case_site, "send": self.case_send,
+                 "settings-used": self.case_settings_used, "paths": self.case_paths}
         weights = {"options": 2, "settings": 2, "last-check": 1, "answers": 2, "site": 2,
-                   "send": 3}
+                   "send": 3, "settings-used": 3, "paths": 1}
         names = [only] if only else list(kinds)
         o = self.outcome
         for _ in range(cases):
@@ -475,7 +580,7 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--only", choices=["options", "settings", "last-check", "answers", "site",
-                                       "send"], default="")
+                                       "send", "settings-used", "paths"], default="")
     args = ap.parse_args()
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     from servers import Recorder, start_smtp_server

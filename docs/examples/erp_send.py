@@ -10,9 +10,11 @@ Exit codes (the same numbers as mailwizard's own table); the reason is on stderr
   0  the message was accepted
   1  sending failed for another reason (server, network, certificate)
   2  wrong command-line words
+  3  the recipient is not an email address (refused as `mailwizard send` refuses it)
   4  the settings file is missing, damaged, or of a newer format
   5  no safe keyring, or no password stored in it (a plaintext "keyring" is refused)
   24 the server refused the saved password (it was probably changed)
+  26 the server refused a recipient (the message went to none of them)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import smtplib
 import ssl
 import sys
@@ -31,7 +34,14 @@ from pathlib import Path
 
 SUPPORTED_SCHEMA = 1
 
-EXIT_FAILED, EXIT_SETTINGS, EXIT_KEYRING, EXIT_PASSWORD_REFUSED = 1, 4, 5, 24
+EXIT_FAILED, EXIT_ADDRESS, EXIT_SETTINGS, EXIT_KEYRING = 1, 3, 4, 5
+EXIT_PASSWORD_REFUSED, EXIT_RECIPIENT_REFUSED = 24, 26
+
+#: What `mailwizard send` accepts as an address (mailwizard/core/checks/outgoing.py keeps the
+#: same two patterns): no white space, no control character, no brackets; and no line break
+#: or other control character anywhere in the header.
+ADDR_SPEC = re.compile(r"[^\s<>()\[\]\\,;:\x00-\x1f\x7f]+@[^\s<>()\\,;:@\x00-\x1f\x7f]+\Z")
+CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 #: Keyring back ends that are no safe place for a password: none at all, or a plain file.
 REFUSED_BACKENDS = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
@@ -169,7 +179,41 @@ def login_once(smtp: smtplib.SMTP, user: str, password: str) -> None:
         raise smtplib.SMTPAuthenticationError(code, reply)
 
 
+def recipients(to: str) -> list[str]:
+    """The addresses in `to` ("a@x.org, Name <b@y.org>"), each checked as `mailwizard send`
+    checks a To header; anything else stops before a connection is made. smtplib would send
+    whatever it is given: "not an address" became RCPT TO:<not>."""
+    from email import errors
+    from email.headerregistry import HeaderRegistry
+
+    def refuse(why: str) -> Stop:
+        return Stop(EXIT_ADDRESS, f"the recipient {to!r} {why}; nothing was sent")
+
+    if CONTROL.search(to):
+        raise refuse("holds a line break or another control character")
+    try:
+        value = HeaderRegistry()("To", to)
+        addresses = value.addresses
+    except Exception:
+        raise refuse("cannot be read as addresses") from None
+    if [d for d in value.defects if not isinstance(d, (errors.ObsoleteHeaderDefect,
+                                                       errors.NonASCIILocalPartDefect))]:
+        raise refuse("is not an email address")
+    found: list[str] = []
+    for address in addresses:
+        spec = address.addr_spec
+        if not spec or not ADDR_SPEC.match(spec) or len(spec) > 254 \
+                or CONTROL.search(address.display_name or ""):
+            raise refuse("is not an email address")
+        if spec not in found:
+            found.append(spec)
+    if not found:
+        raise refuse("names no address")
+    return found
+
+
 def send(settings: dict, to: str, subject: str, body: str) -> None:
+    rcpts = recipients(to)  # before the keyring is even asked
     profile = settings["profile"]
     if profile.get("service", "smtp") != "smtp":
         raise Stop(EXIT_SETTINGS, f"this example sends over SMTP; the profile is "
@@ -202,7 +246,12 @@ def send(settings: dict, to: str, subject: str, body: str) -> None:
             check_pin(smtp.sock, profile)
         if password is not None:
             login_once(smtp, profile["username"], password)
-        smtp.send_message(msg)
+        refused = smtp.send_message(msg, to_addrs=rcpts)
+    if refused:  # some accepted, some not: say so, never "sent"
+        raise Stop(EXIT_RECIPIENT_REFUSED, "the server refused "
+                   + ", ".join(f"{a} ({c} {r.decode('utf-8', 'replace')})"
+                               for a, (c, r) in refused.items())
+                   + "; the message went only to the others")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{reply}). It was probably changed: store the new one with `mailwizard save "
               "--password-stdin` (or the wizard's “My password changed”).", file=sys.stderr)
         return EXIT_PASSWORD_REFUSED
+    except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused: nothing sent
+        print("not sent: the server refused "
+              + ", ".join(f"{a} ({c} {r.decode('utf-8', 'replace')})"
+                          for a, (c, r) in exc.recipients.items()), file=sys.stderr)
+        return EXIT_RECIPIENT_REFUSED
     except (OSError, smtplib.SMTPException) as exc:  # ssl.SSLError is an OSError
         print(f"sending failed: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -72,6 +72,25 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
+def _say_missing_language(argv: list[str]) -> None:
+    """A language asked for by name (--lang, MAILWIZARD_LANG) without a catalogue here: said
+    once on stderr, with the ones there are, instead of English without a word."""
+    import os
+
+    from mailwizard.core import i18n
+
+    asked = i18n.option_value(argv, "--lang") or os.environ.get("MAILWIZARD_LANG") or ""
+    if not asked.strip():
+        return
+    code = i18n.normalise(asked)
+    if code is not None and (i18n.language() != i18n.SOURCE
+                             or code.split("_", 1)[0] == i18n.SOURCE):
+        return  # found, or English asked for
+    print("mailwizard: " + _("there is no translation for the language “{code}”: English is "
+                             "used. Languages here: {codes}.").format(
+        code=asked, codes=", ".join(i18n.available())), file=sys.stderr)
+
+
 def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--version"]:  # answered before the parser is even built
@@ -83,6 +102,7 @@ def _run(argv: list[str] | None) -> int:
     from mailwizard.core import i18n
 
     i18n.setup(argv, site=_site_language)
+    _say_missing_language(argv)
     english_argparse()
     as_json = cli_support.wants_json(argv)
     cli_support.DEBUG.enabled = "--debug" in argv
@@ -114,8 +134,11 @@ def _main(argv: list[str], as_json: bool) -> int:
     from mailwizard.core.redact import install_log_redaction
 
     cli_support.DEBUG.enabled = bool(getattr(args, "debug", False))
-    logging.basicConfig(level=logging.DEBUG if cli_support.DEBUG.enabled else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    # --debug is mailwizard's own account: other packages' loggers (keyring's "Loading
+    # KWallet" …) stay at warnings, so their chatter never fills the transcript.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mailwizard").setLevel(
+        logging.DEBUG if cli_support.DEBUG.enabled else logging.NOTSET)
     install_log_redaction()
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
@@ -138,6 +161,8 @@ def _main(argv: list[str], as_json: bool) -> int:
         if as_json:
             cli_support.failure_json(ec.CANCELLED, _("cancelled"), RUN.command)
         return ec.CANCELLED
+    except BrokenPipeError:  # the reader went away (| head): main() ends as a pipeline does
+        raise
     except Exception as exc:  # a bug: the traceback for IT, and still one JSON object
         import traceback
 

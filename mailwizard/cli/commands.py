@@ -96,8 +96,10 @@ def cmd_show(args) -> int:
             present = bool(get_secret(saved.secret)) if saved.secret else None
         stored = _("stored") if present else (_("MISSING") if saved.secret
                                               else _("not needed"))
-    except SecretStoreUnavailable:
-        present, stored = None, _("keyring unavailable")
+    except SecretStoreUnavailable as exc:
+        present, stored, unreadable = None, _("keyring unavailable"), exc
+    else:
+        unreadable = None
     p = saved.profile
     if args.json:
         out = {"config": str(path), "profile_name": saved.profile_name,
@@ -105,6 +107,8 @@ def cmd_show(args) -> int:
                "secret": saved.secret.to_dict() if saved.secret else None,
                "secret_present": present, "validation": saved.validation,
                "saved_at": saved.saved_at, "schedule": _schedule_dict()}
+        if unreadable is not None:
+            out["secret_problem"] = str(unreadable)
         emit_json(out, command=RUN.command, code=ec.OK,
                   message=_("the settings saved in {path}").format(path=path))
         return ec.OK
@@ -114,7 +118,11 @@ def cmd_show(args) -> int:
     print(_("  Login:     {username}").format(username=p.username or _("(none)")))
     sender = f"{p.display_name + ' ' if p.display_name else ''}<{p.from_address}>"
     print(_("  From:      {sender}").format(sender=sender))
-    if saved.secret:
+    if saved.secret and unreadable is not None:
+        print(_("  Password:  not checked: {problem}.").format(problem=unreadable.cause))
+        # Translators: keep the 13 spaces in front: the line continues the one above.
+        print(_("             It is kept in: {where}.").format(where=saved.secret.describe()))
+    elif saved.secret:
         print(_("  Password:  ******** ({state}) in {where}").format(
             state=stored, where=saved.secret.describe()))
     else:
@@ -167,6 +175,13 @@ def cmd_send(args) -> int:
 
     path, saved = _saved(args)
     p = saved.profile
+    problems = p.errors()  # a file edited by hand or written by another tool
+    if problems:
+        raise _Fail(ec.INVALID_SETTINGS, "\n".join(
+            _("{path}: {field}: {problem}").format(path=path, field=e.field, problem=e.message)
+            for e in problems) + "\n" + _("Nothing was sent. Correct the settings with "
+                                          "`mailwizard save --config {path} …` or the "
+                                          "wizard.").format(path=path))
     try:
         outgoing = prepare(sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1), p)
     except MessageError as exc:
@@ -195,20 +210,29 @@ def cmd_send(args) -> int:
     cli_support.DEBUG.result(result)
     code = ec.OK if result.ok else ec.for_stage(result.failure.stage, result.failure.kind)
     diagnosis = None if result.ok else _diagnose(result.failure, p)
+    hint = ""
+    if code == ec.AUTH and p.auth is AuthMethod.PASSWORD:  # the next step, as `check` names it
+        from mailwizard.core.admin.health import password_changed_advice
+        from mailwizard.core.providers import load_catalogue
+
+        hint = password_changed_advice(p, load_catalogue().get(p.provider_id), path)
     if args.json:
         if diagnosis is not None:
             diagnosis = cli_support.cli_wording(diagnosis)
         emit_json({"message_id": outgoing.message_id, "recipients": outgoing.recipients,
-                   "diagnosis": diagnosis.to_dict() if diagnosis else None},
+                   "diagnosis": diagnosis.to_dict() if diagnosis else None,
+                   **({"hint": hint} if hint else {})},
                   command=RUN.command, code=code,
                   message=(_sent_line(outgoing) if result.ok else
                            f"{diagnosis.cause} {diagnosis.fix} "
-                           + _("The message was not sent.")))
+                           + _("The message was not sent.") + (f" {hint}" if hint else "")))
     elif result.ok:
         print(_sent_line(outgoing))
     else:
         _print_result(result, diagnosis, False, code)
         print(_("The message was not sent."))
+        if hint:
+            print(hint)
     return code
 
 

@@ -103,10 +103,29 @@ def _check_text_options(args) -> None:
                 raise _Fail(ec.INVALID_SETTINGS, _(
                     "{option}: this value holds an invisible control character; type it "
                     "again").format(option=flag))
+            if isinstance(v, Path):
+                _check_path_length(flag, v)
     if getattr(args, "profile_name", None) is not None:
         problem = check_profile_name(args.profile_name)
         if problem:
             raise _Fail(ec.INVALID_SETTINGS, f"--profile-name: {problem}")
+
+
+def _check_path_length(flag: str, path: Path) -> None:
+    """A path longer than this system allows (as a whole or one of its names) is named as
+    the option's mistake, before any file function meets it."""
+    import errno
+    import os
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise _Fail(ec.INVALID_SETTINGS, _(
+                "{option}: this path is longer than this system allows ({length} characters); "
+                "choose a shorter one").format(option=flag, length=len(str(path)))) from None
+    except ValueError:  # a NUL byte: refused above as a control character
+        pass
 
 
 def _site(args):

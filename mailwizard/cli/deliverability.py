@@ -6,7 +6,6 @@ rejected, 20 the DNS server could not be asked, 3 bad options."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 TYPE_CHECKING = False  # typing only for type checkers (start-up of every command)
@@ -60,7 +59,7 @@ def run(args, *, saved, site, fail) -> int:
         address, provider = s.profile.from_address, provider or s.profile.provider_id or ""
         host = host or s.profile.host
     _local, at, domain = address.strip().rpartition("@")
-    if not at or "." not in domain:
+    if not at or not domain.strip().rstrip("."):
         raise fail(ec.INVALID_SETTINGS, _("--from: “{address}” is not an email address"
                                           ).format(address=address))
     per_day = args.recipients_per_day
@@ -81,7 +80,15 @@ def run(args, *, saved, site, fail) -> int:
     report = check_deliverability(address, provider_id=provider, host=host,
                                   recipients_per_day=per_day, dns_server=args.dns_server)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        from mailwizard.cli.common import RUN
+        from mailwizard.cli.support import emit_json
+
+        out = report.to_dict()
+        problem = out.pop("error")  # the envelope's "error" is an object (the schema's)
+        if problem:
+            out["error"] = {"kind": "check_failed", "message": problem,
+                            "meaning": ec.DESCRIPTIONS.get(report.exit_code, "")}
+        emit_json(out, command=RUN.command, code=report.exit_code, message=report.headline())
     else:
         sys.stdout.write(format_text(report, details=args.details))
     return report.exit_code
@@ -91,10 +98,13 @@ def section_for_check(profile, recipients_per_day: int = 0,
                       dns_server: str | None = None) -> dict[str, Any]:
     """The deliverability section of `check` (and so of the last-check record `report`
     prints): the report's data, or why it was skipped. Never raises."""
-    from mailwizard.core.deliverability.check import check_deliverability, skip_reason
+    from mailwizard.core.deliverability.check import (check_deliverability,
+                                                      not_checked_reason, skip_reason)
 
     why = skip_reason(profile.from_address, dns_server)
     if why:
+        if not_checked_reason(profile.from_address, dns_server):  # its own outcome
+            return {"skipped": why, "verdict": "not_checked", "exit_code": ec.NOT_CHECKED}
         return {"skipped": why}
     try:
         report = check_deliverability(profile.from_address, provider_id=profile.provider_id or "",
@@ -108,11 +118,14 @@ def section_for_check(profile, recipients_per_day: int = 0,
 
 def print_summary(section: dict[str, Any]) -> None:
     """One short paragraph after `check`'s own result (text mode)."""
+    if section and section.get("verdict") == "not_checked":
+        print(_("Deliverability: {reason}").format(reason=section["skipped"]))
+        return
     if not section or section.get("skipped"):
         return
     line = _("Deliverability: {verdict} — {headline}").format(
         verdict=section["verdict_words"], headline=section["headline"])
-    if section["verdict"] in ("needs_record", "rejected"):
+    if section["verdict"] in ("needs_record", "rejected", "advised"):
         line += " " + _("Run `mailwizard deliverability --config …` for the records to add.")
     print(line)
 

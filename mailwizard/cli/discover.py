@@ -6,7 +6,6 @@ discovery runs."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 TYPE_CHECKING = False  # typing only for type checkers (start-up of every command)
@@ -101,6 +100,20 @@ def _run(email: str, options, as_json: bool):
         raise
 
 
+def _found_words(result) -> str:
+    """What discovery found, in one sentence (the --json "message"; the text when nothing)."""
+    if not result.candidates:
+        if result.cancelled:
+            return _("cancelled")
+        return _("No settings could be found for {domain} within {seconds} s. Ask whoever "
+                 "runs your email for the outgoing (SMTP) server name, port and security, or "
+                 "pick your provider with `mailwizard providers`.").format(
+            domain=result.domain, seconds=f"{result.elapsed_ms / 1000:.1f}")
+    return _("Found settings for {domain}: {server} ({reason})").format(
+        domain=result.domain, server=result.candidates[0].server_text(),
+        reason=result.candidates[0].reason)
+
+
 def cmd_discover(args) -> int:
     from mailwizard.cli.common import _site
 
@@ -110,14 +123,14 @@ def cmd_discover(args) -> int:
                                             else ec.NOTHING_FOUND)
     note = _note(result)
     if args.json:
-        print(json.dumps({"exit_code": code, **result.to_dict(), "note": note}, indent=2,
-                         ensure_ascii=False))
+        from mailwizard.cli.common import RUN
+        from mailwizard.cli.support import emit_json
+
+        emit_json({**result.to_dict(), "note": note}, command=RUN.command, code=code,
+                  message=_found_words(result))
         return code
     if not result.candidates:
-        print(_("No settings could be found for {domain} within {seconds} s. Ask whoever "
-                "runs your email for the outgoing (SMTP) server name, port and security, or "
-                "pick your provider with `mailwizard providers`.").format(
-            domain=result.domain, seconds=f"{result.elapsed_ms / 1000:.1f}"))
+        print(_found_words(result))
     for i, c in enumerate(result.candidates, 1):
         flag = "  " + _("[needs your yes: outside your domain]") if c.needs_confirmation \
             else ""

@@ -24,7 +24,8 @@ from mailwizard.core.i18n import N_, _
 KINDS = {ec.OK: "ok", ec.INTERNAL_ERROR: "internal_error", ec.USAGE: "usage",
          ec.INVALID_SETTINGS: "settings", ec.CONFIG_ERROR: "config_file",
          ec.SECRET_STORE: "keyring", ec.NOT_VALIDATED: "not_validated",
-         ec.SIGN_IN_AGAIN: "sign_in_again", ec.CANCELLED: "cancelled"}
+         ec.SIGN_IN_AGAIN: "sign_in_again", ec.CANCELLED: "cancelled",
+         ec.NOT_CHECKED: "not_checked"}
 
 
 def kind_of(code: int) -> str:
@@ -173,9 +174,10 @@ def failure_json(code: int, message: str, command: str | None, **extra: Any) -> 
 
 
 def wants_json(argv: list[str]) -> bool:
-    """--json anywhere before a bare "--" (asked even when the rest cannot be parsed)."""
+    """--json anywhere before a bare "--" (asked even when the rest cannot be parsed); also
+    --json=VALUE, which argparse refuses: that usage error is then one JSON object too."""
     words = argv[:argv.index("--")] if "--" in argv else argv
-    return "--json" in words
+    return any(w == "--json" or w.startswith("--json=") for w in words)
 
 
 #: Gentle notes of this run (also on stderr), e.g. an address on an internal domain.

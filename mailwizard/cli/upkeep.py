@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -37,6 +36,14 @@ def warn_on_desktop(path: Path, profile, code: int, diagnosis=None, message: str
             file=sys.stderr)
 
 
+def _emit(obj, message: str) -> None:
+    """A successful `schedule --json`: the envelope every command's --json has."""
+    from mailwizard.cli.common import RUN
+    from mailwizard.cli.support import emit_json
+
+    emit_json(obj, command=RUN.command, code=ec.OK, message=message)
+
+
 def cmd_schedule(args) -> int:
     from mailwizard.cli.common import _Fail, _site
     from mailwizard.core.admin import schedule
@@ -48,7 +55,8 @@ def cmd_schedule(args) -> int:
         elif args.when == "off":
             removed = schedule.remove()
             if args.json:
-                print(json.dumps({"ok": True, "removed": removed}, indent=2))
+                _emit({"removed": removed}, _("The scheduled check was removed.") if removed
+                      else _("No scheduled check was installed; nothing was changed."))
             elif removed:
                 print(_("The scheduled check was removed:"))
                 print("  " + "\n  ".join(removed))
@@ -61,8 +69,8 @@ def cmd_schedule(args) -> int:
     except schedule.ScheduleError as exc:
         raise _Fail(ec.SCHEDULE, f"{exc} " + _("Nothing was changed.")) from None
     if args.json:
-        print(json.dumps({"ok": True, "schedule": sched.to_dict() if sched else None},
-                         indent=2))
+        _emit({"schedule": sched.to_dict() if sched else None},
+              sched.describe() if sched else _("No scheduled check is installed."))
         return ec.OK
     if sched is None:
         print(_("No scheduled check is installed."))

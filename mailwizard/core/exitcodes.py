@@ -32,6 +32,7 @@ CANCELLED = 30
 # `mailwizard deliverability`: the From domain's SPF/DKIM/DMARC for the sending service
 RECORD_NEEDED = 40
 WILL_BE_REJECTED = 41
+NOT_CHECKED = 42  # an internal or reserved From domain: no public records to check
 
 #: Which exit code a failure at each check stage gives.
 BY_STAGE = {
@@ -87,6 +88,8 @@ DESCRIPTIONS = TranslatedWords({
     RECORD_NEEDED: N_("deliverability: a DNS record is needed (SPF, DKIM or DMARC of the From "
                       "domain)"),
     WILL_BE_REJECTED: N_("deliverability: mail from this address will be rejected"),
+    NOT_CHECKED: N_("deliverability: not checked, the From address is on an internal or "
+                    "reserved domain (no public DNS records)"),
 })
 
 

@@ -16,7 +16,8 @@ from PySide6.QtGui import QGuiApplication
 
 from mailwizard.gui.workers import BackgroundCall
 
-MARKS = {"ok": "✔", "needs_record": "!", "rejected": "✘", "unknown": "?"}
+MARKS = {"ok": "✔", "needs_record": "!", "rejected": "✘", "unknown": "?", "advised": "+",
+         "not_checked": "–"}
 
 
 class DeliverabilityPanel(W.QGroupBox):

@@ -33,7 +33,8 @@ def saved(tmp_path, profile, password=PASSWORD) -> tuple[Path, str]:
 
 def erp_send(cfg: Path, *extra: str):
     env = {k: v for k, v in os.environ.items() if k != "MAILWIZARD_CONFIG"}
-    return subprocess.run([sys.executable, str(EXAMPLE), "--config", str(cfg), "--to", USER,
+    to = [] if "--to" in extra else ["--to", USER]
+    return subprocess.run([sys.executable, str(EXAMPLE), "--config", str(cfg), *to,
                            "--subject", "Invoice 42", *extra], capture_output=True, text=True,
                           timeout=60, env=env)
 
@@ -50,6 +51,56 @@ def test_the_example_sends_with_the_saved_settings(smtp_server, make_profile, tm
     assert msg.message["From"] == f"Riverside Society <{USER}>"
     assert "Grüße" in msg.message.get_content()
     assert srv.recorder.logins[-1] == USER
+
+
+#: Recipients as an ERP might hand them over: what `mailwizard send` refuses, the example must
+#: refuse too (issue 24: "not an address" went out as RCPT TO:<not> and "sent", exit 0).
+RECIPIENTS = ["not an address", "a@b@example.org", "<>", '"a b"@example.org',
+              "undisclosed-recipients:;", "member", "member@", "@example.org",
+              "member@example.org", "Member <member@example.org>, treasurer@example.org",
+              "Member <member@example.org"]
+
+
+def test_the_example_refuses_exactly_what_mailwizard_send_refuses(smtp_server, make_profile,
+                                                                  tmp_path, secret_service):
+    srv = smtp_server("starttls")
+    cfg, _ = saved(tmp_path, make_profile(srv))
+    env = {k: v for k, v in os.environ.items() if k != "MAILWIZARD_CONFIG"}
+    for to in RECIPIENTS:
+        before = len(srv.recorder.messages)
+        tool = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg)],
+                              input=f"To: {to}\r\nSubject: Invoice\r\n\r\nx\r\n",
+                              capture_output=True, text=True, timeout=60, env=env)
+        by_tool = srv.recorder.messages[before:]
+        p = erp_send(cfg, "--to", to)
+        by_example = srv.recorder.messages[before + len(by_tool):]
+        assert (p.returncode == 0) == (tool.returncode == 0), (to, p.stderr, tool.stderr)
+        if tool.returncode:
+            assert p.returncode == 3 and "not sent" in p.stderr, (to, p.stderr)
+            assert "sent to" not in p.stdout and by_example == [] and by_tool == []
+        else:
+            assert [m.rcpt_tos for m in by_example] == [m.rcpt_tos for m in by_tool], to
+
+
+@pytest.mark.parametrize("to", ["member@example.org\r\nBcc: spy@evil.example",
+                                "member@example.org\nX-Injected: 1", "a\u2028b@example.org"])
+def test_the_example_refuses_a_recipient_with_a_line_break(smtp_server, make_profile, tmp_path,
+                                                           secret_service, to):
+    srv = smtp_server("starttls")
+    cfg, _ = saved(tmp_path, make_profile(srv))
+    logins = len(srv.recorder.commands_auth)
+    p = erp_send(cfg, "--to", to)
+    assert p.returncode == 3 and "line break" in p.stderr
+    assert srv.recorder.messages == [] and len(srv.recorder.commands_auth) == logins
+
+
+def test_the_example_says_which_recipient_the_server_refused(smtp_server, make_profile,
+                                                             tmp_path, secret_service):
+    srv = smtp_server("starttls")
+    cfg, _ = saved(tmp_path, make_profile(srv))
+    srv.recorder.reply_to_rcpt = "550 5.1.1 No such user here"
+    p = erp_send(cfg, "--to", "gone@example.org")
+    assert p.returncode == 26 and "gone@example.org" in p.stderr and "sent to" not in p.stdout
 
 
 def test_the_example_logs_in_once_and_fails_cleanly_with_a_changed_password(

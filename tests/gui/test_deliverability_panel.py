@@ -100,3 +100,37 @@ def test_stopping_ends_the_lookups_within_one_query_timeout(qtbot, monkeypatch):
         qtbot.waitUntil(lambda: not panel.running, timeout=6000)
         assert time.monotonic() - start < 3.8  # one query's 3 s, not the 10 s budget
         assert panel.report is None and panel.isHidden()
+
+
+@pytest.fixture(scope="module")
+def no_dmarc_zone():
+    domain = "nodmarc.example.org"
+    server = DnsServer(Zone(
+        mx=[(domain, "aspmx.l.google.com", 1)],
+        txt=[(domain, "v=spf1 include:_spf.google.com ~all"),
+             ("_spf.google.com", "v=spf1 ip4:192.0.2.0/24 ~all"),
+             (f"google._domainkey.{domain}", "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4")]))
+    yield server
+    server.stop()
+
+
+def test_advice_to_add_a_record_is_never_called_ok_and_the_record_is_there(
+        qtbot, no_dmarc_zone, monkeypatch):
+    """Issue 22 item 7 / issue 24: "[ok] DMARC … add the record below" with no record."""
+    monkeypatch.setenv("MAILWIZARD_DNS_SERVER", no_dmarc_zone.spec)
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    panel = DeliverabilityPanel(holder)
+    profile = Profile(host="smtp.gmail.com", port=587, from_address="office@nodmarc.example.org",
+                      username=USER, provider_id="google-workspace")
+    panel.start(QThreadPool.globalInstance(), profile, 100)
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=15000)
+    dmarc = next(f for f in panel.report.findings if f.id == "dmarc")
+    assert "add the record below" in dmarc.summary and dmarc.verdict.value == "advised"
+    rows = [w.text() for w in panel.findChildren(type(panel.status))
+            if "DMARC" in w.text() and "<b>" in w.text()]
+    assert rows and all("— ok<br>" not in r for r in rows), rows
+    (copy,) = panel.copy_buttons
+    copy.click()
+    assert QGuiApplication.clipboard().text() == "v=DMARC1; p=none"
+    assert "below" not in panel.status.text()

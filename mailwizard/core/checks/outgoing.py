@@ -227,10 +227,15 @@ def prepare(raw: bytes, profile: Profile) -> Outgoing:
     if not recipients:
         raise MessageError(_("the message has no To, Cc or Bcc recipient"))
     if msg["From"] is None:
+        from email.errors import HeaderDefect
         from email.headerregistry import Address
 
-        msg["From"] = Address(profile.display_name, addr_spec=profile.from_address) \
-            if profile.display_name else profile.from_address
+        try:
+            msg["From"] = Address(profile.display_name, addr_spec=profile.from_address) \
+                if profile.display_name else profile.from_address
+        except (ValueError, TypeError, HeaderDefect):  # settings no check let through
+            raise MessageError(_("the saved From address or display name cannot be written "
+                                 "as a From header; correct them in the settings")) from None
         names.append("From")
     if msg["Date"] is None:
         msg["Date"] = formatdate(localtime=True)

@@ -19,25 +19,41 @@ from mailwizard.core.i18n import _, ngettext
 BULK_PER_DAY = 5000
 
 #: Names that never exist in the public DNS (RFC 2606, RFC 6761): a check of them can only
-#: time out, so the faces that check on their own (check, the wizard) skip them unless a DNS
-#: server was named.
-RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".example.com",
-                     ".example.net", ".example.org")
+#: time out, so they are not looked up unless a DNS server was named (a test zone).
+RESERVED_SUFFIXES = (".test", ".example", ".example.com", ".example.net", ".example.org")
+
+#: Names only an organisation's own network knows (RFC 6761 .localhost/.invalid, RFC 6762
+#: .local, RFC 8375 .home.arpa, ICANN's .internal, and the common private endings): mail from
+#: them cannot reach an inbox on the internet, so their records are never checked.
+INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".home.arpa", ".localhost", ".invalid",
+                     ".localdomain", ".corp", ".home", ".intranet", ".private")
+
+
+def not_checked_reason(from_address: str, dns_server: str | None = None) -> str:
+    """Why the From domain's records are not checked ("" = check them): an internal domain
+    (never), or a reserved name when no DNS server was named."""
+    import os
+
+    domain = from_address.strip().rpartition("@")[2].lower().rstrip(".")
+    if not domain:
+        return ""
+    if "." not in domain or ("." + domain).endswith(INTERNAL_SUFFIXES):
+        return _("Internal domain: not checked. {domain} is used only inside your own "
+                 "network: mail from it cannot reach mailboxes on the internet, so there are "
+                 "no public SPF, DKIM or DMARC records to check.").format(domain=domain)
+    explicit = dns_server or os.environ.get("MAILWIZARD_DNS_SERVER")
+    if not explicit and ("." + domain).endswith(RESERVED_SUFFIXES):
+        return _("Reserved domain: not checked. {domain} is a name reserved for examples and "
+                 "tests, which exists in no public DNS.").format(domain=domain)
+    return ""
 
 
 def skip_reason(from_address: str, dns_server: str | None = None) -> str:
     """Why a check started on its own should not run for this address ("" = run it)."""
-    import os
-
     _user, at, domain = from_address.strip().rpartition("@")
-    domain = domain.lower().rstrip(".")
-    if not at or "." not in domain:
+    if not at or not domain.strip().rstrip("."):
         return _("there is no From address to check")
-    explicit = dns_server or os.environ.get("MAILWIZARD_DNS_SERVER")
-    if not explicit and ("." + domain).endswith(RESERVED_SUFFIXES):
-        return _("{domain} is a reserved name that exists in no public DNS").format(
-            domain=domain)
-    return ""
+    return not_checked_reason(from_address, dns_server)
 
 
 def check_deliverability(from_address: str, *, provider_id: str = "", host: str = "",
@@ -62,6 +78,10 @@ def check_deliverability(from_address: str, *, provider_id: str = "", host: str 
                                   service_name=service.name if service else "",
                                   recipients_per_day=recipients_per_day, bulk=bulk, rules=rules,
                                   setup_url=service.setup_url if service else "")
+    report.not_checked = not_checked_reason(
+        from_address, dns_server or (dns.server if dns is not None else None))
+    if report.not_checked:
+        return report
     try:
         if dns is None:
             dns = Dns(dns_server, timeout=timeout, deadline=time.monotonic() + budget)
@@ -241,12 +261,12 @@ def _spf(domain: str, spf, service, mailbox, host) -> tuple[Finding, bool | None
     if service is None:
         if host:
             text = _("{domain} has a valid SPF record, but we do not know which include {host} "
-                     "needs: ask it whether the record below names it.").format(domain=domain,
-                                                                                host=host)
+                     "needs: ask it whether this record names it: {record}").format(
+                domain=domain, host=host, record=spf.records[0])
         else:
             text = _("{domain} has a valid SPF record, but we do not know which include your "
-                     "sending service needs: ask it whether the record below names "
-                     "it.").format(domain=domain)
+                     "sending service needs: ask it whether this record names it: "
+                     "{record}").format(domain=domain, record=spf.records[0])
         return Finding("spf", title, Verdict.UNKNOWN, text, why, [], details, link), None
     if not needs_include:
         text = (_("{domain} has a valid SPF record.").format(domain=domain) + " "
@@ -371,7 +391,7 @@ def _dmarc(domain: str, dm, aligned: bool | None, bulk: bool, via: str) -> Findi
                              "people a day: Gmail, Yahoo and Outlook.com require one. Start "
                              "with the record below (it only asks for reports, it blocks "
                              "nothing).").format(domain=domain), why, [add], details)
-        return Finding("dmarc", title, Verdict.OK,
+        return Finding("dmarc", title, Verdict.ADVISED,
                        _("{domain} has no DMARC record. Not required below 5,000 messages a "
                          "day, but recommended: add the record below when you can.").format(
                            domain=domain), why, [add], details)

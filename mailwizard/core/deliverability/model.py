@@ -18,6 +18,10 @@ class Verdict(str, enum.Enum):
     REJECTED = "rejected"
     #: Cannot be seen from outside (e.g. records whose names only the service's console shows).
     UNKNOWN = "unknown"
+    #: Not required, but a record is recommended (and shown): never called "ok".
+    ADVISED = "advised"
+    #: The From domain is internal or reserved: nothing was looked up (exit code 42).
+    NOT_CHECKED = "not_checked"
 
     @property
     def words(self) -> str:
@@ -26,10 +30,12 @@ class Verdict(str, enum.Enum):
 
 # Translators: a check's verdict, shown in brackets before its title: "[ok] SPF (…)".
 _VERDICT_WORDS = {"ok": N_("ok"), "needs_record": N_("needs a record"),
-                  "rejected": N_("will be rejected"), "unknown": N_("check by hand")}
+                  "rejected": N_("will be rejected"), "unknown": N_("check by hand"),
+                  "advised": N_("record recommended"), "not_checked": N_("not checked")}
 
 
-_RANK = {Verdict.OK: 0, Verdict.UNKNOWN: 1, Verdict.NEEDS_RECORD: 2, Verdict.REJECTED: 3}
+_RANK = {Verdict.OK: 0, Verdict.ADVISED: 1, Verdict.UNKNOWN: 2, Verdict.NEEDS_RECORD: 3,
+         Verdict.REJECTED: 4}
 
 
 @dataclass
@@ -102,15 +108,21 @@ class DeliverabilityReport:
     dns_server: str = ""
     #: the DNS server could not be asked: nothing was judged
     error: str = ""
+    #: why nothing was looked up (an internal or reserved domain): exit code 42
+    not_checked: str = ""
 
     @property
     def verdict(self) -> Verdict:
+        if self.not_checked:
+            return Verdict.NOT_CHECKED
         if self.error:
             return Verdict.UNKNOWN
         return max((f.verdict for f in self.findings), key=_RANK.get, default=Verdict.OK)
 
     @property
     def exit_code(self) -> int:
+        if self.not_checked:
+            return ec.NOT_CHECKED
         if self.error:
             return ec.RESOLVE
         return {Verdict.REJECTED: ec.WILL_BE_REJECTED,
@@ -124,6 +136,8 @@ class DeliverabilityReport:
     def headline(self) -> str:
         v = self.verdict
         domain, address, service = self.domain, self.from_address, self.service_name
+        if self.not_checked:
+            return self.not_checked
         if self.error:
             return _("Could not check {domain}: {error}").format(domain=domain,
                                                                 error=self.error)
@@ -139,6 +153,12 @@ class DeliverabilityReport:
                          "needs is not known here: ask it (see below).").format(domain=domain)
             return _("{domain} looks right so far; one thing can only be checked in "
                      "{service}'s own settings.").format(domain=domain, service=service)
+        if v is Verdict.ADVISED:
+            if not service:
+                return _("{domain} is set up for this service; one more record is "
+                         "recommended.").format(domain=domain)
+            return _("{domain} is set up for {service}; one more record is "
+                     "recommended.").format(domain=domain, service=service)
         if not service:
             return _("{domain} is set up for this service.").format(domain=domain)
         return _("{domain} is set up for {service}.").format(domain=domain, service=service)
@@ -150,7 +170,8 @@ class DeliverabilityReport:
                 "recipients_per_day": self.recipients_per_day, "bulk": self.bulk,
                 "verdict": self.verdict.value, "verdict_words": self.verdict.words,
                 "exit_code": self.exit_code, "headline": self.headline(),
-                "error": self.error or None, "dns_server": self.dns_server,
+                "error": self.error or None, "not_checked": self.not_checked or None,
+                "dns_server": self.dns_server,
                 "findings": [f.to_dict() for f in self.findings],
                 "rules": [r.to_dict() for r in self.rules]}
 
@@ -162,7 +183,7 @@ def format_text(report: DeliverabilityReport | dict, *, details: bool = False) -
     svc = d.get("service") or {}
     lines = [_question(d["from_address"], svc.get("name") or "",
                        d.get("recipients_per_day") or 0), "", d.get("headline", "")]
-    if d.get("error"):
+    if d.get("error") or d.get("not_checked"):
         return "\n".join(lines) + "\n"
     for f in d.get("findings", []):
         lines += ["", f"[{f['verdict_words']}] {f['title']}: {f['summary']}"]
@@ -216,6 +237,8 @@ def report_lines(section: dict[str, Any] | None) -> list[str]:
     if not section:
         return []
     lines = ["", "== " + _("Will mail reach inboxes? (deliverability)") + " =="]
+    if section.get("verdict") == "not_checked":  # the reason says "not checked" itself
+        return lines + [section.get("skipped") or section.get("not_checked") or ""]
     if section.get("skipped"):
         return lines + [_("(not checked: {reason})").format(reason=section["skipped"])]
     return lines + format_text(section, details=True).rstrip("\n").splitlines()

@@ -88,7 +88,7 @@ def read_config(path: Path | None = None) -> SavedSettings:
     """The saved settings, checked against resources/config.schema.json before any field is
     used; ConfigError (naming the file and the field) for anything else."""
     from mailwizard.core.store.safefile import FileProblem, NotAFile, document_problems, \
-        loads_json, read_capped
+        load_schema, loads_json, read_capped
 
     path = Path(path) if path else default_config_path()
 
@@ -127,12 +127,16 @@ def read_config(path: Path | None = None) -> SavedSettings:
             "{path} was written by a newer mailwizard (settings format {version}; this "
             "version reads up to {supported}). Update mailwizard; the file was left as it is."
         ).format(path=path, version=version, supported=SCHEMA_VERSION), "newer")
+    schema = load_schema("config.schema.json")
     problems = document_problems(data, "config.schema.json")
     if problems:
         shown = "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else "")
         raise damaged(_("a missing or wrong value: {problems}").format(problems=shown))
+    # Keys the schema does not know are ignored, as the schema asks of every reader (a newer
+    # mailwizard's, another tool's): only the checked ones become settings.
+    known = schema["properties"]["profile"]["properties"]
     try:
-        profile = Profile.from_dict(data["profile"])
+        profile = Profile.from_dict({k: v for k, v in data["profile"].items() if k in known})
         secret = SecretRef.from_dict(data["secret"]) if data.get("secret") else None
     except (KeyError, TypeError, ValueError) as exc:
         raise damaged(_("a missing or wrong value: {problems}").format(problems=exc)) from None

@@ -232,7 +232,9 @@ def schema_errors(value: Any, schema: dict[str, Any], where: str = "") -> list[s
         if matches != 1:
             errors.append(f"{place}: does not match exactly one of the allowed forms")
     if "not" in schema and not schema_errors(value, schema["not"], where):
-        errors.append(f"{place}: has a form that is not allowed")
+        what = schema["not"].get("description") if isinstance(schema["not"], dict) else None
+        errors.append(f"{place}: must not hold {what}" if what else
+                      f"{place}: has a form that is not allowed")
     if "if" in schema:
         branch = "then" if not schema_errors(value, schema["if"], where) else "else"
         if branch in schema:

@@ -36,7 +36,12 @@ _REFUSED_BACKENDS = (
 
 
 class SecretStoreUnavailable(RuntimeError):
-    """No safe place for a secret on this computer; the message says what to do."""
+    """No safe place for a secret on this computer; the message says what to do. `cause`:
+    the reason alone, for a line such as `show`'s."""
+
+    def __init__(self, message: str, cause: str = ""):
+        super().__init__(message)
+        self.cause = cause or message
 
 
 @dataclass(frozen=True)
@@ -80,32 +85,72 @@ def _backend_problem(backend) -> str | None:
     if isinstance(backend, chainer.ChainerBackend):
         inner = list(backend.backends)
         if not inner:
-            return _("no keyring service is running")
+            return _no_service()
         backends = inner
     else:
         backends = [backend]
     for b in backends:
         module = type(b).__module__
         names.append(f"{module}.{type(b).__name__}")
+        if module.startswith("keyring.backends.fail"):  # keyring found no service at all
+            return _no_service()
+        if module.startswith("keyring.backends.null"):
+            import os
+
+            named = os.environ.get("PYTHON_KEYRING_BACKEND", "")
+            if named.startswith("keyring.backends.null"):
+                return _("the keyring is switched off in this session by the setting "
+                         "PYTHON_KEYRING_BACKEND={named} (remove that setting)").format(
+                    named=named)
+            return _("the keyring is switched off in this session (keyring's own "
+                     "configuration names {backend})").format(backend=names[-1])
         if module.startswith(_REFUSED_BACKENDS):
-            return _("only an unsafe or empty keyring is available ({backend})").format(
-                backend=names[-1])
+            return _("only an unsafe keyring is available ({backend}: it keeps passwords in "
+                     "a plain file), and mailwizard refuses it").format(backend=names[-1])
     return None
 
 
-def _unavailable_message(detail: str) -> str:
+def _no_service() -> str:
+    """The cause when keyring finds no keyring service: on Linux, none is running in this
+    session (a login without a desktop, ssh, a container, a service account)."""
+    import os
+
     if sys.platform.startswith("linux"):
-        hint = _("Install and start a Secret Service keyring (for example GNOME Keyring or "
-                 "KeePassXC with Secret Service integration), sign in to the desktop so it is "
-                 "unlocked, then try again.")
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            return _("no keyring service (Secret Service) is running in this session: it has "
+                     "no D-Bus session, as after ssh or in a service")
+        return _("no keyring service (Secret Service) is running in this session")
+    return _("no keyring service is running")
+
+
+def _unavailable_message(detail: str, reading: bool = False) -> str:
+    """`reading`: the password is only read (check, show, send), not stored (save, apply)."""
+    if sys.platform.startswith("linux"):
+        if reading:
+            hint = _("Run this in the desktop session of the user who saved the settings, where "
+                     "the keyring (GNOME Keyring, KeePassXC) starts and unlocks at sign-in, or "
+                     "start a keyring in this session (for example `dbus-run-session` with "
+                     "`gnome-keyring-daemon --unlock`), then try again.")
+        else:
+            hint = _("Sign in to a desktop session, where a keyring (GNOME Keyring, or "
+                     "KeePassXC with Secret Service integration) starts and unlocks, and run "
+                     "this there, or start a keyring in this session (for example "
+                     "`dbus-run-session` with `gnome-keyring-daemon --unlock`), then try again.")
     elif sys.platform == "darwin":
         hint = _("Unlock the macOS Keychain (Keychain Access) and try again.")
     else:
         hint = _("Make sure Windows Credential Manager is available for your user account.")
+    if reading:
+        return " ".join((_("The saved password cannot be read here: {problem}.").format(
+            problem=detail), hint))
     return " ".join((
         _("Your password cannot be stored safely on this computer: {problem}.").format(
             problem=detail),
         hint, _("mailwizard never stores passwords in a plain file.")))
+
+
+def _unavailable(detail: str, reading: bool = False) -> SecretStoreUnavailable:
+    return SecretStoreUnavailable(_unavailable_message(detail, reading), detail)
 
 
 def _bad_setting_message(exc: BaseException) -> str:
@@ -128,19 +173,19 @@ def _bad_setting_message(exc: BaseException) -> str:
         "mailwizard never stores passwords in a plain file.")
 
 
-def _keyring():
+def _keyring(reading: bool = False):
     import keyring
     from keyring.errors import KeyringError
 
     try:
         backend = keyring.get_keyring()
     except KeyringError as exc:  # pragma: no cover - depends on the platform
-        raise SecretStoreUnavailable(_unavailable_message(str(exc))) from None
+        raise _unavailable(str(exc), reading) from None
     except (ImportError, AttributeError, ValueError, TypeError) as exc:
         raise SecretStoreUnavailable(_bad_setting_message(exc)) from None
     problem = _backend_problem(backend)
     if problem:
-        raise SecretStoreUnavailable(_unavailable_message(problem))
+        raise _unavailable(problem, reading)
     return keyring
 
 
@@ -160,7 +205,7 @@ def check_available() -> None:
     _keyring()
 
 
-def _call(fn, *args):
+def _call(fn, *args, reading: bool = False):
     from keyring.errors import KeyringError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
     try:
@@ -168,21 +213,19 @@ def _call(fn, *args):
     except PasswordDeleteError:
         raise  # "no such entry": the caller decides
     except (NoKeyringError,) as exc:
-        raise SecretStoreUnavailable(_unavailable_message(str(exc) or _("no keyring"))) \
-            from None
+        raise _unavailable(str(exc) or _("no keyring"), reading) from None
     except KeyringLocked:
-        raise SecretStoreUnavailable(_unavailable_message(_("the keyring is locked"))) \
-            from None
+        raise _unavailable(_("the keyring is locked"), reading) from None
     except KeyringError as exc:
         detail = str(exc) or type(exc).__name__
         if "prompt dismissed" in detail.lower():
             detail = _("the keyring is locked and the unlock prompt was dismissed")
-        raise SecretStoreUnavailable(_unavailable_message(detail)) from None
+        raise _unavailable(detail, reading) from None
 
 
 def get_secret(ref: SecretRef) -> str | None:
-    kr = _keyring()
-    value = _call(kr.get_password, ref.service, ref.username)
+    kr = _keyring(reading=True)
+    value = _call(kr.get_password, ref.service, ref.username, reading=True)
     register_secret(value)
     return value
 

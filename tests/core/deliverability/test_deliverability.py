@@ -128,9 +128,17 @@ def test_no_dmarc_above_5000_a_day_needs_the_record(zone_server):
     rules = finding(r, "rules")
     assert rules.verdict is Verdict.NEEDS_RECORD and "a DMARC record must exist" in rules.summary
     assert r.exit_code == ec.RECORD_NEEDED
-    # the same domain below the bulk threshold: recommended, not required
+    # the same domain below the bulk threshold: recommended, not required; never "ok" beside
+    # advice to add a record, and the record the advice speaks of is there (issue 24)
     small = run(zone_server, "office@nodmarc.example", "google-workspace", per_day=300)
-    assert verdicts(small)["dmarc"] == "ok" and small.exit_code == ec.OK
+    assert verdicts(small)["dmarc"] == "advised" and small.exit_code == ec.OK
+    dm = finding(small, "dmarc")
+    assert "add the record below" in dm.summary and dm.verdict.words != "ok"
+    (rec,) = dm.records
+    assert rec.name == "_dmarc.nodmarc.example"
+    text = format_text(small)
+    assert "[record recommended] DMARC" in text and "[ok] DMARC" not in text
+    assert "Add a TXT record at _dmarc.nodmarc.example:\n      v=DMARC1; p=none" in text
 
 
 def test_dmarc_reject_with_a_different_sending_service_will_be_rejected(zone_server):
