@@ -170,7 +170,10 @@ def test_without_a_test_message_the_server_is_asked_to_accept_the_sender(smtp_se
 
 
 @pytest.mark.parametrize("script, code", [
+    # Postfix's reject_sender_login_mismatch: the From is not the signed-in mailbox's
     ({"reply_to_mail": "553 5.7.1 Sender address rejected: not owned by user"},
+     "send_as_denied"),
+    ({"reply_to_mail": "553 5.1.8 Sender address rejected: Domain not found"},
      "sender_refused"),
     ({"reply_to_rcpt": "553 Relaying disallowed"}, "from_not_allowed"),  # Zoho's words
 ])

@@ -187,7 +187,7 @@ def test_token_every_outcome(auth_server, browser, xoauth2_smtp_server, ca_file,
                              tmp_path, secret_service):
     from mailwizard.core.checks import make_check
     from mailwizard.core.oauth.account import connected_profile
-    from mailwizard.core.oauth.flow import AuthorizationFlow
+    from mailwizard.core.oauth.signin import AuthorizationFlow
     from mailwizard.core.store.save import save_settings
 
     flow = AuthorizationFlow(auth_server.provider("google"), auth_server.client(""),
