@@ -11,14 +11,15 @@ cd "$(dirname "$0")/.."
 here=$(pwd)
 say() { echo "$*" >&2; }
 
-# Runtime libraries Qt loads, fonts, and a Secret Service keyring to keep the password in.
-debs=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
-      gnome-keyring libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
+# Runtime libraries Qt loads, fonts, and a Secret Service keyring to keep the password in;
+# python3-venv, without which Debian's python3 cannot make .venv (no ensurepip).
+debs=(python3-venv libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+      fonts-dejavu-core gnome-keyring libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
 . scripts/lib/debs.sh
 install_debs "${debs[@]}" >&2
 
 if [ ! -x .venv/bin/mailwizard ]; then
-  say "Setting up mailwizard in $here/.venv (the first time only, less than a minute):"
+  say "Setting up mailwizard in $here/.venv (the first time only: a minute or two):"
   say "  creating the Python environment..."
   python3 -m venv .venv
   say "  installing mailwizard and the Python packages it uses (PySide6, keyring, ...)..."
