@@ -24,8 +24,7 @@ from mailwizard.core.i18n import N_, _
 KINDS = {ec.OK: "ok", ec.INTERNAL_ERROR: "internal_error", ec.USAGE: "usage",
          ec.INVALID_SETTINGS: "settings", ec.CONFIG_ERROR: "config_file",
          ec.SECRET_STORE: "keyring", ec.NOT_VALIDATED: "not_validated",
-         ec.SIGN_IN_AGAIN: "sign_in_again", ec.CANCELLED: "cancelled",
-         ec.MISSING_LIBRARY: "missing_library"}
+         ec.SIGN_IN_AGAIN: "sign_in_again", ec.CANCELLED: "cancelled"}
 
 
 def kind_of(code: int) -> str:
