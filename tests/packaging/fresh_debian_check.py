@@ -82,7 +82,7 @@ def root_tarball() -> tuple[Path, str]:
             raise SystemExit(f"debootstrap failed ({p.returncode}):\n{p.stdout[-3000:]}"
                              f"{p.stderr[-3000:]}")
         made = time.monotonic() - started
-        partial = tarball.with_suffix(".partial")
+        partial = tarball.with_name(f"{tarball.name}.{os.getpid()}.partial")  # two runs at once
         sh("tar", "--numeric-owner", "-C", work / "root", "-cf", partial, ".", timeout=600)
         partial.rename(tarball)
         return tarball, (f"made with debootstrap in {made:.0f} s, kept as {tarball} "
