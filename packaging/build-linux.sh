@@ -19,7 +19,7 @@ pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
 debs=(binutils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-randr0 libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 libxcb-util1
       libxcb-glx0 libxcb-shm0 libxcb-render0 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0
-      zstd icu-devtools gcc)
+      zstd icu-devtools gcc python3-venv)
 . scripts/lib/debs.sh
 install_debs "${debs[@]}"
 

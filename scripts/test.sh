@@ -20,6 +20,8 @@ debs=(gnome-keyring dbus-x11 dbus systemd fonts-dejavu-core libegl1 libgl1 libxk
       at-spi2-core xvfb xauth libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4
       libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
       libxcb-xkb1 libxcb-util1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0)
+# Debian's python3 makes no venv without python3-venv (no ensurepip).
+debs+=(python3-venv)
 . scripts/lib/debs.sh
 install_debs "${debs[@]}"
 # A real mail server for the SMTP check's tests (tests/postfix_server.py starts its own, on

@@ -37,8 +37,6 @@ def cmd_deliverability(args) -> int:
 
 
 def cmd_gui(args) -> int:
-    from mailwizard.gui.app import main as gui_main
-
     from mailwizard.core import i18n
 
     argv = ["--site-config", str(args.site_config)] if args.site_config else []
@@ -47,7 +45,36 @@ def cmd_gui(args) -> int:
         argv += ["--config", str(args.config)]
     if getattr(args, "resume", None):
         argv += ["--resume", args.resume]
-    return gui_main(argv)
+    try:
+        from mailwizard.gui.app import main as gui_main
+
+        return gui_main(argv)
+    except (ImportError, OSError) as exc:  # Qt could not load a library of the system
+        _missing_library(exc)
+        raise
+
+
+def _missing_library(exc: BaseException) -> None:
+    """A system library Qt needs is not installed (a fresh or minimal system): name it and
+    the package to install, with exit code 9, rather than an internal error."""
+    from mailwizard.gui.syslibs import missing_library, packages_to_install
+
+    found = missing_library(exc)
+    if found is None:
+        return
+    library, package = found
+    if package:
+        what = _("the wizard window cannot open: a part of the system it needs is missing "
+                 "(the library {library}, from the package {package}).").format(
+                     library=library, package=package)
+    else:
+        what = _("the wizard window cannot open: a part of the system it needs is missing "
+                 "(the library {library}).").format(library=library)
+    raise _Fail(ec.MISSING_LIBRARY, what + "\n" + _(
+        "Ask whoever looks after this computer to install it. On Debian or Ubuntu: "
+        "{command}").format(command="sudo apt install " + " ".join(packages_to_install(package)))
+        + "\n" + _("The command line works without it: {command}").format(
+            command="mailwizard --help")) from None
 
 
 def _cmd_schedule(args) -> int:
@@ -145,9 +172,9 @@ def _main(argv: list[str], as_json: bool) -> int:
                 "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,
                 "discover": _cmd_discover, "deliverability": cmd_deliverability,
                 "schedule": _cmd_schedule}
-    if args.command is None:
-        return cmd_gui(args)
-    handler = handlers.get(args.command) or getattr(args, "handler", None)
+    # no command: the wizard, with the same outcomes (a missing system library is exit 9)
+    handler = (cmd_gui if args.command is None
+               else handlers.get(args.command) or getattr(args, "handler", None))
     try:
         _check_text_options(args)
         return handler(args)

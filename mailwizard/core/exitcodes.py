@@ -17,6 +17,7 @@ SECRET_STORE = 5
 NOT_VALIDATED = 6
 SIGN_IN_AGAIN = 7  # OAuth: the saved sign-in was revoked or expired
 SCHEDULE = 8  # the scheduled check could not be installed or removed
+MISSING_LIBRARY = 9  # the wizard: a system library Qt needs is not installed
 
 RESOLVE = 20
 CONNECT = 21
@@ -73,6 +74,8 @@ DESCRIPTIONS = TranslatedWords({
     SIGN_IN_AGAIN: N_("the saved sign-in (OAuth) was revoked or has expired: sign in again with "
                       "Connect"),
     SCHEDULE: N_("the scheduled check could not be installed or removed"),
+    MISSING_LIBRARY: N_("the wizard window cannot open: a system library is missing (the "
+                        "message names the package to install)"),
     RESOLVE: N_("the server name could not be found (DNS)"),
     CONNECT: N_("no connection to the server and port"),
     GREETING: N_("connected, but the server did not greet or accept EHLO (wrong protocol or "
