@@ -155,6 +155,7 @@ class DeliverabilityPanel(W.QGroupBox):
                                 "sending service, so there is nothing to copy here: {where}.") \
                     .format(type=rec.type, name=rec.name, where=rec.value.rstrip("."))
             text = W.QLabel(html.escape(words).replace("\n", "<br>"))
+            text.setTextFormat(QtCore.Qt.RichText)  # escaped: never shown as "&gt;"
             text.setWordWrap(True)
             text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
                                          | QtCore.Qt.TextSelectableByKeyboard)
@@ -164,13 +165,14 @@ class DeliverabilityPanel(W.QGroupBox):
                 copy.setAutoDefault(False)
                 copy.setAccessibleName(self.tr("Copy the record for {name}").format(
                     name=rec.name))
-                copy.clicked.connect(lambda _=False, b=copy, r=rec: self._copy(b, r))
+                copy.clicked.connect(lambda _=False, b=copy, r=rec, ln=line: self._copy(b, r, ln))
                 self.copy_buttons.append(copy)
                 line.addWidget(copy, 0, QtCore.Qt.AlignTop)
             self._body_layout.addLayout(line)
 
-    def _copy(self, button: W.QPushButton, rec) -> None:
-        """Copy the record's value; say so beside the button and to a screen reader."""
+    def _copy(self, button: W.QPushButton, rec, line: W.QHBoxLayout) -> None:
+        """Copy the record's value; say so on the button, in a line under the record, and
+        to a screen reader."""
         from mailwizard.gui import a11y
 
         QGuiApplication.clipboard().setText(rec.value)
@@ -181,7 +183,9 @@ class DeliverabilityPanel(W.QGroupBox):
             self.copied = W.QLabel()
             a11y.set_role(self.copied, a11y.ALERT)
             self.copied.setWordWrap(True)
-            self._layout.addWidget(self.copied)
+        else:
+            self._body_layout.removeWidget(self.copied)
+        self._body_layout.insertWidget(self._body_layout.indexOf(line) + 1, self.copied)
         self.copied.setText(self.tr("Copied the record for {name}. Paste it into an email to "
                                     "whoever runs your domain.").format(name=rec.name))
         self.copied.show()
@@ -190,9 +194,7 @@ class DeliverabilityPanel(W.QGroupBox):
     def _clear(self) -> None:
         self.copy_buttons = []
         self.setup_link = None
-        if self.copied is not None:
-            self.copied.clear()
-            self.copied.hide()
+        self.copied = None  # in the body: deleted with it
         while self._body_layout.count():
             item = self._body_layout.takeAt(0)
             _delete(item)
