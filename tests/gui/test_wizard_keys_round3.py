@@ -384,6 +384,13 @@ def test_disabled_buttons_look_disabled_in_the_project_high_contrast(
                               p.color(QPalette.Disabled, role)) >= 3.0, role
     srv = smtp_server("starttls")
     w = wizard()
+    from mailwizard.core.profile import ServiceType
+
+    service = w.pages[Step.SERVICE]
+    connect, web = service.buttons[ServiceType.OAUTH], service.buttons[ServiceType.SMTP]
+    qtbot.waitUntil(lambda: not connect.isEnabled(), timeout=3000)  # no client ID here
+    assert style.contrast(ink(web), ink(connect)) >= 3.0, (ink(web).name(),
+                                                            ink(connect).name())
     fill_own_server(qtbot, w, srv, ca_file)
     w.next()
     validate = w.pages[Step.VALIDATE]
