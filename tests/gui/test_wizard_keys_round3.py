@@ -227,8 +227,6 @@ def tab_problems(qtbot, w, name) -> list[str]:
     def rect(x):
         return x.rect().translated(x.mapTo(body, QPoint(0, 0)))
 
-    if os.environ.get("TAB_DEBUG"):
-        print(name, [(label_of(x), rect(x).getRect()) for x in order])
     problems = []
     if set(order) != set(reachable):
         problems.append(f"{name}: Tab never reaches "
