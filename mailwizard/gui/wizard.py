@@ -197,8 +197,8 @@ class PageKeys(QObject):
         if (event.type() == QEvent.KeyPress
                 and event.key() in (Qt.Key_PageUp, Qt.Key_PageDown)
                 and not event.modifiers() & ~Qt.KeypadModifier):
-            page = self._wizard.currentPage()
-            if isinstance(page, FlowPage) and page.isAncestorOf(obj):
+            page = self._wizard.currentPage()  # also from Next or Back: the page scrolls
+            if isinstance(page, FlowPage):
                 return page.scroll_page(event.key())
         return False
 
