@@ -242,27 +242,10 @@ def main(argv: list[str]) -> None:
 
 
 def high_contrast_dark():
-    """A dark high-contrast palette like the desktops' "High Contrast Inverse" themes."""
-    from PySide6.QtGui import QColor, QPalette
+    """The project's dark high-contrast palette (mailwizard/gui/style.py)."""
+    from mailwizard.gui.style import high_contrast_dark as palette
 
-    p = QPalette()
-    black, white = QColor("#000000"), QColor("#ffffff")
-    for role, colour in ((QPalette.Window, black), (QPalette.WindowText, white),
-                         (QPalette.Base, QColor("#0a0a0a")), (QPalette.Text, white),
-                         (QPalette.AlternateBase, QColor("#1a1a1a")),
-                         (QPalette.Button, QColor("#101010")), (QPalette.ButtonText, white),
-                         (QPalette.Highlight, QColor("#1aebff")),
-                         (QPalette.HighlightedText, black), (QPalette.Link, QColor("#ffff00")),
-                         (QPalette.PlaceholderText, QColor("#c0c0c0")),
-                         (QPalette.ToolTipBase, black), (QPalette.ToolTipText, white),
-                         (QPalette.Light, white), (QPalette.Midlight, QColor("#d0d0d0")),
-                         (QPalette.Mid, QColor("#a0a0a0")), (QPalette.Dark, QColor("#c0c0c0")),
-                         (QPalette.Shadow, white)):
-        p.setColor(role, colour)
-    grey = QColor("#9a9a9a")  # disabled: still readable (about 7:1 on black), but dimmer
-    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
-        p.setColor(QPalette.Disabled, role, grey)
-    return p
+    return palette()
 
 
 def server_ctx_for_localhost(ca) -> ssl.SSLContext:

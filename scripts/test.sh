@@ -17,7 +17,7 @@ root=$(pwd)
 debs=(gnome-keyring dbus-x11 dbus systemd fonts-dejavu-core libegl1 libgl1 libxkbcommon0
       libfontconfig1 libdbus-1-3 libglib2.0-0 desktop-file-utils appstream nsis libsecret-tools
       dnsmasq-base gettext fonts-noto-core
-      at-spi2-core xvfb xauth libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4
+      at-spi2-core xvfb xauth openbox x11-utils libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4
       libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
       libxcb-xkb1 libxcb-util1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0)
 # Debian's python3 makes no venv without python3-venv (no ensurepip).

@@ -3,6 +3,8 @@ for a check's outcome (Qt gives neither to plain widgets), and a way to announce
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import QAccessibleWidget, QWidget
 
@@ -16,11 +18,58 @@ _installed = False
 
 def _plain(text: str) -> str:
     """A button or label text as spoken: no mnemonic '&', no markup."""
-    from PySide6.QtGui import QTextDocumentFragment
+    from PySide6.QtGui import Qt, QTextDocumentFragment
 
-    if "<" in text:
+    if "<" in text and Qt.mightBeRichText(text):  # not "< Back"
         text = QTextDocumentFragment.fromHtml(text).toPlainText()
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+#: a mnemonic added after a label in a script without the key's letter: "आगे (&N) >"
+_BRACKETED_MNEMONIC = re.compile(r"\s*[(\uff08]&([^&\s])[)\uff09]")
+#: where a control's name was made here from its text (it is made again when the text changes)
+_AUTO_NAME = "mailwizardAutoName"
+
+
+def spoken(text: str) -> str:
+    """A control's text as a screen reader should say it: without the mnemonic ("&Next >" ->
+    "Next >", "आगे (&N) >" -> "आगे >"), without markup and without a trailing colon."""
+    text = _BRACKETED_MNEMONIC.sub("", text)
+    return _plain(text).strip().rstrip(":\uff1a").rstrip()
+
+
+def name_controls(roots, extra=()) -> None:
+    """Name the buttons and labels under `roots` (and the widgets in `extra`) whose text
+    carries a mnemonic in brackets, after their text without it. Qt itself only drops the
+    '&', so "(W)" was read as part of every name in Hindi. Controls named on purpose keep
+    their name."""
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel
+
+    widgets = list(extra)
+    for root in roots:
+        widgets += root.findChildren(QAbstractButton) + root.findChildren(QLabel) \
+            + root.findChildren(QGroupBox)
+    for w in widgets:
+        if w is None:
+            continue
+        text = w.title() if isinstance(w, QGroupBox) else w.text()
+        auto = bool(w.property(_AUTO_NAME))
+        if not auto and (w.accessibleName() or not _BRACKETED_MNEMONIC.search(text)):
+            continue
+        if isinstance(w, QLabel) and "<" in text:
+            continue
+        name = spoken(text)
+        if w.accessibleName() != name:
+            w.setAccessibleName(name)
+        if not auto:
+            w.setProperty(_AUTO_NAME, True)
+        # A field without a name of its own is named after its label (its buddy) by Qt,
+        # "(E)" and colon included: name it here, the same way.
+        buddy = w.buddy() if isinstance(w, QLabel) else None
+        if buddy is not None and (not buddy.accessibleName() or buddy.property(_AUTO_NAME)):
+            if buddy.accessibleName() != name:
+                buddy.setAccessibleName(name)
+            buddy.setProperty(_AUTO_NAME, True)
 
 
 class _RoleAccessible(QAccessibleWidget):
@@ -31,7 +80,7 @@ class _RoleAccessible(QAccessibleWidget):
     def text(self, kind):  # noqa: D401 - Qt's name
         w = self._widget
         if kind == QAccessible.Text.Name:
-            return w.accessibleName() or _plain(getattr(w, "text", lambda: "")())
+            return w.accessibleName() or spoken(getattr(w, "text", lambda: "")())
         if kind == QAccessible.Text.Description:
             return w.accessibleDescription() or w.toolTip()
         return super().text(kind)

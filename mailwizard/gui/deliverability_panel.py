@@ -21,8 +21,8 @@ MARKS = {"ok": "✔", "needs_record": "!", "rejected": "✘", "unknown": "?", "a
 
 
 class DeliverabilityPanel(W.QGroupBox):
-    #: the records scroll inside the panel beyond this height, so the test result stays in view
-    MAX_HEIGHT = 260
+    """Its records are part of the page (the page scrolls; the panel does not scroll inside
+    it)."""
 
     def __init__(self, parent: W.QWidget | None = None):
         super().__init__(parent)
@@ -34,23 +34,16 @@ class DeliverabilityPanel(W.QGroupBox):
         self.body = W.QWidget()
         self._body_layout = W.QVBoxLayout(self.body)
         self._body_layout.setContentsMargins(0, 0, 0, 0)
-        self._scroll = scroll = W.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(W.QFrame.NoFrame)
-        scroll.setMaximumHeight(self.MAX_HEIGHT)
-        scroll.setWidget(self.body)
-        self._layout.addWidget(scroll)
-        # a child of the panel: it dies with it, so it never fires into a deleted widget
-        self._fit_timer = QtCore.QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self._fit)
+        self._layout.addWidget(self.body)
         self._call: BackgroundCall | None = None
         self._dns = None  # the running check's resolver (cancel() ends its deadline)
         self._token = 0
         #: the last report shown (core DeliverabilityReport), for tests and Copy details
         self.report = None
         self.copy_buttons: list[W.QPushButton] = []
+        #: "Copied …" beside the last Copy pressed (read out by a screen reader)
+        self.copied: W.QLabel | None = None
+        self.setup_link = None
         self.setVisible(False)
 
     # -- driving --------------------------------------------------------------------------
@@ -129,19 +122,16 @@ class DeliverabilityPanel(W.QGroupBox):
         for f in report.findings:
             self._finding(f)
         if report.setup_url and report.verdict.value != "ok":
-            # Translators: {service} is a link to the sending service's own instructions.
-            link = W.QLabel(self.tr("How to set this up: {service}").format(
-                service=f'<a href="{html.escape(report.setup_url)}">'
-                        f'{html.escape(report.service_name)}</a>'))
-            link.setOpenExternalLinks(True)
-            self._body_layout.addWidget(link)
-        self._fit_timer.start()  # once the new labels are laid out
+            from mailwizard.gui.widgets import LinkButton
 
-    def _fit(self) -> None:
-        """As tall as the wrapped text needs, up to MAX_HEIGHT (beyond that it scrolls)."""
-        width = max(self._scroll.viewport().width(), 300)
-        need = self._body_layout.totalHeightForWidth(width)
-        self._scroll.setMinimumHeight(min(max(need, 0), self.MAX_HEIGHT))
+            # Translators: {service} is the sending service's name (a link to its own
+            # instructions).
+            self.setup_link = LinkButton(self.tr("How to set this up at {service}").format(
+                service=report.service_name), report.setup_url)
+            self._body_layout.addWidget(self.setup_link)
+        tidy = getattr(self.window(), "refresh_names", None)
+        if tidy:
+            tidy()  # the new buttons take their place in the Tab order
 
     def _finding(self, f) -> None:
         row = W.QLabel(f"{MARKS.get(f.verdict.value, '')} <b>{html.escape(f.title)}</b> — "
@@ -157,21 +147,55 @@ class DeliverabilityPanel(W.QGroupBox):
             return
         for rec in f.records:
             line = W.QHBoxLayout()
-            text = W.QLabel(html.escape(rec.instruction()).replace("\n", "<br>"))
+            if rec.exact:
+                words = rec.instruction()
+            else:
+                # No value to copy: the service makes it. Say where it comes from instead of
+                # offering a bracketed description as if it were the record.
+                words = self.tr("Add a {type} record at {name}. Its value is made by the "
+                                "sending service, so there is nothing to copy here: {where}.") \
+                    .format(type=rec.type, name=rec.name, where=rec.value.rstrip("."))
+            text = W.QLabel(html.escape(words).replace("\n", "<br>"))
+            text.setTextFormat(QtCore.Qt.RichText)  # escaped: never shown as "&gt;"
             text.setWordWrap(True)
-            text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
-            copy = W.QPushButton(self.tr("Copy"))
-            copy.setAccessibleName(self.tr("Copy the record for {name}").format(name=rec.name))
-            value = rec.value if rec.exact else rec.instruction()
-            copy.clicked.connect(lambda _=False, v=value: QGuiApplication.clipboard().setText(v))
-            self.copy_buttons.append(copy)
+            text.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
+                                         | QtCore.Qt.TextSelectableByKeyboard)
             line.addWidget(text, 1)
-            line.addWidget(copy, 0, QtCore.Qt.AlignTop)
+            if rec.exact:
+                copy = W.QPushButton(self.tr("Copy"))
+                copy.setAutoDefault(False)
+                copy.setAccessibleName(self.tr("Copy the record for {name}").format(
+                    name=rec.name))
+                copy.clicked.connect(lambda _=False, b=copy, r=rec, ln=line: self._copy(b, r, ln))
+                self.copy_buttons.append(copy)
+                line.addWidget(copy, 0, QtCore.Qt.AlignTop)
             self._body_layout.addLayout(line)
+
+    def _copy(self, button: W.QPushButton, rec, line: W.QHBoxLayout) -> None:
+        """Copy the record's value; say so on the button, in a line under the record, and
+        to a screen reader."""
+        from mailwizard.gui import a11y
+
+        QGuiApplication.clipboard().setText(rec.value)
+        for b in self.copy_buttons:
+            b.setText(self.tr("Copy"))
+        button.setText(self.tr("Copied"))
+        if self.copied is None:
+            self.copied = W.QLabel()
+            a11y.set_role(self.copied, a11y.ALERT)
+            self.copied.setWordWrap(True)
+        else:
+            self._body_layout.removeWidget(self.copied)
+        self._body_layout.insertWidget(self._body_layout.indexOf(line) + 1, self.copied)
+        self.copied.setText(self.tr("Copied the record for {name}. Paste it into an email to "
+                                    "whoever runs your domain.").format(name=rec.name))
+        self.copied.show()
+        a11y.alert(self.copied)
 
     def _clear(self) -> None:
         self.copy_buttons = []
-        self._scroll.setMinimumHeight(0)
+        self.setup_link = None
+        self.copied = None  # in the body: deleted with it
         while self._body_layout.count():
             item = self._body_layout.takeAt(0)
             _delete(item)

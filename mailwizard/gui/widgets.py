@@ -25,6 +25,50 @@ def wrapped(text: str = "", *, rich: bool = False) -> W.QLabel:
     return label
 
 
+class _LinkPush(W.QPushButton):
+    """A flat button drawn as a link: underlined, in the palette's link colour (readable on
+    the theme's background, and following a change of theme); Enter opens it, like Space."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFlat(True)
+        self.setAutoDefault(False)
+        self.setCursor(QtCore.Qt.PointingHandCursor)
+        font = self.font()
+        font.setUnderline(True)
+        self.setFont(font)
+        self._recolour()
+
+    def _recolour(self) -> None:
+        from PySide6.QtGui import QPalette
+
+        from mailwizard.gui.style import link_colour
+
+        palette = self.palette()
+        changed = False
+        for group in (QPalette.Active, QPalette.Inactive):
+            want = link_colour(palette, group)
+            if palette.color(group, QPalette.ButtonText) != want:
+                palette.setColor(group, QPalette.ButtonText, want)
+                changed = True
+        if changed:
+            self.setPalette(palette)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.PaletteChange:
+            self._recolour()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        # Not a default button (Enter would go to the dialog's Next): Enter opens the link.
+        if event.key() in (QtCore.Qt.Key_Return, QtCore.Qt.Key_Enter) \
+                and not event.modifiers() & ~QtCore.Qt.KeypadModifier:
+            self.animateClick()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class LinkButton(W.QWidget):
     """A link to a web page: a flat, focusable button (Enter or Space opens it, a screen reader
     hears "link"). If the browser cannot be opened, the address is shown with Copy."""
@@ -35,16 +79,11 @@ class LinkButton(W.QWidget):
         v = W.QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         v.setSpacing(2)
-        self.button = W.QPushButton()
+        self.button = _LinkPush()
         # The role first: Qt makes a widget's accessible (and keeps it) at its first change.
         a11y.set_role(self.button, a11y.LINK)
         self.button.setText(text)
-        self.button.setFlat(True)
-        self.button.setAutoDefault(False)
-        self.button.setCursor(QtCore.Qt.PointingHandCursor)
-        self.button.setStyleSheet("text-align: left; color: palette(link); "
-                                  "text-decoration: underline; padding: 1px 2px;")
-        self.button.setAccessibleName(text.replace("&", ""))
+        self.button.setAccessibleName(a11y.spoken(text))
         self.button.setAccessibleDescription(url)
         self.button.setToolTip(url)
         v.addWidget(self.button, 0, QtCore.Qt.AlignLeading)
@@ -173,5 +212,7 @@ class Details(W.QWidget):
             self.toggle.setChecked(False)
 
     def _toggled(self, shown: bool) -> None:
+        if not shown and self.text.hasFocus():  # the focus stays here, not on "< Back"
+            self.toggle.setFocus(QtCore.Qt.ShortcutFocusReason)
         self.text.setVisible(shown)
         self.toggle.setArrowType(QtCore.Qt.DownArrow if shown else QtCore.Qt.RightArrow)

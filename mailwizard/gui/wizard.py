@@ -6,10 +6,10 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import (QFrame, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget,
-                               QWizard, QWizardPage)
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMessageBox, QScrollArea, QStyle,
+                               QVBoxLayout, QWidget, QWizard, QWizardPage)
 
 from mailwizard import APP_ID
 from mailwizard.core.store.config import SavedSettings, default_config_path
@@ -69,18 +69,39 @@ class FlowPage(QWizardPage):
             self.needs.hide()
             outer.addWidget(self.needs)
             self.build()
+            # Controls added or shown later (a help link after a failed test) take their
+            # place in the Tab order too: the wizard tidies the page after layout changes.
+            self.body.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.body and event.type() == QEvent.LayoutRequest and self.wiz() is not None:
+            self.wiz().refresh_names()
+        return super().eventFilter(obj, event)
+
+    def order_tabs(self) -> None:
+        """Tab goes through the page's controls in reading order: down the layouts as they
+        are drawn (a column of fields, then the help beside it), whenever they were made."""
+        chain = focus_chain(self.body)
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """Page Up / Page Down scroll the page from wherever the focus is (fields do not use
-        those keys), so text below the fold, such as the help beside the fields, can be
-        read without a mouse."""
-        if self._built and event.key() in (Qt.Key_PageUp, Qt.Key_PageDown):
-            bar = self.scroll.verticalScrollBar()
-            step = bar.pageStep() if event.key() == Qt.Key_PageDown else -bar.pageStep()
-            bar.setValue(bar.value() + step)
+        """Page Up / Page Down scroll the page from wherever the focus is, so text below the
+        fold, such as the help beside the fields, can be read without a mouse. (Lists, combo
+        boxes and number boxes would use those keys to change their value: the wizard's
+        PageKeys filter sends the keys here first.)"""
+        if self.scroll_page(event.key()):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def scroll_page(self, key) -> bool:
+        if not self._built or key not in (Qt.Key_PageUp, Qt.Key_PageDown):
+            return False
+        bar = self.scroll.verticalScrollBar()
+        step = bar.pageStep() if key == Qt.Key_PageDown else -bar.pageStep()
+        bar.setValue(bar.value() + step)
+        return True
 
     def build(self) -> None:
         """Create the page's widgets (once), in self.body."""
@@ -121,6 +142,7 @@ class FlowPage(QWizardPage):
         emit(self.completeChanged)
         if not self._built or self.wiz() is None:
             return
+        self.wiz().refresh_names()
         reasons = [] if self.busy() or self.isComplete() else self.reasons()
         # Translators: {reasons} is one or more things still to do, joined by "; ".
         text = (self.tr("To go on: {reasons}.").format(reasons="; ".join(reasons))
@@ -131,6 +153,54 @@ class FlowPage(QWizardPage):
         next_button = self.wiz().button(QWizard.NextButton)
         next_button.setAccessibleDescription(text)
         next_button.setToolTip(text)
+
+
+def focus_chain(widget: QWidget) -> list[QWidget]:
+    """The controls Tab can reach under `widget`, in the order of its layouts."""
+    out: list[QWidget] = []
+
+    def visit_widget(w: QWidget) -> None:
+        if w.focusPolicy() & Qt.TabFocus and w.focusProxy() is None:
+            out.append(w)
+        if w.layout() is not None:
+            visit_layout(w.layout())
+
+    def visit_layout(layout) -> None:
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item.widget() is not None:
+                visit_widget(item.widget())
+            elif item.layout() is not None:
+                visit_layout(item.layout())
+
+    visit_widget(widget)
+    return out
+
+
+class PageKeys(QObject):
+    """Page Up / Page Down scroll the page, whatever control has the focus: a combo box, a
+    number box or a list would otherwise take them to change its value (Page Down in
+    *Security* silently chose another security). Installed on each control of the wizard
+    when it first gets the focus (an open drop-down list is its own window and keeps them)."""
+
+    def __init__(self, wizard: "MailWizard"):
+        super().__init__(wizard)
+        self._wizard = wizard
+
+    def watch(self, _old, new) -> None:
+        w = self._wizard
+        if new is not None and not new.property("mailwizardPageKeys") and w.isAncestorOf(new):
+            new.setProperty("mailwizardPageKeys", True)
+            new.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if (event.type() == QEvent.KeyPress
+                and event.key() in (Qt.Key_PageUp, Qt.Key_PageDown)
+                and not event.modifiers() & ~Qt.KeypadModifier):
+            page = self._wizard.currentPage()  # also from Next or Back: the page scrolls
+            if isinstance(page, FlowPage):
+                return page.scroll_page(event.key())
+        return False
 
 
 class _Pages(Mapping):
@@ -199,6 +269,18 @@ class MailWizard(QWizard):
         self.fixed_fields: set[str] = set()
         self._confirm: QMessageBox | None = None
 
+        self._page_keys = keys = PageKeys(self)
+        app = QApplication.instance()
+        connection = app.focusChanged.connect(keys.watch)
+        self.destroyed.connect(lambda *_: QObject.disconnect(connection))
+        self._names_timer = QTimer(self)
+        self._names_timer.setSingleShot(True)
+        self._names_timer.setInterval(0)
+        self._names_timer.timeout.connect(self._name_controls)
+        from mailwizard.gui.style import make_readable
+
+        make_readable(self)
+
         self.pages = _Pages(self)
         if resume and saved is not None:  # e.g. from the warning of a failed scheduled check
             self.state.resume = Resume(resume)
@@ -208,15 +290,98 @@ class MailWizard(QWizard):
         self.currentIdChanged.connect(self._entered)
 
     def _fit_screen(self) -> None:
+        """The first size and place: inside the screen's available area, window frame
+        (title bar, borders) included. The frame is not known before the window is shown:
+        an estimate now, corrected by _keep_on_screen once the window manager has framed it."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen else None
         width, height = 940, 660
+        top = self.style().pixelMetric(QStyle.PM_TitleBarHeight) + 8
+        side = 4
         if area is not None:
-            width, height = min(width, area.width()), min(height, area.height())
+            width = min(width, area.width() - 2 * side)
+            height = min(height, area.height() - top - side)
         # A fixed, small minimum: pages scroll instead of growing the window (and QWizard
         # then leaves the minimum alone instead of changing it on every page).
         self.setMinimumSize(min(560, width), min(420, height))
         self.resize(width, height)
+        if area is not None:
+            self.move(area.x() + max(0, (area.width() - width - 2 * side) // 2),
+                      area.y() + max(0, (area.height() - height - top - side) // 2))
+        self._placing = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if getattr(self, "_placing", False):
+            QTimer.singleShot(0, self, self._keep_on_screen)
+            # The window manager frames the window a moment after it is shown (later on a
+            # busy machine): look again whenever it moves or resizes it, until a little while
+            # after the frame is known.
+            QTimer.singleShot(10000, self, self._placed)
+
+    def _placed(self) -> None:
+        self._placing = False
+
+    def moveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().moveEvent(event)
+        if getattr(self, "_placing", False) and self.isVisible():
+            QTimer.singleShot(0, self, self._keep_on_screen)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if getattr(self, "_placing", False) and self.isVisible():
+            QTimer.singleShot(0, self, self._keep_on_screen)
+
+    def _keep_on_screen(self) -> None:
+        """Shrink and move the framed window into the screen's available area (Back, Next
+        and Cancel stay on screen on 800x600 and with large text)."""
+        screen = self.screen()
+        if screen is None or not self.isVisible():
+            return
+        area, frame = screen.availableGeometry(), self.frameGeometry()
+        if frame != self.geometry() and not getattr(self, "_framed", False):
+            self._framed = True
+            QTimer.singleShot(1500, self, self._placed)
+        if area.contains(frame):
+            return
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.setMinimumSize(min(self.minimumWidth(), width), min(self.minimumHeight(), height))
+            self.resize(width, height)
+        x = min(max(frame.x(), area.x()), area.right() + 1 - width - extra_w)
+        y = min(max(frame.y(), area.y()), area.bottom() + 1 - height - extra_h)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
+    # -- what a screen reader says -----------------------------------------------------------
+    def refresh_names(self) -> None:
+        """Soon (once for many changes in one go): the current page's Tab order follows its
+        layout, and its controls are named after their text without the mnemonic."""
+        self._names_timer.start()
+
+    def _name_controls(self) -> None:
+        from mailwizard.gui import a11y
+
+        page = self.currentPage()
+        if isinstance(page, FlowPage) and page._built:
+            page.order_tabs()
+        roots = [page] if page is not None else []
+        a11y.name_controls(roots, [self.button(b) for b in (
+            QWizard.BackButton, QWizard.NextButton, QWizard.CommitButton,
+            QWizard.FinishButton, QWizard.CancelButton)])
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.PaletteChange and not getattr(self, "_repainting", False):
+            from mailwizard.gui.style import make_readable
+
+            self._repainting = True
+            try:
+                make_readable(self)
+            finally:
+                self._repainting = False
 
     def _entered(self, page_id: int) -> None:
         """Every page shows the current settings whenever it is entered: Next calls
@@ -230,6 +395,7 @@ class MailWizard(QWizard):
                 page.enter()
                 page.changed()
         self._show_steps(page_id)
+        self.refresh_names()
 
     def _show_steps(self, current: int) -> None:
         """The side panel: every step on this path, where you are and what is done."""
@@ -396,3 +562,4 @@ class MailWizard(QWizard):
         if self._pool is not None:
             self._pool.waitForDone(500)
         super().done(result)
+

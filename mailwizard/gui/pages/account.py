@@ -37,7 +37,9 @@ def _error_label() -> W.QLabel:
 
 def _spoken(label: str) -> str:
     """A field label as a screen reader should say it: no '&', no trailing colon."""
-    return label.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip(": ")
+    from mailwizard.gui.a11y import spoken
+
+    return spoken(label)  # also without a mnemonic in brackets: "ईमेल पता (&E):"
 
 
 def side_by_side(page, body: W.QWidget, outer: W.QBoxLayout) -> None:
@@ -458,6 +460,10 @@ class AccountPage(AccountFields, FlowPage):
             self._fill_guidance()
 
     def _toggle_advanced(self, shown: bool) -> None:
+        if not shown and self.advanced.isAncestorOf(W.QApplication.focusWidget()):
+            # Closed from inside (Alt+A in Server): the focus stays on the toggle instead of
+            # falling out of the hidden fields onto "< Back".
+            self.advanced_toggle.setFocus(QtCore.Qt.ShortcutFocusReason)
         self.advanced.setVisible(shown)
         self.advanced_toggle.setArrowType(QtCore.Qt.DownArrow if shown else QtCore.Qt.RightArrow)
 

@@ -57,6 +57,7 @@ class SavePage(FlowPage):
         self.status = W.QLabel()
         self.status.setWordWrap(True)
         a11y.set_role(self.status, a11y.ALERT)
+        self.status.hide()  # shown with something to say (an empty alert is still read)
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.call: BackgroundCall | None = None
@@ -95,6 +96,7 @@ class SavePage(FlowPage):
         self.summary.setText(f"<table>{table}</table>{warn}")
         self.details.set_text(keyring_details(self, plan))
         self.status.clear()
+        self.status.hide()
         QtCore.QTimer.singleShot(0, self.wiz().button(W.QWizard.CommitButton).setFocus)
 
     def busy(self) -> bool:
@@ -128,6 +130,7 @@ class SavePage(FlowPage):
         self.call.done.connect(self._saved)
         self.call.failed.connect(self._failed)
         self.status.setText(self.tr("Saving…"))
+        self.status.show()
         self.call.start(work)
         self.changed()
         return False
@@ -141,6 +144,7 @@ class SavePage(FlowPage):
     def _failed(self, exc: Exception) -> None:
         self.status.setText(self.tr("Nothing was saved: {error}").format(error=str(exc)))
         style_text(self.status, "error")
+        self.status.show()
         self.changed()
         a11y.alert(self.status)
 
@@ -162,6 +166,12 @@ class DonePage(FlowPage):
         cv.addWidget(self.card_title)
         cv.addWidget(self.card_text)
         layout.addWidget(self.card)
+        # What the From domain still needs (from the test page's deliverability check).
+        self.domain_note = wrapped()
+        self.domain_note.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
+                                                 | QtCore.Qt.TextSelectableByKeyboard)
+        self.domain_note.hide()
+        layout.addWidget(self.domain_note)
         self.text = wrapped()
         layout.addWidget(self.text)
         self.details = Details()
@@ -234,7 +244,39 @@ class DonePage(FlowPage):
         self.card_text.setText("\n".join(lines))
         self.card.setAccessibleName(self.card_title.text())
         self.card.setAccessibleDescription(self.card_text.text())
+        self._show_domain_note()
         self.text.setText(self.tr("If your password changes, open this wizard again and "
                                   "choose \u201cMy password changed\u201d."))
         self.details.set_text(keyring_details(self, plan) if plan is not None else "")
         QtCore.QTimer.singleShot(0, self.wiz().button(W.QWizard.FinishButton).setFocus)
+
+    def _show_domain_note(self) -> None:
+        """Sending works, but a record the From domain still needs is said plainly here, with
+        the records to forward: "All set" alone hid it."""
+        validate = self.wiz().pages[Step.VALIDATE]
+        panel = getattr(validate, "deliverability", None)
+        report = panel.report if panel is not None else None
+        todo = [f for f in (report.findings if report is not None and not report.error
+                            else []) if f.verdict.value in ("needs_record", "rejected")]
+        self.setTitle(self.tr("Saved: one thing is left to do") if todo
+                      else self.tr("All set"))
+        if not todo:
+            self.domain_note.hide()
+            return
+        domain = self.state.profile.from_address.rpartition("@")[2]
+        lines = [self.tr("Your domain {domain} still needs attention, or some mailboxes "
+                         "may put your mail in spam or refuse it:").format(domain=domain)]
+        for f in todo:
+            # Translators: one check still to do, e.g. "DKIM: needs a record".
+            lines.append("• " + self.tr("{check}: {verdict}").format(
+                check=f.title, verdict=f.verdict.words))
+        lines.append(self.tr("Send these steps to whoever runs your domain:"))
+        for f in todo:
+            for rec in f.records:
+                lines.append(rec.instruction() if rec.exact else self.tr(
+                    "Add a {type} record at {name}, with the value {service} shows in its "
+                    "settings.").format(type=rec.type, name=rec.name,
+                                        service=report.service_name or f.title))
+        self.domain_note.setText("\n".join(lines))
+        style_text(self.domain_note, "warning")
+        self.domain_note.show()
