@@ -9,6 +9,7 @@ import http.server
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -66,25 +67,125 @@ def endless(total: int = 10_000_000) -> Route:
     return route
 
 
+def redirect_with(code: int, location: str) -> Route:
+    """A redirect with any status (301/302/303/307/308) and `location` as given: absolute,
+    relative to the path (`other.xml`) or to the host (`/other.xml`)."""
+    def route(h):
+        h.send_response(code)
+        h.send_header("Location", location)
+        h.send_header("Content-Type", "text/html")
+        page = f'<a href="{location}">moved</a>'.encode()
+        h.send_header("Content-Length", str(len(page)))
+        h.end_headers()
+        h.wfile.write(page)
+    return route
+
+
+def chunked(data: bytes, piece: int = 100) -> Route:
+    """The body in chunks (Transfer-Encoding: chunked), `piece` bytes each."""
+    def route(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/xml")
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        for i in range(0, len(data), piece):
+            part = data[i:i + piece]
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            h.wfile.flush()
+        h.wfile.write(b"0\r\n\r\n")
+    return route
+
+
+def trickle(data: bytes, piece: int = 64, every: float = 0.02, *,
+            chunks: bool = False, done: threading.Event | None = None) -> Route:
+    """The body arriving slowly: `piece` bytes every `every` seconds, with a Content-Length
+    (or chunked with `chunks`); `done` is set once the whole body was sent."""
+    def route(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/xml")
+        if chunks:
+            h.send_header("Transfer-Encoding", "chunked")
+        else:
+            h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        try:
+            for i in range(0, len(data), piece):
+                part = data[i:i + piece]
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(part), part) if chunks else part)
+                h.wfile.flush()
+                time.sleep(every)
+            if chunks:
+                h.wfile.write(b"0\r\n\r\n")
+            if done is not None:
+                done.set()
+        except OSError:
+            h.close_connection = True
+    return route
+
+
+def until_close(data: bytes) -> Route:
+    """The body with neither a length nor chunks: it ends where the server closes."""
+    def route(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/xml")
+        h.end_headers()
+        h.wfile.write(data)
+        h.close_connection = True
+    return route
+
+
+def closing(data: bytes) -> Route:
+    """`Connection: close` with a Content-Length (an HTTP/1.1 server that does not keep
+    connections)."""
+    def route(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/xml")
+        h.send_header("Content-Length", str(len(data)))
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.wfile.write(data)
+        h.close_connection = True
+    return route
+
+
 class HttpsServer:
+    """`protocol` "HTTP/1.0" is Python's http.server as it comes: no keep-alive, the
+    connection closed after each answer. `reuse` says what happens to a kept-alive
+    connection: "keep" (answer the next request), "close" (close it silently after the first
+    answer, which said nothing about closing), "drop" (read the next request, then close
+    without an answer: a server's keep-alive timeout meeting the client's request)."""
+
     def __init__(self, ca: trustme.CA, names: list[str], routes: dict[str, Route],
-                 address: str | None = None):
+                 address: str | None = None, *, protocol: str = "HTTP/1.1",
+                 reuse: str = "keep"):
         self.address = address or loopback_address()
         self.names = names
         self.routes = routes
         self.requests: list[str] = []  # "host path"
+        self.connections = 0
         ctx = server_context(ca.issue_cert(*names))
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = protocol
+            answered = 0
 
             def log_message(self, *a):
                 pass
 
+            def setup(self):
+                super().setup()
+                outer.connections += 1
+
             def do_GET(self):
                 host = (self.headers.get("Host") or "").split(":")[0]
                 outer.requests.append(f"{host} {self.path}")
+                if self.answered and reuse == "drop":
+                    self.close_connection = True
+                    return
+                self.answered += 1
+                if reuse == "close":
+                    self.close_connection = True
                 route = outer.routes.get(f"{host}{self.path}") or \
                     outer.routes.get(f"{host}{self.path.split('?')[0]}")
                 if route is None:
@@ -176,9 +277,10 @@ class World:
             self.zone.a[name] = self.addresses[name]
         return self.addresses[name]
 
-    def web(self, names: list[str], routes: dict[str, Route]) -> HttpsServer:
-        """One HTTPS server answering for all `names` (one address, one certificate)."""
-        srv = HttpsServer(self.ca, names, routes)
+    def web(self, names: list[str], routes: dict[str, Route], **kw) -> HttpsServer:
+        """One HTTPS server answering for all `names` (one address, one certificate);
+        `kw` as HttpsServer's (protocol, reuse)."""
+        srv = HttpsServer(self.ca, names, routes, **kw)
         for n in names:
             self.addresses[n] = srv.address
             self.zone.a[n] = srv.address
