@@ -249,6 +249,68 @@ class SilentServer:
         self._sock.close()
 
 
+class ScriptedServer:
+    """A TCP server whose every connection is handed to `script(conn)` in its own thread:
+    a greeting refused, a hang-up at once, a server without STARTTLS..."""
+
+    def __init__(self, address: str, port: int, script: Callable[[socket.socket], None]):
+        self.address, self.port = address, port
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((address, port))
+        self._sock.listen(16)
+        self._sock.settimeout(0.1)
+        self._stop = threading.Event()
+        self.connections = 0
+        threading.Thread(target=self._serve, args=(script,), daemon=True).start()
+
+    def _serve(self, script):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._run, args=(script, conn), daemon=True).start()
+
+    @staticmethod
+    def _run(script, conn):
+        try:
+            conn.settimeout(5)
+            script(conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self):
+        self._stop.set()
+        self._sock.close()
+
+
+def hang_up(conn: socket.socket) -> None:
+    """Accept, then close without a word."""
+
+
+def greet_and_refuse(conn: socket.socket) -> None:
+    conn.sendall(b"554 5.7.1 no service for you\r\n")
+
+
+def no_starttls(conn: socket.socket) -> None:
+    """A plain SMTP server that offers no STARTTLS (and no sign-in)."""
+    conn.sendall(b"220 plain.example ESMTP\r\n")
+    f = conn.makefile("rb")
+    for line in f:
+        cmd = line[:4].upper()
+        if cmd in (b"EHLO", b"HELO"):
+            conn.sendall(b"250-plain.example\r\n250 8BITMIME\r\n")
+        elif cmd == b"QUIT":
+            conn.sendall(b"221 bye\r\n")
+            return
+        else:
+            conn.sendall(b"502 not here\r\n")
+
+
 @dataclass
 class SmtpBox:
     name: str
@@ -269,6 +331,7 @@ class World:
     https: list[HttpsServer] = field(default_factory=list)
     smtp: list[SmtpBox] = field(default_factory=list)
     silent: list[SilentServer] = field(default_factory=list)
+    scripted: list[ScriptedServer] = field(default_factory=list)
     dns: DnsServer | None = None
 
     def address_of(self, name: str) -> str:
@@ -313,6 +376,14 @@ class World:
         self.silent.append(s)
         return s
 
+    def scripted_server(self, name: str, port: int,
+                        script: Callable[[socket.socket], None]) -> ScriptedServer:
+        """A TCP server at `name`:`port` that runs `script` on each connection (hang_up,
+        greet_and_refuse, no_starttls or your own)."""
+        s = ScriptedServer(self.address_of(name), port, script)
+        self.scripted.append(s)
+        return s
+
     def start(self) -> str:
         self.dns = DnsServer(self.zone)
         return self.dns.spec
@@ -322,7 +393,7 @@ class World:
         return sum(len(b.recorder.commands_auth) for b in self.smtp)
 
     def stop(self) -> None:
-        for s in [*self.https, *self.smtp, *self.silent]:
+        for s in [*self.https, *self.smtp, *self.silent, *self.scripted]:
             try:
                 s.stop()
             except Exception:

@@ -17,8 +17,8 @@ import time
 
 import pytest
 import trustme
-from discovery_world import (World, body, chunked, closing, endless, redirect_with, trickle,
-                             until_close)
+from discovery_world import (World, body, chunked, closing, endless, greet_and_refuse, hang_up,
+                             no_starttls, redirect_with, trickle, until_close)
 from nginx_server import NginxServer
 
 from mailwizard.core.discovery.candidate import AUTOCONFIG, ISPDB
@@ -389,6 +389,31 @@ def test_the_deadline_ends_a_trickling_fetch(world, ca_file):
     assert r.candidates == []
     assert step(r, "ispdb").status in ("stopped", "failed")
     assert_words(r)
+
+
+def test_every_step_says_in_words_what_went_wrong(world, ca_file):
+    """One domain where every source and every probed port goes wrong in its own way: each
+    step's detail is a sentence for IT, none reads like a Python exception."""
+    w = world()
+    d = "all-wrong.example"
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><clientConfig>&a;'
+            b'</clientConfig>')
+    w.web([f"autoconfig.{d}", d], {f"autoconfig.{d}/mail/config-v1.1.xml":
+                                   body(os.urandom(3000))}, protocol="HTTP/1.0")
+    w.web([ISPDB_HOST], {f"{ISPDB_HOST}/v1.1/{d}": body(bomb)})
+    w.scripted_server(f"smtp.{d}", 465, hang_up)
+    w.scripted_server(f"smtp.{d}", 587, greet_and_refuse)
+    w.scripted_server(f"smtp.{d}", 25, hang_up)
+    w.mail(f"mail.{d}", 465, trusted=False)  # mail.{d}:587 and :25: nothing listens
+    w.mute(d, 465)
+    w.scripted_server(d, 587, no_starttls)
+    r = discover(f"a@{d}", w.start(), ca_file, probe=True, timeout=5.0, probe_timeout=1.0,
+                 stagger=0.05)
+    assert_words(r)
+    details = "\n".join(f"{s.name} {s.target}: {s.detail}" for s in r.steps)
+    for words in ("not well-formed XML", "declares XML entities", "closed the connection",
+                  "554", "no STARTTLS offered", "refused"):
+        assert words in details, details
 
 
 def test_urllib3_is_loaded_only_by_a_fetch():
