@@ -19,6 +19,8 @@ import pytest
 import trustme
 from discovery_world import (World, body, chunked, closing, endless, greet_and_refuse, hang_up,
                              no_starttls, redirect_with, trickle, until_close)
+from ispdb_online import ISPDB_URL as SNAPSHOT_ISPDB_URL
+from ispdb_online import provider_files, serve
 from nginx_server import NginxServer
 
 from mailwizard.core.discovery.candidate import AUTOCONFIG, ISPDB
@@ -414,6 +416,53 @@ def test_every_step_says_in_words_what_went_wrong(world, ca_file):
     for words in ("not well-formed XML", "declares XML entities", "closed the connection",
                   "554", "no STARTTLS offered", "refused"):
         assert words in details, details
+
+
+# -- Thunderbird's provider list, served online --------------------------------------------
+def one_domain_per_provider() -> list[tuple[str, str]]:
+    """(domain, the provider's first SMTP server) for one domain of every provider file that
+    no built-in preset claims (a preset answers without asking the ISPDB)."""
+    from mailwizard.core.discovery import sources
+
+    out = []
+    for f in provider_files():
+        d = next((d for d in f.domains if not sources.from_preset(f"someone@{d}", d)), None)
+        if d is not None:
+            out.append((d, f.first_smtp_host(d)))
+    return out
+
+
+def discover_all(pairs, dns, ca_file) -> dict[str, str]:
+    """Discovery for many domains, eight at a time: {domain: the best host, or the
+    ISPDB step's detail when nothing was found}."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(d):
+        r = discover(f"someone@{d}", dns, ca_file, ispdb_url=SNAPSHOT_ISPDB_URL)
+        assert_words(r)
+        return d, (r.best.host.lower() if r.best else "nothing: " + step(r, "ispdb").detail)
+
+    with ThreadPoolExecutor(8) as pool:
+        return dict(pool.map(one, [d for d, _ in pairs]))
+
+
+@pytest.mark.parametrize("server", ["http.server HTTP/1.0", "keep-alive HTTP/1.1", "nginx"])
+def test_every_provider_of_the_ispdb_is_found_online(world, nginx, ca_file, server):
+    """Thunderbird's ISPDB exactly as published, served as the online ISPDB: one domain of
+    every provider file gets the provider's first SMTP server."""
+    pairs = one_domain_per_provider()
+    assert len(pairs) > 100
+    files = provider_files()
+    w = world()
+    if server == "nginx":
+        nginx(w, [SNAPSHOT_ISPDB_URL.split("/")[2]], {
+            f"{SNAPSHOT_ISPDB_URL.split('/')[2]}/v1.1/{d}": f.data
+            for f in files for d in f.domains})
+    else:
+        serve(w, files, "HTTP/1.0" if "1.0" in server else "HTTP/1.1")
+    got = discover_all(pairs, w.start(), ca_file)
+    wrong = {d: (got[d], host) for d, host in pairs if got[d] != host}
+    assert not wrong, f"{len(wrong)} of {len(pairs)} wrong: {wrong}"
 
 
 def test_urllib3_is_loaded_only_by_a_fetch():
