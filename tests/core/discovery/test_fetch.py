@@ -189,6 +189,35 @@ def test_every_redirect_code_with_absolute_and_relative_targets(world, ca_file, 
     assert f"{ISPDB_HOST} /v1.1/moved/{d}" in web.requests
 
 
+@pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])
+def test_a_redirect_to_another_server_is_followed_with_its_own_certificate(world, ca_file,
+                                                                          protocol):
+    w = world()
+    d = "elsewhere.example"
+    first = w.web([ISPDB_HOST], {
+        f"{ISPDB_HOST}/v1.1/{d}": redirect_with(307, f"https://files.ispdb-mirror.test/{d}")})
+    mirror = w.web(["files.ispdb-mirror.test"], {
+        f"files.ispdb-mirror.test/{d}": body(config(f"smtp.{d}"))}, protocol=protocol)
+    r = discover(f"a@{d}", w.start(), ca_file)
+    assert_words(r)
+    assert r.best is not None and r.best.host == f"smtp.{d}", [s.to_dict() for s in r.steps]
+    assert first.connections == 1 and mirror.requests == [f"files.ispdb-mirror.test /{d}"]
+
+
+def test_redirects_are_bounded(world, ca_file):
+    w = world()
+    d = "far.example"
+    routes = {f"{ISPDB_HOST}/v1.1/{d}": redirect_with(301, "/hop/1")}
+    routes.update({f"{ISPDB_HOST}/hop/{i}": redirect_with(302, f"/hop/{i + 1}")
+                   for i in range(1, 10)})
+    web = w.web([ISPDB_HOST], routes, protocol="HTTP/1.0")
+    r = discover(f"a@{d}", w.start(), ca_file)
+    assert_words(r)
+    assert r.candidates == []
+    assert "more than 3 redirects" in step(r, "ispdb").detail
+    assert len(web.requests) == 4  # the address and three redirects, no more
+
+
 def test_a_kept_alive_connection_carries_the_redirected_request(world, ca_file):
     w = world()
     d = "kept.example"
