@@ -142,10 +142,10 @@ def _exchange(url, path, conn, switch, timeout, max_body):
         if conn.tls is None:
             conn.connect()
         conn.timeout = switch.left(timeout)
-        conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*",
-                                           "Accept-Encoding": "identity"},
-                     preload_content=False, decode_content=False)
         try:
+            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*",
+                                               "Accept-Encoding": "identity"},
+                         preload_content=False, decode_content=False)
             resp = conn.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError,
                 BrokenPipeError) as exc:
@@ -157,7 +157,7 @@ def _exchange(url, path, conn, switch, timeout, max_body):
         if status in REDIRECTS:
             location = resp.headers.get("Location", "")
             body = _read(url, resp, tls, switch, timeout, MAX_REDIRECT_BODY, lenient=True)
-            if body is not None and _keeps_alive(resp):
+            if body is not None and conn.sock is not None:  # kept alive (HTTP let it open)
                 return status, location, b"", conn
             conn.drop()
             return status, location, b"", None
@@ -178,11 +178,6 @@ def _exchange(url, path, conn, switch, timeout, max_body):
         if switch.stopped:
             raise Stopped() from None
         raise StepFailed(f"{url}: {failure_words(exc)}") from None
-
-
-def _keeps_alive(resp) -> bool:
-    original = getattr(resp, "_original_response", None)
-    return original is not None and not original.will_close
 
 
 def _read(url, resp, tls, switch, timeout, cap, *, lenient=False):
