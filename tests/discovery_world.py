@@ -5,9 +5,12 @@ certificate, silent). Every server records what it was asked. Needs root (ports 
 
 from __future__ import annotations
 
+import functools
 import http.server
+import os
 import socket
 import ssl
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -217,6 +220,53 @@ class HttpsServer:
         self._httpd.server_close()
 
 
+class StaticHttpsServer:
+    """Python's own file server exactly as `python -m http.server` runs it
+    (SimpleHTTPRequestHandler: HTTP/1.0, the connection closed after each answer), over TLS,
+    serving `files` ({"path": bytes}) from a temporary folder for every name."""
+
+    def __init__(self, ca: trustme.CA, names: list[str], files: dict[str, bytes],
+                 address: str | None = None):
+        self.address = address or loopback_address()
+        self.names = names
+        self._dir = tempfile.TemporaryDirectory(prefix="mailwizard-www-")
+        for path, data in files.items():
+            target = os.path.join(self._dir.name, path.lstrip("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+        ctx = server_context(ca.issue_cert(*names))
+        handler = functools.partial(_QuietFiles, directory=self._dir.name)
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def get_request(self):
+                conn, addr = self.socket.accept()
+                conn.settimeout(5)
+                try:
+                    return ctx.wrap_socket(conn, server_side=True), addr
+                except (ssl.SSLError, OSError):
+                    conn.close()
+                    raise
+
+            def handle_error(self, request, client_address):
+                pass
+
+        self._httpd = Server((self.address, 443), handler)
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._dir.cleanup()
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
 # -- SMTP -----------------------------------------------------------------------------------
 class SilentServer:
     """Accepts and never says a word."""
@@ -328,7 +378,7 @@ class World:
     ca: trustme.CA
     zone: Zone = field(default_factory=Zone)
     addresses: dict[str, str] = field(default_factory=dict)
-    https: list[HttpsServer] = field(default_factory=list)
+    https: list[HttpsServer | StaticHttpsServer] = field(default_factory=list)
     smtp: list[SmtpBox] = field(default_factory=list)
     silent: list[SilentServer] = field(default_factory=list)
     scripted: list[ScriptedServer] = field(default_factory=list)
@@ -344,6 +394,15 @@ class World:
         """One HTTPS server answering for all `names` (one address, one certificate);
         `kw` as HttpsServer's (protocol, reuse)."""
         srv = HttpsServer(self.ca, names, routes, **kw)
+        for n in names:
+            self.addresses[n] = srv.address
+            self.zone.a[n] = srv.address
+        self.https.append(srv)
+        return srv
+
+    def static_web(self, names: list[str], files: dict[str, bytes]) -> StaticHttpsServer:
+        """Python's `http.server` as it comes (HTTP/1.0), serving `files` for all `names`."""
+        srv = StaticHttpsServer(self.ca, names, files)
         for n in names:
             self.addresses[n] = srv.address
             self.zone.a[n] = srv.address

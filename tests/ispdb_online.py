@@ -123,7 +123,7 @@ def measure(protocol: str = "HTTP/1.0", limit: int | None = None) -> dict:
             world.stop()
     return {"protocol": protocol, **counts,
             "why nothing was found (ISPDB step)": dict(details.most_common(5)),
-            "another server": other}
+            "which got another server": other}
 
 
 def main(argv: list[str]) -> int:

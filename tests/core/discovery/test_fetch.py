@@ -142,6 +142,20 @@ def test_found_from_every_kind_of_server(world, ca_file, kind, place):
 
 
 @pytest.mark.parametrize("place", PLACES)
+def test_found_from_python_http_server_as_it_comes(world, ca_file, place):
+    """`python -m http.server` (SimpleHTTPRequestHandler: HTTP/1.0, closes after each
+    answer), the server the old fetch failed with."""
+    w = world()
+    d = f"simple-{place}.example"
+    names, key, source = PLACES[place]
+    w.static_web(names(d), {key(d).partition("/")[2]: config(f"smtp.{d}")})
+    r = discover(f"a@{d}", w.start(), ca_file)
+    assert_words(r)
+    assert r.best is not None, [(s.name, s.status, s.detail) for s in r.steps]
+    assert (r.best.source, r.best.host) == (source, f"smtp.{d}")
+
+
+@pytest.mark.parametrize("place", PLACES)
 def test_found_from_a_real_nginx(world, nginx, ca_file, place):
     w = world()
     d = f"nginx-{place}.example"
@@ -475,7 +489,8 @@ def discover_all(pairs, dns, ca_file) -> dict[str, str]:
         return dict(pool.map(one, [d for d, _ in pairs]))
 
 
-@pytest.mark.parametrize("server", ["http.server HTTP/1.0", "keep-alive HTTP/1.1", "nginx"])
+@pytest.mark.parametrize("server", ["python -m http.server", "http.server HTTP/1.0",
+                                    "keep-alive HTTP/1.1", "nginx"])
 def test_every_provider_of_the_ispdb_is_found_online(world, nginx, ca_file, server):
     """Thunderbird's ISPDB exactly as published, served as the online ISPDB: one domain of
     every provider file gets the provider's first SMTP server."""
@@ -487,6 +502,9 @@ def test_every_provider_of_the_ispdb_is_found_online(world, nginx, ca_file, serv
         nginx(w, [SNAPSHOT_ISPDB_URL.split("/")[2]], {
             f"{SNAPSHOT_ISPDB_URL.split('/')[2]}/v1.1/{d}": f.data
             for f in files for d in f.domains})
+    elif server == "python -m http.server":
+        w.static_web([SNAPSHOT_ISPDB_URL.split("/")[2]], {
+            f"v1.1/{d}": f.data for f in files for d in f.domains})
     else:
         serve(w, files, "HTTP/1.0" if "1.0" in server else "HTTP/1.1")
     got = discover_all(pairs, w.start(), ca_file)
