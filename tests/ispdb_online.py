@@ -1,13 +1,15 @@
 """Thunderbird's provider list (../shared/ispdb, or MAILWIZARD_ISPDB_DIR) served on loopback
 as the ONLINE ISPDB, exactly as published (`https://ispdb.test/v1.1/DOMAIN` answers the
-provider's file), by Python's http.server speaking HTTP/1.0 (the connection closed after
-each answer) or a keep-alive HTTP/1.1 server, with the names in a real dnsmasq; then
-discovery is run in-process for provider domains and the answers counted.
+provider's file), by Python's http.server (HTTP/1.0, the connection closed after each
+answer; or keep-alive HTTP/1.1; or as `python -m http.server` runs it) or a real nginx, with
+the names in a real dnsmasq; then discovery is run in-process for every provider domain and
+the answers counted.
 
-    .venv/bin/python tests/ispdb_online.py [--protocol HTTP/1.0|HTTP/1.1] [--limit N]
+    .venv/bin/python tests/ispdb_online.py [--protocol SERVER] [--limit N]
 
-prints JSON counts (needs root: port 443). The test suite uses `provider_files` and
-`first_smtp_host` for one domain of every provider file (tests/core/discovery/test_fetch.py)."""
+SERVER: HTTP/1.0 (default), HTTP/1.1 (keep-alive), python-m-http.server, nginx. Prints JSON
+counts (needs root: port 443, dnsmasq, nginx). The test suite uses `provider_files` for one
+domain of every provider file (tests/core/discovery/test_fetch.py)."""
 
 from __future__ import annotations
 
@@ -77,7 +79,12 @@ def serve(world, files: list[ProviderFile], protocol: str):
     return world.web([ISPDB_HOST], routes, protocol=protocol)
 
 
+SERVERS = ("HTTP/1.0", "HTTP/1.1", "python-m-http.server", "nginx")
+
+
 def measure(protocol: str = "HTTP/1.0", limit: int | None = None) -> dict:
+    """`protocol`: one of SERVERS (http.server speaking HTTP/1.0 or keep-alive HTTP/1.1,
+    SimpleHTTPRequestHandler as `python -m http.server` runs it, a real nginx)."""
     import trustme
     from discovery_world import World
 
@@ -94,7 +101,17 @@ def measure(protocol: str = "HTTP/1.0", limit: int | None = None) -> dict:
         ca_file = os.path.join(tmp, "ca.pem")
         ca.cert_pem.write_to_path(ca_file)
         try:
-            serve(world, files, protocol)
+            if protocol == "nginx":
+                from nginx_server import NginxServer
+                srv = NginxServer(ca, [ISPDB_HOST], {
+                    f"{ISPDB_HOST}/v1.1/{d}": f.data for f in files for d in f.domains})
+                world.https.append(srv)
+                world.zone.a[ISPDB_HOST] = srv.address
+            elif protocol == "python-m-http.server":
+                world.static_web([ISPDB_HOST], {
+                    f"v1.1/{d}": f.data for f in files for d in f.domains})
+            else:
+                serve(world, files, protocol)
             dns = world.start()
             pairs = [(f, d) for f in files for d in f.domains]
             seen: set[str] = set()
