@@ -13,11 +13,13 @@ root=$(pwd)
 # desktop files; dnsmasq, the real DNS server the discovery and deliverability tests ask;
 # the screen reader's view of the wizard: the AT-SPI bus (at-spi2-core) and a real X server
 # (Xvfb) with the libraries Qt's xcb platform loads; GNU gettext (msgfmt --check on the
-# translations) and a Devanagari font (Noto Sans Devanagari, for the Hindi wizard).
+# translations) and a Devanagari font (Noto Sans Devanagari, for the Hindi wizard); nginx, the
+# real web server the discovery fetch is tested against (autoconfig and the ISPDB).
 debs=(gnome-keyring dbus-x11 dbus systemd fonts-dejavu-core libegl1 libgl1 libxkbcommon0
       libfontconfig1 libdbus-1-3 libglib2.0-0 desktop-file-utils appstream nsis libsecret-tools
-      dnsmasq-base gettext fonts-noto-core
-      at-spi2-core xvfb xauth openbox x11-utils libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4
+      dnsmasq-base gettext fonts-noto-core nginx-light
+      at-spi2-core xvfb xauth openbox x11-utils libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0
+      libxcb-icccm4
       libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
       libxcb-xkb1 libxcb-util1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0)
 # Debian's python3 makes no venv without python3-venv (no ensurepip).

@@ -52,8 +52,11 @@ def parse(body: bytes, email: str) -> list[OutgoingServer]:
     try:
         root = DET.fromstring(body, forbid_dtd=True, forbid_entities=True,
                               forbid_external=True)
-    except (DefusedXmlException, ParseError, ValueError) as exc:
-        raise StepFailed(f"not a usable config file ({type(exc).__name__})") from None
+    except DefusedXmlException:
+        raise StepFailed("not a usable config file (it declares XML entities or a DTD, "
+                         "refused)") from None
+    except (ParseError, ValueError):
+        raise StepFailed("not a usable config file (not well-formed XML)") from None
     if _local(root.tag) != "clientConfig":
         raise StepFailed(f"not a config file (root element {_local(root.tag)!r})")
     local, _, domain = email.rpartition("@")

@@ -4,6 +4,7 @@ DNS resolved, and TLS with the certificate checked for that name. (HTTPS: https.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import threading
@@ -89,9 +90,44 @@ def connect(host: str, port: int, dns: Dns, switch: Switch, timeout: float
             s.close()
             if switch.stopped:
                 raise Stopped() from None
-            last = "refused" if isinstance(exc, ConnectionRefusedError) else \
-                "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+            last = said(exc)
     raise StepFailed(f"{host}:{port}: {last}")
+
+
+def said(exc: BaseException) -> str:
+    """What went wrong, in words for IT (a step's detail): never an exception's name."""
+    import smtplib
+
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate not trusted ({exc.verify_message})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "timed out"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError,
+                        smtplib.SMTPServerDisconnected)):
+        return "the server closed the connection"
+    if isinstance(exc, ssl.SSLError):
+        return "the secure connection (TLS) failed: " + (
+            (exc.reason or "").replace("_", " ").lower() or "no reason given")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(
+            exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"the server answered {exc.smtp_code} {text}"[:200]
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return str(exc) or "the server does not support what was asked"
+    if isinstance(exc, smtplib.SMTPException):
+        return "the server's answer is not valid SMTP" + (f" ({exc})" if str(exc) else "")
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    text = str(exc)
+    if text and not _EXCEPTION_LIKE.search(text):
+        return f"an unexpected problem ({text})"[:200]
+    return "an unexpected problem"
+
+
+#: A Python exception's look ("ValueError: ..."), kept out of what a step says.
+_EXCEPTION_LIKE = re.compile(r"\b[A-Z][A-Za-z]+(Error|Exception):|Traceback")
 
 
 def wrap_tls(raw: socket.socket, ctx: ssl.SSLContext, host: str, switch: Switch

@@ -12,7 +12,8 @@ from typing import Callable
 
 from mailwizard.core.discovery.candidate import ProbeResult
 from mailwizard.core.discovery.dns import Dns
-from mailwizard.core.discovery.net import StepFailed, Stopped, Switch, connect, wrap_tls
+from mailwizard.core.discovery.net import (StepFailed, Stopped, Switch, connect, said,
+                                           wrap_tls)
 from mailwizard.core.profile import Security
 
 EHLO_NAME = "mailwizard.localdomain"
@@ -68,11 +69,11 @@ def probe(host: str, port: int, security: Security, *, dns: Dns, switch: Switch,
         result.failure = f"no {security.value} here ({exc.reason or exc})"
         result.contradicts = True
     except smtplib.SMTPException as exc:
-        result.failure = f"{type(exc).__name__}: {exc}"[:200]
+        result.failure = said(exc)
         result.contradicts = True
     except (OSError, ValueError) as exc:
         result.failure = "stopped (cancelled or out of time)" if switch.stopped else \
-            f"{type(exc).__name__}: {exc}"[:200]
+            said(exc)
     result.elapsed_ms = (time.monotonic() - t0) * 1000
     return result
 

@@ -310,7 +310,8 @@ class Discovery:
             except StepFailed as exc:
                 status, detail = "failed", str(exc)
             except Exception as exc:  # a step must never take the run down
-                status, detail = "failed", f"{type(exc).__name__}: {exc}"[:300]
+                from mailwizard.core.discovery.net import said
+                status, detail = "failed", said(exc)
             done.set()
             step = StepRecord(name, target, status, (time.monotonic() - t) * 1000, detail,
                               (t - self._t0) * 1000)
