@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 
 from mailwizard.core.profile import Security
@@ -84,8 +85,11 @@ def load() -> Snapshot:
 
 
 def fill(text: str, email: str) -> str:
+    """Thunderbird's placeholders filled in for `email`, in any letter case (the list keeps
+    host names in lower case, "mail.%emaildomain%")."""
     local, _, domain = email.rpartition("@")
-    for k, v in (("%EMAILADDRESS%", email), ("%EMAILLOCALPART%", local),
-                 ("%EMAILDOMAIN%", domain)):
-        text = text.replace(k, v)
-    return text
+    values = {"%EMAILADDRESS%": email, "%EMAILLOCALPART%": local, "%EMAILDOMAIN%": domain}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(0).upper()], text)
+
+
+_PLACEHOLDER = re.compile("%(?:EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN)%", re.IGNORECASE)

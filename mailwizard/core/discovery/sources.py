@@ -90,7 +90,8 @@ def from_snapshot(email: str, domain: str, lookup: str = "", via_mx: str = "",
                    "out)").format(provider_domain=via_mx)
     else:
         reason = _("{provider}: settings from Thunderbird's list of providers (kept in "
-                   "mailwizard: nothing was sent out)").format(provider=provider.name)
+                   "mailwizard: nothing was sent out)").format(
+            provider=fill(provider.name, email))
     out = []
     for i, s in enumerate(provider.smtp):
         host = fill(s.host, email).lower()
@@ -103,7 +104,8 @@ def from_snapshot(email: str, domain: str, lookup: str = "", via_mx: str = "",
                         + f"; outgoingServer {host}:{s.port} {SECURITY_WORDS[s.security]}, "
                           f"authentication {auth}"],
                        domain, provider_id=preset.id if preset else "",
-                       provider_name=provider.name, username=fill(s.username, email),
+                       provider_name=fill(provider.name, email),
+                       username=fill(s.username, email),
                        service=preset.service if preset else ServiceType.SMTP,
                        # Thunderbird's reviewed list, shipped with mailwizard: its servers
                        # are as known as a preset's

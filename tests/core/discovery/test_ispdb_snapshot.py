@@ -85,6 +85,29 @@ def test_the_whole_list_answers_offline():
     assert total == len(snap) > 900
 
 
+def test_the_whole_list_answers_as_thunderbirds_own_files_say():
+    """The same, with the expected server read from Thunderbird's provider files themselves
+    (../shared/ispdb/, data the project did not write), not from the compiled list: a fault of
+    the compiler cannot hide behind itself (it kept host names lower-cased, so
+    "mail.%EMAILDOMAIN%" stayed unfilled for inbox.lv, mail.ee …)."""
+    from ispdb_online import provider_files
+
+    files = provider_files()
+    right, wrong = 0, []
+    for f in files:
+        for domain in f.domains:
+            r = Discovery(f"user@{domain}", OFFLINE).run()
+            got = r.best.host if r.best else None
+            want = BETTER_CHOICE.get(domain, ((f.first_smtp_host(domain),),))[0][0]
+            if got == want:
+                right += 1
+            else:
+                wrong.append((domain, f.name, want, got))
+    print(f"\nkept list against Thunderbird's files: {right} of {right + len(wrong)} right")
+    assert not wrong, wrong
+    assert right > 900
+
+
 @pytest.mark.parametrize("email, host", [
     ("user@zohomail.in", "smtp.zoho.in"), ("user@zoho.in", "smtp.zoho.in"),
     ("user@zoho.eu", "smtp.zoho.eu"), ("user@zohomail.eu", "smtp.zoho.eu"),
