@@ -113,9 +113,17 @@ def alert_for(profile: Profile, code: int, diagnosis: Diagnosis | None = None,
     if name not in first:
         first = f"{name}: {first}"
     if since:
-        first += " " + _("This has lasted since {since}.").format(since=since)
+        first += " " + _("This has lasted since {since}.").format(since=_local_time(since))
     return Alert(_(TITLE), first + " " + _("Open mailwizard to see what to do."),
                  _("Open mailwizard"), "", key)
+
+
+def _local_time(iso: str) -> str:
+    """"2027-03-17 09:30" in this computer's time zone, from a record's ISO 8601 time."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return iso
 
 
 def _first_sentence(text: str) -> str:

@@ -146,12 +146,12 @@ def test_check_notify_end_to_end_for_a_server_that_cannot_be_reached(bus, servic
     assert record["failing"]["since"] == "2027-03-01T09:30:00+00:00"
     assert "failing since 2027-03-01T09:30:00+00:00" in p.stdout
     p = run_check(config, "--notify-wait", "0",
-                  env={"MAILWIZARD_CLOCK": "2027-03-02T09:30:00+00:00"})
+                  env={"MAILWIZARD_CLOCK": "2027-03-02T09:30:00+00:00", "TZ": "UTC"})
     assert p.returncode == ec.CONNECT and len(svc.received) == 1
     n = svc.received[0]
     assert n.summary == "Your ERP's email stopped working"
     assert n.body.startswith("The server 127.0.0.1 refused a connection on port ")
-    assert "This has lasted since 2027-03-01T09:30:00+00:00." in n.body
+    assert "This has lasted since 2027-03-01 09:30." in n.body
     assert n.body.endswith(" Open mailwizard to see what to do.")
     assert n.actions[1] == "Open mailwizard"
     p = run_check(config, "--notify-wait", "0",
