@@ -72,8 +72,8 @@ BY_CODE: dict[str, str] = {
     "basic_auth_disabled": _P, "basic_auth_not_supported": _P, "password_transition": _P,
     "browser_sign_in_required": _P, "sign_in_policy": _P, "m365_smtp_auth_disabled": _P,
     "oauth_token_refused": _P, "oauth_invalid_grant": _P, "oauth_invalid_client": _P,
-    "oauth_not_configured": _P, "oauth_provider": _P, "oauth_tenant": _P,
-    "oauth_wrong_tenant": _P, "oauth_redirect_mismatch": _P, "oauth_bad_request": _P,
+    "oauth_not_configured": _P, "oauth_admin_consent": _P, "oauth_denied": _P,
+    "oauth_timeout": _P, "oauth_state_mismatch": _P, "oauth_wrong_tenant": _P, "oauth_redirect_mismatch": _P, "oauth_bad_request": _P,
     "ews_wrong_auth_type": _P, "ews_ntlm_failed": _P,
     # the sender, the recipient, the message
     "sender_refused": _P, "send_as_denied": _P, "from_not_allowed": _P, "login_required": _P,
