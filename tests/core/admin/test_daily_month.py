@@ -202,6 +202,18 @@ def test_a_simulated_month_gives_no_false_warning_and_the_true_one_once(world, c
                 assert record["tries"] == 2  # the 421 passed within the run
             if day == 13:  # offline in a broken week: since when is kept, not forgotten
                 assert failing["since"] == "2027-03-11T09:30:00+00:00"
+            if day in (12, 13, 17):  # the record in words, as `show` and `report` say it
+                words = {12: "failed (checked 2027-03-12T09:30:00+00:00, exit code 24",
+                         13: "not checked (this computer was offline at 2027-03-13T09:30",
+                         17: "temporarily failing since 2027-03-17T09:30:00+00:00"}[day]
+                for command in ("show", "report"):
+                    out = subprocess.run([sys.executable, "-m", "mailwizard", command,
+                                          "--config", str(config)], capture_output=True,
+                                         text=True, timeout=60)
+                    assert out.returncode == 0 and words in out.stdout, (day, command,
+                                                                          out.stdout)
+                    log.append(f"     {command}: " + next(
+                        line.strip() for line in out.stdout.splitlines() if words in line))
     finally:
         text = "\n".join(log + ["", "warnings:"] + [f"  day {d}: {s} — {b}"
                                                    for d, s, b in table])
