@@ -266,6 +266,23 @@ def _user_manager_running() -> bool:
                 and os.path.exists(os.path.join(runtime, "systemd", "private")))
 
 
+#: install()'s note when no systemd user manager runs (kept in English in schedule.json)
+NO_USER_MANAGER = N_("no systemd user manager is running in this session: the timer starts "
+                     "at your next sign-in")
+
+
+def starts_at_next_sign_in(platform: str | None = None) -> bool:
+    """Before installing: whether the check would wait for the user's next sign-in (Linux
+    without a running systemd user manager, e.g. a remote or headless session). A quick look
+    at a file, no program is run."""
+    return platform_kind(platform) == "linux" and not _user_manager_running()
+
+
+def run_time() -> str:
+    """When the check runs, as "9:30"."""
+    return f"{HOUR}:{MINUTE:02d}"
+
+
 def _mkdirs(path: Path, created: list[str]) -> None:
     missing = []
     p = path
@@ -341,8 +358,7 @@ def _install_systemd(sched: InstalledSchedule, runner: Runner) -> None:
         _must(runner, ["systemctl", "--user", "start", f"{UNIT}.timer"],
               N_("Starting the timer"))
     else:  # kept in English in schedule.json; shown through note_text()
-        sched.note = N_("no systemd user manager is running in this session: the timer "
-                        "starts at your next sign-in")
+        sched.note = NO_USER_MANAGER
 
 
 def _install_windows(sched: InstalledSchedule, runner: Runner) -> None:
