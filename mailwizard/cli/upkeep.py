@@ -56,8 +56,16 @@ def scheduled_run(args, path: Path, saved, send_test_to):
     outcome = run_scheduled(lambda: check_saved(saved, send_test_to=send_test_to),
                             saved.profile.ascii_host if saved.profile.host else "",
                             policy=DailyPolicy.from_site(_site(args)), clock=clock,
-                            previous=previous)
+                            previous=previous, say=_say if _at_terminal() else None)
     return outcome
+
+
+def _at_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _say(text: str) -> None:
+    print("mailwizard: " + text, file=sys.stderr, flush=True)
 
 
 def state_line(meaning: str | None, failing: dict | None, when: str = "") -> str:

@@ -153,10 +153,12 @@ def classify(result, diagnosis, code: int, host: str,
 
 def run_scheduled(run_check: Callable[[], tuple[Any, Any, int]], host: str, *,
                   policy: DailyPolicy, clock: Clock, previous: dict[str, Any] | None,
-                  network: Callable[[str], tuple[str, str]] | None = None) -> DailyOutcome:
+                  network: Callable[[str], tuple[str, str]] | None = None,
+                  say: Callable[[str], None] | None = None) -> DailyOutcome:
     """Run the check as the scheduler does: wait for the network when offline, try again
     when the failure is temporary, then work out what to record and whether to warn.
-    `previous` is the last check's record (read_last_check)."""
+    `previous` is the last check's record (read_last_check); `say` gets a sentence before
+    each wait (for a person watching a terminal)."""
     if network is None:
         from mailwizard.core.admin.network import network_state as network
     started = clock.now()
@@ -174,6 +176,10 @@ def run_scheduled(run_check: Callable[[], tuple[Any, Any, int]], host: str, *,
                    f"{getattr(diagnosis, 'code', '') or ('ok' if meaning is None else '')} "
                    f"-> {meaning or 'ok'}{f' ({how})' if how else ''}")
         if meaning == OFFLINE and waited < offline_limit:
+            if say is not None:
+                say(_("This computer seems to be offline: waiting up to {minutes} minutes for "
+                      "the network (Ctrl+C stops).").format(
+                          minutes=f"{(offline_limit - waited) / 60:g}"))
             back = False
             while waited < offline_limit:
                 step = min(OFFLINE_POLLS[min(len(OFFLINE_POLLS) - 1, _polls(waited))],
@@ -193,6 +199,9 @@ def run_scheduled(run_check: Callable[[], tuple[Any, Any, int]], host: str, *,
             if temporary_tries < policy.tries:
                 wait = waits[temporary_tries - 1]
                 log.append(f"{clock.iso()} temporary: next try in {wait:.0f} s")
+                if say is not None:
+                    say(_("A temporary problem on the server's side: trying again in "
+                          "{minutes} minutes (Ctrl+C stops).").format(minutes=f"{wait / 60:g}"))
                 clock.sleep(wait)
                 continue
         break

@@ -153,3 +153,20 @@ def test_monitoring_ok_with_timings_per_stage(smtp_server, tmp_path):
         value = item.split("=")[1]
         assert value.endswith("s;;;0.000000") and float(value.split("s;")[0]) >= 0
     assert not config.with_name("mail-settings.last-check.json").exists()  # nothing recorded
+
+
+def test_check_json_carries_the_class(tmp_path):
+    """`check --json` says what a failure means; exit codes stay as documented."""
+    from mailwizard.core.store.config import SavedSettings, write_config
+
+    config = tmp_path / "mail-settings.json"
+    relay = Profile(host="127.0.0.1", port=closed_port(), security="none", auth="none",
+                    username="", from_address=USER, timeout=3.0)
+    write_config(SavedSettings(profile=relay, secret=None, profile_name="default"), config)
+    p = subprocess.run([sys.executable, "-m", "mailwizard", "check", "--json", "--config",
+                        str(config)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 21, p.stderr
+    out = __import__("json").loads(p.stdout)
+    assert (out["meaning"], out["status"]) == ("temporary", "temporary")
+    assert out["failing"]["key"] == "21:connection_refused"
+    assert out["diagnosis"]["code"] == "connection_refused"

@@ -155,6 +155,7 @@ def test_a_simulated_month_gives_no_false_warning_and_the_true_one_once(world, c
     log = ["day  what happened                                   exit status     meaning"
            "       tries failing since              warnings monitoring"]
     table = []
+    full_lines: dict[int, str] = {}  # one whole --monitoring line per state, for the log
     try:
         for day, what, status, mon_state, warnings in MONTH:
             offline = what == "offline"
@@ -187,6 +188,8 @@ def test_a_simulated_month_gives_no_false_warning_and_the_true_one_once(world, c
                        f"{record['meaning'] or '-':13} {record.get('tries', 1):5} "
                        f"{failing.get('since', '-'):26} {len(svc.received):8} "
                        f"{m.returncode} {m.stdout.strip()[:90]}")
+            full_lines.setdefault(m.returncode, f"day {day}: exit {m.returncode}: "
+                                  + m.stdout.strip())
             for n in svc.received[len(table):]:
                 table.append((day, n.summary, n.body))
             assert record["status"] == status, (day, what, p.stdout, p.stderr)
@@ -217,7 +220,9 @@ def test_a_simulated_month_gives_no_false_warning_and_the_true_one_once(world, c
                         line.strip() for line in out.stdout.splitlines() if words in line))
     finally:
         text = "\n".join(log + ["", "warnings:"] + [f"  day {d}: {s} — {b}"
-                                                   for d, s, b in table])
+                                                   for d, s, b in table]
+                         + ["", "check --monitoring, one whole line per state:"]
+                         + [f"  {line}" for _code, line in sorted(full_lines.items())])
         print("\n" + text)
         (tmp_path / "month.log").write_text(text + "\n")
         if os.environ.get("MAILWIZARD_MONTH_LOG"):
