@@ -106,7 +106,8 @@ def cmd_show(args) -> int:
                "profile": p.to_config_dict(),
                "secret": saved.secret.to_dict() if saved.secret else None,
                "secret_present": present, "validation": saved.validation,
-               "saved_at": saved.saved_at, "schedule": _schedule_dict()}
+               "saved_at": saved.saved_at, "schedule": _schedule_dict(),
+               "last_check": _last_check_dict(path)}
         if unreadable is not None:
             out["secret_problem"] = str(unreadable)
         emit_json(out, command=RUN.command, code=ec.OK,
@@ -132,7 +133,27 @@ def cmd_show(args) -> int:
     from mailwizard.core.admin.schedule import describe_status
 
     print(_("  Schedule:  {schedule}").format(schedule=describe_status()))
+    from mailwizard.core.admin.daily import describe_record
+    from mailwizard.core.admin.health import read_last_check
+
+    state = describe_record(read_last_check(path))
+    if state:
+        print(_("  Last check: {state}").format(state=state))
     return ec.OK
+
+
+def _last_check_dict(path):
+    """The last check in short for `show --json`: when, its status and meaning, since when
+    a failure goes on (None when no check was recorded)."""
+    from mailwizard.core.admin.daily import status_of
+    from mailwizard.core.admin.health import read_last_check
+
+    record = read_last_check(path)
+    if not record or "damaged" in record:
+        return None
+    return {"checked_at": record.get("checked_at"), "status": status_of(record),
+            "meaning": record.get("meaning"), "exit_code": record.get("exit_code"),
+            "failing": record.get("failing")}
 
 
 def cmd_token(args) -> int:
@@ -311,6 +332,10 @@ def cmd_apply(args) -> int:
 
 
 def cmd_check(args) -> int:
+    if getattr(args, "monitoring", False):
+        from mailwizard.cli.upkeep import cmd_check_monitoring
+
+        return cmd_check_monitoring(args)
     from mailwizard.core.admin.health import MissingSecret, check_saved, record_last_check
     from mailwizard.core.profile import check_email
     from mailwizard.core.admin.report import check_record, failure_record
@@ -330,15 +355,24 @@ def cmd_check(args) -> int:
             print("mailwizard: " + _("warning: the check was not recorded: {problem}").format(
                 problem=exc), file=sys.stderr)
 
-    def warn(code: int, diagnosis=None, message: str = "") -> None:
+    def warn(code: int, diagnosis=None, message: str = "", outcome=None) -> None:
         if args.notify:
             from mailwizard.cli.upkeep import warn_on_desktop
 
-            warn_on_desktop(path, saved.profile, code, diagnosis, message, args.notify_wait)
+            now = outcome.clock.now() if outcome is not None and outcome.clock else None
+            warn_on_desktop(path, saved.profile, code, diagnosis, message, args.notify_wait,
+                            outcome=outcome, now=now)
 
+    outcome = None
     try:
         with cli_support.DEBUG.step("check (saved settings)"):
-            result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
+            if args.notify:  # the daily check: offline waits, temporary retries
+                from mailwizard.cli.upkeep import scheduled_run
+
+                outcome = scheduled_run(args, path, saved, send_test_to)
+                result, diagnosis, code = outcome.result, outcome.diagnosis, outcome.code
+            else:
+                result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
     except SecretStoreUnavailable as exc:
         record(failure_record(str(exc), ec.SECRET_STORE, command="check"))
         warn(ec.SECRET_STORE, message=str(exc))
@@ -348,6 +382,27 @@ def cmd_check(args) -> int:
         warn(ec.INVALID_SETTINGS, message=str(exc))
         raise _Fail(ec.INVALID_SETTINGS, str(exc)) from None
     rec = check_record(result, diagnosis, exit_code=code, command="check")
+    if outcome is not None:
+        rec.update(outcome.record_fields())
+        rec["checked_at"] = outcome.clock.iso()
+        for line in outcome.log:
+            cli_support.DEBUG.steps.append((f"daily check: {line}", 0.0, "ok"))
+    elif not result.ok:
+        from mailwizard.core.admin.daily import TEMPORARILY_FAILING, classify, status_of
+
+        rec["meaning"], how = classify(result, diagnosis, code, saved.profile.ascii_host
+                                       if saved.profile.host else "")
+        rec["network"] = how or None
+        rec["status"] = status_of({**rec, "status": ""})
+        if rec["status"] == TEMPORARILY_FAILING:
+            from mailwizard.core.admin.daily import failure_key
+            from mailwizard.core.admin.health import read_last_check
+
+            prev = (read_last_check(path) or {}).get("failing") or {}
+            key = failure_key(code, diagnosis)
+            rec["failing"] = {"key": key, "meaning": rec["meaning"],
+                              "since": prev.get("since") if isinstance(prev, dict) and
+                              prev.get("key") == key else rec["checked_at"]}
     deliverability = None
     if result.ok:  # the From domain's SPF/DKIM/DMARC: informational, never the exit code
         from mailwizard.cli.deliverability import section_for_check
@@ -365,8 +420,12 @@ def cmd_check(args) -> int:
     elif code == ec.SIGN_IN_AGAIN:
         hint = _("The saved sign-in no longer works (it expired or was withdrawn): sign in "
                  "again: open the wizard and choose “Sign in again”.")
-    warn(code, diagnosis)
-    extra = {"config": str(path), "profile_name": saved.profile_name}
+    warn(code, diagnosis, outcome=outcome)
+    extra = {"config": str(path), "profile_name": saved.profile_name,
+             "meaning": rec.get("meaning"), "status": rec.get("status") or
+             ("ok" if result.ok else "failed"), "failing": rec.get("failing")}
+    if outcome is not None:
+        extra["tries"] = outcome.tries
     if deliverability is not None:
         extra["deliverability"] = deliverability
     if hint:
@@ -377,6 +436,12 @@ def cmd_check(args) -> int:
     _print_result(result, diagnosis, args.json, code, site=_site(args), extra=extra)
     if hint and not args.json:
         print(hint)
+    if not result.ok and not args.json:
+        from mailwizard.cli.upkeep import state_line
+
+        line = state_line(rec.get("meaning"), rec.get("failing"), rec["checked_at"])
+        if line:
+            print(line)
     if deliverability and not args.json:
         from mailwizard.cli.deliverability import print_summary
 

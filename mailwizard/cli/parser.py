@@ -159,8 +159,14 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
                        help=_("also send a real test message to this address"))
         c.add_argument("--json", action="store_true", help=_("machine-readable report on stdout"))
         c.add_argument("--notify", action="store_true",
-                       help=_("on failure, show a desktop notification (at most once a day for the "
-                            "same failure) whose button opens the wizard where it can be fixed"))
+                       help=_("run as the daily check: wait for the network when offline, try "
+                            "again when the failure is temporary, and show a desktop "
+                            "notification (once per failure) when someone needs to act; its "
+                            "button opens the wizard where it can be fixed"))
+        c.add_argument("--monitoring", action="store_true",
+                       help=_("for Nagios, Icinga, Zabbix or Checkmk agents: one line and the "
+                            "Monitoring Plugins exit codes (0 OK, 1 WARNING temporary, 2 "
+                            "CRITICAL needs a person, 3 UNKNOWN offline or not set up)"))
         # how long to stay for a click on the notification (default: 30 minutes when run by the
         # scheduler, none from a terminal)
         c.add_argument("--notify-wait", type=float, default=None, metavar="SECONDS",

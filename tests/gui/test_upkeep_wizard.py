@@ -202,3 +202,41 @@ def test_when_the_daily_check_cannot_be_set_up_the_done_page_says_so(
     assert done.schedule_status.text().startswith("The daily check could not be set up: ")
     w.button(QWizard.FinishButton).click()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
+
+
+@pytest.mark.parametrize("user_manager", [False, True])
+def test_the_done_page_says_what_the_daily_check_will_do_and_when_it_starts(
+        qtbot, wizard, smtp_server, ca_file, tmp_path, home, secret_service, user_manager):
+    """Issue 23: in plain words, when the check runs and when it warns (never for offline or
+    a short server problem). Issue 22 item 13: with no systemd user manager running (a
+    remote or headless session), the page says the check starts at the next sign-in, before
+    Finish — Finish no longer closes silently on it."""
+    if user_manager:  # what a running user manager leaves in XDG_RUNTIME_DIR
+        (tmp_path / "run" / "systemd").mkdir()
+        (tmp_path / "run" / "systemd" / "private").touch()
+    srv = smtp_server("starttls")
+    w = wizard()
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    assert wait_check(qtbot, w).result.ok
+    w.next()
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == Step.DONE, timeout=10000)
+    done = w.pages[Step.DONE]
+    text = done.daily_plan.text()
+    assert text.startswith("Every day at about 9:30, mailwizard tests these settings in the "
+                           "background. It warns you on this computer only when someone needs "
+                           "to act")
+    assert ("It does not warn when this computer is offline or the email server has a short "
+            "problem") in text
+    assert "If a server problem lasts more than a day, it warns then." in text
+    assert done.daily_plan.isVisibleTo(w)
+    later = "the daily check will start the next time you sign in to this computer"
+    assert (later in text) == (not user_manager)
+    done.daily.setChecked(False)  # the words follow the tick
+    assert done.daily_plan.text().startswith("No daily check: nobody will be told")
+    done.daily.setChecked(True)
+    assert (later in done.daily_plan.text()) == (not user_manager)
+    if not user_manager:  # said before Finish, so Finish may close at once
+        finish(qtbot, w)
+        assert (home / ".config/systemd/user/mailwizard-check.timer").exists()

@@ -58,8 +58,20 @@ def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
     exit code). The secret errors of secret_for_saved are raised before any connection."""
     from mailwizard.core.checks import make_check
 
+    import os
+
+    from mailwizard.core.profile import ServiceType
+
     secret = secret_for_saved(saved)
-    check = make_check(saved.profile, secret, send_test_to=send_test_to, progress=progress)
+    options: dict[str, Any] = {}
+    if os.environ.get("MAILWIZARD_DNS_SERVER") and saved.profile.service is not \
+            ServiceType.EXCHANGE:
+        # closed networks and tests: the server's name is looked up where discovery looks
+        from mailwizard.core.discovery.dns import resolver_for_checks
+
+        options["resolve"] = resolver_for_checks()
+    check = make_check(saved.profile, secret, send_test_to=send_test_to, progress=progress,
+                       **options)
     result = check.run()
     # A connected (OAuth) account: the check refreshed the token with the stored refresh
     # token; a provider that rotates it (Microsoft) has just given a new one to keep.

@@ -1,5 +1,6 @@
 """The desktop warning when a scheduled check fails: what to say (plain words naming the
-provider and the fix), whether to say it (not the same failure twice within a day), and how
+provider and the fix), whether to say it (once per failure: the same failure is not said
+again until a check has passed; core/admin/daily.py decides which failures warn), and how
 (the freedesktop Notifications service over D-Bus on Linux, with jeepney; Windows and macOS
 have a simpler, untested mechanism below).
 
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTIFIED_SUFFIX = ".notified.json"
-#: The same failure is not announced again within this many seconds.
-REPEAT_AFTER = 24 * 3600.0
 TITLE = N_("Your ERP's email stopped working")
 
 BUS_NAME = "org.freedesktop.Notifications"
@@ -81,8 +80,9 @@ def _google(profile: Profile) -> bool:
 
 
 def alert_for(profile: Profile, code: int, diagnosis: Diagnosis | None = None,
-              message: str = "") -> Alert:
-    """The warning for a failed check with this exit code."""
+              message: str = "", since: str = "") -> Alert:
+    """The warning for a failed check with this exit code (`since`: when a temporary failure
+    that has lasted began, said in the warning)."""
     name = provider_name(profile)
     key = f"{code}:{diagnosis.code if diagnosis else ''}"
     if code == ec.SIGN_IN_AGAIN or (diagnosis is not None
@@ -112,8 +112,18 @@ def alert_for(profile: Profile, code: int, diagnosis: Diagnosis | None = None,
     first = _first_sentence(cause)
     if name not in first:
         first = f"{name}: {first}"
+    if since:
+        first += " " + _("This has lasted since {since}.").format(since=_local_time(since))
     return Alert(_(TITLE), first + " " + _("Open mailwizard to see what to do."),
                  _("Open mailwizard"), "", key)
+
+
+def _local_time(iso: str) -> str:
+    """"2027-03-17 09:30" in this computer's time zone, from a record's ISO 8601 time."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return iso
 
 
 def _first_sentence(text: str) -> str:
@@ -124,18 +134,19 @@ def _first_sentence(text: str) -> str:
     return text.rstrip(".") + "."
 
 
-# -- not twice a day ---------------------------------------------------------------------------
+# -- once per failure ----------------------------------------------------------------------------
 def notified_path(config_path: Path) -> Path:
     config_path = Path(config_path)
     return config_path.with_name(config_path.stem + NOTIFIED_SUFFIX)
 
 
 def already_notified(config_path: Path, alert: Alert, now: float | None = None) -> bool:
-    """Whether this failure was announced less than a day ago."""
+    """Whether this failure was already announced (since the last passing check: a passing
+    check forgets it; another failure is news). `now` is kept for callers; time does not
+    matter any more: a warning repeated every day is soon ignored."""
     try:
         data = json.loads(notified_path(config_path).read_text(encoding="utf-8"))
-        return data.get("key") == alert.key and \
-            (now or time.time()) - float(data.get("at_unix", 0)) < REPEAT_AFTER
+        return data.get("key") == alert.key
     except (OSError, ValueError, TypeError, AttributeError):
         return False
 
@@ -276,7 +287,7 @@ def open_wizard(resume: str, config_path: Path | None = None) -> None:
 
 def warn(config_path: Path, alert: Alert, *, wait: float = 0.0,
          on_action: Callable[[str], Any] | None = None, now: float | None = None) -> str:
-    """Show the alert unless the same failure was shown within a day. Returns "shown",
+    """Show the alert unless the same failure was already shown. Returns "shown",
     "repeat" (not shown again) or why it could not be shown."""
     if already_notified(config_path, alert, now):
         return "repeat"

@@ -32,6 +32,7 @@ def check_record(result: CheckResult, diagnosis: Diagnosis | None, *,
     """One check as JSON-ready, redacted data: what last-check.json holds and what the
     report shows (the same data for a check just run and one read back from disk)."""
     from mailwizard.core import exitcodes as ec
+    from mailwizard.core.diagnosis.meaning import meaning_of_failure
 
     if exit_code is None:
         exit_code = ec.OK if result.ok else ec.for_stage(result.failure.stage,
@@ -42,6 +43,9 @@ def check_record(result: CheckResult, diagnosis: Diagnosis | None, *,
         "command": command,
         "ok": result.ok,
         "exit_code": exit_code,
+        # offline / temporary / needs_person (core/diagnosis/meaning.py); None: passed
+        "meaning": None if result.ok else meaning_of_failure(diagnosis, exit_code,
+                                                             result.failure),
         "stages": [{"stage": s.stage, "status": s.status, "ms": round(s.ms, 1)}
                    for s in result.stages],
         "diagnosis": diagnosis.to_dict() if diagnosis else None,
@@ -51,9 +55,12 @@ def check_record(result: CheckResult, diagnosis: Diagnosis | None, *,
 
 def failure_record(message: str, exit_code: int, *, command: str = "") -> dict[str, Any]:
     """A check that could not start (no keyring, no stored password …), in the same form."""
+    from mailwizard.core.diagnosis.meaning import meaning_of_failure
+
     return {"record_version": RECORD_VERSION,
             "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "command": command, "ok": False, "exit_code": exit_code, "stages": [],
+            "command": command, "ok": False, "exit_code": exit_code,
+            "meaning": meaning_of_failure(None, exit_code), "stages": [],
             "diagnosis": None, "error": redact(message), "result": None}
 
 
@@ -132,13 +139,29 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
             when=when, command=record["command"])
     else:
         checked = _("Checked:  {when}").format(when=when)
-    outcome = _("OK") if record.get("ok") else _("FAILED")
+    from mailwizard.core.admin.daily import NOT_CHECKED, TEMPORARILY_FAILING, status_of
+
+    status = status_of(record)
+    outcome = _("OK") if record.get("ok") else {
+        NOT_CHECKED: _("NOT CHECKED (offline)"),
+        TEMPORARILY_FAILING: _("TEMPORARILY FAILING")}.get(status, _("FAILED"))
     if code is not None:
         result = _("Result:   {outcome} (exit code {code}: {meaning})").format(
             outcome=outcome, code=code, meaning=ec.DESCRIPTIONS.get(code, "?"))
     else:
         result = _("Result:   {outcome}").format(outcome=outcome)
     lines = [checked, result]
+    from mailwizard.core.admin.daily import describe_record
+
+    lines.append(_("State:    {state}").format(state=describe_record(record)))
+    if record.get("meaning"):
+        from mailwizard.core.diagnosis.meaning import WORDS
+
+        lines.append(_("Meaning:  {meaning} ({code})").format(
+            meaning=_(WORDS.get(record["meaning"], record["meaning"])),
+            code=record["meaning"]))
+    if record.get("tries", 1) > 1:
+        lines.append(_("Tries:    {n} in this run").format(n=record["tries"]))
     if record.get("error"):
         lines.append(_("Error:    {problem}").format(problem=record["error"]))
     r = record.get("result")

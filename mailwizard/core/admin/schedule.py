@@ -14,6 +14,13 @@ timer starts at the user's next sign-in.
 Windows (untested on a real Windows here): `schtasks /Create /TN mailwizard\\check /XML …`.
 macOS (untested on a real Mac here): `~/Library/LaunchAgents/org.mailwizard.MailWizard.check
 .plist`, loaded with `launchctl bootstrap gui/<uid>`.
+
+Waiting for the network: a systemd *user* manager has no network-online.target (that is a
+system unit, and user units cannot order themselves after system units), and launchd has no
+network condition any more (KeepAlive's NetworkState is ignored since OS X 10.10); only the
+Windows task can say "start only if a network connection is available"
+(RunOnlyIfNetworkAvailable). Everywhere the check itself waits for the network and retries
+(core/admin/daily.py), so a timer that fires while Wi-Fi is still connecting warns nobody.
 """
 
 from __future__ import annotations
@@ -109,9 +116,12 @@ def systemd_units(frequency: str, command: Sequence[str]) -> dict[str, str]:
         "\n"
         "[Service]\n"
         "Type=oneshot\n"
+        "# A user manager cannot wait for network-online.target (a system unit): the check\n"
+        "# waits for the network itself (up to 5 minutes, asking NetworkManager or DNS) and\n"
+        "# tries a temporary failure again (3 tries over 10 minutes).\n"
         f"ExecStart={' '.join(_systemd_quote(a) for a in command)}\n"
-        "# a failed check waits up to 30 minutes for a click on its desktop notification\n"
-        "TimeoutStartSec=45min\n"
+        "# ... and a failed check waits up to 30 minutes for a click on its notification\n"
+        "TimeoutStartSec=50min\n"
         "# a failed check exits with its exit code; that is not a failure of the service\n"
         "SuccessExitStatus=3 4 5 7 20 21 22 23 24 25 26 27 30\n")
     timer = (
@@ -256,6 +266,23 @@ def _user_manager_running() -> bool:
                 and os.path.exists(os.path.join(runtime, "systemd", "private")))
 
 
+#: install()'s note when no systemd user manager runs (kept in English in schedule.json)
+NO_USER_MANAGER = N_("no systemd user manager is running in this session: the timer starts "
+                     "at your next sign-in")
+
+
+def starts_at_next_sign_in(platform: str | None = None) -> bool:
+    """Before installing: whether the check would wait for the user's next sign-in (Linux
+    without a running systemd user manager, e.g. a remote or headless session). A quick look
+    at a file, no program is run."""
+    return platform_kind(platform) == "linux" and not _user_manager_running()
+
+
+def run_time() -> str:
+    """When the check runs, as "9:30"."""
+    return f"{HOUR}:{MINUTE:02d}"
+
+
 def _mkdirs(path: Path, created: list[str]) -> None:
     missing = []
     p = path
@@ -331,8 +358,7 @@ def _install_systemd(sched: InstalledSchedule, runner: Runner) -> None:
         _must(runner, ["systemctl", "--user", "start", f"{UNIT}.timer"],
               N_("Starting the timer"))
     else:  # kept in English in schedule.json; shown through note_text()
-        sched.note = N_("no systemd user manager is running in this session: the timer "
-                        "starts at your next sign-in")
+        sched.note = NO_USER_MANAGER
 
 
 def _install_windows(sched: InstalledSchedule, runner: Runner) -> None:

@@ -41,7 +41,7 @@ LOCKED_TOOLTIP = "Set by your administrator"
 
 #: Top-level keys of a site file.
 SITE_KEYS = ("provider", "defaults", "locked", "hidden_services", "oauth", "config_path",
-             "recipients_per_day", "discovery", "language")
+             "recipients_per_day", "discovery", "language", "daily_check")
 #: Keys that may be locked: the profile keys (provider and region included).
 LOCKABLE = tuple(PROFILE_KEYS)
 #: Locked keys a provider preset gives a value to (others need one under [defaults]).
@@ -422,6 +422,10 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
         from mailwizard.core.discovery.settings import check_site_table
 
         check_site_table(data["discovery"], fail)
+    if "daily_check" in data:  # checked by its own module (core/admin/daily.py)
+        from mailwizard.core.admin.daily import check_site_table as check_daily
+
+        check_daily(data["daily_check"], fail)
     if "recipients_per_day" in data:
         v = data["recipients_per_day"]
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:

@@ -186,6 +186,11 @@ class DonePage(FlowPage):
         self.daily.setAccessibleDescription(daily_hint.text())
         layout.addWidget(self.daily)
         layout.addWidget(daily_hint)
+        # What the daily check will do and when it warns, in plain words (issue 23), and
+        # when it will start (issue 22: no scheduler running yet for this account).
+        self.daily_plan = wrapped()
+        layout.addWidget(self.daily_plan)
+        self.daily.toggled.connect(self._show_plan)
         self.schedule_status = W.QLabel()
         self.schedule_status.setWordWrap(True)
         layout.addWidget(self.schedule_status)
@@ -218,8 +223,39 @@ class DonePage(FlowPage):
         self.schedule_call.start(work)
         return False
 
-    def _scheduled(self, _sched) -> None:
+    def _show_plan(self) -> None:
+        from mailwizard.core.admin import schedule
+
+        if not self.daily.isChecked():
+            self.daily_plan.setText(self.tr(
+                "No daily check: nobody will be told if these settings stop working. You can "
+                "test them at any time by opening this wizard again."))
+            return
+        lines = [self.tr(
+            "Every day at about {time}, mailwizard tests these settings in the background. "
+            "It warns you on this computer only when someone needs to act — for example "
+            "when the password stopped working — once, with what to do.").format(
+                time=schedule.run_time()),
+            self.tr("It does not warn when this computer is offline or the email server has "
+                    "a short problem: it waits and tries again. If a server problem lasts "
+                    "more than a day, it warns then.")]
+        self.plan_starts_later = schedule.starts_at_next_sign_in()
+        if self.plan_starts_later:
+            lines.append(self.tr(
+                "This computer has no scheduler running for your account yet (the systemd "
+                "user manager), so the daily check will start the next time you sign in to "
+                "this computer. Nothing else needs to be done."))
+        self.daily_plan.setText("\n\n".join(lines))
+
+    plan_starts_later = False
+
+    def _scheduled(self, sched) -> None:
         self.schedule_done = True
+        if sched is not None and sched.note and not self.plan_starts_later:
+            # the scheduler said something the page had not said yet: read it, then Finish
+            self.schedule_status.setText(self.tr("The daily check is set up. Note: {note}")
+                                         .format(note=sched.note_text()))
+            return
         self.wiz().button(W.QWizard.FinishButton).click()
 
     def _schedule_failed(self, exc: Exception) -> None:
@@ -248,6 +284,7 @@ class DonePage(FlowPage):
         self.text.setText(self.tr("If your password changes, open this wizard again and "
                                   "choose \u201cMy password changed\u201d."))
         self.details.set_text(keyring_details(self, plan) if plan is not None else "")
+        self._show_plan()
         QtCore.QTimer.singleShot(0, self.wiz().button(W.QWizard.FinishButton).setFocus)
 
     def _show_domain_note(self) -> None:

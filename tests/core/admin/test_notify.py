@@ -67,21 +67,25 @@ def test_a_refused_gmail_app_password_warns_in_plain_words_and_the_button_opens_
         "gui", "--resume", "password_changed", "--config", str(config)]
 
 
-def test_the_same_failure_is_not_announced_again_within_a_day(bus, service_on, tmp_path):
+def test_the_same_failure_is_announced_once_until_a_check_passes(bus, service_on, tmp_path):
+    """Issue 23: a warning repeated every day is soon ignored. The same failure is said once
+    (a day later, a week later: not again); another failure is news; a passing check
+    forgets, so the next failure is news at once."""
     svc = service_on(bus.address)
     config = tmp_path / "mail-settings.json"
     alert = notify.alert_for(GMAIL, ec.AUTH)
     now = time.time()
     assert notify.warn(config, alert, now=now) == "shown"
     assert notify.warn(config, alert, now=now + 3600) == "repeat"
-    assert notify.warn(config, alert, now=now + 23 * 3600) == "repeat"
+    assert notify.warn(config, alert, now=now + 25 * 3600) == "repeat"
+    assert notify.warn(config, alert, now=now + 7 * 24 * 3600) == "repeat"
     assert len(svc.received) == 1
     other = notify.alert_for(GMAIL, ec.CONNECT)  # another failure is news
-    assert notify.warn(config, other, now=now + 23 * 3600) == "shown"
-    assert notify.warn(config, alert, now=now + 25 * 3600) == "shown"  # a day later: again
-    assert len(svc.received) == 3
+    assert notify.warn(config, other, now=now + 8 * 24 * 3600) == "shown"
+    assert len(svc.received) == 2
     notify.forget(config)  # a passing check: the next failure is news at once
-    assert notify.warn(config, alert, now=now + 25 * 3600 + 60) == "shown"
+    assert notify.warn(config, alert, now=now + 9 * 24 * 3600) == "shown"
+    assert len(svc.received) == 3
 
 
 def test_closing_the_notification_ends_the_wait_without_opening_anything(bus, service_on,
@@ -118,7 +122,10 @@ def run_check(config, *extra, env=None):
 
 def test_check_notify_end_to_end_for_a_server_that_cannot_be_reached(bus, service_on,
                                                                     tmp_path):
-    """No keyring needed: a relay without login whose server is gone."""
+    """No keyring needed: a relay without login whose server is gone. A refused connection
+    is temporary (issue 23): the run tries three times (the clock is virtual, so the 10
+    minutes pass at once), records "temporarily failing since …" and does not warn; the next
+    day's run, still refused, warns once, saying since when; the day after, no repeat."""
     from servers import closed_port
 
     from mailwizard.core.store.config import SavedSettings, write_config
@@ -128,18 +135,28 @@ def test_check_notify_end_to_end_for_a_server_that_cannot_be_reached(bus, servic
                     username="", from_address=USER, timeout=3.0)
     write_config(SavedSettings(profile=relay, secret=None, profile_name="default"), config)
     svc = service_on(bus.address)
-    p = run_check(config, "--notify-wait", "0")
+    day1 = {"MAILWIZARD_CLOCK": "2027-03-01T09:30:00+00:00"}
+    p = run_check(config, "--notify-wait", "0", env=day1)
     assert p.returncode == ec.CONNECT, p.stderr
-    assert len(svc.received) == 1
+    assert svc.received == []
+    record = json.loads(config.with_name("mail-settings.last-check.json").read_text())
+    assert record["command"] == "check" and record["exit_code"] == ec.CONNECT
+    assert (record["meaning"], record["status"], record["tries"]) == ("temporary",
+                                                                      "temporary", 3)
+    assert record["failing"]["since"] == "2027-03-01T09:30:00+00:00"
+    assert "failing since 2027-03-01T09:30:00+00:00" in p.stdout
+    p = run_check(config, "--notify-wait", "0",
+                  env={"MAILWIZARD_CLOCK": "2027-03-02T09:30:00+00:00", "TZ": "UTC"})
+    assert p.returncode == ec.CONNECT and len(svc.received) == 1
     n = svc.received[0]
     assert n.summary == "Your ERP's email stopped working"
     assert n.body.startswith("The server 127.0.0.1 refused a connection on port ")
-    assert n.body.endswith(". Open mailwizard to see what to do.")
+    assert "This has lasted since 2027-03-01 09:30." in n.body
+    assert n.body.endswith(" Open mailwizard to see what to do.")
     assert n.actions[1] == "Open mailwizard"
-    p = run_check(config, "--notify-wait", "0")  # the next day's run, same failure
-    assert p.returncode == ec.CONNECT and len(svc.received) == 1
-    record = json.loads(config.with_name("mail-settings.last-check.json").read_text())
-    assert record["command"] == "check" and record["exit_code"] == ec.CONNECT
+    p = run_check(config, "--notify-wait", "0",
+                  env={"MAILWIZARD_CLOCK": "2027-03-03T09:30:00+00:00"})
+    assert p.returncode == ec.CONNECT and len(svc.received) == 1  # said once
 
 
 def test_check_notify_on_the_session_bus_for_a_changed_password(service_on, smtp_server,

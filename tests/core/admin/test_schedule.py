@@ -218,6 +218,10 @@ def test_the_task_scheduler_xml_has_the_schema_structure(frequency):
     assert principal.find(TASK_NS + "RunLevel").text == "LeastPrivilege"
     settings = root.find(TASK_NS + "Settings")
     assert settings.find(TASK_NS + "StartWhenAvailable").text == "true"
+    # issue 23: start only with a network connection (the schema's place for it)
+    assert settings.find(TASK_NS + "RunOnlyIfNetworkAvailable").text == "true"
+    assert _children(settings).index("RunOnlyIfNetworkAvailable") > \
+        _children(settings).index("StartWhenAvailable")
     assert settings.find(TASK_NS + "ExecutionTimeLimit").text == "PT1H"
     exec_ = root.find(f"{TASK_NS}Actions/{TASK_NS}Exec")
     assert exec_.find(TASK_NS + "Command").text == command[0]
@@ -292,3 +296,17 @@ def test_the_scheduled_command_line_records_the_check(home, tmp_path, smtp_serve
     assert PASSWORD not in record_path.read_text()
     assert srv.recorder.logins == [USER, USER]  # the save's check, then the scheduled one
     cli("schedule", "off")
+
+
+def test_the_unit_leaves_time_for_the_network_wait_the_retries_and_the_click():
+    """Issue 23: a user manager cannot wait for network-online.target, so the check waits
+    itself; the service's time limit covers that wait, the retries and the click."""
+    from mailwizard.core.admin.daily import DailyPolicy
+
+    service = schedule.systemd_units("daily", ["/usr/bin/mailwizard", "check", "--notify"])[
+        "mailwizard-check.service"]
+    assert "After=network-online.target" not in service  # said, not pretended
+    assert "cannot wait for network-online.target" in service
+    limit = int(service.split("TimeoutStartSec=")[1].split("min")[0])
+    policy = DailyPolicy()
+    assert limit >= policy.retry_minutes + policy.offline_wait_minutes + 30 + 5
