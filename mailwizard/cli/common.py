@@ -11,25 +11,11 @@ from mailwizard.cli import support as cli_support
 from mailwizard.cli.support import emit_json, success_line
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.i18n import N_, _
+from mailwizard.cli.run import RUN, _Fail, _Run, _site, site_file_message  # noqa: F401
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-
-class _Run:
-    """This run's state: the command it runs (for the --json envelope and --debug)."""
-
-    command: str | None = None
-
-
-RUN = _Run()
-
-
-class _Fail(Exception):
-    def __init__(self, code: int, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 #: A password line longer than this is not a password (and is not read further).
@@ -126,20 +112,6 @@ def _check_path_length(flag: str, path: Path) -> None:
                 "choose a shorter one").format(option=flag, length=len(str(path)))) from None
     except ValueError:  # a NUL byte: refused above as a control character
         pass
-
-
-def _site(args):
-    """The site file's settings (read once per run); a bad file is exit code 3."""
-    site = getattr(args, "_site", None)
-    if site is None:
-        from mailwizard.core.admin.site import SiteConfigError, load_site_config
-
-        try:
-            site = load_site_config(args.site_config)
-        except SiteConfigError as exc:
-            raise _Fail(ec.INVALID_SETTINGS, site_file_message(exc)) from None
-        args._site = site
-    return site
 
 
 def _values_from_args(args) -> dict[str, Any]:
@@ -448,12 +420,6 @@ def _oauth_failure(exc) -> "_Fail":
 def _sent_line(outgoing) -> str:
     return _("Sent {message_id} to {recipients}.").format(
         message_id=outgoing.message_id, recipients=", ".join(outgoing.recipients))
-
-
-def site_file_message(exc) -> str:
-    """A damaged site file, in words (the error names the file, the key and the problem)."""
-    # Translators: {problem} is the site file's path, the key and what is wrong with it.
-    return _("site file {problem}").format(problem=exc)
 
 
 def answers_file_message(exc) -> str:

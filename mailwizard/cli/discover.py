@@ -63,7 +63,7 @@ def add_discover_flag(p: argparse.ArgumentParser) -> None:
 
 def options_from(args, site=None, *, cafile: str = "", timeout: float | None = None):
     from mailwizard.core.discovery.run import DEFAULT_TIMEOUT, DiscoveryOptions
-    from mailwizard.core.discovery.settings import site_discovery
+    from mailwizard.core.admin.discovery_site import site_discovery
 
     online, ispdb = site_discovery(site)
     # `apply` has none of these options: the site file and the environment decide there.
@@ -86,13 +86,13 @@ def _run(email: str, options, as_json: bool):
     try:
         finder = Discovery(email, options, on_candidate=shown)
     except DiscoveryError as exc:
-        from mailwizard.cli.common import _Fail
+        from mailwizard.cli.run import _Fail
 
         raise _Fail(ec.INVALID_SETTINGS, "address: " + str(exc)) from None
     try:
         return finder.run()
     except DiscoveryError as exc:  # no DNS at all
-        from mailwizard.cli.common import _Fail
+        from mailwizard.cli.run import _Fail
 
         raise _Fail(ec.NOTHING_FOUND, "discovery: " + str(exc)) from None
     except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -115,7 +115,7 @@ def _found_words(result) -> str:
 
 
 def cmd_discover(args) -> int:
-    from mailwizard.cli.common import _site
+    from mailwizard.cli.run import _site
 
     result = _run(args.address, options_from(args, _site(args), cafile=args.cafile or "",
                                               timeout=args.timeout), args.json)
@@ -123,7 +123,7 @@ def cmd_discover(args) -> int:
                                             else ec.NOTHING_FOUND)
     note = _note(result)
     if args.json:
-        from mailwizard.cli.common import RUN
+        from mailwizard.cli.run import RUN
         from mailwizard.cli.support import emit_json
 
         emit_json({**result.to_dict(), "note": note}, command=RUN.command, code=code,
@@ -187,7 +187,7 @@ def discovered_values(args, values: dict[str, Any], site=None, *, email: str = "
     """`values` with the server settings of the best discovered candidate added (keys the
     user or the file gave win). Exits 29 when nothing is found, 3 when the best candidate
     needs a yes that was not given."""
-    from mailwizard.cli.common import _Fail
+    from mailwizard.cli.run import _Fail
 
     email = email or values.get("from_address") or (site.defaults.get("from_address")
                                                     if site else "")

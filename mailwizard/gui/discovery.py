@@ -144,7 +144,7 @@ class DiscoveryPanel(W.QWidget):
     # -- the run --------------------------------------------------------------------------
     def _options(self):
         from mailwizard.core.discovery.run import DiscoveryOptions
-        from mailwizard.core.discovery.settings import site_discovery
+        from mailwizard.core.admin.discovery_site import site_discovery
 
         state = self._page.state
         online, ispdb = site_discovery(state.site)

@@ -418,8 +418,8 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
                                         "found “{value}”").format(value=raw))
         site.config_path = expanded
 
-    if "discovery" in data:  # checked by its own module (core/discovery/settings.py)
-        from mailwizard.core.discovery.settings import check_site_table
+    if "discovery" in data:  # checked by its own module (core/admin/discovery_site.py)
+        from mailwizard.core.admin.discovery_site import check_site_table
 
         check_site_table(data["discovery"], fail)
     if "daily_check" in data:  # checked by its own module (core/admin/daily.py)
