@@ -59,6 +59,25 @@ USER = "office@society.example.org"
 PASSWORD = "correct horse battery staple"
 
 
+def missing(msg: str) -> None:
+    """A part the test needs is missing: under the test command (scripts/test.sh, which
+    provides root, the tools and the Secret Service) a failure naming it, elsewhere a skip
+    that names it."""
+    if os.environ.get("MAILWIZARD_TEST_SECRET_SERVICE") == "1":  # set by scripts/test.sh
+        pytest.fail(msg + " (scripts/test.sh provides it)", pytrace=False)
+    pytest.skip(msg)
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("needs_root"):
+        if os.geteuid() != 0:
+            missing("needs root: " + (mark.args[0] if mark.args else "privileged ports"))
+    for mark in item.iter_markers("needs_tool"):
+        name, package = mark.args
+        if shutil.which(name) is None:
+            missing(f"needs the program {name} (Debian package {package}), not found on PATH")
+
+
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
     return trustme.CA()

@@ -15,8 +15,7 @@ from mailwizard.core.discovery.candidate import AUTOCONFIG, ISPDB, MX, PRESET, P
 from mailwizard.core.discovery.run import Discovery, DiscoveryOptions
 from mailwizard.core.profile import Security
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="binds port 443/465/587/25 "
-                                "on loopback addresses: needs root (as in CI)")
+pytestmark = pytest.mark.needs_root("binds port 443/465/587/25 on loopback addresses")
 
 ISPDB_HOST = "ispdb.test"
 ISPDB_URL = f"https://{ISPDB_HOST}/v1.1/"
