@@ -64,10 +64,10 @@ def discover(email: str, dns: str, ca_file: str, **kw):
 
 
 # -- each source alone ---------------------------------------------------------------------
-def test_a_preset_domain_answers_at_once_without_network(ca_file):
-    t = time.perf_counter()
+def test_a_preset_domain_answers_without_network(ca_file):
+    # The condition, not a duration (benchmarks/bench_discovery.py times it): no step asked
+    # anything, and the DNS server named here does not exist.
     r, _ = discover("someone@gmail.com", "127.0.0.1:9", ca_file)
-    assert time.perf_counter() - t < 0.5
     assert r.best.source == PRESET and r.best.host == "smtp.gmail.com"
     assert r.steps == []  # nothing asked
 
@@ -228,15 +228,20 @@ def test_cancel_returns_within_250_ms(world, ca_file):
     d_run = Discovery(f"a@{d}", DiscoveryOptions(dns_server=spec, cafile=ca_file,
                                                   online=False, timeout=20,
                                                   probe_timeout=20))
-    out = {}
-    th = threading.Thread(target=lambda: out.setdefault("r", d_run.run()))
+    out, done = {}, threading.Event()
+    th = threading.Thread(target=lambda: (out.setdefault("r", d_run.run()), done.set()))
     th.start()
-    time.sleep(0.5)
-    t = time.monotonic()
+    # started: a probe is connected to a silent server (a condition the server sets)
+    reached = threading.Event()
+    while not reached.wait(0.01):
+        if not th.is_alive() or any(m.connections for m in w.silent):
+            reached.set()
+    assert th.is_alive(), "discovery ended before the cancel"
     d_run.cancel()
-    th.join(2)
-    assert not th.is_alive()
-    assert time.monotonic() - t < 0.25
+    # the condition, not a duration (benchmarks/bench_cancel.py times it): discovery ends
+    # while every server still holds its connection silent (20 s of time allowed)
+    assert done.wait(5), "the cancel did not end discovery while the servers stalled"
+    th.join()
     assert out["r"].cancelled
 
 
