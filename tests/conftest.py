@@ -68,6 +68,16 @@ def missing(msg: str) -> None:
     pytest.skip(msg)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--reverse", action="store_true",
+                     help="run the tests in reverse order (each must stand alone)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--reverse"):
+        items.reverse()
+
+
 def pytest_runtest_setup(item):
     for mark in item.iter_markers("needs_root"):
         if os.geteuid() != 0:

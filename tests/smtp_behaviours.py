@@ -356,7 +356,8 @@ def privileged_address() -> str:
 
         pytest.fail("a server on port 25 or 587 needs root: run the tests as root "
                     "(scripts/test.sh)")
-    return f"127.27.{random.randint(1, 254)}.{random.randint(1, 254)}"
+    pick = random.SystemRandom()  # pytest-randomly reseeds `random` alike for every test
+    return f"127.27.{pick.randint(1, 254)}.{pick.randint(1, 254)}"
 
 
 # -- TLS variants ------------------------------------------------------------------------------
