@@ -559,6 +559,7 @@ def test_exchange_online_address_is_explained_on_the_page(qtbot, wizard):
     assert ex.online_ok.isVisible() and not ex.online_ok.isChecked()
 
 
+@DIALOG_SIZE
 def test_exchange_find_automatically_asks_before_a_foreign_host(qtbot, wizard, ews_server,
                                                                ca_file):
     from mailwizard.core.profile import ServiceType
@@ -574,9 +575,22 @@ def test_exchange_find_automatically_asks_before_a_foreign_host(qtbot, wizard, e
     w.next()
     ex = w.pages[Step.EXCHANGE]
     ex.autodiscover_candidates = [srv.base + "/autodiscover/autodiscover.xml"]
-    asked = []
-    answers = [False, True]
-    ex.ask_host = lambda host, domain: asked.append((host, domain)) or answers.pop(0)
+    # The real question (a modal QMessageBox), answered like a person would: No, then Yes.
+    # A timer looks for it, as the question runs its own event loop.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    asked, answers = [], [QMessageBox.No, QMessageBox.Yes]
+
+    def answer_the_question():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.isVisible() and answers:
+            asked.append(box.text())
+            box.button(answers.pop(0)).click()
+
+    looking = QTimer()
+    looking.timeout.connect(answer_the_question)
+    looking.start(20)
     qtbot.keyClicks(ex.email, "it@localhost")
     ex.username.clear()
     qtbot.keyClicks(ex.username, "LOCAL\\it")
@@ -589,13 +603,16 @@ def test_exchange_find_automatically_asks_before_a_foreign_host(qtbot, wizard, e
     qtbot.mouseClick(ex.find_button, Qt.LeftButton)  # the user says no
     qtbot.waitUntil(lambda: not ex.busy(), timeout=10000)
     assert "Stopped" in ex.find_status.text(), ex.find_status.text()
-    assert asked == [("127.0.0.1", "localhost")]
+    assert len(asked) == 1 and "Autodiscover points to 127.0.0.1, which is not part of " \
+        "localhost" in asked[0], asked
     assert [had for _, had in target.state.autodiscover_requests] == [False]
 
     qtbot.mouseClick(ex.find_button, Qt.LeftButton)  # and now yes
     qtbot.waitUntil(lambda: not ex.busy() and "Found" in ex.find_status.text(), timeout=10000)
     assert ex.ews_url.text() == target.url
     assert ex.state.profile.ews_url == target.url
+    looking.stop()
+    assert len(asked) == 2 and answers == []
 
 
 @DIALOG_SIZE
