@@ -306,10 +306,13 @@ class SmtpCheck:
         return box["addrs"]
 
     def _connect(self, addrs, timeout: float) -> socket.socket:
-        """Try each address in turn; the connect itself polls the cancel flag."""
+        """Try each address in turn; the connect itself polls the cancel flag. Each address
+        gets an equal share of the time left, so a dead address (one that drops connection
+        attempts instead of refusing them) cannot use up the time of the next one."""
         last_exc: BaseException | None = None
-        for family, type_, proto, _, addr in addrs:
-            deadline = self._deadline  # all addresses share the check's time
+        for i, (family, type_, proto, _, addr) in enumerate(addrs):
+            share = max(0.0, self._deadline - time.monotonic()) / (len(addrs) - i)
+            deadline = time.monotonic() + share
             sock = socket.socket(family, type_, proto)
             with self._sock_lock:
                 self._live_sock = sock
@@ -323,7 +326,7 @@ class SmtpCheck:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise TimeoutError(f"no answer from {addr[0]} port {addr[1]} "
-                                           f"within {timeout:g} s")
+                                           f"within {share:.1f} s")
                     _, writable, _ = select.select([], [sock], [], min(_POLL, remaining))
                     if writable:
                         break
@@ -341,6 +344,10 @@ class SmtpCheck:
                 if not isinstance(exc, OSError):
                     raise
                 last_exc = exc
+                if i + 1 < len(addrs):
+                    self.result.transcript.append(
+                        f"* {addr[0]} port {addr[1]}: {exc}; trying the next address "
+                        f"{addrs[i + 1][4][0]}")
         assert last_exc is not None
         raise last_exc
 
