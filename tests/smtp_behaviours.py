@@ -90,7 +90,7 @@ class BehavingSmtpServer:
         self.behaviour = behaviour
         self.ctx = ctx
         self.seen = Seen()
-        self._sock = socket.socket()
+        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self._sock.listen(8)
@@ -385,6 +385,13 @@ def server_context(cert_pem: bytes, key_pem: bytes, *, tls_max: ssl.TLSVersion |
             f.write(key_pem)
         ctx.load_cert_chain(cert, key)
     return ctx
+
+
+def trusted(ca: trustme.CA, *names: str) -> ssl.SSLContext:
+    """A certificate for `names` from `ca` (which the client trusts), sent with its chain."""
+    leaf = ca.issue_cert(*names)
+    return server_context(b"".join(p.bytes() for p in leaf.cert_chain_pems),
+                          leaf.private_key_pem.bytes())
 
 
 def leaf_without_intermediate(ca: trustme.CA, *names: str) -> ssl.SSLContext:
