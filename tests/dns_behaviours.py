@@ -25,7 +25,10 @@ class ScriptedDns:
     truncate: names whose UDP answer is cut (TC) and only complete over TCP."""
 
     def __init__(self, records: dict[str, list[tuple[str, str]]], *,
-                 servfail: set[str] = frozenset(), truncate: set[str] = frozenset()):
+                 servfail: set[str] = frozenset(), truncate: set[str] = frozenset(),
+                 udp_delay: float = 0.0):
+        #: seconds before each UDP answer (a slow server: answers a patient client only)
+        self.udp_delay = udp_delay
         self.records = {k.lower().rstrip("."): v for k, v in records.items()}
         self.servfail, self.truncate = set(servfail), set(truncate)
         self.queries: list[tuple[str, str, str]] = []
@@ -97,11 +100,21 @@ class ScriptedDns:
         while not self._stop.is_set():
             try:
                 wire, peer = self._udp.recvfrom(4096)
+                if self.udp_delay:  # answered later, on a timer: the next query is read now
+                    threading.Timer(self.udp_delay, self._send_late, (wire, peer)).start()
+                    continue
                 self._udp.sendto(self.answer(wire, "udp"), peer)
             except OSError:
                 return
             except Exception:  # a message it cannot read: no answer, like a real server
                 continue
+
+    def _send_late(self, wire: bytes, peer) -> None:
+        if not self._stop.is_set():
+            try:
+                self._udp.sendto(self.answer(wire, "udp"), peer)
+            except OSError:
+                pass
 
     def _serve_tcp(self) -> None:
         while not self._stop.is_set():
