@@ -160,9 +160,9 @@ def test_throttling(ews_server, make_ews):
 
 def test_cancel_stops_a_hanging_server_at_once(ews_server, make_ews):
     srv = ews_server(users={MAILBOX: PASSWORD}, behaviour="stall")
-    check = EwsCheck(make_ews(srv, timeout=20), PASSWORD)
     started = threading.Event()
-    check._progress = lambda stage, status, ms: started.set() if stage == "ews_login" else None
+    check = EwsCheck(make_ews(srv, timeout=20), PASSWORD, progress=lambda stage, status, ms:
+                     started.set() if stage == "ews_login" else None)
     box, done = {}, threading.Event()
     t = threading.Thread(target=lambda: (box.setdefault("r", check.run()), done.set()))
     t.start()
