@@ -99,3 +99,29 @@ def test_a_host_with_only_an_ipv6_address_is_checked_over_ipv6(scripted, ca, ca_
         srv.stop()
     assert result.ok, (result.failure, result.transcript)
     assert result.peer == f"::1:{srv.port}" and len(srv.seen.messages) == 1
+
+
+def test_discovery_probes_past_a_dead_first_address(scripted, ca, ca_file):
+    """The probe tries the host's second address when the first drops connection attempts,
+    and finds the server there within the run's time."""
+    import time
+
+    from dns_server import loopback_address
+
+    from mailwizard.core.discovery.net import Switch, tls_context
+    from mailwizard.core.discovery.probe import probe
+    from mailwizard.core.profile import Security
+
+    alive_ip, dead_ip = loopback_address(), loopback_address()
+    srv = BehavingSmtpServer(Behaviour(), trusted(ca, "mail.society.example"), host=alive_ip)
+    dead = DeadAddress(dead_ip, srv.port)
+    try:
+        dns = scripted({"mail.society.example": [("A", dead_ip), ("A", alive_ip)]})
+        result = probe("mail.society.example", srv.port, Security.STARTTLS,
+                       dns=Dns(dns.spec), switch=Switch(time.monotonic() + 8),
+                       ctx=tls_context(ca_file), timeout=3.0)
+    finally:
+        dead.close()
+        srv.stop()
+    assert result.ok and result.cert_verified, result
+    assert result.address == alive_ip and srv.seen.auth_attempts == 0
