@@ -13,7 +13,6 @@ import threading
 import dns.flags
 import dns.message
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 from dns_server import free_port_on, loopback_address
