@@ -93,7 +93,9 @@ class ScriptedDns:
         if name in self.truncate and protocol == "udp":
             response.answer = []
             response.flags |= dns.flags.TC
-        return response.to_wire()
+        # In the order given: dnspython shuffles a record set's records by default (round
+        # robin), and a test of "the first address is dead" needs it first.
+        return response.to_wire(want_shuffle=False)
 
     def _serve_udp(self) -> None:
         while not self._stop.is_set():
