@@ -59,6 +59,35 @@ USER = "office@society.example.org"
 PASSWORD = "correct horse battery staple"
 
 
+def missing(msg: str) -> None:
+    """A part the test needs is missing: under the test command (scripts/test.sh, which
+    provides root, the tools and the Secret Service) a failure naming it, elsewhere a skip
+    that names it."""
+    if os.environ.get("MAILWIZARD_TEST_SECRET_SERVICE") == "1":  # set by scripts/test.sh
+        pytest.fail(msg + " (scripts/test.sh provides it)", pytrace=False)
+    pytest.skip(msg)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--reverse", action="store_true",
+                     help="run the tests in reverse order (each must stand alone)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--reverse"):
+        items.reverse()
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("needs_root"):
+        if os.geteuid() != 0:
+            missing("needs root: " + (mark.args[0] if mark.args else "privileged ports"))
+    for mark in item.iter_markers("needs_tool"):
+        name, package = mark.args
+        if shutil.which(name) is None:
+            missing(f"needs the program {name} (Debian package {package}), not found on PATH")
+
+
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
     return trustme.CA()
@@ -164,11 +193,51 @@ def _fresh_redaction():
     forget_all_secrets()
 
 
+_LANGUAGE_VARIABLES = ("MAILWIZARD_LANG", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """Whatever a test does to the language (i18n.set_language, the language variables), the
+    next test starts in the language and environment the session chose, even after a failure
+    half-way through a switch."""
+    from mailwizard.core import i18n
+
+    before = i18n.language()
+    env = {k: os.environ.get(k) for k in _LANGUAGE_VARIABLES}
+    yield
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        elif os.environ.get(k) != v:
+            os.environ[k] = v
+    if i18n.language() != before:
+        i18n.set_language(before)
+
+
+#: Profile names the wizard saves under without being asked (the first profile's name):
+#: cleared before and after every test that uses the Secret Service, so that no test passes on
+#: an entry an earlier test wrote.
+SHARED_PROFILES = ("default",)
+SECRET_KINDS = ("password", "refresh_token")
+
+
+def _clear_shared_profiles(keyring) -> None:
+    from keyring.errors import PasswordDeleteError
+
+    for profile in SHARED_PROFILES:
+        for kind in SECRET_KINDS:
+            try:
+                keyring.delete_password("mailwizard", f"{profile}/{kind}")
+            except PasswordDeleteError:
+                pass
+
+
 @pytest.fixture
 def secret_service():
-    """The real Secret Service. The test command (scripts/test.sh) starts gnome-keyring under
-    dbus-run-session and sets MAILWIZARD_TEST_SECRET_SERVICE=1: there a missing service is a
-    failure, not a skip."""
+    """The real Secret Service, with the shared profile's entries cleared before and after the
+    test. The test command (scripts/test.sh) starts gnome-keyring under dbus-run-session and
+    sets MAILWIZARD_TEST_SECRET_SERVICE=1: there a missing service is a failure, not a skip."""
     import keyring
 
     backend = keyring.get_keyring()
@@ -179,7 +248,11 @@ def secret_service():
         if os.environ.get("MAILWIZARD_TEST_SECRET_SERVICE") == "1":
             pytest.fail(msg)
         pytest.skip(msg)
-    return backend
+    _clear_shared_profiles(keyring)
+    try:
+        yield backend
+    finally:
+        _clear_shared_profiles(keyring)
 
 
 __all__ = ["USER", "PASSWORD", "free_port"]

@@ -81,6 +81,8 @@ class AuthServer:
         self.admin_consent_error = "consent_required"
         self.token_mode = "ok"
         self.slow_seconds = 3.0
+        #: slow token requests still waiting for their answer
+        self.slow_in_progress = 0
         #: Every request: {"method", "path", "tenant", "params", "headers"}.
         self.requests: list[dict] = []
         self.states: list[str] = []
@@ -195,7 +197,9 @@ class AuthServer:
 
     def token(self, form: dict[str, str], headers: dict[str, str]) -> tuple[int, dict]:
         if self.token_mode == "slow":
+            self.slow_in_progress += 1
             time.sleep(self.slow_seconds)
+            self.slow_in_progress -= 1
         if form.get("client_id") != self.client_id:
             return 401, {"error": "invalid_client", "error_description": "Unknown client."}
         if self.client_secret and form.get("client_secret") != self.client_secret:

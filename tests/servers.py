@@ -180,6 +180,9 @@ class RawServer:
         self._sock.listen(8)
         self.host, self.port = self._sock.getsockname()
         self.connections = 0
+        #: connections whose behaviour ran to its own end (not stopped, not cut by the client):
+        #: a client that should have given up by its own timeout must leave this at 0
+        self.finished = 0
         self._stop = threading.Event()
         self._conns: list[socket.socket] = []
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -199,6 +202,8 @@ class RawServer:
     def _run(self, conn: socket.socket) -> None:
         try:
             self._behaviour(conn, self._stop)
+            if not self._stop.is_set():
+                self.finished += 1
         except OSError:
             pass
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,7 +111,7 @@ def test_catalogues_compile_with_babel(tmp_path):
             gettext.GNUTranslations(fp)
 
 
-@pytest.mark.skipif(not shutil.which("msgfmt"), reason="GNU gettext (Debian: gettext) missing")
+@pytest.mark.needs_tool("msgfmt", "gettext")
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_gnu_msgfmt_checks_each_catalogue(lang, tmp_path):
     run = subprocess.run(["msgfmt", "--check", "--statistics", "-o", str(tmp_path / "x.mo"),

@@ -3,7 +3,6 @@ on loopback; the user types only the address."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from discovery_world import World
@@ -12,7 +11,7 @@ from PySide6.QtCore import Qt
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import Security
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root for ports 465/587")
+pytestmark = pytest.mark.needs_root("ports 465/587")
 
 
 @pytest.fixture

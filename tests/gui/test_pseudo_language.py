@@ -7,7 +7,6 @@ off. What may stay unmarked is data: what the test typed, and names and replies 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from conftest import PASSWORD, USER
@@ -17,7 +16,7 @@ from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox,
                                QGroupBox, QLabel, QLineEdit, QMessageBox, QSpinBox, QWidget,
                                QWizard)
-from walk import every_page
+from walk import every_page, settle
 
 from mailwizard.core import i18n
 from mailwizard.core.flow import Step
@@ -169,12 +168,7 @@ class Inspector:
         self.data: list[str] = []  # typed by the test, or sent by the test's servers
 
     def __call__(self, w, name: str) -> None:
-        self.qtbot.wait(30)  # layouts settle
-        # A page that just rebuilt its help settles within a few event-loop rounds (slower
-        # on a busy machine): what is still cut off after a second counts.
-        deadline = time.monotonic() + 1.0
-        while cut_off(w) and time.monotonic() < deadline:
-            self.qtbot.wait(50)
+        settle(self.qtbot, w)  # a page that just rebuilt its help settles first
         for where, text in shown_texts(w):
             rest = unmarked(text, self.data)
             if rest:
@@ -185,7 +179,7 @@ class Inspector:
 
     def box(self, box: QMessageBox, name: str) -> None:
         """A message box: its texts (the details are for IT and not looked at)."""
-        self.qtbot.wait(30)
+        settle(self.qtbot, box)
         for where, text in [("title", box.windowTitle()), ("text", box.text()),
                             ("informative text", box.informativeText())] + [
                 ("button", b.text()) for b in box.buttons()]:
@@ -413,10 +407,7 @@ def test_hindi_every_page_fits(qtbot, hindi, wizard, smtp_server, ca_file, tmp_p
     data = server_data("localhost", ca_file, str(tmp_path))
 
     def check(w, name):
-        qtbot.wait(30)
-        deadline = time.monotonic() + 1.0
-        while cut_off(w) and time.monotonic() < deadline:
-            qtbot.wait(50)
+        settle(qtbot, w)
         problems.extend(f"{name}: {p}" for p in cut_off(w))
         for where, text in shown_texts(w):
             english = english_words(text, data)

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QWizard
-from walk import every_page
+from walk import every_page, settle
 
 NAV = (QWizard.BackButton, QWizard.NextButton, QWizard.CommitButton, QWizard.FinishButton,
        QWizard.CancelButton)
@@ -69,7 +69,7 @@ def test_every_page_fits_a_small_screen_and_large_text(qtbot, wizard, smtp_serve
         area = w.screen().availableGeometry()
         assert w.width() <= area.width() and w.height() <= area.height(), (w.size(), name)
         w.resize(800, 600)
-        qtbot.wait(30)
+        settle(qtbot, w)
         problems.extend(layout_problems(w, name))
 
     try:

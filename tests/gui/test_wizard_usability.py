@@ -44,11 +44,13 @@ def test_next_says_why_it_is_off_without_touching_a_field(qtbot, wizard):
     assert "already filled in" not in account.subTitle()
 
 
-def test_a_link_without_a_browser_shows_the_address_with_copy(qtbot, wizard, monkeypatch):
-    from mailwizard.gui import widgets
-
-    opened = []
-    monkeypatch.setattr(widgets, "open_url", lambda url: opened.append(url) or False)
+@pytest.mark.qt_log_ignore(r"This plugin does not support QPlatformServices::openUrl")
+def test_a_link_without_a_browser_shows_the_address_with_copy(qtbot, wizard, monkeypatch,
+                                                              tmp_path):
+    # A desktop without a browser, for real: nothing in mailwizard is replaced. Qt's own
+    # openUrl fails (the offscreen platform has no services, and its warning is the one
+    # expected here; on X11 there would be no xdg-open: the PATH holds no programs).
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
     w = wizard()
     w.next()
     qtbot.keyClicks(w.pages[Step.PROVIDER].email, "riverside.society@gmail.com")
@@ -57,7 +59,7 @@ def test_a_link_without_a_browser_shows_the_address_with_copy(qtbot, wizard, mon
     link.button.setFocus()
     qtbot.keyClick(link.button, Qt.Key_Space)  # keyboard: Space presses the link
     qtbot.waitUntil(lambda: link.fallback.isVisible())
-    assert opened == [link.url] and link.address.text() == link.url
+    assert link.address.text() == link.url
     qtbot.waitUntil(lambda: QApplication.focusWidget() is link.address)
     assert link.address.isReadOnly() and link.address.selectedText() == link.url
     link.copy.click()

@@ -13,6 +13,26 @@ from mailwizard.core.store.save import save_settings
 from mailwizard.core.checks.smtp import run_check
 
 
+def settle(qtbot, w, timeout: int = 5000) -> None:
+    """Wait until `w`'s layouts have settled: the posted layout requests handled and every
+    visible widget's geometry unchanged from one look to the next (a condition, not a fixed
+    wait; on a busy machine it simply takes more rounds)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QWidget
+
+    last: dict[str, object] = {}
+
+    def stable() -> bool:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        now = [(id(x), x.geometry().getRect()) for x in w.findChildren(QWidget)
+               if x.isVisible()]
+        same = last.get("geometry") == now
+        last["geometry"] = now
+        return same
+
+    qtbot.waitUntil(stable, timeout=timeout)
+
+
 def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check) -> list[str]:
     srv = smtp_server("starttls")
     config = tmp_path / f"{uuid.uuid4().hex}.json"
@@ -22,7 +42,7 @@ def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check
     seen = []
 
     def at(w, name):
-        qtbot.wait(20)  # layouts settle (queued focus and geometry)
+        settle(qtbot, w)  # queued focus and geometry
         check(w, name)
         seen.append(name)
 

@@ -43,8 +43,15 @@ log = logging.getLogger(__name__)
 # Stages, in the order they can happen: resolve, connect, (tls), greeting, ehlo, (starttls,
 # ehlo_tls), auth, mail_from, rcpt_to, data, quit. The wizard's grouping: core/stages.py.
 
-#: Without a greeting by then on a plain connection, probe whether the port speaks TLS.
+#: Without a greeting by then on a plain connection, probe whether the port speaks TLS
+#: (not on the ports in WAIT_FOR_GREETING_PORTS).
 DEFAULT_GREETING_WAIT = 2.0
+
+#: Ports where the client must wait for the greeting, however slow, and send nothing first:
+#: mail servers there (Postfix's postscreen, Exim's and sendmail's greet pause, tarpits) hold
+#: the greeting on purpose and count a client that speaks first, even with a TLS ClientHello
+#: on a second connection, as a spammer. The TLS probe is only for 465 and unusual ports.
+WAIT_FOR_GREETING_PORTS = frozenset({25, 587})
 
 _POLL = 0.05  # how often blocking waits look at the cancel flag
 
@@ -299,10 +306,13 @@ class SmtpCheck:
         return box["addrs"]
 
     def _connect(self, addrs, timeout: float) -> socket.socket:
-        """Try each address in turn; the connect itself polls the cancel flag."""
+        """Try each address in turn; the connect itself polls the cancel flag. Each address
+        gets an equal share of the time left, so a dead address (one that drops connection
+        attempts instead of refusing them) cannot use up the time of the next one."""
         last_exc: BaseException | None = None
-        for family, type_, proto, _, addr in addrs:
-            deadline = self._deadline  # all addresses share the check's time
+        for i, (family, type_, proto, _, addr) in enumerate(addrs):
+            share = max(0.0, self._deadline - time.monotonic()) / (len(addrs) - i)
+            deadline = time.monotonic() + share
             sock = socket.socket(family, type_, proto)
             with self._sock_lock:
                 self._live_sock = sock
@@ -316,7 +326,7 @@ class SmtpCheck:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise TimeoutError(f"no answer from {addr[0]} port {addr[1]} "
-                                           f"within {timeout:g} s")
+                                           f"within {share:.1f} s")
                     _, writable, _ = select.select([], [sock], [], min(_POLL, remaining))
                     if writable:
                         break
@@ -334,6 +344,10 @@ class SmtpCheck:
                 if not isinstance(exc, OSError):
                     raise
                 last_exc = exc
+                if i + 1 < len(addrs):
+                    self.result.transcript.append(
+                        f"* {addr[0]} port {addr[1]}: {exc}; trying the next address "
+                        f"{addrs[i + 1][4][0]}")
         assert last_exc is not None
         raise last_exc
 
@@ -399,23 +413,41 @@ class SmtpCheck:
     def _wait_for_greeting(self, sock: socket.socket, addrs, host: str, timeout: float) -> None:
         """Wait for the 220 line. If none comes within greeting_wait, check on a second
         connection whether the port speaks TLS from the start (the classic 465 + STARTTLS
-        mistake), so the user hears about it in seconds rather than after the full timeout."""
+        mistake), so the user hears about it in seconds rather than after the full timeout.
+        On 25 and 587 only wait: a slow greeting there is a defence, not a wrong port. The
+        transcript says which was done."""
         start = time.monotonic()
-        probed = False
+        port = self.profile.port
+        may_probe = port not in WAIT_FOR_GREETING_PORTS
+        noted = False
+        transcript = self.result.transcript
         while True:
             self._check_cancel()
             readable, _, _ = select.select([sock], [], [], _POLL)
             if readable:
+                if noted:
+                    transcript.append(f"* greeting after {time.monotonic() - start:.1f} s")
                 return
             waited = time.monotonic() - start
             left = self._deadline - time.monotonic()
-            if not probed and waited >= min(self.greeting_wait, timeout) and left > 0.2:
-                probed = True
-                # The probe shares the check's time: it cannot make the check run longer.
-                if self._port_speaks_tls(addrs, host, min(5.0, left)):
-                    raise _StageFailed(
-                        "implicit_tls_port",
-                        "no greeting: this port expects SSL/TLS from the first byte")
+            if not noted and waited >= min(self.greeting_wait, timeout):
+                noted = True
+                if not may_probe:
+                    transcript.append(
+                        f"* no greeting after {waited:.1f} s: waiting for it, sending nothing "
+                        f"(port {port}: mail servers there may pause on purpose; no TLS probe)")
+                elif left > 0.2:
+                    transcript.append(
+                        f"* no greeting after {waited:.1f} s: trying TLS from the first byte on "
+                        f"a second connection (port {port} may expect SSL/TLS)")
+                    # The probe shares the check's time: it cannot make the check run longer.
+                    if self._port_speaks_tls(addrs, host, min(5.0, left)):
+                        transcript.append("* the second connection answered with TLS")
+                        raise _StageFailed(
+                            "implicit_tls_port",
+                            "no greeting: this port expects SSL/TLS from the first byte")
+                    transcript.append("* the second connection did not answer with TLS; "
+                                      "still waiting for the greeting")
             if waited >= timeout or time.monotonic() >= self._deadline:
                 raise _StageFailed("greeting_timeout",
                                    f"connected, but the server said nothing for {timeout:g} s")

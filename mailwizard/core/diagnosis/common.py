@@ -187,6 +187,14 @@ def diagnose_certificate(d: Diagnosis, f: CheckFailure, host: str, who: str, ca_
                           "certificate file and add it under Advanced. Or, only after IT has "
                           "confirmed the SHA-256 fingerprint shown, choose to trust this one "
                           "certificate.")
+            if "unable to get local issuer" in reason:
+                # The certificate names an issuer this computer does not have: a private
+                # authority, or (as often) a server that leaves out its intermediate
+                # certificate, which the client cannot then link to a trusted root.
+                d.fix += " " + _("If the certificate is from a public authority, the server is "
+                                 "not sending its full certificate chain (the intermediate "
+                                 "certificate is missing): only its administrator can fix "
+                                 "that. Do not trust the certificate to work around it.")
         return True
     if f.kind == "pin_mismatch":
         d.code = "certificate_changed"

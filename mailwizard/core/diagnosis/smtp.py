@@ -171,6 +171,15 @@ def diagnose(failure: CheckFailure, profile: Profile,
     if diagnose_certificate(d, f, host, "mail server", "under Advanced",
                             lambda name: _suggest(d, p, host=name)):
         return d
+    reason = (f.ssl_reason or "").upper()
+    if f.kind == "tls" and ("PROTOCOL_VERSION" in reason or "UNSUPPORTED_PROTOCOL" in reason):
+        # The server offered only TLS 1.0/1.1 (or none mailwizard accepts): certain, not a guess.
+        d.code = "tls_too_old"
+        d.cause = _("The server only offers old, unsafe encryption (older than TLS 1.2), which "
+                    "mailwizard does not use.")
+        d.fix = _("Ask the server's administrator to turn on TLS 1.2 or newer. Until then, do "
+                  "not send through this server.")
+        return d
     if f.kind == "tls":
         d.code = "tls_failed"
         d.cause = _("A secure connection could not be set up ({reason}).").format(

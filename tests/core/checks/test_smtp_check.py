@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 from conftest import PASSWORD, USER
@@ -174,8 +173,8 @@ def test_starttls_on_an_implicit_tls_port_is_found_quickly(smtp_server, make_pro
     result = SmtpCheck(profile, PASSWORD, greeting_wait=0.3).run()
     d = diagnose(result.failure, profile)
     assert d.code == "tls_expected" and d.suggestion == {"security": "tls"}
-    # Functional, not a benchmark: recognised by the probe, not by the 20 s timeout.
-    assert result.elapsed_ms < 10_000
+    # Recognised by the probe (on this unusual port), not by the 20 s timeout.
+    assert result.failure.kind == "implicit_tls_port", result.failure
     # And applying the suggestion works.
     fixed = run_check(profile.with_changes(**d.suggestion), PASSWORD)
     assert fixed.ok, fixed.failure
@@ -316,19 +315,31 @@ def test_non_ascii_passwords_and_user_names_sign_in(smtp_server, make_profile, m
     assert wrong.failure.code == 535 and "€" not in json.dumps(wrong.to_dict())
 
 
-def _cancel_after(check, until, timeout=5.0):
+def _cancel_after(check, until, stall=30.0):
+    """Run `check` on a thread, cancel it once `until()` holds (the server has the check where
+    the test wants it: connected, in AUTH, …) and return its result. The condition, not a
+    duration: the check ends while the server still stalls (servers here stall `stall`
+    seconds and the checks have 30 s), so it was the cancel that ended it. How fast a cancel
+    returns is measured in benchmarks/bench_cancel.py."""
     box = {}
-    t = threading.Thread(target=lambda: box.setdefault("r", check.run()))
+    done = threading.Event()
+
+    def run():
+        box["r"] = check.run()
+        done.set()
+
+    t = threading.Thread(target=run)
     t.start()
-    deadline = time.monotonic() + timeout
-    while not until() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert until(), "the check never reached the stage to cancel"
-    time.sleep(0.1)
-    t0 = time.monotonic()
+    reached = threading.Event()
+    while not reached.wait(0.01):  # a condition the server sets; no fixed "it has started"
+        if until():
+            reached.set()
+        elif not t.is_alive():
+            break
+    assert reached.is_set(), "the check ended before it reached the stage to cancel"
     check.cancel()
-    t.join(5)
-    assert not t.is_alive() and time.monotonic() - t0 < 1.0
+    assert done.wait(stall / 3), "the cancel did not end the check while the server stalled"
+    t.join()
     return box["r"]
 
 

@@ -13,7 +13,7 @@ from discovery_world import World, body
 
 from mailwizard.core import exitcodes as ec
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root for ports 443/465/587")
+pytestmark = pytest.mark.needs_root("ports 443/465/587")
 
 PASSWORD = "correct horse battery staple"
 

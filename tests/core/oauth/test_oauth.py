@@ -303,10 +303,8 @@ def test_timeout_when_the_browser_never_comes(auth_server, ca_file):
                              open_browser=lambda url: True, timeout=0.3)
     flow.start()
     port = urlsplit(flow.redirect_uri).port
-    t0 = time.monotonic()
     with pytest.raises(OAuthError) as info:
         flow.wait()
-    assert 0.2 < time.monotonic() - t0 < 2
     assert info.value.kind == "timeout" and "not finished" in info.value.message
     assert connect_refused("127.0.0.1", port), "the listener is closed after a timeout"
 
@@ -317,10 +315,9 @@ def test_cancel_from_another_thread_wakes_wait_at_once(auth_server, ca_file):
     flow.start()
     timer = threading.Timer(0.2, flow.cancel)
     timer.start()
-    t0 = time.monotonic()
     with pytest.raises(OAuthError) as info:
         flow.wait()
-    assert time.monotonic() - t0 < 1.2
+    # the condition: woken by the cancel (its 60 s would end as "timeout"), not how fast
     assert info.value.kind == "cancelled" and flow.cancelled
     assert connect_refused("127.0.0.1", urlsplit(flow.redirect_uri).port)
 
@@ -334,10 +331,10 @@ def test_cancel_during_the_token_exchange_is_prompt(auth_server, browser, ca_fil
     threading.Thread(target=lambda: (
         [time.sleep(0.02) for _ in range(200) if not auth_server.token_requests()],
         flow.cancel()), daemon=True).start()
-    t0 = time.monotonic()
     with pytest.raises(OAuthError) as info:
         flow.wait()
-    assert info.value.kind == "cancelled" and time.monotonic() - t0 < 1.5
+    # the condition: ended while the server still held the token answer back
+    assert info.value.kind == "cancelled" and auth_server.slow_in_progress == 1
     assert len(auth_server.token_requests()) == 1
 
 

@@ -104,6 +104,51 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 64 KiB tmpfs (mounted as root, unmounted after the test), for a disk that is
+    really full: writes and fsync fail there, not a patched rename."""
+    import shutil
+    import subprocess
+
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if shutil.which("mount") is None:
+        pytest.fail("needs the program mount (Debian package mount)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
+                           str(mnt)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"could not mount a tmpfs (needs root): {done.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+
+
+def fill(folder) -> None:
+    """Take every free byte of `folder`'s file system."""
+    with open(folder / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == 28, exc  # ENOSPC
+    assert os.statvfs(folder).f_bavail == 0
+
+
+@pytest.mark.needs_root("mounts a small tmpfs as a full disk")
+def test_a_really_full_disk_leaves_the_old_file_and_no_leftovers(tiny_disk):
+    path = tiny_disk / "mail.json"
+    write_config(settings(display_name="Old"), path)
+    fill(tiny_disk)
+    with pytest.raises(ConfigError) as info:
+        write_config(settings(display_name="New"), path)
+    assert info.value.kind == "unwritable", info.value
+    assert "No space left" in str(info.value)
+    assert read_config(path).profile.display_name == "Old"
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler", "mail.json"]
+
+
 def test_an_unwritable_path_is_a_config_error_not_a_crash(tmp_path):
     # (Root ignores permissions, so the path is made unusable in a way root cannot bypass.)
     path = tmp_path / "mail.json"
