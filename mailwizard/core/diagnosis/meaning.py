@@ -59,7 +59,7 @@ BY_CODE: dict[str, str] = {
     "oauth_server": _T,
     "unexpected": _T,             # unknown: warned once it has lasted a day
     # security settings and certificates
-    "tls_expected": _P, "starttls_expected": _P, "starttls_not_offered": _P, "tls_failed": _P,
+    "tls_expected": _P, "starttls_expected": _P, "starttls_not_offered": _P, "tls_failed": _P, "tls_too_old": _P,
     "certificate_name_mismatch": _P, "certificate_expired": _P, "certificate_untrusted": _P,
     "certificate_changed": _P, "encryption_required": _P, "starttls_required": _P,
     "oauth_tls": _P,
