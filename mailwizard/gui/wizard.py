@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFrame, QLabel, QMessageBox, QScrollArea, QVBoxLa
 from mailwizard import APP_ID
 from mailwizard.core.store.config import SavedSettings, default_config_path
 from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_step, missing,
-                                  next_step)
+                                  moved, next_step, secret_owner, stored_secret_allowed)
 from mailwizard.core.admin.site import SiteConfig
 from typing import TYPE_CHECKING
 
@@ -198,6 +198,7 @@ class MailWizard(QWizard):
         #: settings a fix on the test page changed (the account page shows them opened)
         self.fixed_fields: set[str] = set()
         self._confirm: QMessageBox | None = None
+        self._last_step: Step | None = None
 
         self.pages = _Pages(self)
         if resume and saved is not None:  # e.g. from the warning of a failed scheduled check
@@ -222,6 +223,11 @@ class MailWizard(QWizard):
         """Every page shows the current settings whenever it is entered: Next calls
         initializePage, Back does not, so Back fills the page here."""
         page = self.page(page_id)
+        # A secret typed on the page just left belongs to the account as it is now; one that
+        # no longer matches its account is cleared (core.flow's rule).
+        left, self._last_step = self._last_step, Step(page_id) if page_id >= 0 else None
+        if self._last_step is not None:
+            moved(self.state, left, self._last_step)
         if isinstance(page, FlowPage):
             if page._initialized_now:
                 page._initialized_now = False
@@ -374,12 +380,15 @@ class MailWizard(QWizard):
             self.state.preset_applied = self.saved.profile.provider_id
             self.state.service = self.saved.profile.service
             self.state.email = self.saved.profile.from_address
+            # the stored password belongs to this account only
+            self.state.saved_owner = secret_owner(self.saved.profile)
             self.state.invalidate()
 
     def stored_secret_ref(self):
         """The keyring entry to use instead of a typed password ("Keep the saved password"),
         or None."""
-        return self.saved.secret if self.saved and self.state.use_stored_secret else None
+        return self.saved.secret if self.saved and self.state.use_stored_secret \
+            and stored_secret_allowed(self.state) else None
 
     @property
     def keeps_saved_password(self) -> bool:

@@ -8,7 +8,9 @@ from PySide6 import QtCore
 # when build() first uses it, not when the wizard starts.
 from PySide6 import QtWidgets as W
 
-from mailwizard.core.flow import preset_profile
+from mailwizard.core.flow import (preset_profile, settle_secret, stored_secret_allowed,
+                                  type_secret)
+from mailwizard.gui import a11y
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.style import style_text
 from mailwizard.gui.widgets import GuidancePanel, wrapped
@@ -105,6 +107,39 @@ class AccountFields:
             if field is not None:
                 field.setAccessibleDescription(text)
 
+    def _add_secret_note(self, form) -> None:
+        """The line under the password box that says why it was emptied (a secret belongs
+        to the server and user it was typed for); read out when it appears."""
+        self.secret_note = W.QLabel()
+        self.secret_note.setWordWrap(True)
+        a11y.set_role(self.secret_note, a11y.ALERT)
+        style_text(self.secret_note, "warning", bold=True)
+        form.addRow(self.secret_note)
+        form.setRowVisible(self.secret_note, False)
+        self.secret_note_form = form
+
+    def _say_secret_cleared(self) -> None:
+        """Show (or hide) the note, from the flow's `secret_cleared`."""
+        cleared = self.state.secret_cleared
+        text = self.tr("The password was cleared because the server changed.") \
+            if cleared else ""
+        was = self.secret_note.text()
+        self.secret_note.setText(text)
+        self.secret_note_form.setRowVisible(self.secret_note, cleared)
+        description = self.secret.accessibleDescription()
+        if cleared and text not in description:
+            self.secret.setAccessibleDescription((text + " " + description).strip())
+        if cleared and was != text:
+            a11y.alert(self.secret_note)
+
+    def _take_secret(self, secret: str) -> None:
+        """The password box → the flow, under the rule that a secret belongs to the server
+        and user it was typed for: a changed server or user clears it (and says so)."""
+        st = self.state
+        type_secret(st, secret)
+        if settle_secret(st):
+            self.secret.clear()
+
     def _secret_box(self) -> W.QWidget:
         box = W.QWidget()
         h = W.QHBoxLayout(box)
@@ -198,6 +233,7 @@ class AccountPage(AccountFields, FlowPage):
         secret_box = self._secret_box()
         self._add_row(form, self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
         self.secret_row_label = form.labelForField(secret_box)
+        self._add_secret_note(form)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
         form.addRow(self.keep_secret)
 
@@ -319,6 +355,8 @@ class AccountPage(AccountFields, FlowPage):
             if self._follow_user and (provider is None or provider.username_rule == "email"):
                 changes["username"] = st.email
             st.profile = st.profile.with_changes(**changes)
+        # A password typed for another server or user is not offered for this one.
+        settle_secret(st)
         p = st.profile
         self.email.setText(st.email or p.from_address)
         self.display_name.setText(p.display_name)
@@ -480,14 +518,13 @@ class AccountPage(AccountFields, FlowPage):
         """Fields → state, and each field's error shown beside it as the user types."""
         st = self.state
         profile = st.site.enforce_locks(self._profile_from_fields())
-        secret = self.secret.text()
-        if profile != st.profile or secret != st.secret:
+        if profile != st.profile:
             st.invalidate()
-        st.profile, st.secret, st.email = profile, secret, self.email.text().strip()
-        # The saved password only belongs to the saved server and user name.
-        saved = self.wiz().saved
-        same_account = saved is not None and (profile.host, profile.username) == (
-            saved.profile.host, saved.profile.username)
+        st.profile, st.email = profile, self.email.text().strip()
+        self._take_secret(self.secret.text())
+        secret = st.secret
+        # The saved password only belongs to the saved server, port, user and address.
+        same_account = stored_secret_allowed(st)
         if not same_account and self.keep_secret.isChecked():
             self.keep_secret.setChecked(False)
         self.keep_secret.setEnabled(same_account)
@@ -510,6 +547,7 @@ class AccountPage(AccountFields, FlowPage):
                   "from_address": self.from_address.text(), "username": self.username.text(),
                   "host": self.host.text(), "cafile": self.cafile.text()}
         self._show_errors(errors, lambda k: k in self._touched or bool(values.get(k, "").strip()))
+        self._say_secret_cleared()
         self.changed()
 
     # -- guidance -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
+from mailwizard.core.flow import settle_secret, stored_secret_allowed
 from mailwizard.core.profile import (EwsAuth, Profile, ServiceType, check_email,
                                      default_ews_url, exchange_login)
 from mailwizard.gui.pages.account import AccountFields, side_by_side
@@ -85,6 +86,7 @@ class ExchangePage(AccountFields, FlowPage):
         secret_box = self._secret_box()
         self.secret.setAccessibleName(self.tr("Windows password"))
         self._row(self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
+        self._add_secret_note(form)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
         form.addRow(self.keep_secret)
 
@@ -129,6 +131,7 @@ class ExchangePage(AccountFields, FlowPage):
             # The administrator's defaults and locks on top.
             st.profile = st.site.enforce_locks(st.site.apply_defaults(fresh))
             st.preset_applied = ""
+        settle_secret(st)  # not a password typed for another server or user
         p = st.profile
         saved = wiz.saved is not None and wiz.saved.profile.service is ServiceType.EXCHANGE
         self._follow_url = (not p.ews_url or p.ews_url == default_ews_url(p.from_address)) \
@@ -298,13 +301,12 @@ class ExchangePage(AccountFields, FlowPage):
     def _sync(self) -> None:
         st = self.state
         profile = st.site.enforce_locks(self._profile_from_fields()).normalised()
-        secret = self.secret.text()
-        if profile != st.profile or secret != st.secret:
+        if profile != st.profile:
             st.invalidate()
-        st.profile, st.secret, st.email = profile, secret, profile.from_address
-        saved = self.wiz().saved
-        same_account = saved is not None and (profile.ews_url, profile.username) == (
-            saved.profile.ews_url, saved.profile.username)
+        st.profile, st.email = profile, profile.from_address
+        self._take_secret(self.secret.text())
+        secret = st.secret
+        same_account = stored_secret_allowed(st)
         if not same_account and self.keep_secret.isChecked():
             self.keep_secret.setChecked(False)
         self.keep_secret.setEnabled(same_account)
@@ -338,6 +340,7 @@ class ExchangePage(AccountFields, FlowPage):
             self.online_note.setText(_(EXCHANGE_ONLINE_NOTICE))
         self.online_note.setVisible(online)
         self.online_ok.setVisible(online)
+        self._say_secret_cleared()
         self.changed()
 
     def _fill_guidance(self) -> None:
