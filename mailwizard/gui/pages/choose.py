@@ -43,7 +43,12 @@ def show_for_it(parent: W.QWidget, pids: list[str]) -> W.QMessageBox:
     box.setText(parent.tr("These steps are for your IT contact or ERP vendor. You can copy "
                           "them from here."))
     box.setDetailedText("\n\n".join(not_configured_help(pid) for pid in pids))
-    box.setInformativeText(parent.tr("Press Show Details to see them."))
+    # The button to the steps is Qt's, in the user's language: name it as it appears.
+    details = next((b for b in box.buttons()
+                    if box.buttonRole(b) == W.QMessageBox.ActionRole), None)
+    name = details.text().replace("&", "").rstrip(".…") if details is not None else ""
+    box.setInformativeText(parent.tr("Press \u201c{button}\u201d to see them.")
+                           .format(button=name))
     box.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
                                 | QtCore.Qt.TextSelectableByKeyboard)
     parent.for_it_box = box
