@@ -111,9 +111,22 @@ class FlowPage(QWizardPage):
         nxt = next_step(self.step, self.state)
         return -1 if nxt is None else int(nxt)
 
+    #: a flow field this page shows under another field's name (the Exchange page's email
+    #: address is its From address): the "To go on" line names only fields on the page
+    field_aliases: dict[str, str] = {}
+
     def reasons(self) -> list[str]:
-        """What the user still has to do before Next, in words (shown under the page)."""
-        return [self.wiz().plain_reason(r) for r in missing(self.step, self.state)]
+        """What the user still has to do before Next, in words (shown under the page), each
+        naming a field on this page, each said once."""
+        out: list[str] = []
+        for reason in missing(self.step, self.state):
+            key, sep, rest = reason.partition(": ")
+            if sep and key in self.field_aliases:
+                reason = self.field_aliases[key] + sep + rest
+            text = self.wiz().plain_reason(reason)
+            if text not in out:
+                out.append(text)
+        return out
 
     def changed(self) -> None:
         from mailwizard.gui.workers import emit

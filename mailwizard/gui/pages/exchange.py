@@ -19,6 +19,7 @@ EWS_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/exchang
 
 
 class ExchangePage(AccountFields, FlowPage):
+    field_aliases = {"from_address": "email"}  # the email address is the From address
     #: Autodiscover addresses to ask instead of the email domain's (tests; IT tools)
     autodiscover_candidates: list[str] | None = None
 
