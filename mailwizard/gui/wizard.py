@@ -144,6 +144,9 @@ class FlowPage(QWizardPage):
         next_button = self.wiz().button(QWizard.NextButton)
         next_button.setAccessibleDescription(text)
         next_button.setToolTip(text)
+        if self.wiz().currentPage() is self:
+            # a choice on this page may change the path (Web mail instead of Exchange)
+            self.wiz()._show_steps(self.wiz().currentId())
 
 
 class _Pages(Mapping):
@@ -257,7 +260,11 @@ class MailWizard(QWizard):
                  Step.EXCHANGE: self.tr("Exchange account"),
                  Step.CONNECT: self.tr("Connect"), Step.VALIDATE: self.tr("Test"),
                  Step.SAVE: self.tr("Save"), Step.DONE: self.tr("Done")}
-        path, step, seen = [], first_step(self.state), set()
+        # From the page the wizard started on: the start page (e.g. the choice of what to do
+        # with saved settings) is on the path even once a choice has been made there.
+        start = self.startId()
+        step = Step(start) if start >= 0 else first_step(self.state)
+        path, seen = [], set()
         while step is not None and step not in seen:
             seen.add(step)
             path.append(step)

@@ -105,7 +105,8 @@ class AccountFields:
             self.error_forms[key].setRowVisible(label, show)
             field = getattr(self, "error_fields", {}).get(key)
             if field is not None:
-                field.setAccessibleDescription(text)
+                saved = self.state.secret_only and getattr(field, "isReadOnly", bool)()
+                field.setAccessibleDescription(text or (self.tr("saved") if saved else ""))
 
     def _add_secret_note(self, form) -> None:
         """The line under the password box that says why it was emptied (a secret belongs
@@ -131,6 +132,27 @@ class AccountFields:
             self.secret.setAccessibleDescription((text + " " + description).strip())
         if cleared and was != text:
             a11y.alert(self.secret_note)
+
+    def _add_saved_note(self, form) -> None:
+        """"My password changed": the saved values are shown as values (read-only, not
+        greyed like empty fields' hints), under a line that says they are the saved ones."""
+        self.saved_note = W.QLabel(self.tr("Saved settings (they stay as they are; only the "
+                                           "password is new):"))
+        self.saved_note.setWordWrap(True)
+        form.addRow(self.saved_note)
+        form.setRowVisible(self.saved_note, False)
+        self.saved_note_form = form
+
+    def _show_saved(self, fields, others=()) -> None:
+        """Saved values read-only on the password-only path; `others` (buttons, lists) are
+        turned off there."""
+        only = self.state.secret_only
+        self.saved_note_form.setRowVisible(self.saved_note, only)
+        for w in fields:
+            if only:
+                w.setReadOnly(True)
+        for w in others:
+            w.setEnabled(not only)
 
     def _take_secret(self, secret: str) -> None:
         """The password box → the flow, under the rule that a secret belongs to the server
@@ -220,6 +242,7 @@ class AccountPage(AccountFields, FlowPage):
         def row(label: str, widget: W.QWidget, key: str) -> None:
             self._add_row(form, label, widget, key)
 
+        self._add_saved_note(form)
         self.email = W.QLineEdit()
         row(self.tr("&Email address:"), self.email, "email")
         self.display_name = W.QLineEdit()
@@ -384,8 +407,8 @@ class AccountPage(AccountFields, FlowPage):
         keeps = wiz.keeps_saved_password
         self.keep_secret.setVisible(keeps)
         self.keep_secret.setChecked(keeps and not st.secret)
-        self._apply_secret_only()
         self._apply_locks()
+        self._apply_secret_only()
         # No server name yet (my own server): the server settings must be visible.
         # Once open (by the user, or for a fix applied on the test page) it stays open, so
         # the current server settings are in view when coming Back.
@@ -423,7 +446,8 @@ class AccountPage(AccountFields, FlowPage):
             # language; say "beside the fields" if that reads better.
             return self.tr("{provider} needs a special password for programs like this one: "
                            "the steps are on the right.").format(provider=provider.name)
-        if not self.state.profile.host:
+        if not self.state.profile.host or provider is None or not provider.host:
+            # my own server: the settings are the user's, however often the page is entered
             return self.tr("Fill in your account and your mail server's settings (your email "
                            "provider or IT can tell you the server name).")
         return self.tr("Fill in your account. The server settings are already filled in for "
@@ -450,10 +474,10 @@ class AccountPage(AccountFields, FlowPage):
                 w.setToolTip(tip if locked else "")
 
     def _apply_secret_only(self) -> None:
+        """After the locks: on the password-only path the saved values are read-only."""
         only = self.state.secret_only
-        for w in (self.email, self.display_name, self.from_address, self.username,
-                  self.recipients, self.advanced_toggle):
-            w.setEnabled(not only)
+        self._show_saved((self.email, self.display_name, self.from_address, self.username,
+                          self.recipients), (self.advanced_toggle,))
         if only:
             self.advanced_toggle.setChecked(False)
 

@@ -43,6 +43,7 @@ class ExchangePage(AccountFields, FlowPage):
         self.form = form
         self.errors: dict[str, W.QLabel] = {}
 
+        self._add_saved_note(form)
         self.email = W.QLineEdit()
         self.email.setPlaceholderText(self.tr("e.g. accounts@company.com"))
         self._row(self.tr("&Email address:"), self.email, "email")
@@ -150,11 +151,12 @@ class ExchangePage(AccountFields, FlowPage):
         keeps = wiz.keeps_saved_password and saved
         self.keep_secret.setVisible(keeps)
         self.keep_secret.setChecked(keeps and not st.secret)
-        only = st.secret_only
-        for w in (self.email, self.display_name, self.ews_url, self.domain, self.username,
-                  self.auth, self.cafile, self.browse_ca):
-            w.setEnabled(not only)
+        for w in (self.auth, self.browse_ca):  # no read-only state: off on that path
+            w.setEnabled(not st.secret_only)
         self._apply_locks()
+        self._show_saved((self.email, self.display_name, self.ews_url, self.domain,
+                          self.username, self.cafile))
+        only = st.secret_only
         self._loading = False
         self._sync()
         self._fill_guidance()

@@ -63,6 +63,7 @@ class ValidatePage(FlowPage):
     deliverability = None  # the "Will your mail reach inboxes?" panel, made in build()
     _restart_when_stopped = False
     _discard_stale = False
+    _sends_message = True  # the running (or last) check sends a test message
     _loading = False
 
     def build(self) -> None:
@@ -307,9 +308,8 @@ class ValidatePage(FlowPage):
         self.copied.clear()
         self.test_button.setText(self.tr("&Test again"))
         # Without a test message the server is only asked to accept the sender.
-        self.rows["test_message"][1].setText(
-            self.tr("Send the test message") if to else
-            self.tr("Check the sender address (no message is sent)"))
+        self._sends_message = bool(to)
+        self.rows["test_message"][1].setText(self._row_name("test_message"))
         stored = self.wiz().stored_secret_ref()
         self._running, self._started_at = "", time.monotonic()
         self.ticker.start()
@@ -334,7 +334,7 @@ class ValidatePage(FlowPage):
         total = (ms_label.property("ms") or 0.0) + ms
         ms_label.setProperty("ms", total)
         ms_label.setText(seconds(total))
-        label.setText(self.names[group])
+        label.setText(self._row_name(group))
         self._mark(mark, status)
 
     def _tick(self) -> None:
@@ -350,7 +350,7 @@ class ValidatePage(FlowPage):
         if elapsed >= SLOW_SECONDS:
             # Translators: a test stage and what it waits for: "Sign in — waiting for …"
             label.setText(self.tr("{stage} \u2014 {waiting}\u2026").format(
-                stage=self.names[group], waiting=self.waiting[group]))
+                stage=self._row_name(group), waiting=self.waiting[group]))
 
     def _on_finished(self, result: CheckResult, diagnosis: Diagnosis | None) -> None:
         self.ticker.stop()
@@ -366,11 +366,15 @@ class ValidatePage(FlowPage):
             self.changed()
             return
         self.result, self.diagnosis = result, diagnosis
+        stopped = diagnosis is not None and diagnosis.code == "cancelled"
         for group, (mark, label, ms) in self.rows.items():
             ms.setProperty("ms", 0.0)
-            label.setText(self.names[group])
-            if mark.text() == MARKS["running"]:
+            label.setText(self._row_name(group))
+            if mark.text() == MARKS["running"] or (stopped and mark.text() == MARKS["idle"]):
                 self._mark(mark, "cancelled")
+        if stopped and self.rows["test_message"][0].text() != MARKS["ok"]:
+            # not "Send the test message" beside an empty circle, as if it were still to come
+            self.rows["test_message"][1].setText(self.tr("No test message was sent"))
         # Only these exact settings count as tested.
         self.state.validated = result.ok and result.profile == self.state.profile
         if result.ok and result.test_message_to:
@@ -424,6 +428,7 @@ class ValidatePage(FlowPage):
         refused = d.code in PASSWORD_REFUSED and self.state.profile.auth.value == "password"
         self.retype_box.setVisible(refused)
         if refused:
+            self._name_retype(d.code)
             self.retype.clear()
             self.wiz().return_focus = "secret"
         cert = d.certificate
@@ -460,6 +465,23 @@ class ValidatePage(FlowPage):
             self.help_link.deleteLater()
             self.help_link = None
         self.outcome.show()
+
+    def _name_retype(self, code: str = "") -> None:
+        """The box for the password again says which kind: where the provider wants an app
+        password (Gmail's 534 5.7.9), a new one is pasted, not the password typed again."""
+        provider = self.wiz().provider
+        app = code == "app_password_required" or (
+            provider is not None and provider.secret_kind == "app_password")
+        self.retype_label.setText(self.tr("Paste a new a&pp password:") if app
+                                  else self.tr("Type the &password again:"))
+        self.retype.setAccessibleName(self.tr("App password") if app else self.tr("Password"))
+
+    def _row_name(self, group: str) -> str:
+        """A stage's row as this run does it: without a test message, the last row only
+        checks the sender."""
+        if group == "test_message" and not self._sends_message:
+            return self.tr("Check the sender address (no message is sent)")
+        return self.names[group]
 
     def _mark(self, label: W.QLabel, status: str) -> None:
         label.setText(MARKS.get(status, "?"))
@@ -507,6 +529,7 @@ class ValidatePage(FlowPage):
                                                    server=self.state.profile.host
                                                    or self.state.profile.ews_url)),
                            ok=None)
+        self._name_retype()
         self.retype.clear()
         self.retype_box.show()
         self.wiz().return_focus = "secret"
