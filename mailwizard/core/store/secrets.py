@@ -95,9 +95,10 @@ def _backend_problem(backend) -> str | None:
 
 def _unavailable_message(detail: str) -> str:
     if sys.platform.startswith("linux"):
-        hint = _("Install and start a Secret Service keyring (for example GNOME Keyring or "
-                 "KeePassXC with Secret Service integration), sign in to the desktop so it is "
-                 "unlocked, then try again.")
+        hint = _("Your computer needs a password store that is running and unlocked: ask "
+                 "IT to install one (for example GNOME Keyring, or KeePassXC with its Secret "
+                 "Service integration), sign in to the desktop so it is unlocked, then try "
+                 "again.")
     elif sys.platform == "darwin":
         hint = _("Unlock the macOS Keychain (Keychain Access) and try again.")
     else:

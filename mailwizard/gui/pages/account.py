@@ -300,10 +300,12 @@ class AccountPage(AccountFields, FlowPage):
         adv_row(self.tr("P&ort:"), self.port, "port")
         self.security = W.QComboBox()
         # The words ERP screens use for the same choices ("Enable SSL", "Always On").
-        self.security.addItem(self.tr("STARTTLS \u2014 \u201cOpportunistic\u201d or \u201cEnable "
-                                      "SSL\u201d on port 587"), Security.STARTTLS.value)
-        self.security.addItem(self.tr("SSL/TLS \u2014 \u201cAlways On\u201d, usually port 465"),
-                              Security.TLS.value)
+        # Plain words first, then the technical name and the ERP screens' words in brackets.
+        self.security.addItem(self.tr("Secured after connecting, usually port 587 (STARTTLS, "
+                                      "\u201cOpportunistic\u201d or \u201cEnable SSL\u201d)"),
+                              Security.STARTTLS.value)
+        self.security.addItem(self.tr("Secure from the start, usually port 465 (SSL/TLS, "
+                                      "\u201cAlways On\u201d)"), Security.TLS.value)
         self.security.addItem(self.tr("None \u2014 no encryption (only without a password)"),
                               Security.NONE.value)
         self.security.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)

@@ -119,7 +119,7 @@ class ServicePage(FlowPage):
                 "mail, or your own mail server.")),
             ServiceType.EXCHANGE: (self.tr("Microsoft &Exchange (EWS)"), self.tr(
                 "Your organisation's own Exchange server, reached through its web address "
-                "(EWS). Not for Microsoft 365: Microsoft has switched EWS off there.")),
+                "(EWS). Not for Microsoft 365: Microsoft has switched that off there.")),
             ServiceType.OAUTH: (self.tr("&Connect an email service (Google, Microsoft)"),
                                 self.tr("Sign in in your web browser instead of typing a "
                                         "password.")),
