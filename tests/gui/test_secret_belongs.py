@@ -250,3 +250,41 @@ def test_a_new_password_typed_on_my_password_changed_does_not_follow_start_over(
     k.at(Step.ACCOUNT)
     assert account.secret.text() == "" and w.state.secret == ""
     assert account.secret_note.text() == CLEARED and account.secret_note.isVisibleTo(account)
+
+
+def test_a_fix_that_names_another_server_asks_for_its_password(qtbot, wizard):
+    """Gmail with a mistyped server name: the fix "Connect to smtp.gmail.com" is another
+    server than the one the password went along to, so the page asks for the password again
+    (for that server) instead of sending it there by itself."""
+    w = wizard()
+    k = Keyboard(qtbot, w)
+    k.wait_focus(w.pages[Step.SERVICE].group.checkedButton())
+    k.press(Qt.Key_Return)
+    k.at(Step.PROVIDER)
+    k.wait_focus(w.pages[Step.PROVIDER].email)
+    k.type(GMAIL)
+    k.press(Qt.Key_Return)
+    k.at(Step.ACCOUNT)
+    account = w.pages[Step.ACCOUNT]
+    k.wait_focus(account.secret)
+    k.type(APP_PASSWORD)
+    k.alt("a")
+    qtbot.waitUntil(account.advanced.isVisible, timeout=2000)
+    k.alt("v")
+    k.wait_focus(account.host)
+    k.replace("smtp.gmail.invalid")  # .invalid never resolves: no packet leaves the machine
+    k.press(Qt.Key_Return)
+    k.at(Step.VALIDATE)
+    validate = w.pages[Step.VALIDATE]
+    k.wait_focus(validate.test_button)
+    k.press(Qt.Key_Return)
+    wait_result(qtbot, validate)
+    assert validate.diagnosis.code == "unknown_host"
+    assert validate.diagnosis.suggestion == {"host": "smtp.gmail.com"}
+    k.wait_focus(validate.fix_button)
+    k.press(Qt.Key_Return)  # Apply this fix and retry
+    k.wait_focus(validate.retype)
+    assert validate.headline.text() == CLEARED
+    assert not validate.busy() and w.state.secret == ""
+    assert w.state.profile.host == "smtp.gmail.com"
+    assert validate.retype_label.text() == "Paste the a&pp password again:"

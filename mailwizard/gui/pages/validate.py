@@ -472,8 +472,11 @@ class ValidatePage(FlowPage):
         provider = self.wiz().provider
         app = code == "app_password_required" or (
             provider is not None and provider.secret_kind == "app_password")
-        self.retype_label.setText(self.tr("Paste a new a&pp password:") if app
-                                  else self.tr("Type the &password again:"))
+        if app and code == "cleared":  # the same app password, for the other server
+            self.retype_label.setText(self.tr("Paste the a&pp password again:"))
+        else:
+            self.retype_label.setText(self.tr("Paste a new a&pp password:") if app
+                                      else self.tr("Type the &password again:"))
         self.retype.setAccessibleName(self.tr("App password") if app else self.tr("Password"))
 
     def _row_name(self, group: str) -> str:
@@ -529,7 +532,7 @@ class ValidatePage(FlowPage):
                                                    server=self.state.profile.host
                                                    or self.state.profile.ews_url)),
                            ok=None)
-        self._name_retype()
+        self._name_retype("cleared")
         self.retype.clear()
         self.retype_box.show()
         self.wiz().return_focus = "secret"
