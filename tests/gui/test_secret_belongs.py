@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from test_wizard_keyboard import Keyboard, wait_result
 
+from mailwizard.core import i18n
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile
 from mailwizard.core.store.config import SavedSettings, write_config
@@ -80,7 +81,19 @@ def back_to_an_own_server(qtbot, w, k):
     k.at(Step.ACCOUNT)
 
 
-def test_change_address_after_typing_a_password(qtbot, wizard, smtp_server, ca_file):
+@pytest.fixture(params=["en", "hi"])
+def language(request, qtbot):
+    """The journey in English and in Hindi (the keys are the same letters in both)."""
+    from test_pseudo_language import _language
+
+    installed = _language(request.param)
+    next(installed)
+    yield request.param
+    next(installed, None)
+
+
+def test_change_address_after_typing_a_password(qtbot, language, wizard, smtp_server,
+                                                ca_file):
     gmail = smtp_server("starttls")
     gmail.recorder.users = {GMAIL: APP_PASSWORD}
     own = smtp_server("starttls")
@@ -110,7 +123,8 @@ def test_change_address_after_typing_a_password(qtbot, wizard, smtp_server, ca_f
     assert all(pw != APP_PASSWORD for _user, pw in own.recorder.passwords_tried), \
         own.recorder.passwords_tried
     assert w.currentId() == Step.ACCOUNT and not w.button(QWizard.NextButton).isEnabled()
-    assert "Password: enter the password" in account.needs.text()
+    assert i18n._("enter the password") in account.needs.text()
+    assert account.secret_note.text() == i18n._(CLEARED)
     k.alt("p")
     k.wait_focus(account.secret)
     k.replace(OWN_PASSWORD)
