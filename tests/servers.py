@@ -51,6 +51,10 @@ class Recorder:
     reply_to_data: str | None = None
     commands_auth: list[str] = field(default_factory=list)  # mechanisms, one per AUTH command
     logins: list[str] = field(default_factory=list)  # user names that succeeded
+    #: every (user name, password) an AUTH command offered, accepted or not
+    passwords_tried: list[tuple[str, str]] = field(default_factory=list)
+    #: every RCPT TO address, in the order the server saw them
+    rcpt_seen: list[str] = field(default_factory=list)
     messages: list[Received] = field(default_factory=list)
     stall: str = ""  # "AUTH" or "DATA": hang there (for cancel tests)
 
@@ -69,6 +73,7 @@ class Recorder:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_seen.append(address)
         if self.reply_to_rcpt:
             return self.reply_to_rcpt
         envelope.rcpt_tos.append(address)
@@ -87,6 +92,7 @@ class Recorder:
     def authenticator(self, server, session, envelope, mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):
             user = auth_data.login.decode()
+            self.passwords_tried.append((user, auth_data.password.decode()))
             if self.users.get(user) == auth_data.password.decode():
                 self.logins.append(user)
                 return AuthResult(success=True)

@@ -68,6 +68,17 @@ class FlowState:
     saved: bool = False
     #: The administrator's site file: defaults, locked fields, hidden service types.
     site: SiteConfig = field(default_factory=SiteConfig, repr=False)
+    #: The server and user the typed secret was typed for (None while it is being typed on
+    #: its page: it is bound when that page is left). See `settle_secret`.
+    secret_owner: "SecretOwner | None" = None
+    #: The account of the saved settings, whose stored password "Keep the saved password"
+    #: uses (None without saved settings).
+    saved_owner: "SecretOwner | None" = None
+    #: A typed secret was cleared because the server or user changed: the page says so
+    #: until a new one is typed.
+    secret_cleared: bool = False
+    #: The test message's recipient as the user typed it; empty: it follows the address.
+    test_to: str = ""
 
     @property
     def secret_only(self) -> bool:
@@ -78,6 +89,111 @@ class FlowState:
         """Any change to settings or secret means the last check no longer counts."""
         self.validated = False
         self.saved = False
+
+
+@dataclass(frozen=True)
+class SecretOwner:
+    """Who a secret belongs to: the server and user it was typed for. A password typed for
+    one provider must never be sent to another server, nor for another user or address."""
+
+    service: str
+    provider: str
+    host: str
+    port: int
+    username: str
+    address: str
+
+
+def secret_owner(profile: Profile, address: str = "") -> SecretOwner:
+    """The account `profile` signs in to (`address`: the email address typed, if any)."""
+    host, port = profile.host, int(profile.port)
+    provider = profile.provider_id
+    if profile.service is ServiceType.EXCHANGE:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(profile.ews_url.strip())
+        host, port = url.hostname or "", url.port or (443 if url.scheme != "http" else 80)
+    elif profile.service is ServiceType.OAUTH:
+        # a sign-in belongs to its provider (Google, Microsoft), whose servers it uses; no
+        # page lets the user name another server for it
+        provider, host, port = profile.oauth_provider, "", 0
+    return SecretOwner(profile.service.value, provider or "", host.strip().lower().rstrip("."),
+                       port, profile.username.strip().lower(),
+                       (address or profile.from_address).strip().lower())
+
+
+def account_of(state: FlowState) -> SecretOwner:
+    """The account the state describes now."""
+    return secret_owner(state.profile, state.email)
+
+
+def type_secret(state: FlowState, secret: str) -> None:
+    """The user typed a secret on its page: it belongs to the account that page shows when
+    it is left (`bind_secret`), so the fields around it may still change meanwhile."""
+    if secret != state.secret:
+        state.secret = secret
+        state.secret_owner = None
+        state.invalidate()
+    if secret:
+        state.secret_cleared = False
+
+
+def bind_secret(state: FlowState) -> None:
+    """The secret now belongs to the account as it is (a page with the secret is left, a
+    sign-in finished, a password typed again on the test page)."""
+    state.secret_owner = account_of(state) if state.secret else None
+
+
+def settle_secret(state: FlowState) -> bool:
+    """The rule: a secret belongs to the server and user it was typed for. When the
+    provider, server, port, user name or address changed since, the typed secret (and a
+    sign-in's tokens) is cleared, `secret_cleared` set so that the page says so, and the
+    saved password is not offered either. Returns whether a typed secret was cleared."""
+    now = account_of(state)
+    if state.use_stored_secret and state.saved_owner != now:
+        state.use_stored_secret = False
+        state.invalidate()
+    if not (state.secret or state.access_token) or state.secret_owner is None \
+            or state.secret_owner == now:
+        return False
+    state.secret = state.access_token = ""
+    state.secret_owner = None
+    state.secret_cleared = True
+    state.invalidate()
+    return True
+
+
+def stored_secret_allowed(state: FlowState) -> bool:
+    """Whether the saved password may be used: only for the saved server and user."""
+    return state.saved_owner is not None and state.saved_owner == account_of(state)
+
+
+def apply_fix(state: FlowState, changes: dict) -> bool:
+    """A fix the test page suggested (port, security, From address …) and the user
+    accepted. The same server keeps the typed password; a fix that names another server
+    (a certificate's name, the provider's server) clears it like any other change, so the
+    password is typed again for that server. Returns whether the password (typed or saved)
+    can no longer be used."""
+    before = account_of(state)
+    state.profile = state.profile.with_changes(**changes)
+    state.invalidate()
+    after = account_of(state)
+    if (after.host, after.username, after.address) == (before.host, before.username,
+                                                        before.address):
+        if state.secret_owner == before:
+            state.secret_owner = after
+        if state.use_stored_secret and state.saved_owner == before:
+            state.saved_owner = after
+        return False
+    had = bool(state.secret) or state.use_stored_secret
+    settle_secret(state)
+    return had and not (state.secret or state.use_stored_secret)
+
+
+def message_recipient(state: FlowState) -> str:
+    """Where the test message goes: the recipient the user typed, else the address (it
+    follows the address when that changes)."""
+    return state.test_to or state.profile.from_address or state.email
 
 
 def apply_site(state: FlowState, site: SiteConfig) -> None:
@@ -234,6 +350,18 @@ def is_commit(step: Step) -> bool:
     return bool(NAVIGATION[step].get("commit"))
 
 
+#: Steps where a secret is typed (or signed in for); leaving one binds the secret.
+SECRET_STEPS = frozenset({Step.ACCOUNT, Step.EXCHANGE, Step.CONNECT})
+
+
+def moved(state: FlowState, left: Step | None, entered: Step) -> None:
+    """A face moved from step `left` to `entered`: a secret typed on `left` now belongs to
+    the account as it is; any secret that no longer matches its account is cleared."""
+    settle_secret(state)
+    if left in SECRET_STEPS and state.secret_owner is None:
+        bind_secret(state)
+
+
 class WizardFlow:
     """A walk through the steps with a history stack for Back (used by tests and by any
     face that is not QWizard, which keeps its own history)."""
@@ -258,6 +386,7 @@ class WizardFlow:
         if nxt is None:
             raise ValueError("this is the last step")
         self.history.append(nxt)
+        moved(self.state, self.history[-2], nxt)
         return nxt
 
     def can_go_back(self) -> bool:
@@ -269,5 +398,6 @@ class WizardFlow:
     def go_back(self) -> Step:
         if not self.can_go_back():
             raise ValueError("cannot go back from here")
-        self.history.pop()
+        left = self.history.pop()
+        moved(self.state, left, self.current)
         return self.current

@@ -457,9 +457,61 @@ def check_email(value: str, field_name: str) -> tuple[str, FieldError | None]:
             else:
                 if not ascii_domain.replace(".", "").isdigit():  # not a bare IP address
                     return f"{local_ok.local_part}@{domain.strip().rstrip('.').lower()}", None
+        # email-validator's reason is English: for IT in the log (--debug), and our own
+        # sentence for the person, in their language.
+        import logging
+
+        logging.getLogger(__name__).debug("%s is not a valid address: %s", field_name, exc)
         return value, FieldError(field_name, _(
-            "this is not a valid email address ({reason})").format(reason=exc))
+            "this is not a valid email address: {problem}").format(
+                problem=address_problem(str(exc))))
     return result.normalized, None
+
+
+#: email-validator's reasons (English) → what we say, in the user's language. The first
+#: pattern found in the reason wins; {characters} is what the reason quotes after its colon.
+_ADDRESS_PROBLEMS = (
+    ("small commercial at", N_("it has a small ﹫ instead of the usual @ sign")),
+    ("must have an @-sign", N_("it needs an @ sign, as in name@your-society.org")),
+    ("something after the @-sign", N_("something is missing after the @ sign")),
+    ("something before the @-sign", N_("something is missing before the @ sign")),
+    ("two periods in a row", N_("it has two dots in a row")),
+    ("period and a hyphen", N_("a dot and a hyphen cannot stand next to each other")),
+    ("two dashes", N_("the part after the @ sign has two hyphens in a row")),
+    ("too long", N_("it is too long")),
+    ("so many characters", N_("it is too long")),
+    ("should have a period", N_("the part after the @ sign needs a dot, as in "
+                                "your-society.org")),
+    ("top-level domain", N_("the part after the @ sign does not end like a real domain, "
+                            "such as .org or .in")),
+    ("special-use or reserved", N_("the part after the @ sign is a reserved name that "
+                                   "cannot receive email")),
+    ("display name", N_("type only the address, without a name or angle brackets")),
+    ("angle bracket", N_("type only the address, without a name or angle brackets")),
+    ("anything after the email address", N_("there is something after the address")),
+    ("internationalized characters before", N_("letters outside A–Z before the @ sign are "
+                                              "not accepted here")),
+    ("after the @-sign contains invalid characters:", N_(
+        "the part after the @ sign contains characters an address cannot have: "
+        "{characters}")),
+    ("before the @-sign:", N_("the part before the @ sign contains characters an address "
+                              "cannot have: {characters}")),
+    ("after the @-sign", N_("the part after the @ sign is not a valid domain")),
+    ("before the @-sign", N_("the part before the @ sign contains characters an address "
+                             "cannot have")),
+)
+
+
+def address_problem(reason: str) -> str:
+    """email-validator's English reason in our own words, translated."""
+    low = reason.lower()
+    for pattern, sentence in _ADDRESS_PROBLEMS:
+        if pattern in low:
+            characters = reason.rpartition(": ")[2].rstrip(".") if ": " in reason else ""
+            # email-validator names invisible characters in English: "SPACE", "TAB"
+            characters = characters.replace("SPACE", _("a space")).replace("TAB", _("a tab"))
+            return _(sentence).format(characters=characters)
+    return _("check it for typing mistakes")
 
 
 #: resources/config.schema.json's profile_name: it names the keyring entry "<name>/password".

@@ -28,6 +28,9 @@ QT_WORDS = (
     QT_TRANSLATE_NOOP("QWidgetTextControl", "&Copy"),
     QT_TRANSLATE_NOOP("QWidgetTextControl", "Copy &Link Location"),
     QT_TRANSLATE_NOOP("QWidgetTextControl", "Select All"),
+    # the For IT dialog's button to its steps (QMessageBox's detailed text)
+    QT_TRANSLATE_NOOP("QMessageBox", "Show Details..."),
+    QT_TRANSLATE_NOOP("QMessageBox", "Hide Details..."),
 )
 
 
@@ -35,9 +38,12 @@ class CatalogueTranslator(QTranslator):
     """Answers Qt's look-ups from mailwizard's catalogue for the chosen language."""
 
     def translate(self, context, source, disambiguation=None, n=-1):  # noqa: N802 (Qt's name)
+        # None (a null string) when the catalogue has no translation: Qt then keeps its own
+        # text. An empty string would be taken as the translation, and Qt's words the
+        # catalogue lacks came out empty (QMessageBox even left its Show Details button out).
         if not source:
-            return ""
-        return i18n.translated(source) or ""
+            return None
+        return i18n.translated(source) or None
 
     def isEmpty(self):  # noqa: N802
         return i18n.language() == i18n.SOURCE

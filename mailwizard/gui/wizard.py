@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMessageBox, QScrol
 from mailwizard import APP_ID
 from mailwizard.core.store.config import SavedSettings, default_config_path
 from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_step, missing,
-                                  next_step)
+                                  moved, next_step, secret_owner, stored_secret_allowed)
 from mailwizard.core.admin.site import SiteConfig
 from typing import TYPE_CHECKING
 
@@ -132,9 +132,22 @@ class FlowPage(QWizardPage):
         nxt = next_step(self.step, self.state)
         return -1 if nxt is None else int(nxt)
 
+    #: a flow field this page shows under another field's name (the Exchange page's email
+    #: address is its From address): the "To go on" line names only fields on the page
+    field_aliases: dict[str, str] = {}
+
     def reasons(self) -> list[str]:
-        """What the user still has to do before Next, in words (shown under the page)."""
-        return [self.wiz().plain_reason(r) for r in missing(self.step, self.state)]
+        """What the user still has to do before Next, in words (shown under the page), each
+        naming a field on this page, each said once."""
+        out: list[str] = []
+        for reason in missing(self.step, self.state):
+            key, sep, rest = reason.partition(": ")
+            if sep and key in self.field_aliases:
+                reason = self.field_aliases[key] + sep + rest
+            text = self.wiz().plain_reason(reason)
+            if text not in out:
+                out.append(text)
+        return out
 
     def changed(self) -> None:
         from mailwizard.gui.workers import emit
@@ -153,6 +166,9 @@ class FlowPage(QWizardPage):
         next_button = self.wiz().button(QWizard.NextButton)
         next_button.setAccessibleDescription(text)
         next_button.setToolTip(text)
+        if self.wiz().currentPage() is self:
+            # a choice on this page may change the path (Web mail instead of Exchange)
+            self.wiz()._show_steps(self.wiz().currentId())
 
 
 def focus_chain(widget: QWidget) -> list[QWidget]:
@@ -268,6 +284,7 @@ class MailWizard(QWizard):
         #: settings a fix on the test page changed (the account page shows them opened)
         self.fixed_fields: set[str] = set()
         self._confirm: QMessageBox | None = None
+        self._last_step: Step | None = None
 
         self._page_keys = keys = PageKeys(self)
         app = QApplication.instance()
@@ -387,6 +404,11 @@ class MailWizard(QWizard):
         """Every page shows the current settings whenever it is entered: Next calls
         initializePage, Back does not, so Back fills the page here."""
         page = self.page(page_id)
+        # A secret typed on the page just left belongs to the account as it is now; one that
+        # no longer matches its account is cleared (core.flow's rule).
+        left, self._last_step = self._last_step, Step(page_id) if page_id >= 0 else None
+        if self._last_step is not None:
+            moved(self.state, left, self._last_step)
         if isinstance(page, FlowPage):
             if page._initialized_now:
                 page._initialized_now = False
@@ -404,7 +426,11 @@ class MailWizard(QWizard):
                  Step.EXCHANGE: self.tr("Exchange account"),
                  Step.CONNECT: self.tr("Connect"), Step.VALIDATE: self.tr("Test"),
                  Step.SAVE: self.tr("Save"), Step.DONE: self.tr("Done")}
-        path, step, seen = [], first_step(self.state), set()
+        # From the page the wizard started on: the start page (e.g. the choice of what to do
+        # with saved settings) is on the path even once a choice has been made there.
+        start = self.startId()
+        step = Step(start) if start >= 0 else first_step(self.state)
+        path, seen = [], set()
         while step is not None and step not in seen:
             seen.add(step)
             path.append(step)
@@ -540,12 +566,15 @@ class MailWizard(QWizard):
             self.state.preset_applied = self.saved.profile.provider_id
             self.state.service = self.saved.profile.service
             self.state.email = self.saved.profile.from_address
+            # the stored password belongs to this account only
+            self.state.saved_owner = secret_owner(self.saved.profile)
             self.state.invalidate()
 
     def stored_secret_ref(self):
         """The keyring entry to use instead of a typed password ("Keep the saved password"),
         or None."""
-        return self.saved.secret if self.saved and self.state.use_stored_secret else None
+        return self.saved.secret if self.saved and self.state.use_stored_secret \
+            and stored_secret_allowed(self.state) else None
 
     @property
     def keeps_saved_password(self) -> bool:

@@ -64,8 +64,8 @@ def test_a_self_hosted_domain_gets_the_probed_server_and_passes_the_test(
     assert provider.discovery.progress.isHidden()
     qtbot.keyClicks(provider.email, f"accounts@{d}")
     qtbot.waitUntil(lambda: chosen(provider) == "custom", timeout=10000)
-    assert f"We tested mail.{d}: SSL/TLS on port 465, certificate valid" in \
-        provider.discovery.message.text()
+    assert (f"We tested mail.{d}: a secure connection works on port 465 (SSL/TLS) and its "
+            f"certificate is valid") in provider.discovery.message.text()
     w.next()
     account = w.pages[Step.ACCOUNT]
     assert account.host.text() == f"mail.{d}" and account.port.value() == 465

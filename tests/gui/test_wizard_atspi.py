@@ -50,7 +50,7 @@ def test_no_focusable_control_without_a_name(seen, page):
 
 def test_combo_boxes_are_labelled_by_their_label(seen):
     combos = dict(seen["account-own-server"]["combos"])
-    assert combos["SSL/TLS — “Always On”, usually port 465"] == ["Security:"]
+    assert combos["Secure from the start, usually port 465 (SSL/TLS, “Always On”)"] == ["Security:"]
     assert combos["With user name and password"] == ["Sign in:"]
     assert [labels for _, labels in seen["exchange"]["combos"]] == [["Sign-in method:"]]
 

@@ -1,11 +1,13 @@
 """Walk the wizard through every page with realistic content (a real loopback server, a saved
-profile in the real Secret Service), calling check(wizard, name) on each page."""
+profile in the real Secret Service), calling check(wizard, name) on each page, and
+check_dialog(box, name) on the For IT dialog with its steps shown, when given."""
 
 from __future__ import annotations
 
 import uuid
 
 from conftest import PASSWORD, USER
+from PySide6.QtWidgets import QMessageBox
 
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile, ServiceType
@@ -33,7 +35,8 @@ def settle(qtbot, w, timeout: int = 5000) -> None:
     qtbot.waitUntil(stable, timeout=timeout)
 
 
-def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check) -> list[str]:
+def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check,
+               check_dialog=None) -> list[str]:
     srv = smtp_server("starttls")
     config = tmp_path / f"{uuid.uuid4().hex}.json"
     profile = Profile(host=srv.host, port=srv.port, security="starttls", username=USER,
@@ -97,8 +100,20 @@ def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check
     service.buttons[ServiceType.OAUTH].click()
     w2.next()
     at(w2, "connect")
-    w2.pages[Step.CONNECT].choices["microsoft"].click()
+    connect = w2.pages[Step.CONNECT]
+    connect.choices["microsoft"].click()
     at(w2, "connect-not-configured")
+    if check_dialog is not None:
+        # For IT: the steps, behind the dialog's own Show Details button (Qt's, translated)
+        connect.for_it.button.click()
+        box = connect.for_it_box
+        qtbot.waitUntil(box.isVisible)
+        [details] = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ActionRole]
+        details.click()
+        qtbot.wait(20)
+        check_dialog(box, "connect-for-it")
+        seen.append("connect-for-it")
+        box.close()
     for x in (w, w2):
         x.done(0)
     return seen

@@ -98,7 +98,7 @@ class Candidate:
             return _("{host}, port {port}, no encryption").format(host=self.host,
                                                                   port=self.port)
         # Translators: {security} is SSL/TLS or STARTTLS.
-        return _("{host}, port {port}, {security}").format(
+        return _("{host}, port {port}, secure connection ({security})").format(
             host=self.host, port=self.port,
             security={Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS"}[self.security])
 

@@ -219,10 +219,11 @@ def from_probe(p: ProbeResult, domain: str) -> Candidate | None:
     words = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS"}[p.security]
     if p.cert_verified:
         # Translators: {security} is SSL/TLS or STARTTLS.
-        reason = _("We tested {host}: {security} on port {port}, certificate valid")
+        reason = _("We tested {host}: a secure connection works on port {port} ({security}) "
+                   "and its certificate is valid")
     else:
-        reason = _("We tested {host}: {security} on port {port}, but its certificate is NOT "
-                   "trusted (it could be an impostor)")
+        reason = _("We tested {host}: a secure connection works on port {port} ({security}), "
+                   "but its certificate is NOT trusted (it could be an impostor)")
     return _candidate(PROBE, p.host, p.port, p.security,
                       reason.format(host=p.host, security=words, port=p.port),
                       [f"probe: {p.summary()}; greeting {p.greeting!r}"], domain, probe=p)

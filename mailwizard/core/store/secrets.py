@@ -132,9 +132,10 @@ def _unavailable_message(detail: str, reading: bool = False) -> str:
                      "start a keyring in this session (for example `dbus-run-session` with "
                      "`gnome-keyring-daemon --unlock`), then try again.")
         else:
-            hint = _("Sign in to a desktop session, where a keyring (GNOME Keyring, or "
-                     "KeePassXC with Secret Service integration) starts and unlocks, and run "
-                     "this there, or start a keyring in this session (for example "
+            hint = _("Your computer needs a password store that is running and unlocked: "
+                     "sign in to a desktop session, where one (GNOME Keyring, or KeePassXC "
+                     "with its Secret Service integration) starts and unlocks, and run this "
+                     "there; or ask IT to start one in this session (for example "
                      "`dbus-run-session` with `gnome-keyring-daemon --unlock`), then try again.")
     elif sys.platform == "darwin":
         hint = _("Unlock the macOS Keychain (Keychain Access) and try again.")

@@ -8,7 +8,9 @@ from PySide6 import QtCore
 # when build() first uses it, not when the wizard starts.
 from PySide6 import QtWidgets as W
 
-from mailwizard.core.flow import preset_profile
+from mailwizard.core.flow import (preset_profile, settle_secret, stored_secret_allowed,
+                                  type_secret)
+from mailwizard.gui import a11y
 from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
 from mailwizard.gui.style import style_text
 from mailwizard.gui.widgets import GuidancePanel, wrapped
@@ -105,7 +107,62 @@ class AccountFields:
             self.error_forms[key].setRowVisible(label, show)
             field = getattr(self, "error_fields", {}).get(key)
             if field is not None:
-                field.setAccessibleDescription(text)
+                saved = self.state.secret_only and getattr(field, "isReadOnly", bool)()
+                field.setAccessibleDescription(text or (self.tr("saved") if saved else ""))
+
+    def _add_secret_note(self, form) -> None:
+        """The line under the password box that says why it was emptied (a secret belongs
+        to the server and user it was typed for); read out when it appears."""
+        self.secret_note = W.QLabel()
+        self.secret_note.setWordWrap(True)
+        a11y.set_role(self.secret_note, a11y.ALERT)
+        style_text(self.secret_note, "warning", bold=True)
+        form.addRow(self.secret_note)
+        form.setRowVisible(self.secret_note, False)
+        self.secret_note_form = form
+
+    def _say_secret_cleared(self) -> None:
+        """Show (or hide) the note, from the flow's `secret_cleared`."""
+        cleared = self.state.secret_cleared
+        text = self.tr("The password was cleared because the server changed.") \
+            if cleared else ""
+        was = self.secret_note.text()
+        self.secret_note.setText(text)
+        self.secret_note_form.setRowVisible(self.secret_note, cleared)
+        description = self.secret.accessibleDescription()
+        if cleared and text not in description:
+            self.secret.setAccessibleDescription((text + " " + description).strip())
+        if cleared and was != text:
+            a11y.alert(self.secret_note)
+
+    def _add_saved_note(self, form) -> None:
+        """"My password changed": the saved values are shown as values (read-only, not
+        greyed like empty fields' hints), under a line that says they are the saved ones."""
+        self.saved_note = W.QLabel(self.tr("Saved settings (they stay as they are; only the "
+                                           "password is new):"))
+        self.saved_note.setWordWrap(True)
+        form.addRow(self.saved_note)
+        form.setRowVisible(self.saved_note, False)
+        self.saved_note_form = form
+
+    def _show_saved(self, fields, others=()) -> None:
+        """Saved values read-only on the password-only path; `others` (buttons, lists) are
+        turned off there."""
+        only = self.state.secret_only
+        self.saved_note_form.setRowVisible(self.saved_note, only)
+        for w in fields:
+            if only:
+                w.setReadOnly(True)
+        for w in others:
+            w.setEnabled(not only)
+
+    def _take_secret(self, secret: str) -> None:
+        """The password box → the flow, under the rule that a secret belongs to the server
+        and user it was typed for: a changed server or user clears it (and says so)."""
+        st = self.state
+        type_secret(st, secret)
+        if settle_secret(st):
+            self.secret.clear()
 
     def _secret_box(self) -> W.QWidget:
         box = W.QWidget()
@@ -187,6 +244,7 @@ class AccountPage(AccountFields, FlowPage):
         def row(label: str, widget: W.QWidget, key: str) -> None:
             self._add_row(form, label, widget, key)
 
+        self._add_saved_note(form)
         self.email = W.QLineEdit()
         row(self.tr("&Email address:"), self.email, "email")
         self.display_name = W.QLineEdit()
@@ -200,6 +258,7 @@ class AccountPage(AccountFields, FlowPage):
         secret_box = self._secret_box()
         self._add_row(form, self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
         self.secret_row_label = form.labelForField(secret_box)
+        self._add_secret_note(form)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
         form.addRow(self.keep_secret)
 
@@ -243,10 +302,12 @@ class AccountPage(AccountFields, FlowPage):
         adv_row(self.tr("P&ort:"), self.port, "port")
         self.security = W.QComboBox()
         # The words ERP screens use for the same choices ("Enable SSL", "Always On").
-        self.security.addItem(self.tr("STARTTLS \u2014 \u201cOpportunistic\u201d or \u201cEnable "
-                                      "SSL\u201d on port 587"), Security.STARTTLS.value)
-        self.security.addItem(self.tr("SSL/TLS \u2014 \u201cAlways On\u201d, usually port 465"),
-                              Security.TLS.value)
+        # Plain words first, then the technical name and the ERP screens' words in brackets.
+        self.security.addItem(self.tr("Secured after connecting, usually port 587 (STARTTLS, "
+                                      "\u201cOpportunistic\u201d or \u201cEnable SSL\u201d)"),
+                              Security.STARTTLS.value)
+        self.security.addItem(self.tr("Secure from the start, usually port 465 (SSL/TLS, "
+                                      "\u201cAlways On\u201d)"), Security.TLS.value)
         self.security.addItem(self.tr("None \u2014 no encryption (only without a password)"),
                               Security.NONE.value)
         self.security.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -321,6 +382,8 @@ class AccountPage(AccountFields, FlowPage):
             if self._follow_user and (provider is None or provider.username_rule == "email"):
                 changes["username"] = st.email
             st.profile = st.profile.with_changes(**changes)
+        # A password typed for another server or user is not offered for this one.
+        settle_secret(st)
         p = st.profile
         self.email.setText(st.email or p.from_address)
         self.display_name.setText(p.display_name)
@@ -348,8 +411,8 @@ class AccountPage(AccountFields, FlowPage):
         keeps = wiz.keeps_saved_password
         self.keep_secret.setVisible(keeps)
         self.keep_secret.setChecked(keeps and not st.secret)
-        self._apply_secret_only()
         self._apply_locks()
+        self._apply_secret_only()
         # No server name yet (my own server): the server settings must be visible.
         # Once open (by the user, or for a fix applied on the test page) it stays open, so
         # the current server settings are in view when coming Back.
@@ -387,7 +450,8 @@ class AccountPage(AccountFields, FlowPage):
             # language; say "beside the fields" if that reads better.
             return self.tr("{provider} needs a special password for programs like this one: "
                            "the steps are on the right.").format(provider=provider.name)
-        if not self.state.profile.host:
+        if not self.state.profile.host or provider is None or not provider.host:
+            # my own server: the settings are the user's, however often the page is entered
             return self.tr("Fill in your account and your mail server's settings (your email "
                            "provider or IT can tell you the server name).")
         return self.tr("Fill in your account. The server settings are already filled in for "
@@ -414,10 +478,10 @@ class AccountPage(AccountFields, FlowPage):
                 w.setToolTip(tip if locked else "")
 
     def _apply_secret_only(self) -> None:
+        """After the locks: on the password-only path the saved values are read-only."""
         only = self.state.secret_only
-        for w in (self.email, self.display_name, self.from_address, self.username,
-                  self.recipients, self.advanced_toggle):
-            w.setEnabled(not only)
+        self._show_saved((self.email, self.display_name, self.from_address, self.username,
+                          self.recipients), (self.advanced_toggle,))
         if only:
             self.advanced_toggle.setChecked(False)
 
@@ -486,14 +550,13 @@ class AccountPage(AccountFields, FlowPage):
         """Fields → state, and each field's error shown beside it as the user types."""
         st = self.state
         profile = st.site.enforce_locks(self._profile_from_fields())
-        secret = self.secret.text()
-        if profile != st.profile or secret != st.secret:
+        if profile != st.profile:
             st.invalidate()
-        st.profile, st.secret, st.email = profile, secret, self.email.text().strip()
-        # The saved password only belongs to the saved server and user name.
-        saved = self.wiz().saved
-        same_account = saved is not None and (profile.host, profile.username) == (
-            saved.profile.host, saved.profile.username)
+        st.profile, st.email = profile, self.email.text().strip()
+        self._take_secret(self.secret.text())
+        secret = st.secret
+        # The saved password only belongs to the saved server, port, user and address.
+        same_account = stored_secret_allowed(st)
         if not same_account and self.keep_secret.isChecked():
             self.keep_secret.setChecked(False)
         self.keep_secret.setEnabled(same_account)
@@ -516,6 +579,7 @@ class AccountPage(AccountFields, FlowPage):
                   "from_address": self.from_address.text(), "username": self.username.text(),
                   "host": self.host.text(), "cafile": self.cafile.text()}
         self._show_errors(errors, lambda k: k in self._touched or bool(values.get(k, "").strip()))
+        self._say_secret_cleared()
         self.changed()
 
     # -- guidance -----------------------------------------------------------------------

@@ -43,7 +43,12 @@ def show_for_it(parent: W.QWidget, pids: list[str]) -> W.QMessageBox:
     box.setText(parent.tr("These steps are for your IT contact or ERP vendor. You can copy "
                           "them from here."))
     box.setDetailedText("\n\n".join(not_configured_help(pid) for pid in pids))
-    box.setInformativeText(parent.tr("Press Show Details to see them."))
+    # The button to the steps is Qt's, in the user's language: name it as it appears.
+    details = next((b for b in box.buttons()
+                    if box.buttonRole(b) == W.QMessageBox.ActionRole), None)
+    name = details.text().replace("&", "").rstrip(".…") if details is not None else ""
+    box.setInformativeText(parent.tr("Press \u201c{button}\u201d to see them.")
+                           .format(button=name))
     box.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse
                                 | QtCore.Qt.TextSelectableByKeyboard)
     parent.for_it_box = box
@@ -114,7 +119,7 @@ class ServicePage(FlowPage):
                 "mail, or your own mail server.")),
             ServiceType.EXCHANGE: (self.tr("Microsoft &Exchange (EWS)"), self.tr(
                 "Your organisation's own Exchange server, reached through its web address "
-                "(EWS). Not for Microsoft 365: Microsoft has switched EWS off there.")),
+                "(EWS). Not for Microsoft 365: Microsoft has switched that off there.")),
             ServiceType.OAUTH: (self.tr("&Connect an email service (Google, Microsoft)"),
                                 self.tr("Sign in in your web browser instead of typing a "
                                         "password.")),

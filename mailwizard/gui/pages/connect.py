@@ -112,8 +112,10 @@ class ConnectPage(FlowPage):
         self.tenant.setText(p.oauth_tenant)
         self.choices[pid].setChecked(True)
         self._choose(pid)
+        from mailwizard.core.flow import stored_secret_allowed
+
         keeps = self.wiz().keeps_saved_password and p.auth is AuthMethod.OAUTH2 \
-            and not st.secret
+            and not st.secret and stored_secret_allowed(st)
         st.use_stored_secret = keeps
         if p.auth is AuthMethod.OAUTH2 and (st.secret or keeps):
             self._say(self.tr("Connected as {address}.").format(address=html.escape(p.username)),
@@ -296,6 +298,9 @@ class ConnectPage(FlowPage):
         st.secret, st.access_token = tokens.refresh_token, tokens.access_token
         st.use_stored_secret = False
         st.invalidate()
+        from mailwizard.core.flow import bind_secret
+
+        bind_secret(st)  # the tokens belong to this provider and address
         self._say(self.tr("Connected as {address}. Next, mailwizard tests sending with it.")
                   .format(address=html.escape(profile.username)), ok=True)
         self._update()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6 import QtCore
 from PySide6 import QtWidgets as W
 
+from mailwizard.core.flow import settle_secret, stored_secret_allowed
 from mailwizard.core.profile import (EwsAuth, Profile, ServiceType, check_email,
                                      default_ews_url, exchange_login)
 from mailwizard.gui.pages.account import AccountFields, side_by_side
@@ -18,6 +19,7 @@ EWS_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/exchang
 
 
 class ExchangePage(AccountFields, FlowPage):
+    field_aliases = {"from_address": "email"}  # the email address is the From address
     #: Autodiscover addresses to ask instead of the email domain's (tests; IT tools)
     autodiscover_candidates: list[str] | None = None
 
@@ -41,6 +43,7 @@ class ExchangePage(AccountFields, FlowPage):
         self.form = form
         self.errors: dict[str, W.QLabel] = {}
 
+        self._add_saved_note(form)
         self.email = W.QLineEdit()
         self.email.setPlaceholderText(self.tr("e.g. accounts@company.com"))
         self._row(self.tr("&Email address:"), self.email, "email")
@@ -85,6 +88,7 @@ class ExchangePage(AccountFields, FlowPage):
         secret_box = self._secret_box()
         self.secret.setAccessibleName(self.tr("Windows password"))
         self._row(self.tr("&Password:"), secret_box, "secret", buddy=self.secret)
+        self._add_secret_note(form)
         self.keep_secret = W.QCheckBox(self.tr("&Keep the saved password"))
         form.addRow(self.keep_secret)
 
@@ -129,6 +133,7 @@ class ExchangePage(AccountFields, FlowPage):
             # The administrator's defaults and locks on top.
             st.profile = st.site.enforce_locks(st.site.apply_defaults(fresh))
             st.preset_applied = ""
+        settle_secret(st)  # not a password typed for another server or user
         p = st.profile
         saved = wiz.saved is not None and wiz.saved.profile.service is ServiceType.EXCHANGE
         self._follow_url = (not p.ews_url or p.ews_url == default_ews_url(p.from_address)) \
@@ -146,11 +151,12 @@ class ExchangePage(AccountFields, FlowPage):
         keeps = wiz.keeps_saved_password and saved
         self.keep_secret.setVisible(keeps)
         self.keep_secret.setChecked(keeps and not st.secret)
-        only = st.secret_only
-        for w in (self.email, self.display_name, self.ews_url, self.domain, self.username,
-                  self.auth, self.cafile, self.browse_ca):
-            w.setEnabled(not only)
+        for w in (self.auth, self.browse_ca):  # no read-only state: off on that path
+            w.setEnabled(not st.secret_only)
         self._apply_locks()
+        self._show_saved((self.email, self.display_name, self.ews_url, self.domain,
+                          self.username, self.cafile))
+        only = st.secret_only
         self._loading = False
         self._sync()
         self._fill_guidance()
@@ -298,13 +304,12 @@ class ExchangePage(AccountFields, FlowPage):
     def _sync(self) -> None:
         st = self.state
         profile = st.site.enforce_locks(self._profile_from_fields()).normalised()
-        secret = self.secret.text()
-        if profile != st.profile or secret != st.secret:
+        if profile != st.profile:
             st.invalidate()
-        st.profile, st.secret, st.email = profile, secret, profile.from_address
-        saved = self.wiz().saved
-        same_account = saved is not None and (profile.ews_url, profile.username) == (
-            saved.profile.ews_url, saved.profile.username)
+        st.profile, st.email = profile, profile.from_address
+        self._take_secret(self.secret.text())
+        secret = st.secret
+        same_account = stored_secret_allowed(st)
         if not same_account and self.keep_secret.isChecked():
             self.keep_secret.setChecked(False)
         self.keep_secret.setEnabled(same_account)
@@ -338,6 +343,7 @@ class ExchangePage(AccountFields, FlowPage):
             self.online_note.setText(_(EXCHANGE_ONLINE_NOTICE))
         self.online_note.setVisible(online)
         self.online_ok.setVisible(online)
+        self._say_secret_cleared()
         self.changed()
 
     def _fill_guidance(self) -> None:

@@ -21,14 +21,21 @@ from mailwizard.gui.workers import BackgroundCall
 
 
 def store_name(plan) -> str:
-    """Where the password goes, in words a person knows."""
+    """Where the password goes, in words a person knows: plain words first, the program's
+    name in brackets."""
     import sys
 
+    from PySide6.QtCore import QCoreApplication
+
     if sys.platform.startswith("win"):
-        return "Windows Credential Manager"
-    if sys.platform == "darwin":
-        return "macOS Keychain"
-    return "GNOME Keyring (Secret Service)"
+        name = "Windows Credential Manager"
+    elif sys.platform == "darwin":
+        name = "macOS Keychain"
+    else:
+        name = "GNOME Keyring"
+    # Translators: where the password is kept; {name} is e.g. "GNOME Keyring".
+    return QCoreApplication.translate("SavePage", "your computer's password store ({name})"
+                                      ).format(name=name)
 
 
 def keyring_details(page, plan) -> str:

@@ -14,7 +14,8 @@ from PySide6 import QtWidgets as W
 
 from typing import TYPE_CHECKING
 
-from mailwizard.core.flow import fix_allowed
+from mailwizard.core.flow import (apply_fix, bind_secret, fix_allowed, message_recipient,
+                                  settle_secret, type_secret)
 from mailwizard.core.profile import check_email
 from mailwizard.core.checks.stages import group_of
 from mailwizard.gui import a11y
@@ -62,6 +63,7 @@ class ValidatePage(FlowPage):
     deliverability = None  # the "Will your mail reach inboxes?" panel, made in build()
     _restart_when_stopped = False
     _discard_stale = False
+    _sends_message = True  # the running (or last) check sends a test message
     _loading = False
 
     def build(self) -> None:
@@ -73,6 +75,7 @@ class ValidatePage(FlowPage):
         self.result: CheckResult | None = None
         self.diagnosis: Diagnosis | None = None
         self.sent_to = ""  # a test message already went there in this run
+        self._noted = ""  # the address the "already sent" note is about
         self._running: str = ""
         self._started_at = 0.0
         self._group_started = 0.0
@@ -206,7 +209,7 @@ class ValidatePage(FlowPage):
         self.save_untested.toggled.connect(self._save_untested)
         self.send_test.toggled.connect(self.test_to.setEnabled)
         self.send_test.toggled.connect(lambda _: self._settings_changed())
-        self.test_to.textEdited.connect(lambda _: self._settings_changed())
+        self.test_to.textEdited.connect(self._recipient_typed)
 
     # -- page life ------------------------------------------------------------------------
     def enter(self) -> None:
@@ -216,20 +219,29 @@ class ValidatePage(FlowPage):
             self.runner = CheckRunner(self.wiz().pool, self)
             self.runner.stage.connect(self._on_stage)
             self.runner.finished.connect(self._on_finished)
-        if not self.test_to.text():
-            self.test_to.setText(self.state.profile.from_address or self.state.email)
+        # The recipient follows the address unless the user typed one.
+        recipient = message_recipient(self.state)
+        if self.test_to.text() != recipient:
+            self.test_to.setText(recipient)
         self.state.save_untested = False
         self.save_untested.setChecked(False)
-        if self.sent_to:
-            # One test message per run unless the user ticks the box again (this is not a
-            # change of the tested settings).
+        already = bool(self.sent_to) and self.sent_to.lower() == recipient.strip().lower()
+        if already and self.sent_to != self._noted:
+            # One test message per run to an address unless the user ticks the box again
+            # (this is not a change of the tested settings).
             self._loading = True
             self.send_test.setChecked(False)
             self._loading = False
-            self.sent_note.setText(self.tr("A test message was already sent to {address}. "
-                                           "Tick the box to send another.")
-                                   .format(address=self.sent_to))
-            self.sent_note.show()
+        elif not already and self._noted:
+            # another recipient than the one that already had a message: send one there
+            self._loading = True
+            self.send_test.setChecked(True)
+            self._loading = False
+        self._noted = self.sent_to if already else ""
+        self.sent_note.setText(self.tr("A test message was already sent to {address}. "
+                                       "Tick the box to send another.")
+                               .format(address=self.sent_to) if already else "")
+        self.sent_note.setVisible(already)
         if self.busy():
             # A check cancelled by Back is still winding down: its "stopped" is not news.
             self._discard_stale = True
@@ -269,6 +281,13 @@ class ValidatePage(FlowPage):
             return
         self._restart_when_stopped = self._discard_stale = False
         st = self.state
+        # Never a password typed for another server or user (core.flow's rule); the page
+        # asks for the password of this server instead.
+        settle_secret(st)
+        if st.profile.auth.value == "password" and not st.secret \
+                and self.wiz().stored_secret_ref() is None:
+            self._ask_password_again()
+            return
         to = None
         if self.send_test.isChecked():
             to, err = check_email(self.test_to.text(), "test recipient")
@@ -289,9 +308,8 @@ class ValidatePage(FlowPage):
         self.copied.clear()
         self.test_button.setText(self.tr("&Test again"))
         # Without a test message the server is only asked to accept the sender.
-        self.rows["test_message"][1].setText(
-            self.tr("Send the test message") if to else
-            self.tr("Check the sender address (no message is sent)"))
+        self._sends_message = bool(to)
+        self.rows["test_message"][1].setText(self._row_name("test_message"))
         stored = self.wiz().stored_secret_ref()
         self._running, self._started_at = "", time.monotonic()
         self.ticker.start()
@@ -316,7 +334,7 @@ class ValidatePage(FlowPage):
         total = (ms_label.property("ms") or 0.0) + ms
         ms_label.setProperty("ms", total)
         ms_label.setText(seconds(total))
-        label.setText(self.names[group])
+        label.setText(self._row_name(group))
         self._mark(mark, status)
 
     def _tick(self) -> None:
@@ -332,7 +350,7 @@ class ValidatePage(FlowPage):
         if elapsed >= SLOW_SECONDS:
             # Translators: a test stage and what it waits for: "Sign in — waiting for …"
             label.setText(self.tr("{stage} \u2014 {waiting}\u2026").format(
-                stage=self.names[group], waiting=self.waiting[group]))
+                stage=self._row_name(group), waiting=self.waiting[group]))
 
     def _on_finished(self, result: CheckResult, diagnosis: Diagnosis | None) -> None:
         self.ticker.stop()
@@ -348,11 +366,15 @@ class ValidatePage(FlowPage):
             self.changed()
             return
         self.result, self.diagnosis = result, diagnosis
+        stopped = diagnosis is not None and diagnosis.code == "cancelled"
         for group, (mark, label, ms) in self.rows.items():
             ms.setProperty("ms", 0.0)
-            label.setText(self.names[group])
-            if mark.text() == MARKS["running"]:
+            label.setText(self._row_name(group))
+            if mark.text() == MARKS["running"] or (stopped and mark.text() == MARKS["idle"]):
                 self._mark(mark, "cancelled")
+        if stopped and self.rows["test_message"][0].text() != MARKS["ok"]:
+            # not "Send the test message" beside an empty circle, as if it were still to come
+            self.rows["test_message"][1].setText(self.tr("No test message was sent"))
         # Only these exact settings count as tested.
         self.state.validated = result.ok and result.profile == self.state.profile
         if result.ok and result.test_message_to:
@@ -406,6 +428,7 @@ class ValidatePage(FlowPage):
         refused = d.code in PASSWORD_REFUSED and self.state.profile.auth.value == "password"
         self.retype_box.setVisible(refused)
         if refused:
+            self._name_retype(d.code)
             self.retype.clear()
             self.wiz().return_focus = "secret"
         cert = d.certificate
@@ -443,6 +466,26 @@ class ValidatePage(FlowPage):
             self.help_link = None
         self.outcome.show()
 
+    def _name_retype(self, code: str = "") -> None:
+        """The box for the password again says which kind: where the provider wants an app
+        password (Gmail's 534 5.7.9), a new one is pasted, not the password typed again."""
+        provider = self.wiz().provider
+        app = code == "app_password_required" or (
+            provider is not None and provider.secret_kind == "app_password")
+        if app and code == "cleared":  # the same app password, for the other server
+            self.retype_label.setText(self.tr("Paste the a&pp password again:"))
+        else:
+            self.retype_label.setText(self.tr("Paste a new a&pp password:") if app
+                                      else self.tr("Type the &password again:"))
+        self.retype.setAccessibleName(self.tr("App password") if app else self.tr("Password"))
+
+    def _row_name(self, group: str) -> str:
+        """A stage's row as this run does it: without a test message, the last row only
+        checks the sender."""
+        if group == "test_message" and not self._sends_message:
+            return self.tr("Check the sender address (no message is sent)")
+        return self.names[group]
+
     def _mark(self, label: W.QLabel, status: str) -> None:
         label.setText(MARKS.get(status, "?"))
         style_text(label, MEANINGS.get(status), bold=True)
@@ -473,10 +516,29 @@ class ValidatePage(FlowPage):
         d = self.diagnosis
         if not d or not d.suggestion:
             return
-        self.state.profile = self.state.profile.with_changes(**d.suggestion)
-        self.state.invalidate()
+        cleared = apply_fix(self.state, d.suggestion)
         self.wiz().fixed_fields |= set(d.suggestion)  # the account page shows them
+        if cleared:  # another server: its own password, typed for it
+            self._ask_password_again()
+            return
         self.start_check()
+
+    def _ask_password_again(self) -> None:
+        """The password was cleared (another server): ask for this server's right here."""
+        self.ticker.stop()
+        self._show_message(self.tr("The password was cleared because the server changed."),
+                           html.escape(self.tr("Type the password for {server} and test "
+                                               "again.").format(
+                                                   server=self.state.profile.host
+                                                   or self.state.profile.ews_url)),
+                           ok=None)
+        self._name_retype("cleared")
+        self.retype.clear()
+        self.retype_box.show()
+        self.wiz().return_focus = "secret"
+        self._update_buttons()
+        self.changed()
+        a11y.alert(self.headline)
 
     def trust_certificate(self) -> None:
         d = self.diagnosis
@@ -491,7 +553,8 @@ class ValidatePage(FlowPage):
         if not self.retype.text():
             return
         st = self.state
-        st.secret = self.retype.text()
+        type_secret(st, self.retype.text())
+        bind_secret(st)  # typed for the server this page tests
         st.use_stored_secret = False
         st.invalidate()
         self.retype.clear()
@@ -513,6 +576,11 @@ class ValidatePage(FlowPage):
     def _save_untested(self, on: bool) -> None:
         self.state.save_untested = on
         self.changed()
+
+    def _recipient_typed(self, text: str) -> None:
+        """A recipient the user typed stays; an emptied box follows the address again."""
+        self.state.test_to = text.strip()
+        self._settings_changed()
 
     def _settings_changed(self) -> None:
         if not self.busy() and not self._loading:

@@ -150,7 +150,8 @@ def test_nothing_published_probing_finds_mail_domain_465(world, ca_file):
     assert (best.source, best.host, best.port, best.security) == (
         PROBE, f"mail.{d}", 465, Security.TLS)
     assert best.probe.cert_verified
-    assert best.reason == f"We tested mail.{d}: SSL/TLS on port 465, certificate valid"
+    assert best.reason == (f"We tested mail.{d}: a secure connection works on "
+                           f"port 465 (SSL/TLS) and its certificate is valid")
     assert good.recorder.commands_auth == []
 
 
