@@ -1,5 +1,5 @@
-"""The translation catalogues (issue 12): every sentence extracted is translated into every
-language, placeholders agree, the catalogues compile with Babel and pass GNU msgfmt --check,
+"""The translation catalogues (issues 12 and 26: Hindi, Marathi, Tamil): every sentence
+extracted is translated into every language, each in its own script, placeholders agree, the catalogues compile with Babel and pass GNU msgfmt --check,
 hi.po is up to date with the code, and no translated text is built from pieces."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ sys.path.pop(0)
 
 LANGUAGES = catalogues.languages()
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+#: Each language's script: a sentence of words must be written in it.
+SCRIPTS = {"hi": DEVANAGARI, "mr": DEVANAGARI, "ta": re.compile(r"[\u0B80-\u0BFF]")}
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +31,6 @@ def template():
 
 def _ids(catalog):
     return {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
-
-
-def test_hindi_is_there():
-    assert "hi" in LANGUAGES
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -81,23 +79,29 @@ def test_placeholders_agree(lang):
     assert not bad, f"{len(bad)} translations whose placeholders or tags differ: {bad[:3]}"
 
 
-def test_hindi_is_devanagari_and_keeps_shortcuts():
+def test_hindi_marathi_and_tamil_are_there():
+    assert {"hi", "mr", "ta"} <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", sorted(SCRIPTS))
+def test_each_language_is_in_its_script_and_keeps_shortcuts(lang):
+    script = SCRIPTS[lang]
     odd = []
-    for m in catalogues.read(ROOT / "resources" / "locale" / "hi.po"):
+    for m in catalogues.read(ROOT / "resources" / "locale" / f"{lang}.po"):
         if not m.id or not m.string:
             continue
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
         source = re.sub(r"\{[^}]*\}|<[^>]*>|&\w+;", "", ids[0])
         for s in strings:
-            # a sentence of words needs Hindi; names (capitalised), codes and addresses may
-            # stay as they are
+            # a sentence of words needs the language's script; names (capitalised), codes
+            # and addresses may stay as they are
             if len(re.findall(r"\b[a-z]{3,}", source)) >= 3 and " " in source.strip() \
-                    and not DEVANAGARI.search(s):
+                    and not script.search(s):
                 odd.append((ids[0], s))
             if re.search(r"(?<!&)&[A-Za-z]", ids[0]) and not re.search(r"(?<!&)&\w", s):
                 odd.append((ids[0], s))
-    assert not odd, f"{len(odd)} Hindi entries without Devanagari or without the shortcut: " \
+    assert not odd, f"{len(odd)} {lang} entries without its script or without the shortcut: " \
                     f"{odd[:3]}"
 
 
