@@ -275,9 +275,10 @@ def test_hostile_autoconfig_ends_cleanly(world, ca_file, route):
               "loop": redirect(f"https://{url}"),
               "garbage": body(os.urandom(5000))}
     w.web([f"autoconfig.{d}", d], {url: routes[route]})
-    t = time.monotonic()
     r, _ = discover(f"a@{d}", w.start(), ca_file, probe=False)
-    assert time.monotonic() - t < 3
+    # Ended by the fetch's own rules (size cap, no entities, HTTPS only, loop, not XML), not
+    # by running into discovery's deadline (its speed: benchmarks/bench_discovery.py).
+    assert not r.timed_out
     assert r.candidates == []
     step = next(s for s in r.steps if s.name == "autoconfig")
     assert step.status == "failed" and step.detail
