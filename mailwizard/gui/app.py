@@ -53,6 +53,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path(f"{APP_ID}.svg"))))
     install_translations(app)
+    from mailwizard.gui import fonts
+
+    fonts.ensure()  # the language's script, when the system has no font for it
     return app
 
 
@@ -95,8 +98,10 @@ def _no_display() -> bool:
 def main(argv: list[str] | None = None) -> int:
     from mailwizard.core import i18n
 
-    # Qt asked only when the environment names no language (a macOS app from the Finder)
-    i18n.setup(argv or [], system=lambda: QLocale.system().name(), site=_site_language)
+    # Qt asked only when the environment names no language (a macOS app from the Finder); the
+    # language last chosen on the first page comes after the site file's, before the system's
+    i18n.setup(argv or [], system=lambda: QLocale.system().name(), site=_site_language,
+               chosen=i18n.remembered)
     if _no_display():
         # Translators: follows "mailwizard: " (hence the small first letter).
         print("mailwizard: " + i18n._("no desktop display was found, so the wizard window "
