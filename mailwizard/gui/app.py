@@ -95,13 +95,20 @@ def _no_display() -> bool:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
+def start_language(argv: list[str]) -> str:
+    """The wizard's language at start: --lang, MAILWIZARD_LANG, the site file's, the one last
+    chosen on the first page, the system's (Qt asked only when the environment names none: a
+    macOS app started from the Finder)."""
+    from mailwizard.core import i18n
+
+    return i18n.setup(argv, system=lambda: QLocale.system().name(), site=_site_language,
+                      chosen=i18n.remembered)
+
+
 def main(argv: list[str] | None = None) -> int:
     from mailwizard.core import i18n
 
-    # Qt asked only when the environment names no language (a macOS app from the Finder); the
-    # language last chosen on the first page comes after the site file's, before the system's
-    i18n.setup(argv or [], system=lambda: QLocale.system().name(), site=_site_language,
-               chosen=i18n.remembered)
+    start_language(argv or [])
     if _no_display():
         # Translators: follows "mailwizard: " (hence the small first letter).
         print("mailwizard: " + i18n._("no desktop display was found, so the wizard window "

@@ -30,7 +30,7 @@ def page_letters(wizard) -> set[str]:
 
 
 def main(argv: list[str]) -> int:
-    from PySide6.QtCore import QLocale, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QFontMetrics
 
     from mailwizard.core import i18n
@@ -40,8 +40,7 @@ def main(argv: list[str]) -> int:
     config = argv[argv.index("--config") + 1] if "--config" in argv else None
     if "--no-bundled" in argv:
         fonts.ensure = lambda language=None: []
-    i18n.setup(argv, system=lambda: QLocale.system().name(), site=gui_app._site_language,
-               chosen=i18n.remembered)
+    gui_app.start_language(argv)
     app = gui_app.make_application(sys.argv[:1])
     wizard = gui_app.create_wizard(Path(config) if config else None)
     wizard.show()

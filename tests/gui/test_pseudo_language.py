@@ -101,8 +101,9 @@ def unmarked(text: str, data: list[str]) -> str:
 
 def shown_texts(w: QWidget) -> list[tuple[str, str]]:
     """(where, text) of every visible text of window `w`. Not looked at: what the user typed
-    (line edits' text), the Details box (server replies, for IT) and the provider list (its
-    entries are the providers' names)."""
+    (line edits' text), the Details box (server replies, for IT), the provider list (its
+    entries are the providers' names) and the language list's entries (each language's name
+    in its own script)."""
     out = [("window title", w.windowTitle())]
     for x in w.findChildren(QWidget):
         if not x.isVisible() or x.window() is not w:
@@ -114,7 +115,7 @@ def shown_texts(w: QWidget) -> list[tuple[str, str]]:
             out.append((kind, x.text()))
         if isinstance(x, QGroupBox):
             out.append((kind, x.title()))
-        if isinstance(x, QComboBox):
+        if isinstance(x, QComboBox) and x.objectName() != "languages":
             out.extend((kind + " item", x.itemText(i)) for i in range(x.count()))
         if isinstance(x, QLineEdit) and not isinstance(x.parentWidget(), QAbstractSpinBox):
             out.append(("placeholder", x.placeholderText()))  # its text is the user's
