@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLocale
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -15,31 +15,7 @@ from mailwizard import APP_ID, __version__
 from mailwizard.core.store.config import ConfigError, read_config
 from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
-
-
-def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
-    """mailwizard's catalogue for the language chosen (core/i18n.py) answers every tr(), Qt's
-    own words included; Qt's qtbase catalogue, where Qt has one for the language (or for
-    `locale`, when given), the rest. English is the source text: no translator of ours, so no
-    look-up per tr()."""
-    from mailwizard.core import i18n
-
-    lang = i18n.language()
-    if locale is None and lang == i18n.SOURCE:
-        return []
-    loaded = []
-    if locale is None and lang != i18n.PSEUDO:
-        locale = QLocale(lang)
-    if locale is not None:
-        qt = QTranslator(app)
-        if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
-            app.installTranslator(qt)
-            loaded.append(qt)
-    if lang != i18n.SOURCE:
-        from mailwizard.gui.i18n import install
-
-        loaded.append(install(app))  # installed last: asked first
-    return loaded
+from mailwizard.gui.language import install_translations  # noqa: F401 (its place till now)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:

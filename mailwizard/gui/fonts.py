@@ -1,7 +1,8 @@
-"""The fonts that travel with the program (resources/fonts/): registered with Qt only when the
-language in use needs a script (Devanagari for Hindi and Marathi, Tamil for Tamil) and the
+"""The fonts that travel with the program (resources/fonts/): registered with Qt only when a
+language shown needs a script (Devanagari for Hindi and Marathi, Tamil for Tamil) and the
 system has no font for it, so a desktop without one draws words, not empty boxes. Called once
-the QApplication exists and the language is known, and again on a language switch."""
+the QApplication exists and the language is known, again on a language switch, and for each
+language the first page's language list names in its own script ("हिन्दी", "தமிழ்")."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ a page keeps a value outside the flow state."""
 from __future__ import annotations
 
 from PySide6 import QtWidgets as W
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator, Qt
 
 from mailwizard.core import i18n
 
@@ -28,6 +28,29 @@ _FIELDS = (
     (W.QAbstractSpinBox, lambda w: w.value() if hasattr(w, "value") else None,
      lambda w, v: v is not None and hasattr(w, "setValue") and w.setValue(v)),
 )
+
+
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
+    """mailwizard's catalogue for the language chosen (core/i18n.py) answers every tr(), Qt's
+    own words included; Qt's qtbase catalogue, where Qt has one for the language (or for
+    `locale`, when given), the rest. English is the source text: no translator of ours, so no
+    look-up per tr()."""
+    lang = i18n.language()
+    if locale is None and lang == i18n.SOURCE:
+        return []
+    loaded = []
+    if locale is None and lang != i18n.PSEUDO:
+        locale = QLocale(lang)
+    if locale is not None:
+        qt = QTranslator(app)
+        if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+            app.installTranslator(qt)
+            loaded.append(qt)
+    if lang != i18n.SOURCE:
+        from mailwizard.gui.i18n import install
+
+        loaded.append(install(app))  # installed last: asked first
+    return loaded
 
 
 def listed() -> list[str]:
@@ -127,10 +150,7 @@ class LanguageChooser(W.QWidget):
 
 def switch(wizard, code: str) -> str:
     """Show the whole wizard in `code` from now on; returns the language in use."""
-    from PySide6.QtCore import QLocale, QTranslator
-
     from mailwizard.gui import fonts
-    from mailwizard.gui.app import install_translations
 
     app = W.QApplication.instance()
     focus = app.focusWidget()

@@ -19,13 +19,15 @@ from pathlib import Path
 
 
 def page_letters(wizard) -> set[str]:
-    from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
 
     page = wizard.currentPage()
     texts = [wizard.windowTitle(), page.title(), page.subTitle()]
     for w in page.findChildren(QWidget):
         if w.isVisible() and isinstance(w, (QLabel, QAbstractButton)):
             texts.append(w.text())
+        if w.isVisible() and isinstance(w, QComboBox):  # the language list: names in scripts
+            texts += [w.itemText(i) for i in range(w.count())]
     return {c for text in texts for c in text if ord(c) > 0x7F and not c.isspace()}
 
 

@@ -89,6 +89,17 @@ def test_with_the_system_font_nothing_is_registered(tmp_path, lang):
     assert out["registered"] == []
 
 
-def test_english_registers_nothing_even_without_script_fonts(tmp_path, no_script_fonts):
+def test_in_english_the_language_list_still_names_each_language_in_its_script(
+        tmp_path, no_script_fonts):
+    """The first page's language list writes "हिन्दी" (and "தமிழ்" once Tamil has a
+    catalogue) whatever the language in use: those scripts' fonts are registered for it."""
     out = probe(tmp_path, "--lang", "en", fontconfig=no_script_fonts)
+    family = {"Devanagari": "Noto Sans Devanagari", "Tamil": "Noto Sans Tamil"}
+    assert out["registered"] == sorted({family[i18n.SCRIPTS[lang]]
+                                        for lang in SCRIPT_LANGUAGES}), out
+    assert out["letters"] >= 5 and out["missing"] == [], out
+
+
+def test_in_english_with_system_fonts_nothing_is_registered(tmp_path):
+    out = probe(tmp_path, "--lang", "en")
     assert out["registered"] == [] and out["missing"] == [], out
