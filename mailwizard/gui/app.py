@@ -82,6 +82,8 @@ def start_language(argv: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
     from mailwizard.core import i18n
 
     start_language(argv or [])
@@ -114,6 +116,14 @@ def main(argv: list[str] | None = None) -> int:
                                 "You can set up email again; the damaged file is kept beside "
                                 "the new one.") if wizard.replace_damaged else ""))
     wizard.show()
+    report = os.environ.get("MAILWIZARD_FONT_REPORT")
+    if report:  # for IT and the release checks: which letters this computer cannot draw
+        from PySide6.QtCore import QTimer
+
+        from mailwizard.gui import fonts
+
+        QTimer.singleShot(300, wizard, lambda: (fonts.write_report(wizard, report),
+                                                app.quit()))
     return app.exec()
 
 
