@@ -192,6 +192,9 @@ def retranslate(wizard) -> None:
             if page.language_chooser is not None:
                 page.language_chooser.retranslate()
         else:  # a page further on: a new one, made in the new language
+            stop = getattr(page, "stop_work", None)
+            if stop is not None:  # e.g. a look-up of the address: the new page starts it
+                stop()
             wizard.removePage(page_id)
             page.deleteLater()
             page = wizard.page_for(page.step)

@@ -80,6 +80,9 @@ def fill_later_pages(qtbot, w) -> None:
     assert w.currentId() == Step.ACCOUNT
     account = w.pages[Step.ACCOUNT]
     qtbot.keyClicks(account.secret, PASSWORD)
+    account.advanced_toggle.setChecked(True)
+    account.port.setValue(2525)
+    account.security.setCurrentIndex(account.security.findData("tls"))
     while w.currentId() != w.startId():
         w.back()
 
@@ -115,6 +118,7 @@ def test_switching_changes_every_text_and_keeps_what_was_typed(qtbot, wizard, co
     w.next()
     account = w.pages[Step.ACCOUNT]
     assert account.secret.text() == PASSWORD
+    assert account.port.value() == 2525 and account.security.currentData() == "tls"
     assert english_left(w, data) == []
 
     w.back()
@@ -127,7 +131,9 @@ def test_switching_changes_every_text_and_keeps_what_was_typed(qtbot, wizard, co
     w.next()
     assert w.pages[Step.PROVIDER].email.text() == USER
     w.next()
-    assert w.pages[Step.ACCOUNT].secret.text() == PASSWORD
+    account = w.pages[Step.ACCOUNT]
+    assert account.secret.text() == PASSWORD
+    assert account.port.value() == 2525 and account.security.currentData() == "tls"
     assert w.button(QWizard.BackButton).text() == "< &Back"
 
 
@@ -199,3 +205,27 @@ def test_a_site_file_that_names_the_language_shows_the_list_disabled(qtbot, wiza
     assert not chooser.combo.isEnabled()
     assert chooser.why.isVisible() and chooser.why.text()
     assert chooser.combo.accessibleDescription() == chooser.why.text()
+
+
+def test_the_resume_page_switches_too_and_keeps_the_choice(qtbot, wizard, config_home, tmp_path,
+                                                          smtp_server, ca_file, secret_service):
+    """With saved settings the first page is the resume page: its list switches it as well."""
+    from mailwizard.core.checks.smtp import run_check
+    from mailwizard.core.flow import Resume
+    from mailwizard.core.profile import Profile
+    from mailwizard.core.store.save import save_settings
+
+    QtBot.current = qtbot
+    srv = smtp_server("starttls")
+    config = tmp_path / "saved.json"
+    profile = Profile(host=srv.host, port=srv.port, security="starttls", username=USER,
+                      from_address=USER, display_name="Riverside", cafile=ca_file)
+    save_settings(profile, PASSWORD, run_check(profile, PASSWORD), config_path=config)
+    w = wizard(config)
+    assert w.currentId() == Step.RESUME
+    resume = w.pages[Step.RESUME]
+    resume.buttons[Resume.START_OVER].click()
+    choose_by_keyboard(qtbot, w, "hi")
+    assert resume.buttons[Resume.START_OVER].isChecked()
+    assert w.state.resume is Resume.START_OVER
+    assert english_left(w, [USER, srv.host, str(srv.port), "Riverside"]) == []
