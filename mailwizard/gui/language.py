@@ -16,18 +16,20 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator, Qt
 
 from mailwizard.core import i18n
 
-#: The field types whose values are kept across a rebuild, and how to read and write them.
-_FIELDS = (
-    (W.QLineEdit, lambda w: w.text(), lambda w, v: w.text() != v and w.setText(v)),
-    (W.QPlainTextEdit, lambda w: w.toPlainText(),
-     lambda w, v: w.toPlainText() != v and w.setPlainText(v)),
-    (W.QComboBox, lambda w: w.currentIndex(),
-     lambda w, v: 0 <= v < w.count() and w.setCurrentIndex(v)),
-    (W.QAbstractButton, lambda w: w.isChecked() if w.isCheckable() else None,
-     lambda w, v: v is not None and w.isCheckable() and v and w.setChecked(True)),
-    (W.QAbstractSpinBox, lambda w: w.value() if hasattr(w, "value") else None,
-     lambda w, v: v is not None and hasattr(w, "setValue") and w.setValue(v)),
-)
+def _fields():
+    """The field types whose values are kept across a rebuild, and how to read and write them
+    (made when first needed: naming a PySide6 class sets its type up, ≈ 1 ms each)."""
+    return (
+        (W.QLineEdit, lambda w: w.text(), lambda w, v: w.text() != v and w.setText(v)),
+        (W.QPlainTextEdit, lambda w: w.toPlainText(),
+         lambda w, v: w.toPlainText() != v and w.setPlainText(v)),
+        (W.QComboBox, lambda w: w.currentIndex(),
+         lambda w, v: 0 <= v < w.count() and w.setCurrentIndex(v)),
+        (W.QAbstractButton, lambda w: w.isChecked() if w.isCheckable() else None,
+         lambda w, v: v is not None and w.isCheckable() and v and w.setChecked(True)),
+        (W.QAbstractSpinBox, lambda w: w.value() if hasattr(w, "value") else None,
+         lambda w, v: v is not None and hasattr(w, "setValue") and w.setValue(v)),
+    )
 
 
 def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
@@ -67,7 +69,7 @@ def _kind(w: W.QWidget):
         return None  # the spin box's own editor: the spin box's value is kept instead
     if isinstance(w, W.QLineEdit) and isinstance(w.parentWidget(), W.QComboBox):
         return None
-    for i, (cls, _get, _set) in enumerate(_FIELDS):
+    for i, (cls, _get, _set) in enumerate(_fields()):
         if isinstance(w, cls):
             return i
     return None
@@ -79,7 +81,7 @@ def snapshot(root: W.QWidget) -> dict[int, list]:
     for w in root.findChildren(W.QWidget):
         kind = _kind(w)
         if kind is not None:
-            values.setdefault(kind, []).append(_FIELDS[kind][1](w))
+            values.setdefault(kind, []).append(_fields()[kind][1](w))
     return values
 
 
@@ -93,7 +95,7 @@ def restore(root: W.QWidget, values: dict[int, list]) -> None:
             fields.setdefault(kind, []).append(w)
     for kind, old in values.items():
         for w, value in zip(fields.get(kind, []), old):
-            _FIELDS[kind][2](w, value)
+            _fields()[kind][2](w, value)
 
 
 class LanguageChooser(W.QWidget):
@@ -115,30 +117,43 @@ class LanguageChooser(W.QWidget):
         row.addWidget(self.label)
         row.addWidget(self.combo)
         row.addWidget(self.why)
-        from mailwizard.gui import fonts
-
         codes = listed()
         for code in codes:
-            fonts.ensure(code)  # each name is written in its own script
             self.combo.addItem(i18n.native_name(code), code)
+        # Each name is written in its own script: the fonts for the others' names are looked
+        # for once the page is shown (the closed list shows only the language in use, whose
+        # font gui/app.py made sure of; the font look-up costs ≈ 9 ms of the start otherwise).
+        # The screen reader's name too (gui/a11y.py is imported after the first page anyway).
+        QTimer.singleShot(0, self, lambda: (self._fonts_for(codes), self._name()))
         self.combo.setCurrentIndex(codes.index(i18n.language()))
         # The administrator's site file names the language: it wins at every start, so a
         # choice here could not be kept. Shown, not changeable, with the reason beside it.
         self.locked = bool(wizard.site.language)
         self.combo.setEnabled(not self.locked)
         self.why.setVisible(self.locked)
-        self.retranslate()
+        self.retranslate(named=False)
         self.combo.activated.connect(self._chosen)
 
-    def retranslate(self) -> None:
-        from mailwizard.gui.a11y import spoken
+    @staticmethod
+    def _fonts_for(codes: list[str]) -> None:
+        from mailwizard.gui import fonts
 
+        for code in codes:
+            fonts.ensure(code)
+
+    def retranslate(self, named: bool = True) -> None:
         self.label.setText(self.tr("&Language:"))
-        self.combo.setAccessibleName(spoken(self.label.text()))
         why = self.tr("Set by your administrator") if self.locked else ""
         self.why.setText(why)
         self.combo.setToolTip(why)
         self.combo.setAccessibleDescription(why)
+        if named:
+            self._name()
+
+    def _name(self) -> None:
+        from mailwizard.gui.a11y import spoken
+
+        self.combo.setAccessibleName(spoken(self.label.text()))
 
     def _chosen(self, index: int) -> None:
         code = self.combo.itemData(index)

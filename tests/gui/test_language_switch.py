@@ -160,7 +160,7 @@ def test_the_list_is_reachable_named_and_names_each_language_in_its_script(qtbot
     assert codes[0] == "en" and "hi" in codes
     assert combo.itemText(codes.index("hi")) == "हिन्दी"
     assert combo.itemText(0) == "English"
-    assert combo.accessibleName() == "Language"
+    qtbot.waitUntil(lambda: combo.accessibleName() == "Language")
     assert chooser.label.buddy() is combo and combo.isEnabled()
     # Tab reaches it from the page's first control
     settle(qtbot, w)
