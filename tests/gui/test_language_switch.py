@@ -59,14 +59,10 @@ def choose_by_keyboard(qtbot, w, code: str) -> None:
     qtbot.waitUntil(lambda: i18n.language() == code)
 
 
-def english_left(w, data) -> list[str]:
-    settle(QtBot.current, w)
+def english_left(qtbot, w, data) -> list[str]:
+    settle(qtbot, w)
     return [f"{where}: {plain(text)[:80]!r}" for where, text in shown_texts(w)
             if english_words(text, data)]
-
-
-class QtBot:
-    current = None
 
 
 def fill_later_pages(qtbot, w) -> None:
@@ -95,7 +91,6 @@ def texts(w) -> set[str]:
 
 def test_switching_changes_every_text_and_keeps_what_was_typed(qtbot, wizard, config_home,
                                                                 tmp_path):
-    QtBot.current = qtbot
     w = wizard()
     assert w.currentId() == Step.SERVICE
     fill_later_pages(qtbot, w)
@@ -106,7 +101,7 @@ def test_switching_changes_every_text_and_keeps_what_was_typed(qtbot, wizard, co
     choose_by_keyboard(qtbot, w, "hi")
     # the example name in the account page's placeholder is kept in Latin letters by hi.po
     data = [USER, str(tmp_path), "Riverside Society accounts"]
-    assert english_left(w, data) == []
+    assert english_left(qtbot, w, data) == []
     assert w.windowTitle() != english_title
     assert texts(w).isdisjoint({"Cancel", "&Next >", "Next >"})
     assert w.button(QWizard.NextButton).text() != "&Next >"
@@ -114,12 +109,12 @@ def test_switching_changes_every_text_and_keeps_what_was_typed(qtbot, wizard, co
     w.next()
     provider = w.pages[Step.PROVIDER]
     assert provider.email.text() == USER and provider.search.text() == "other"
-    assert english_left(w, data) == []
+    assert english_left(qtbot, w, data) == []
     w.next()
     account = w.pages[Step.ACCOUNT]
     assert account.secret.text() == PASSWORD
     assert account.port.value() == 2525 and account.security.currentData() == "tls"
-    assert english_left(w, data) == []
+    assert english_left(qtbot, w, data) == []
 
     w.back()
     w.back()
@@ -215,7 +210,6 @@ def test_the_resume_page_switches_too_and_keeps_the_choice(qtbot, wizard, config
     from mailwizard.core.profile import Profile
     from mailwizard.core.store.save import save_settings
 
-    QtBot.current = qtbot
     srv = smtp_server("starttls")
     config = tmp_path / "saved.json"
     profile = Profile(host=srv.host, port=srv.port, security="starttls", username=USER,
@@ -228,4 +222,4 @@ def test_the_resume_page_switches_too_and_keeps_the_choice(qtbot, wizard, config
     choose_by_keyboard(qtbot, w, "hi")
     assert resume.buttons[Resume.START_OVER].isChecked()
     assert w.state.resume is Resume.START_OVER
-    assert english_left(w, [USER, srv.host, str(srv.port), "Riverside"]) == []
+    assert english_left(qtbot, w, [USER, srv.host, str(srv.port), "Riverside"]) == []
