@@ -32,6 +32,7 @@ import catalogues  # noqa: E402
 catalogues.compile_all()
 sys.path.pop(0)
 
+import re
 import ssl
 import sys
 from pathlib import Path
@@ -255,7 +256,23 @@ def secret_service():
         _clear_shared_profiles(keyring)
 
 
-__all__ = ["USER", "PASSWORD", "free_port"]
+def _script_languages() -> list[str]:
+    """The languages with a catalogue (resources/locale/*.po) whose script is known
+    (i18n.SCRIPTS: hi, mr Devanagari; ta Tamil): the walks without English run in each."""
+    from mailwizard.core.i18n import SCRIPTS
+
+    locale = Path(__file__).parents[1] / "resources" / "locale"
+    return sorted(p.stem for p in locale.glob("*.po") if p.stem in SCRIPTS)
+
+
+#: e.g. ["hi"] today; ["hi", "mr", "ta"] once mr.po and ta.po are in resources/locale
+SCRIPT_LANGUAGES = _script_languages()
+#: a letter of each script
+SCRIPT_LETTER = {"Devanagari": re.compile(r"[\u0900-\u097F]"),
+                 "Tamil": re.compile(r"[\u0B80-\u0BFF]")}
+
+
+__all__ = ["USER", "PASSWORD", "free_port", "SCRIPT_LANGUAGES", "SCRIPT_LETTER"]
 
 
 @pytest.fixture

@@ -40,7 +40,10 @@ def cmd_gui(args) -> int:
     from mailwizard.core import i18n
 
     argv = ["--site-config", str(args.site_config)] if args.site_config else []
-    argv += ["--lang", i18n.language()]  # as chosen for this run
+    if getattr(args, "lang", None):
+        argv += ["--lang", i18n.language()]  # as asked for this run
+    # else the wizard chooses as it does (gui/app.py): MAILWIZARD_LANG, the site file's, the
+    # one last chosen on its first page, the system's
     if getattr(args, "config", None):
         argv += ["--config", str(args.config)]
     if getattr(args, "resume", None):

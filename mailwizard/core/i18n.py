@@ -16,7 +16,8 @@ pseudo-language made on the fly: every sentence wrapped in ⟦…⟧, its letter
 lengthened by about 40 %, so tests see at once what is not translated or does not fit.
 
 Which language: ``--lang``, else ``MAILWIZARD_LANG``, else the administrator's site file
-(``language``), else the operating system's (LC_ALL, LC_MESSAGES, LANG; Windows/macOS: the
+(``language``), else (the wizard only) the language last chosen on the wizard's first page
+(``remembered()``), else the operating system's (LC_ALL, LC_MESSAGES, LANG; Windows/macOS: the
 user's locale), else English. Qt-free; the wizard bridges Qt's ``tr()`` to the same catalogue
 (mailwizard/gui/i18n.py).
 """
@@ -30,6 +31,13 @@ DOMAIN = "mailwizard"
 SOURCE = "en"
 PSEUDO = "en-XA"
 _PSEUDO_NAMES = {"en-xa", "en_xa", "xx", "pseudo"}
+
+#: Each language's name in its own script, for the wizard's language list (a language not
+#: named here shows its code).
+NATIVE_NAMES = {"en": "English", "hi": "हिन्दी", "mr": "मराठी", "ta": "தமிழ்"}
+#: The writing system a language needs beyond Latin (the wizard's fonts, the walks' checks):
+#: Qt's QFontDatabase.WritingSystem names.
+SCRIPTS = {"hi": "Devanagari", "mr": "Devanagari", "ta": "Tamil"}
 
 _catalogue = None  # a gettext.GNUTranslations, or None for the source text
 _language = SOURCE
@@ -109,6 +117,44 @@ def available() -> list[str]:
     return [SOURCE, *sorted(found), PSEUDO]
 
 
+def native_name(code: str) -> str:
+    """"हिन्दी" for "hi"; the code itself for a language without a name in NATIVE_NAMES."""
+    return NATIVE_NAMES.get(code, code)
+
+
+def remembered_file():
+    """Where the wizard keeps the language chosen on its first page: the user's config folder
+    (~/.config/mailwizard/language on Linux), beside the settings but not in them."""
+    from pathlib import Path
+    import sys
+
+    if sys.platform.startswith("linux"):
+        from mailwizard.core.store.paths import xdg_config_dir
+
+        return Path(xdg_config_dir(site=False)) / "mailwizard" / "language"
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("mailwizard", appauthor=False, roaming=True)) / "language"
+
+
+def remembered() -> str | None:
+    """The language last chosen on the wizard's first page, or None."""
+    try:
+        return normalise(remembered_file().read_text(encoding="utf-8").strip()[:40])
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def remember(code: str) -> None:
+    """Keep `code` for the next start (a failure to write only means it is not remembered)."""
+    path = remembered_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code + "\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
 def system_language(environ=None) -> str | None:
     """The operating system's language for messages: LC_ALL, LC_MESSAGES, LANG (what a Linux
     desktop and a terminal set); on Windows the user's display language. (A macOS app started
@@ -179,9 +225,10 @@ def option_value(argv: list[str], name: str) -> str | None:
     return None
 
 
-def setup(argv: list[str], system=None, site=None) -> str:
-    """--lang, else MAILWIZARD_LANG, else the site file's `language`, else the system's (else
-    `system()`, e.g. Qt's idea of it, when the environment says nothing).
+def setup(argv: list[str], system=None, site=None, chosen=None) -> str:
+    """--lang, else MAILWIZARD_LANG, else the site file's `language`, else `chosen()` (the
+    wizard: the language last chosen on its first page), else the system's (else `system()`,
+    e.g. Qt's idea of it, when the environment says nothing).
 
     The site file is policy, read by the face (command line, wizard): `site(path)` gives its
     language for the --site-config value (or None), and is asked only when neither --lang nor
@@ -191,7 +238,12 @@ def setup(argv: list[str], system=None, site=None) -> str:
     if site is not None and not normalise(option) \
             and not normalise(os.environ.get("MAILWIZARD_LANG")):
         site_code = site(option_value(argv, "--site-config"))
-    code = choose_language(option, site_code)
+    code = next(filter(None, map(normalise, (option, os.environ.get("MAILWIZARD_LANG"),
+                                             site_code))), None)
+    if code is None and chosen is not None:
+        code = normalise(chosen())
+    if code is None:
+        code = system_language()
     if code is None and system is not None:
         code = normalise(system())
     return set_language(code)

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLocale
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -15,31 +15,7 @@ from mailwizard import APP_ID, __version__
 from mailwizard.core.store.config import ConfigError, read_config
 from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
-
-
-def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
-    """mailwizard's catalogue for the language chosen (core/i18n.py) answers every tr(), Qt's
-    own words included; Qt's qtbase catalogue, where Qt has one for the language (or for
-    `locale`, when given), the rest. English is the source text: no translator of ours, so no
-    look-up per tr()."""
-    from mailwizard.core import i18n
-
-    lang = i18n.language()
-    if locale is None and lang == i18n.SOURCE:
-        return []
-    loaded = []
-    if locale is None and lang != i18n.PSEUDO:
-        locale = QLocale(lang)
-    if locale is not None:
-        qt = QTranslator(app)
-        if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
-            app.installTranslator(qt)
-            loaded.append(qt)
-    if lang != i18n.SOURCE:
-        from mailwizard.gui.i18n import install
-
-        loaded.append(install(app))  # installed last: asked first
-    return loaded
+from mailwizard.gui.language import install_translations  # noqa: F401 (its place till now)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -53,6 +29,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path(f"{APP_ID}.svg"))))
     install_translations(app)
+    from mailwizard.gui import fonts
+
+    fonts.ensure()  # the language's script, when the system has no font for it
     return app
 
 
@@ -92,11 +71,22 @@ def _no_display() -> bool:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
-def main(argv: list[str] | None = None) -> int:
+def start_language(argv: list[str]) -> str:
+    """The wizard's language at start: --lang, MAILWIZARD_LANG, the site file's, the one last
+    chosen on the first page, the system's (Qt asked only when the environment names none: a
+    macOS app started from the Finder)."""
     from mailwizard.core import i18n
 
-    # Qt asked only when the environment names no language (a macOS app from the Finder)
-    i18n.setup(argv or [], system=lambda: QLocale.system().name(), site=_site_language)
+    return i18n.setup(argv, system=lambda: QLocale.system().name(), site=_site_language,
+                      chosen=i18n.remembered)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    from mailwizard.core import i18n
+
+    start_language(argv or [])
     if _no_display():
         # Translators: follows "mailwizard: " (hence the small first letter).
         print("mailwizard: " + i18n._("no desktop display was found, so the wizard window "
@@ -126,6 +116,14 @@ def main(argv: list[str] | None = None) -> int:
                                 "You can set up email again; the damaged file is kept beside "
                                 "the new one.") if wizard.replace_damaged else ""))
     wizard.show()
+    report = os.environ.get("MAILWIZARD_FONT_REPORT")
+    if report:  # for IT and the release checks: which letters this computer cannot draw
+        from PySide6.QtCore import QTimer
+
+        from mailwizard.gui import fonts
+
+        QTimer.singleShot(300, wizard, lambda: (fonts.write_report(wizard, report),
+                                                app.quit()))
     return app.exec()
 
 

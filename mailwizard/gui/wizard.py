@@ -45,6 +45,8 @@ class FlowPage(QWizardPage):
         super().__init__()
         self._built = False
         self._initialized_now = False
+        #: the language list (gui/language.py), on the wizard's first page only
+        self.language_chooser = None
 
     def ensure_built(self) -> None:
         """Widgets are made when the page is first entered, not at start-up: the first page
@@ -53,14 +55,17 @@ class FlowPage(QWizardPage):
             self._built = True
             outer = QVBoxLayout(self)
             outer.setContentsMargins(0, 0, 0, 0)
+            if self.wiz() is not None and self.wiz().startId() == int(self.step):
+                from mailwizard.gui.language import LanguageChooser
+
+                self.language_chooser = LanguageChooser(self.wiz())
+                outer.addWidget(self.language_chooser)
             self.scroll = QScrollArea()
             self.scroll.setWidgetResizable(True)
             self.scroll.setFrameShape(QFrame.NoFrame)
             self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
             self.scroll.setFocusPolicy(Qt.NoFocus)
-            self.body = QWidget()
-            self.body.setObjectName("body")
-            self.scroll.setWidget(self.body)
+            self._new_body()
             outer.addWidget(self.scroll, 1)
             self.needs = QLabel()
             self.needs.setWordWrap(True)
@@ -72,6 +77,21 @@ class FlowPage(QWizardPage):
             # Controls added or shown later (a help link after a failed test) take their
             # place in the Tab order too: the wizard tidies the page after layout changes.
             self.body.installEventFilter(self)
+
+    def _new_body(self) -> None:
+        self.body = QWidget()
+        self.body.setObjectName("body")
+        self.scroll.setWidget(self.body)
+
+    def rebuild(self) -> None:
+        """Make the page's widgets again (another language: gui/language.py keeps the values
+        typed); the old ones go."""
+        old = self.scroll.takeWidget()
+        old.removeEventFilter(self)
+        old.deleteLater()
+        self._new_body()
+        self.build()
+        self.body.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         if obj is self.body and event.type() == QEvent.LayoutRequest and self.wiz() is not None:
@@ -260,7 +280,6 @@ class MailWizard(QWizard):
         self.restore_saved()
 
         self.setObjectName("mailwizard")
-        self.setWindowTitle(self.tr("Email settings for your ERP"))
         self.setWindowIcon(QIcon(str(resource_path(f"{APP_ID}.svg"))))
         # The wizard style is left to Qt: Aero on Windows, Mac style on macOS, Classic/Modern
         # elsewhere — the native look on each platform.
@@ -268,7 +287,6 @@ class MailWizard(QWizard):
         # setOptions: each setOption lays the buttons out again (≈ 5 ms each, measured).
         self.setOptions((self.options() | QWizard.NoBackButtonOnStartPage
                          | QWizard.NoCancelButtonOnLastPage) & ~QWizard.HaveHelpButton)
-        self.setButtonText(QWizard.CommitButton, self.tr("&Save"))
         # No minimum size: pages scroll, so the window fits an 800x600 screen and large text.
         self._fit_screen()
         self.steps_panel = QLabel()
@@ -276,8 +294,8 @@ class MailWizard(QWizard):
         self.steps_panel.setTextFormat(Qt.RichText)
         self.steps_panel.setAlignment(Qt.AlignTop | Qt.AlignLeading)
         self.steps_panel.setMargin(8)
-        self.steps_panel.setAccessibleName(self.tr("Steps"))
         self.setSideWidget(self.steps_panel)
+        self.show_own_texts()
         #: a field the next entered page should focus (e.g. the password after a refused
         #: sign-in)
         self.return_focus = ""
@@ -305,6 +323,13 @@ class MailWizard(QWizard):
         self.pages[start]  # only the first page is made now; the others when first needed
         self.setStartId(int(start))
         self.currentIdChanged.connect(self._entered)
+
+    def show_own_texts(self) -> None:
+        """The wizard's own words in the language in use (again after a language switch; Qt's
+        Back/Next/Finish/Cancel are made again when a button text is set)."""
+        self.setWindowTitle(self.tr("Email settings for your ERP"))
+        self.setButtonText(QWizard.CommitButton, self.tr("&Save"))
+        self.steps_panel.setAccessibleName(self.tr("Steps"))
 
     def _fit_screen(self) -> None:
         """The first size and place: inside the screen's available area, window frame

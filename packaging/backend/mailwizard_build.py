@@ -29,9 +29,11 @@ def _compile_catalogues() -> None:
 
 
 def _quiet_locale():
-    """setuptools takes resources/locale/ (data: the catalogues, in package-data) for a
-    package it would leave out, and says so in 25 lines; it is not one."""
-    warnings.filterwarnings("ignore", message=r"Package 'mailwizard\.resources\.locale")
+    """setuptools takes resources/locale/ and resources/fonts/ (data: the catalogues and the
+    fonts, in package-data) for packages it would leave out, and says so in 25 lines each; they
+    are not packages."""
+    warnings.filterwarnings("ignore",
+                            message=r"Package 'mailwizard\.resources\.(locale|fonts)'")
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):

@@ -123,3 +123,33 @@ def test_without_a_language_in_the_environment_the_wizard_asks_qt(monkeypatch):
     assert i18n.setup([], system=lambda: "C") == "en"
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
     assert i18n.setup([], system=lambda: "hi_IN") == "en"
+
+
+def test_the_remembered_choice_comes_after_the_site_file_and_before_the_system(tmp_path,
+                                                                              monkeypatch):
+    """The wizard's order (gui/app.py start_language): --lang, MAILWIZARD_LANG, the site
+    file, the language last chosen on its first page, the system's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("MAILWIZARD_LANG", raising=False)
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert i18n.remembered() is None
+    i18n.remember("hi")
+    assert (tmp_path / "mailwizard" / "language").read_text(encoding="utf-8") == "hi\n"
+    assert i18n.remembered() == "hi"
+    chosen = i18n.remembered
+    assert i18n.setup([], chosen=chosen) == "hi"  # before the system's
+    assert i18n.setup([], site=lambda _path: "en", chosen=chosen) == "en"
+    assert i18n.setup(["--lang", "en"], chosen=chosen) == "en"
+    monkeypatch.setenv("MAILWIZARD_LANG", "en")
+    assert i18n.setup([], chosen=chosen) == "en"
+    monkeypatch.delenv("MAILWIZARD_LANG")
+    assert i18n.setup([]) == "en"  # the command line: no remembered choice
+    (tmp_path / "mailwizard" / "language").write_text("../../etc\n", encoding="utf-8")
+    assert i18n.remembered() is None  # not a language code
+
+
+def test_each_listed_name_is_in_its_own_script():
+    assert i18n.native_name("hi") == "हिन्दी" and i18n.native_name("ta") == "தமிழ்"
+    assert i18n.native_name("mr") == "मराठी" and i18n.native_name("en") == "English"
+    assert i18n.native_name("de") == "de"  # no name here: its code
+    assert set(i18n.SCRIPTS) <= set(i18n.NATIVE_NAMES)

@@ -13,12 +13,18 @@ Checks, in order: the root has no Python and no Qt; `tar --zstd` cannot unpack t
 there until `zstd` is installed; with it, `--version` and `providers` work; the wizard, before
 Qt's libraries are installed, ends with exit code 9 naming libglib-2.0.so.0 and its package;
 then, with exactly mailwizard.gui.syslibs.PACKAGES (the list packaging/README.md shows) and
---no-install-recommends, the wizard opens its first page on the X display. Ends with
+--no-install-recommends, the wizard opens its first page on the X display; the root has no
+Devanagari or Tamil font, and the wizard started with LANG=hi_IN.UTF-8 and with --lang ta
+draws every letter of its first page with the fonts the bundle carries (the probe: the
+wizard's own MAILWIZARD_FONT_REPORT, gui/fonts.py — Qt's font database says the script has a
+font, QFontMetrics.inFontUcs4 holds for every letter shown; its screenshots go to
+packaging/build/fresh-debian-first-page-<language>.png). Ends with
 "fresh Debian: N passed, N failed"."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -32,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from mailwizard.core.i18n import SCRIPTS  # noqa: E402
 from mailwizard.gui.syslibs import PACKAGES  # noqa: E402
 
 SUITE = "bookworm"
@@ -114,6 +121,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="fresh-debian-"))
     mounts: list[Path] = []
     xvfb = wizard = None
+    display = ""
     try:
         t = time.monotonic()
         sh("tar", "--numeric-owner", "-C", root, "-xf", tarball, timeout=600).check_returncode()
@@ -190,7 +198,7 @@ def main() -> int:
 
         @check(f"with exactly {' '.join(PACKAGES)}: the wizard's first page opens under Xvfb")
         def _():
-            nonlocal xvfb, wizard
+            nonlocal xvfb, wizard, display
             took = apt_install(*PACKAGES)
             read, write = os.pipe()
             xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0",
@@ -229,6 +237,33 @@ def main() -> int:
             return (f"installed in {took}; window \"{title}\"; "
                     + (f"screenshot {shot.relative_to(ROOT)}" if grab.returncode == 0
                        else "screenshot failed: " + grab.stderr[-300:]))
+
+        @check("the root has no Devanagari or Tamil font of its own")
+        def _():
+            p = inside("find / -xdev \\( -iname '*devanagari*' -o -iname '*tamil*' \\) "
+                       "-not -path '/opt/*' 2>/dev/null; true")
+            assert p.stdout.strip() == "", f"found: {p.stdout}"
+
+        family = {"Devanagari": "Noto Sans Devanagari", "Tamil": "Noto Sans Tamil"}
+        for how, env, args, code in (("LANG=hi_IN.UTF-8", {"LANG": "hi_IN.UTF-8"}, "", "hi"),
+                                     ("--lang ta", {}, " --lang ta", "ta")):
+            @check(f"with {how}: the bundle's {SCRIPTS[code]} font draws the first page")
+            def _(env=env, args=args, code=code):
+                assert display, "no X display: the first-page check did not get that far"
+                report = f"/root/fonts-{code}.json"
+                p = inside(f"{exe} gui{args}", env={"DISPLAY": display,
+                                                    "MAILWIZARD_FONT_REPORT": report, **env},
+                           timeout=120)
+                assert p.returncode == 0, p
+                out = json.loads((root / report[1:]).read_text(encoding="utf-8"))
+                assert out["language"] == code, \
+                    f"the wizard is in {out['language']}: is there a {code} catalogue? {p.stderr}"
+                assert out["supported"] and out["missing"] == [] and out["letters"] > 20, out
+                assert family[SCRIPTS[code]] in out["registered"], out
+                shot = ROOT / "packaging" / "build" / f"fresh-debian-first-page-{code}.png"
+                shutil.copy(root / (report[1:] + ".png"), shot)
+                return (f"registered {', '.join(out['registered'])}; {out['letters']} letters, "
+                        f"none missing; screenshot {shot.relative_to(ROOT)}")
     finally:
         for proc in (wizard, xvfb):
             if proc is not None and proc.poll() is None:

@@ -126,6 +126,23 @@ def test_bundle_takes_every_resource_file():
             assert any(f.match(p) for p in patterns), f"{f.name} is not bundled by the spec"
 
 
+def test_package_and_bundle_carry_the_fonts_and_their_licence():
+    """resources/fonts/ (a folder, so not in RESOURCE_PATTERNS): the installed package's
+    package-data and the spec's datas both take the fonts, the OFL text and the README."""
+    import fnmatch
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = data["tool"]["setuptools"]["package-data"]["mailwizard.resources"]
+    spec = SPEC.read_text()
+    files = sorted(p.relative_to(RESOURCES).as_posix() for p in (RESOURCES / "fonts").iterdir())
+    assert {"fonts/OFL.txt", "fonts/README.md"} <= set(files)
+    assert sum(f.endswith(".ttf") for f in files) == 4
+    for f in files:
+        assert any(fnmatch.fnmatch(f, p) for p in patterns), f"{f}: not in package-data"
+    assert '("*.ttf", "OFL.txt", "README.md")' in spec and '"mailwizard/resources/fonts"' in spec
+
+
 def _dummy_bundle(tmp_path: Path, with_gui: bool = True) -> Path:
     dist = tmp_path / "dist" / "mailwizard"
     (dist / "_internal").mkdir(parents=True)
