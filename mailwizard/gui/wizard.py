@@ -239,6 +239,33 @@ class PageKeys(QObject):
         return False
 
 
+class _HeightForWidth(QObject):
+    """Keeps a word-wrapped label at least as tall as its text needs at its width (for a
+    label inside a layout of Qt's own that does not ask heightForWidth)."""
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self._watched: set[int] = set()
+
+    def watch(self, label: QLabel) -> None:
+        if id(label) not in self._watched:
+            self._watched.add(id(label))
+            label.installEventFilter(self)
+        self._fit(label)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Resize, QEvent.FontChange) and isinstance(obj, QLabel):
+            self._fit(obj)
+        return False
+
+    @staticmethod
+    def _fit(label: QLabel) -> None:
+        need = label.heightForWidth(label.width()) if label.text() else 0
+        want = need if need > 0 else 0
+        if label.minimumHeight() != want:
+            label.setMinimumHeight(want)
+
+
 class _Pages(Mapping):
     """wizard.pages[step]: the page of a step, made on first access."""
 
@@ -371,6 +398,7 @@ class MailWizard(QWizard):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_header)
         if getattr(self, "_placing", False) and self.isVisible():
             QTimer.singleShot(0, self, self._keep_on_screen)
 
@@ -443,6 +471,20 @@ class MailWizard(QWizard):
                 page.changed()
         self._show_steps(page_id)
         self.refresh_names()
+        QTimer.singleShot(0, self, self._fit_header)
+
+    def _fit_header(self) -> None:
+        """QWizard's header sizes the page's subtitle for fewer lines than a long subtitle in
+        a tall script needs once it wraps (Tamil: 36 px given 34, its second line cut): the
+        subtitle's label is watched and given the height its text needs at its width."""
+        page = self.currentPage()
+        text = page.subTitle() if page is not None else ""
+        for label in self.findChildren(QLabel):
+            if label.wordWrap() and text and label.text() == text and \
+                    not page.isAncestorOf(label):
+                if not hasattr(self, "_subtitle_fit"):
+                    self._subtitle_fit = _HeightForWidth(self)
+                self._subtitle_fit.watch(label)
 
     def _show_steps(self, current: int) -> None:
         """The side panel: every step on this path, where you are and what is done."""
