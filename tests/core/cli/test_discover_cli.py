@@ -4,24 +4,16 @@ processes against a loopback world (dnsmasq, HTTPS on 443, aiosmtpd on 465/587).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from discovery_world import World, body
+from support.cli import mailwizard as run
 
 from mailwizard.core import exitcodes as ec
 
 pytestmark = pytest.mark.needs_root("ports 443/465/587")
 
 PASSWORD = "correct horse battery staple"
-
-
-def run(args, *, stdin="", env=None, timeout=60):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=timeout)
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
+from functools import partial
 from pathlib import Path
 
 import jsonschema
@@ -18,6 +17,7 @@ from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
 from oauth_server import (auth_server, browser, make_auth_server,  # noqa: F401
                           xoauth2_smtp_server)
+from support.cli import mailwizard
 
 from mailwizard.cli.parser import COMMANDS
 from mailwizard.core import exitcodes as ec
@@ -25,11 +25,7 @@ from mailwizard.core import exitcodes as ec
 ROOT = Path(__file__).parents[3]
 SCHEMA = json.loads((ROOT / "resources" / "cli-output.schema.json").read_text())
 jsonschema.Draft202012Validator.check_schema(SCHEMA)
-
-def run(args, *, stdin="", env=None, timeout=90):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=timeout)
+run = partial(mailwizard, timeout=90)  # every command, some against several servers
 
 
 def one_json(p, command: str | None, code: int) -> dict:
