@@ -10,7 +10,7 @@ import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-from test_wizard_keyboard import Keyboard, wait_result
+from support.gui import GMAIL, Keyboard, wait_result
 
 from mailwizard.core import i18n
 from mailwizard.core.flow import Resume, Step
@@ -19,7 +19,6 @@ from mailwizard.core.store.config import SavedSettings, write_config
 from mailwizard.core.store.secrets import SecretRef
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-GMAIL = "pat.office@gmail.com"
 APP_PASSWORD = "abcd efgh ijkl mnop"
 OWN = "pat@riverside-society.example"
 OWN_PASSWORD = "the own server's password"
