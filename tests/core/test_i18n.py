@@ -11,12 +11,6 @@ from support.cli import mailwizard
 from mailwizard.core import i18n
 
 
-@pytest.fixture(autouse=True)
-def english_after():
-    yield
-    i18n.set_language("en")
-
-
 @pytest.mark.parametrize("raw,code", [
     ("hi_IN.UTF-8", "hi_IN"), ("hi-IN", "hi_IN"), ("HI", "hi"), ("hi", "hi"),
     ("en_US.utf8@euro", "en_US"), ("C", None), ("POSIX", None), ("C.UTF-8", None), ("", None),

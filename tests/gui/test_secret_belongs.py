@@ -80,18 +80,7 @@ def back_to_an_own_server(qtbot, w, k):
     k.at(Step.ACCOUNT)
 
 
-@pytest.fixture(params=["en", "hi"])
-def language(request, qtbot):
-    """The journey in English and in Hindi (the keys are the same letters in both)."""
-    from test_pseudo_language import _language
-
-    installed = _language(request.param)
-    next(installed)
-    yield request.param
-    next(installed, None)
-
-
-def test_change_address_after_typing_a_password(qtbot, language, wizard, smtp_server,
+def test_change_address_after_typing_a_password(qtbot, wizard_language, wizard, smtp_server,
                                                 ca_file):
     gmail = smtp_server("starttls")
     gmail.recorder.users = {GMAIL: APP_PASSWORD}
