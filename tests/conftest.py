@@ -52,7 +52,8 @@ for _folder in ("core", "gui"):
 
 from servers import (RawServer, Recorder, closed_port, free_port,  # noqa: E402
                      start_smtp_server)
-from support.fixtures import hindi, hindi_wizard, wizard_language  # noqa: E402,F401
+from support.fixtures import (hindi, hindi_wizard, wizard_language, world,  # noqa: E402,F401
+                              worlds)
 
 from mailwizard.core.profile import Profile  # noqa: E402
 from mailwizard.core.redact import forget_all_secrets  # noqa: E402

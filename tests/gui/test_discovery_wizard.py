@@ -5,7 +5,6 @@ from __future__ import annotations
 
 
 import pytest
-from discovery_world import World
 from PySide6.QtCore import Qt
 from support.gui import wait_result
 
@@ -13,15 +12,6 @@ from mailwizard.core.flow import Step
 from mailwizard.core.profile import Security
 
 pytestmark = pytest.mark.needs_root("ports 465/587")
-
-
-@pytest.fixture
-def world(ca, monkeypatch):
-    w = World(ca)
-    yield w
-    # No AUTH from discovery; a test that goes on to the wizard's check allows its one login.
-    assert w.auth_commands == getattr(w, "checked_logins", 0)
-    w.stop()
 
 
 def start(wizard, world, tmp_path, ca_file, monkeypatch):

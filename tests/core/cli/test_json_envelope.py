@@ -6,7 +6,6 @@ the process's own exit code. Each command runs as a real process against real lo
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from functools import partial
 from pathlib import Path
@@ -160,23 +159,16 @@ def test_deliverability_every_outcome(zone):
              "deliverability", ec.INVALID_SETTINGS)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root for ports 443/465/587")
-def test_discover_every_outcome(ca):
-    from discovery_world import World
-
-    world = World(ca)
-    try:
-        d = "riverside-society.example"
-        world.mail(f"mail.{d}", 465)
-        dns = ["--no-online", "--timeout", "3", "--dns-server", world.start()]
-        out = one_json(run(["discover", f"accounts@{d}", *dns, "--json"]), "discover", ec.OK)
-        assert out["candidates"][0]["host"] == f"mail.{d}"
-        one_json(run(["discover", "a@empty.example", *dns, "--json"]), "discover",
-                 ec.NOTHING_FOUND)
-        one_json(run(["discover", "not an address", *dns, "--json"]), "discover",
-                 ec.INVALID_SETTINGS)
-    finally:
-        world.stop()
+def test_discover_every_outcome(world):
+    d = "riverside-society.example"
+    world.mail(f"mail.{d}", 465)
+    dns = ["--no-online", "--timeout", "3", "--dns-server", world.start()]
+    out = one_json(run(["discover", f"accounts@{d}", *dns, "--json"]), "discover", ec.OK)
+    assert out["candidates"][0]["host"] == f"mail.{d}"
+    one_json(run(["discover", "a@empty.example", *dns, "--json"]), "discover",
+             ec.NOTHING_FOUND)
+    one_json(run(["discover", "not an address", *dns, "--json"]), "discover",
+             ec.INVALID_SETTINGS)
 
 
 def test_token_every_outcome(auth_server, browser, xoauth2_smtp_server, ca_file,  # noqa: F811
