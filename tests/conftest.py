@@ -42,8 +42,9 @@ import trustme
 
 sys.path.insert(0, str(Path(__file__).parent))
 # The core's tests sit in folders named like the core's (tests/core/checks/ for
-# mailwizard/core/checks/ …); a test may use another's helpers by module name
-# (`from test_cli import run`), so every test folder is importable.
+# mailwizard/core/checks/ …); the helper modules beside them (gui/walk.py …) are importable by
+# name. What tests share lives in tests/support/ (`from support.cli import mailwizard`): no test
+# module imports another (tests/test_suite_rules.py).
 for _folder in sorted(Path(__file__).parent.glob("*/*/")):
     if _folder.name != "__pycache__":
         sys.path.append(str(_folder))
@@ -52,6 +53,8 @@ for _folder in ("core", "gui"):
 
 from servers import (RawServer, Recorder, closed_port, free_port,  # noqa: E402
                      start_smtp_server)
+from support.fixtures import (hindi, hindi_wizard, wizard_language, world,  # noqa: E402,F401
+                              worlds)
 
 from mailwizard.core.profile import Profile  # noqa: E402
 from mailwizard.core.redact import forget_all_secrets  # noqa: E402

@@ -11,8 +11,6 @@ Network: every command it runs dials 127.0.0.1 only (a closed port, or a loopbac
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import random
@@ -26,6 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
+
+from support.cli import main_in_process as run_cli  # noqa: E402
 
 HANG_SECONDS = 10.0
 
@@ -278,28 +278,6 @@ class Outcome:
     def fail(self, kind: str, what: str, detail: str) -> None:
         if len(self.failures) < 30:
             self.failures.append(f"[{kind}] {repr(what)[:300]}: {detail}")
-
-
-def run_cli(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str, str]:
-    """mailwizard's main() in this process: (exit code, stdout, stderr, traceback or "")."""
-    from mailwizard import cli
-
-    out, err = io.StringIO(), io.StringIO()
-    fake_stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    old_stdin = sys.stdin
-    sys.stdin = fake_stdin
-    tb = ""
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main(argv)
-            except SystemExit as exc:  # argparse's usage errors
-                code = exc.code if isinstance(exc.code, int) else 2
-            except BaseException:
-                code, tb = 1, traceback.format_exc()
-    finally:
-        sys.stdin = old_stdin
-    return code, out.getvalue(), err.getvalue(), tb
 
 
 class Fuzzer:

@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from mailwizard.core import i18n
 from mailwizard.core.profile import check_email
 
 #: addresses people really mistype, and what we say (English)
@@ -27,14 +26,6 @@ SAMPLES = {
     "pat@" + "r" * 70 + ".org": "it is too long",
 }
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
-
-
-@pytest.fixture
-def hindi():
-    before = i18n.language()
-    i18n.set_language("hi")
-    yield
-    i18n.set_language(before)
 
 
 @pytest.mark.parametrize("address,words", SAMPLES.items())

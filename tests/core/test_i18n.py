@@ -4,18 +4,11 @@ pseudo-language's rules (core/i18n.py)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
+from support.cli import mailwizard
 
 from mailwizard.core import i18n
-
-
-@pytest.fixture(autouse=True)
-def english_after():
-    yield
-    i18n.set_language("en")
 
 
 @pytest.mark.parametrize("raw,code", [
@@ -91,16 +84,11 @@ def test_site_file_language_is_read_and_checked(tmp_path):
         load_site_config(site)
 
 
-def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=60)
-
-
 @pytest.mark.parametrize("args,env", [
     (["--lang", "hi", "providers"], {}), (["providers", "--lang=hi"], {}),
     (["providers"], {"MAILWIZARD_LANG": "hi"})])
 def test_the_command_line_takes_the_language_anywhere(args, env):
-    run = _cli(*args, env=env)
+    run = mailwizard(*args, env=env)
     assert run.returncode == 0, run.stderr
     # the provider summaries are data translated through the catalogue
     assert any("\u0900" <= c <= "\u097f" for c in run.stdout), run.stdout[:300]
@@ -109,8 +97,8 @@ def test_the_command_line_takes_the_language_anywhere(args, env):
 def test_json_output_keeps_its_keys_and_codes_in_any_language():
     import json
 
-    en = json.loads(_cli("--lang", "en", "providers", "--json").stdout)
-    hi = json.loads(_cli("--lang", "hi", "providers", "--json").stdout)
+    en = json.loads(mailwizard("--lang", "en", "providers", "--json").stdout)
+    hi = json.loads(mailwizard("--lang", "hi", "providers", "--json").stdout)
     assert [sorted(p) for p in en["providers"]] == [sorted(p) for p in hi["providers"]]
     assert [p["id"] for p in en["providers"]] == [p["id"] for p in hi["providers"]]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSWORD, USER
+from support.cli import mailwizard
 
 from mailwizard.core.exitcodes import DESCRIPTIONS
 from mailwizard.core.store.save import save_settings
@@ -68,9 +69,8 @@ def test_the_example_refuses_exactly_what_mailwizard_send_refuses(smtp_server, m
     env = {k: v for k, v in os.environ.items() if k != "MAILWIZARD_CONFIG"}
     for to in RECIPIENTS:
         before = len(srv.recorder.messages)
-        tool = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg)],
-                              input=f"To: {to}\r\nSubject: Invoice\r\n\r\nx\r\n",
-                              capture_output=True, text=True, timeout=60, env=env)
+        tool = mailwizard("send", "--config", str(cfg), environ=env,
+                          stdin=f"To: {to}\r\nSubject: Invoice\r\n\r\nx\r\n")
         by_tool = srv.recorder.messages[before:]
         p = erp_send(cfg, "--to", to)
         by_example = srv.recorder.messages[before + len(by_tool):]

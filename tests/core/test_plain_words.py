@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.language import in_language
 
-from mailwizard.core import i18n
 from mailwizard.core.discovery.candidate import Candidate
 from mailwizard.core.profile import Security
 
@@ -35,9 +35,5 @@ def test_a_found_server_is_described_in_plain_words_first():
                   security=Security.STARTTLS, reason="")
     text = c.server_text()
     assert text == "mail.riverside.example, port 587, secure connection (STARTTLS)"
-    before = i18n.language()
-    i18n.set_language("hi")
-    try:
+    with in_language("hi"):
         assert "सुरक्षित कनेक्शन (STARTTLS)" in c.server_text()
-    finally:
-        i18n.set_language(before)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import USER
 from dns_server import DnsServer, Zone
-from test_wizard import fill_own_server
+from support.gui import fill_own_server, wait_result
 from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QWidget, QWizard
@@ -69,7 +69,7 @@ def test_after_a_passed_test_the_wizard_shows_the_panel_and_saving_stays_open(
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()  # the test page starts nothing by itself
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.result.ok, validate.diagnosis
     assert w.button(QWizard.NextButton).isEnabled()  # whatever the panel is doing
     panel = validate.deliverability

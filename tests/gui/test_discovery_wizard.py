@@ -5,22 +5,13 @@ from __future__ import annotations
 
 
 import pytest
-from discovery_world import World
 from PySide6.QtCore import Qt
+from support.gui import wait_result
 
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import Security
 
 pytestmark = pytest.mark.needs_root("ports 465/587")
-
-
-@pytest.fixture
-def world(ca, monkeypatch):
-    w = World(ca)
-    yield w
-    # No AUTH from discovery; a test that goes on to the wizard's check allows its one login.
-    assert w.auth_commands == getattr(w, "checked_logins", 0)
-    w.stop()
 
 
 def start(wizard, world, tmp_path, ca_file, monkeypatch):
@@ -75,7 +66,7 @@ def test_a_self_hosted_domain_gets_the_probed_server_and_passes_the_test(
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.result.ok, validate.diagnosis
     assert box.recorder.logins == [f"accounts@{d}"]  # the check's one sign-in
     world.checked_logins = 1

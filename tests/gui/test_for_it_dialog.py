@@ -7,23 +7,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QTextEdit
-from test_pseudo_language import _language
 
 from mailwizard.core.flow import Step
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
-@pytest.fixture(params=["en", "hi"])
-def language(request, qtbot):
-    installed = _language(request.param)
-    next(installed)
-    yield request.param
-    next(installed, None)
-
-
 def test_the_it_steps_are_reachable_by_the_button_the_sentence_names(
-        qtbot, language, wizard, monkeypatch):
+        qtbot, wizard_language, wizard, monkeypatch):
     monkeypatch.delenv("MAILWIZARD_GOOGLE_CLIENT_ID", raising=False)
     monkeypatch.delenv("MAILWIZARD_MICROSOFT_CLIENT_ID", raising=False)
     w = wizard()
@@ -37,7 +28,7 @@ def test_the_it_steps_are_reachable_by_the_button_the_sentence_names(
     [details] = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ActionRole]
     name = details.text().replace("&", "").rstrip(".…")
     assert name, "the Show Details button has no words"
-    if language == "hi":
+    if wizard_language == "hi":
         assert name == "विवरण दिखाएँ"
     else:
         assert name == "Show Details"

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import re
 
-from test_pseudo_language import hindi  # noqa: F401 - the fixture
-
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import ServiceType
 
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
-def test_a_mistyped_address_on_the_exchange_page_in_hindi(qtbot, hindi, wizard):  # noqa: F811
+def test_a_mistyped_address_on_the_exchange_page_in_hindi(qtbot, hindi_wizard, wizard):
     w = wizard()
     w.pages[Step.SERVICE].buttons[ServiceType.EXCHANGE].click()
     w.next()
@@ -29,7 +27,7 @@ def test_a_mistyped_address_on_the_exchange_page_in_hindi(qtbot, hindi, wizard):
         assert not LATIN_WORD.findall(text.replace("riverside", "")), text
 
 
-def test_a_mistyped_address_on_the_account_page_in_hindi(qtbot, hindi, wizard):  # noqa: F811
+def test_a_mistyped_address_on_the_account_page_in_hindi(qtbot, hindi_wizard, wizard):
     w = wizard()
     w.next()
     provider = w.pages[Step.PROVIDER]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from conftest import PASSWORD  # noqa: F401 - (the shared test account)
-from test_wizard import fill_own_server, wait_check
+from support.gui import fill_own_server, wait_check
 
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import ServiceType

@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from PySide6.QtCore import Qt
 
-from mailwizard.core import i18n
 from mailwizard.core.flow import Step
 from mailwizard.core.providers import load_catalogue
 
 DEVANAGARI = re.compile("[\u0900-\u097F]")
 
 
-@pytest.fixture
-def in_hindi():
-    before = i18n.language()
-    assert i18n.set_language("hi") == "hi"
-    yield
-    i18n.set_language(before)
-
-
-def test_gmail_guidance_panel_in_hindi(qtbot, wizard, in_hindi):
+def test_gmail_guidance_panel_hindi(qtbot, wizard, hindi):
     gmail = load_catalogue()["gmail"]
     w = wizard()
     w.next()
@@ -42,7 +32,7 @@ def test_gmail_guidance_panel_in_hindi(qtbot, wizard, in_hindi):
     assert "https://myaccount.google.com/apppasswords" in [x.url for x in account.guidance.links]
 
 
-def test_provider_list_shows_the_names_in_hindi(qtbot, wizard, in_hindi):
+def test_provider_list_shows_the_names_hindi(qtbot, wizard, hindi):
     w = wizard()
     w.next()
     provider = w.pages[Step.PROVIDER]

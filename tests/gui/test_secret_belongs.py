@@ -10,7 +10,7 @@ import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-from test_wizard_keyboard import Keyboard, wait_result
+from support.gui import GMAIL, Keyboard, wait_result
 
 from mailwizard.core import i18n
 from mailwizard.core.flow import Resume, Step
@@ -19,7 +19,6 @@ from mailwizard.core.store.config import SavedSettings, write_config
 from mailwizard.core.store.secrets import SecretRef
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-GMAIL = "pat.office@gmail.com"
 APP_PASSWORD = "abcd efgh ijkl mnop"
 OWN = "pat@riverside-society.example"
 OWN_PASSWORD = "the own server's password"
@@ -81,18 +80,7 @@ def back_to_an_own_server(qtbot, w, k):
     k.at(Step.ACCOUNT)
 
 
-@pytest.fixture(params=["en", "hi"])
-def language(request, qtbot):
-    """The journey in English and in Hindi (the keys are the same letters in both)."""
-    from test_pseudo_language import _language
-
-    installed = _language(request.param)
-    next(installed)
-    yield request.param
-    next(installed, None)
-
-
-def test_change_address_after_typing_a_password(qtbot, language, wizard, smtp_server,
+def test_change_address_after_typing_a_password(qtbot, wizard_language, wizard, smtp_server,
                                                 ca_file):
     gmail = smtp_server("starttls")
     gmail.recorder.users = {GMAIL: APP_PASSWORD}

@@ -12,6 +12,7 @@ import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
+from support.gui import wait_result
 
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import ServiceType
@@ -70,7 +71,7 @@ def test_site_defaults_are_shown_and_locked_fields_cannot_change(qtbot, site_wiz
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()  # the test starts when asked
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.result.ok, validate.diagnosis
     validate.copy_button.click()  # the same report as `mailwizard report`, with this check
     report = QApplication.clipboard().text()
@@ -98,7 +99,7 @@ def test_a_fix_that_needs_a_locked_field_is_not_offered(qtbot, site_wizard, smtp
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()  # the test starts when asked
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.diagnosis.suggestion == {"security": "starttls"}
     assert validate.fix_button.isHidden()
     assert "set by your administrator" in validate.explanation.text()

@@ -9,9 +9,7 @@ import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
 from servers import silent
-from test_secret_belongs import GMAIL
-from test_wizard import fill_own_server, start_check
-from test_wizard_keyboard import Keyboard, wait_result
+from support.gui import GMAIL, Keyboard, fill_own_server, start_check, wait_result
 
 from mailwizard.core.checks.smtp import run_check
 from mailwizard.core.flow import Step

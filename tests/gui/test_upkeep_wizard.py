@@ -14,7 +14,7 @@ from conftest import USER
 from oauth_server import MS_CLIENT_ID, auth_server, browser, make_auth_server, xoauth2_smtp_server  # noqa: F401,E501
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
-from test_wizard import fill_own_server, wait_check
+from support.gui import fill_own_server, wait_check
 
 from mailwizard.core.checks import make_check
 from mailwizard.core.flow import Resume, Step

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_server  # noqa: F401
 from servers import silent
+from support.gui import fill_own_server, start_check, wait_check, wait_result
 
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile
@@ -30,39 +31,6 @@ def page(w):
     return w.currentPage()
 
 
-def fill_own_server(qtbot, w, srv, ca_file, *, security="starttls", password=PASSWORD):
-    """Service → provider "Other / my own server" → account with the loopback server."""
-    assert w.currentId() == Step.SERVICE
-    w.next()
-    provider = w.pages[Step.PROVIDER]
-    qtbot.keyClicks(provider.email, USER)
-    qtbot.keyClicks(provider.search, "other")
-    provider.list.setCurrentRow(0)
-    assert provider.list.currentItem().data(Qt.UserRole) == "custom"
-    w.next()
-    account = w.pages[Step.ACCOUNT]
-    assert w.currentId() == Step.ACCOUNT
-    assert account.advanced.isVisible()  # own server: server settings shown at once
-    qtbot.keyClicks(account.display_name, "Riverside Society")
-    qtbot.keyClicks(account.host, srv.host)
-    account.port.setValue(srv.port)
-    account.security.setCurrentIndex(account.security.findData(security))
-    qtbot.keyClicks(account.cafile, ca_file)
-    qtbot.keyClicks(account.secret, password)
-    from mailwizard.core.flow import missing
-    assert account.isComplete(), missing(Step.ACCOUNT, account.state)
-    return account
-
-
-def start_check(w):
-    """The test page starts nothing by itself: press Test now."""
-    validate = w.pages[Step.VALIDATE]
-    assert w.currentId() == Step.VALIDATE and not validate.busy()
-    assert validate.result is None and validate.test_button.isEnabled()
-    validate.test_button.click()
-    return validate
-
-
 def close_without_saving(qtbot, w):
     """Cancel asks first; the answer "Close without saving" closes (the callers show that it
     closed while their server still stalled: how fast is for benchmarks)."""
@@ -72,14 +40,6 @@ def close_without_saving(qtbot, w):
     discard = next(b for b in box.buttons() if "without saving" in b.text())
     discard.click()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10000)
-
-
-def wait_check(qtbot, w):
-    validate = w.pages[Step.VALIDATE]
-    if validate.result is None and not validate.busy():
-        start_check(w)
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
-    return validate
 
 
 def test_full_run_saves_config_and_keyring(qtbot, wizard, smtp_server, ca_file, tmp_path,
@@ -529,7 +489,7 @@ def test_exchange_path_validates_through_ews_and_saves(qtbot, wizard, ews_server
     assert validate.fix_button.isVisible() and "Basic" in validate.fix_button.text()
     assert srv.state.logins == []  # the password was not sent
     validate.fix_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.result.ok, validate.diagnosis
     assert all(m.text() == "✔" for m, _, _ in validate.rows.values())
     [sent] = srv.state.sent

@@ -11,7 +11,8 @@ import keyring
 import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import QWizard
+from support.gui import Keyboard, wait_result
 
 from mailwizard.core.flow import Step
 from mailwizard.core.profile import Profile
@@ -21,38 +22,6 @@ from mailwizard.core.checks.smtp import run_check
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # dialogs
 GMAIL = "riverside.society@gmail.com"
 APP_PASSWORD = "abcd efgh ijkl mnop"
-
-
-class Keyboard:
-    def __init__(self, qtbot, w):
-        self.qtbot, self.w = qtbot, w
-
-    def focus(self):
-        return QApplication.focusWidget()
-
-    def press(self, key, mod=Qt.NoModifier):
-        self.qtbot.keyClick(self.focus(), key, mod)
-
-    def alt(self, letter: str):
-        self.press(getattr(Qt, "Key_" + letter.upper()), Qt.AltModifier)
-
-    def type(self, text: str):
-        self.qtbot.keyClicks(self.focus(), text)
-
-    def replace(self, text: str):
-        self.press(Qt.Key_A, Qt.ControlModifier)
-        self.type(text)
-
-    def wait_focus(self, widget, what=""):
-        self.qtbot.waitUntil(lambda: self.focus() is widget, timeout=3000)
-
-    def at(self, step):
-        self.qtbot.waitUntil(lambda: self.w.currentId() == step, timeout=10000)
-
-
-def wait_result(qtbot, validate):
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
-    return validate
 
 
 def test_gmail_with_an_app_password(qtbot, wizard, smtp_server, ca_file, secret_service):

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
-from test_wizard import fill_own_server
-from test_wizard_keyboard import Keyboard, wait_result
+from support.gui import Keyboard, fill_own_server, wait_result
 from walk import every_page
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAccessible, QColor, QGuiApplication, QPalette

@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWizard
 from servers import silent
+from support.gui import fill_own_server, start_check, wait_check
 
 from mailwizard.core.flow import Step
 from mailwizard.gui import style
-from test_wizard import fill_own_server, start_check, wait_check
 
 
 def test_next_says_why_it_is_off_without_touching_a_field(qtbot, wizard):

@@ -8,6 +8,7 @@ import uuid
 
 from conftest import PASSWORD, USER
 from PySide6.QtWidgets import QMessageBox
+from support.gui import wait_result
 
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile, ServiceType
@@ -75,7 +76,7 @@ def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check
     validate = w.pages[Step.VALIDATE]
     at(w, "validate-ready")
     validate.test_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     at(w, "validate-failed")
     validate.fix_button.click()
     qtbot.waitUntil(lambda: validate.result is not None and validate.result.ok, timeout=15000)

@@ -15,40 +15,10 @@ import keyring
 import pytest
 from conftest import PASSWORD, USER
 from servers import closed_port
-from test_cli import run
+from support.answers import PW_ENV, answer_file, apply, profile_name
+from support.cli import mailwizard as run
 
 from mailwizard.core import exitcodes as ec
-
-PW_ENV = "MW_TEST_PASSWORD"
-
-
-def answer_file(tmp_path: Path, srv=None, ca_file: str = "", name: str = "answers.toml",
-                **keys) -> Path:
-    """An answer file for the loopback server (keys override, None drops a key)."""
-    values = {"host": srv.host if srv else None, "port": srv.port if srv else None,
-              "security": "starttls", "username": USER, "from_address": USER,
-              "display_name": "Riverside Society", "cafile": ca_file or None, "timeout": 5,
-              "password_env": PW_ENV}
-    values.update(keys)
-    values = {k: v for k, v in values.items() if v is not None}
-    path = tmp_path / name
-    if name.endswith(".json"):
-        path.write_text(json.dumps(values))
-    else:
-        path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
-    return path
-
-
-def apply(answers: Path, *extra, password: str | None = PASSWORD, env=None, stdin=""):
-    full_env = dict(env or {})
-    if password is not None:
-        full_env[PW_ENV] = password
-    return run(["apply", "--answers", str(answers), *extra], env=full_env, stdin=stdin)
-
-
-def profile_name() -> str:
-    return f"it{uuid.uuid4().hex[:8]}"
-
 
 def test_apply_tests_then_saves_config_keyring_and_last_check(smtp_server, ca_file, tmp_path,
                                                                secret_service):

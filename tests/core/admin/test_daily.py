@@ -6,8 +6,6 @@ it when the check cannot run."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from conftest import USER
@@ -15,6 +13,7 @@ from dns_server import DnsServer, Zone
 from networkmanager_service import NetworkManager
 from notification_service import PrivateBus
 from servers import LOOPBACK, closed_port
+from support.cli import mailwizard
 
 from mailwizard.core.admin import network
 from mailwizard.core.admin.clock import VirtualClock, from_environment
@@ -126,9 +125,7 @@ def test_the_virtual_clock_comes_only_from_the_environment(monkeypatch):
 
 def test_monitoring_says_unknown_when_the_check_cannot_run(tmp_path):
     """As a Nagios/Icinga agent runs it: one line on stdout, exit code 3."""
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "check", "--monitoring",
-                        "--config", str(tmp_path / "none.json")], capture_output=True,
-                       text=True, timeout=60)
+    p = mailwizard("check", "--monitoring", "--config", str(tmp_path / "none.json"))
     assert p.returncode == 3, p.stderr
     assert p.stdout.startswith("MAILWIZARD UNKNOWN - the check could not run: ")
     assert len(p.stdout.splitlines()) == 1
@@ -142,8 +139,7 @@ def test_monitoring_ok_with_timings_per_stage(smtp_server, tmp_path):
     relay = Profile(host="127.0.0.1", port=srv.port, security="none", auth="none",
                     username="", from_address=USER, timeout=5.0)
     write_config(SavedSettings(profile=relay, secret=None, profile_name="default"), config)
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "check", "--monitoring",
-                        "--config", str(config)], capture_output=True, text=True, timeout=60)
+    p = mailwizard("check", "--monitoring", "--config", str(config))
     assert p.returncode == 0, p.stdout + p.stderr
     text, perf = p.stdout.rstrip("\n").split("|")
     assert text.startswith(f"MAILWIZARD OK - 127.0.0.1:{srv.port}: ")
@@ -163,8 +159,7 @@ def test_check_json_carries_the_class(tmp_path):
     relay = Profile(host="127.0.0.1", port=closed_port(), security="none", auth="none",
                     username="", from_address=USER, timeout=3.0)
     write_config(SavedSettings(profile=relay, secret=None, profile_name="default"), config)
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "check", "--json", "--config",
-                        str(config)], capture_output=True, text=True, timeout=60)
+    p = mailwizard("check", "--json", "--config", str(config))
     assert p.returncode == 21, p.stderr
     out = __import__("json").loads(p.stdout)
     assert (out["meaning"], out["status"]) == ("temporary", "temporary")

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +32,7 @@ from conftest import PASSWORD, USER, _server_ctx
 from dns_server import DnsServer, Zone
 from notification_service import NotificationService, PrivateBus
 from servers import LOOPBACK, Recorder, closed_port, free_port
+from support.cli import mailwizard
 
 from mailwizard.core.profile import Profile
 
@@ -130,11 +129,9 @@ def world(ca, tmp_path, secret_service):
 
 
 def run(config: Path, day: int, dns: str, system_bus: str, *extra: str):
-    env = {**os.environ, "MAILWIZARD_CLOCK": f"2027-03-{day:02d}T09:30:00+00:00",
+    env = {"MAILWIZARD_CLOCK": f"2027-03-{day:02d}T09:30:00+00:00",
            "MAILWIZARD_DNS_SERVER": dns, "DBUS_SYSTEM_BUS_ADDRESS": system_bus, "TZ": "UTC"}
-    return subprocess.run([sys.executable, "-m", "mailwizard", "check", "--config",
-                           str(config), *extra], capture_output=True, text=True,
-                          timeout=180, env=env)
+    return mailwizard("check", "--config", str(config), *extra, env=env, timeout=180)
 
 
 def test_a_simulated_month_gives_no_false_warning_and_the_true_one_once(world, ca_file,
@@ -211,9 +208,7 @@ def test_a_simulated_month_gives_no_false_warning_and_the_true_one_once(world, c
                          13: "not checked (this computer was offline at 2027-03-13T09:35",
                          17: "temporarily failing since 2027-03-17T09:30:00+00:00"}[day]
                 for command in ("show", "report"):
-                    out = subprocess.run([sys.executable, "-m", "mailwizard", command,
-                                          "--config", str(config)], capture_output=True,
-                                         text=True, timeout=60)
+                    out = mailwizard(command, "--config", str(config))
                     assert out.returncode == 0 and words in out.stdout, (day, command,
                                                                           out.stdout)
                     log.append(f"     {command}: " + next(

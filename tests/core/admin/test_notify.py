@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -16,6 +14,7 @@ import uuid
 import pytest
 from conftest import PASSWORD, USER
 from notification_service import NotificationService, PrivateBus
+from support.cli import mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.admin import notify
@@ -117,9 +116,8 @@ def test_without_a_notification_service_the_check_still_ends(bus, tmp_path):
 
 
 def run_check(config, *extra, env=None):
-    return subprocess.run([sys.executable, "-m", "mailwizard", "check", "--config",
-                           str(config), "--notify", *extra], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+    return mailwizard("check", "--config", str(config), "--notify", *extra, env=env,
+                      timeout=120)
 
 
 def test_check_notify_end_to_end_for_a_server_that_cannot_be_reached(bus, service_on,
@@ -169,12 +167,10 @@ def test_check_notify_on_the_session_bus_for_a_changed_password(service_on, smtp
     srv = smtp_server("starttls")
     config = tmp_path / "mail-settings.json"
     name = f"notify{uuid.uuid4().hex[:6]}"
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "save", "--provider", "gmail",
-                        "--host", "127.0.0.1",
-                        "--port", str(srv.port), "--security", "starttls", "--username", USER,
-                        "--from", USER, "--cafile", ca_file, "--password-stdin", "--config",
-                        str(config), "--profile-name", name], input=PASSWORD + "\n",
-                       capture_output=True, text=True, timeout=60)
+    p = mailwizard("save", "--provider", "gmail", "--host", "127.0.0.1",
+                   "--port", str(srv.port), "--security", "starttls", "--username", USER,
+                   "--from", USER, "--cafile", ca_file, "--password-stdin", "--config",
+                   str(config), "--profile-name", name, stdin=PASSWORD + "\n")
     assert p.returncode == ec.OK, p.stderr
     svc = service_on(os.environ["DBUS_SESSION_BUS_ADDRESS"])
     assert run_check(config, "--notify-wait", "0").returncode == ec.OK

@@ -16,10 +16,12 @@ import subprocess
 import sys
 import uuid
 import xml.etree.ElementTree as ET
+from functools import partial
 from pathlib import Path
 
 import pytest
 from conftest import PASSWORD, USER
+from support.cli import mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.admin import schedule
@@ -53,10 +55,7 @@ def tree(root: Path) -> dict[str, str]:
     return out
 
 
-def cli(*args, env=None, stdin=""):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})},
-                          input=stdin)
+cli = partial(mailwizard, timeout=120)  # systemd-analyze verify inside takes its time
 
 
 def unit_dir(home: Path) -> Path:

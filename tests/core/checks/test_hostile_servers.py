@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import socket
 import ssl
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from conftest import PASSWORD, USER
 from servers import RawServer
+from support.cli import mailwizard
 
 from mailwizard.core.diagnosis.smtp import diagnose
 from mailwizard.core.profile import Profile, Security
@@ -176,15 +175,12 @@ def test_cancel_still_ends_the_check_during_a_trickle():
 def test_escape_sequences_from_a_server_never_reach_the_terminal_raw():
     srv = RawServer(escape_greeting)
     try:
-        p = subprocess.run([sys.executable, "-m", "mailwizard", "validate", "--host", "127.0.0.1",
-                            "--port", str(srv.port), "--security", "starttls", "--username",
-                            USER, "--from", USER, "--password-stdin", "--timeout", "5"],
-                           input=(PASSWORD + "\n").encode(), capture_output=True, timeout=30)
-        pj = subprocess.run([sys.executable, "-m", "mailwizard", "validate", "--host",
-                             "127.0.0.1", "--port", str(srv.port), "--security", "starttls",
-                             "--username", USER, "--from", USER, "--password-stdin",
-                             "--timeout", "5", "--json"],
-                            input=(PASSWORD + "\n").encode(), capture_output=True, timeout=30)
+        args = ["validate", "--host", "127.0.0.1", "--port", str(srv.port), "--security",
+                "starttls", "--username", USER, "--from", USER, "--password-stdin",
+                "--timeout", "5"]
+        p = mailwizard(args, stdin=(PASSWORD + "\n").encode(), text=False, timeout=30)
+        pj = mailwizard([*args, "--json"], stdin=(PASSWORD + "\n").encode(), text=False,
+                        timeout=30)
     finally:
         srv.stop()
     for out in (p.stdout, p.stderr, pj.stdout, pj.stderr):

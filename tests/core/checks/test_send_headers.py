@@ -5,12 +5,11 @@ real SMTP server carries exactly the headers the ERP wrote (plus From/Date/Messa
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 
 import pytest
 from conftest import PASSWORD, USER
+from support.cli import mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks.outgoing import MessageError, prepare
@@ -99,24 +98,21 @@ def test_send_refuses_an_injection_and_the_server_sees_nothing(smtp_server, ca_f
     srv = smtp_server("starttls")
     cfg = tmp_path / "smtp.json"
     name = f"hdr{uuid.uuid4().hex[:6]}"
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "save", "--host", "127.0.0.1",
-                        "--port", str(srv.port), "--security", "starttls", "--username", USER,
-                        "--from", USER, "--cafile", ca_file, "--password-stdin", "--config",
-                        str(cfg), "--profile-name", name], input=PASSWORD + "\n",
-                       capture_output=True, text=True, timeout=60)
+    p = mailwizard("save", "--host", "127.0.0.1", "--port", str(srv.port), "--security",
+                   "starttls", "--username", USER, "--from", USER, "--cafile", ca_file,
+                   "--password-stdin", "--config", str(cfg), "--profile-name", name,
+                   stdin=PASSWORD + "\n")
     assert p.returncode == ec.OK, p.stdout + p.stderr
     before = len(srv.recorder.messages)
     for raw in INJECTIONS.values():
-        p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg),
-                            "--json"], input=raw + b"\r\nBody\r\n", capture_output=True,
-                           timeout=60)
+        p = mailwizard("send", "--config", str(cfg), "--json", stdin=raw + b"\r\nBody\r\n",
+                       text=False)
         assert p.returncode == ec.INVALID_SETTINGS, p.stdout + p.stderr
         assert b"not sent" in p.stderr or b"header" in p.stderr
     assert len(srv.recorder.messages) == before and srv.recorder.commands_auth == ["PLAIN"]
 
     long_subject = b"To: member@example.org\r\nSubject: " + LONG + b"\r\n\r\nBody\r\n"
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg)],
-                       input=long_subject, capture_output=True, timeout=60)
+    p = mailwizard("send", "--config", str(cfg), stdin=long_subject, text=False)
     assert p.returncode == ec.OK, p.stdout + p.stderr
     got = srv.recorder.messages[-1]
     assert [k.lower() for k in got.message.keys()] == ["to", "subject", "from", "date",

@@ -8,6 +8,7 @@ import threading
 import pytest
 from conftest import PASSWORD, USER
 from servers import closed_port, greet_421, silent
+from support.language import in_language
 
 from mailwizard.core.diagnosis.smtp import diagnose
 from mailwizard.core.providers import load_catalogue
@@ -18,14 +19,9 @@ from mailwizard.core.checks.smtp import SmtpCheck, run_check
 def test_a_test_message_in_another_language_arrives(smtp_server, make_profile, lang):
     """The test message is in the user's language: longer than the English one (Devanagari
     is three bytes in UTF-8), and still sent with CRLF line ends a strict server takes."""
-    from mailwizard.core import i18n
-
     srv = smtp_server("starttls")
-    i18n.set_language(lang)
-    try:
+    with in_language(lang):
         result = run_check(make_profile(srv), PASSWORD, send_test_to=USER)
-    finally:
-        i18n.set_language("en")
     assert result.ok, result.transcript
     # one "line" to aiosmtpd before line ends were CRLF: it refused it as too long
     assert len(srv.recorder.messages[-1].data) > 1001

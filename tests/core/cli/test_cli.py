@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 from conftest import PASSWORD, USER
+from support.cli import mailwizard as run
 
 from mailwizard.core import exitcodes as ec
-
-
-def run(args, *, stdin="", env=None, timeout=60):
-    full_env = {**os.environ, **(env or {})}
-    p = subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                       capture_output=True, text=True, env=full_env, timeout=timeout)
-    return p
 
 
 def server_args(srv, ca_file, security="starttls"):
@@ -191,8 +183,7 @@ def test_saving_a_relay_without_login_needs_no_keyring(smtp_server, ca_file, tmp
 def test_without_a_desktop_the_wizard_says_so_in_words():
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    p = subprocess.run([sys.executable, "-m", "mailwizard"], capture_output=True, text=True,
-                       env=env, timeout=60)
+    p = run([], environ=env)
     assert p.returncode == 2 and "no desktop display" in p.stderr and "--help" in p.stderr
 
 
@@ -322,8 +313,7 @@ def test_send_with_a_saved_password_profile(smtp_server, ca_file, tmp_path, secr
     p = run(["save", *server_args(srv, ca_file), "--password-stdin", "--config", str(cfg),
              "--profile-name", name], stdin=PASSWORD + "\n")
     assert p.returncode == ec.OK, p.stderr
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg),
-                        "--json"], input=STATEMENT, capture_output=True, timeout=60)
+    p = run(["send", "--config", str(cfg), "--json"], stdin=STATEMENT, text=False)
     assert p.returncode == ec.OK, p.stderr
     out = json.loads(p.stdout)
     assert out["ok"] and out["recipients"] == ["member@example.org", "treasurer@example.org"]
@@ -332,8 +322,7 @@ def test_send_with_a_saved_password_profile(smtp_server, ca_file, tmp_path, secr
     assert received.message["From"] == USER and received.message["Subject"] == "Statement"
 
     srv.recorder.users[USER] = "changed"  # the password changed since: the ERP hears why
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg)],
-                       input=STATEMENT, capture_output=True, text=False, timeout=60)
+    p = run(["send", "--config", str(cfg)], stdin=STATEMENT, text=False)
     assert p.returncode == ec.AUTH and b"not sent" in p.stdout
 
 
@@ -344,9 +333,8 @@ def test_send_with_a_saved_exchange_profile(ews_server, ca_file, tmp_path, secre
     p = run(["save", *ews_args(srv, ca_file), "--password-stdin", "--config", str(cfg),
              "--profile-name", name], stdin=PASSWORD + "\n")
     assert p.returncode == ec.OK, p.stdout + p.stderr
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "send", "--config", str(cfg)],
-                       input=STATEMENT.replace(b"Cc:", b"Bcc:"), capture_output=True,
-                       timeout=60)
+    p = run(["send", "--config", str(cfg)], stdin=STATEMENT.replace(b"Cc:", b"Bcc:"),
+            text=False)
     assert p.returncode == ec.OK, p.stdout + p.stderr
     sent = srv.state.sent[-1]
     assert sent.subject == "Statement" and sent.disposition == "SendOnly"

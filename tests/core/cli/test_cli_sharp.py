@@ -6,26 +6,18 @@ the published schema), --debug for every command."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import jsonschema
 import pytest
 from conftest import PASSWORD, USER
+from support.cli import mailwizard as run
 
 from mailwizard.core import exitcodes as ec
 
 ROOT = Path(__file__).parents[3]
 SCHEMA = json.loads((ROOT / "resources" / "cli-output.schema.json").read_text())
-
-
-def run(args, *, stdin="", env=None, timeout=60):
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=timeout)
 
 
 def server_args(srv, ca_file, *, user=USER, sender=USER):

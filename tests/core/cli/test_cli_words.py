@@ -7,22 +7,13 @@ servers, the real gnome-keyring where one is needed."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
 from conftest import PASSWORD, USER
+from support.cli import mailwizard as run
 
 from mailwizard.core import exitcodes as ec
-
-
-def run(args, *, stdin="", env=None, drop=()):
-    full = {k: v for k, v in os.environ.items() if k not in drop}
-    full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env=full, timeout=60)
 
 
 #: Two ways a session has no keyring service: no D-Bus session at all (ssh, a service), or

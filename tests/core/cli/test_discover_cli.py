@@ -4,31 +4,16 @@ processes against a loopback world (dnsmasq, HTTPS on 443, aiosmtpd on 465/587).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from discovery_world import World, body
+from discovery_world import body
+from support.cli import mailwizard as run
 
 from mailwizard.core import exitcodes as ec
 
 pytestmark = pytest.mark.needs_root("ports 443/465/587")
 
 PASSWORD = "correct horse battery staple"
-
-
-def run(args, *, stdin="", env=None, timeout=60):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=timeout)
-
-
-@pytest.fixture
-def world(ca):
-    w = World(ca)
-    yield w
-    w.stop()
 
 
 def config(host, port, socket_type):
@@ -75,6 +60,7 @@ def test_validate_discover_reaches_a_passed_test_without_a_server_name(world, ca
     # one AUTH: the check's own sign-in; the probes sent none
     assert box.recorder.commands_auth == ["PLAIN"] or len(box.recorder.commands_auth) == 1
     assert box.recorder.logins == [user]
+    world.checked_logins = 1  # the check's own sign-in (the world's teardown counts)
 
 
 def test_an_outside_host_needs_an_explicit_yes(world, ca_file):
@@ -104,6 +90,7 @@ def test_an_answer_file_with_discover_true(world, ca_file, tmp_path):
             env={"MW_PW": PASSWORD, "MAILWIZARD_DNS_SERVER": world.start()})
     assert p.returncode == ec.OK, p.stdout + p.stderr
     assert box.recorder.logins == [user]
+    world.checked_logins = 1  # the check's own sign-in (the world's teardown counts)
 
 
 def test_the_site_file_turns_online_lookups_off_or_names_the_ispdb(world, ca_file, tmp_path):

@@ -6,10 +6,8 @@ the process's own exit code. Each command runs as a real process against real lo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
+from functools import partial
 from pathlib import Path
 
 import jsonschema
@@ -18,6 +16,7 @@ from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
 from oauth_server import (auth_server, browser, make_auth_server,  # noqa: F401
                           xoauth2_smtp_server)
+from support.cli import mailwizard
 
 from mailwizard.cli.parser import COMMANDS
 from mailwizard.core import exitcodes as ec
@@ -25,11 +24,7 @@ from mailwizard.core import exitcodes as ec
 ROOT = Path(__file__).parents[3]
 SCHEMA = json.loads((ROOT / "resources" / "cli-output.schema.json").read_text())
 jsonschema.Draft202012Validator.check_schema(SCHEMA)
-
-def run(args, *, stdin="", env=None, timeout=90):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=timeout)
+run = partial(mailwizard, timeout=90)  # every command, some against several servers
 
 
 def one_json(p, command: str | None, code: int) -> dict:
@@ -164,23 +159,16 @@ def test_deliverability_every_outcome(zone):
              "deliverability", ec.INVALID_SETTINGS)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root for ports 443/465/587")
-def test_discover_every_outcome(ca):
-    from discovery_world import World
-
-    world = World(ca)
-    try:
-        d = "riverside-society.example"
-        world.mail(f"mail.{d}", 465)
-        dns = ["--no-online", "--timeout", "3", "--dns-server", world.start()]
-        out = one_json(run(["discover", f"accounts@{d}", *dns, "--json"]), "discover", ec.OK)
-        assert out["candidates"][0]["host"] == f"mail.{d}"
-        one_json(run(["discover", "a@empty.example", *dns, "--json"]), "discover",
-                 ec.NOTHING_FOUND)
-        one_json(run(["discover", "not an address", *dns, "--json"]), "discover",
-                 ec.INVALID_SETTINGS)
-    finally:
-        world.stop()
+def test_discover_every_outcome(world):
+    d = "riverside-society.example"
+    world.mail(f"mail.{d}", 465)
+    dns = ["--no-online", "--timeout", "3", "--dns-server", world.start()]
+    out = one_json(run(["discover", f"accounts@{d}", *dns, "--json"]), "discover", ec.OK)
+    assert out["candidates"][0]["host"] == f"mail.{d}"
+    one_json(run(["discover", "a@empty.example", *dns, "--json"]), "discover",
+             ec.NOTHING_FOUND)
+    one_json(run(["discover", "not an address", *dns, "--json"]), "discover",
+             ec.INVALID_SETTINGS)
 
 
 def test_token_every_outcome(auth_server, browser, xoauth2_smtp_server, ca_file,  # noqa: F811

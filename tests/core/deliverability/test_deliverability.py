@@ -4,11 +4,11 @@ society meets, each verdict and each suggested record asserted."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from dns_server import DnsServer, Zone
+from support.answers import answer_file, apply, profile_name
+from support.cli import mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.deliverability.check import check_deliverability
@@ -202,52 +202,44 @@ def test_a_dns_server_that_cannot_be_asked_is_exit_20():
     assert r.error and r.exit_code == ec.RESOLVE
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], capture_output=True,
-                          text=True, timeout=60)
-
-
 def test_cli_json_and_exit_codes(zone_server):
-    p = cli("deliverability", "--from", "accounts@workspace.example", "--provider",
+    p = mailwizard("deliverability", "--from", "accounts@workspace.example", "--provider",
             "google-workspace", "--dns-server", zone_server.spec, "--json")
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     assert data["verdict"] == "ok" and data["exit_code"] == 0
     assert [f["id"] for f in data["findings"]] == ["spf", "dkim", "dmarc", "rules"]
-    p = cli("deliverability", "--from", "office@nodkim.example", "--host", "smtp.gmail.com",
+    p = mailwizard("deliverability", "--from", "office@nodkim.example", "--host", "smtp.gmail.com",
             "--dns-server", zone_server.spec)
     assert p.returncode == ec.RECORD_NEEDED, p.stderr
     assert "google._domainkey.nodkim.example" in p.stdout
-    p = cli("deliverability", "--from", "accounts@strict.example", "--provider", "brevo",
+    p = mailwizard("deliverability", "--from", "accounts@strict.example", "--provider", "brevo",
             "--recipients-per-day", "6000", "--dns-server", zone_server.spec)
     assert p.returncode == ec.WILL_BE_REJECTED, p.stderr
     assert "will be rejected" in p.stdout
 
 
 def test_cli_needs_a_service():
-    p = cli("deliverability", "--from", "a@workspace.example")
+    p = mailwizard("deliverability", "--from", "a@workspace.example")
     assert p.returncode == ec.INVALID_SETTINGS and "--provider" in p.stderr
 
 
 def test_check_json_and_report_carry_the_section(zone_server, smtp_server, ca_file, tmp_path,
                                                  secret_service):
-    from test_admin_cli import answer_file, apply, profile_name
-    from test_cli import run as run_cli
-
     srv = smtp_server("starttls")
     cfg = tmp_path / "mail-settings.json"
     answers = answer_file(tmp_path, srv, ca_file, config_path=str(cfg),
                           profile_name=profile_name(), from_address="office@nodkim.example")
     assert apply(answers).returncode == ec.OK
     env = {"MAILWIZARD_DNS_SERVER": zone_server.spec}
-    p = run_cli(["check", "--config", str(cfg), "--json"], env=env)
+    p = mailwizard(["check", "--config", str(cfg), "--json"], env=env)
     assert p.returncode == ec.OK, p.stdout + p.stderr  # informational: not the exit code
     section = json.loads(p.stdout)["deliverability"]
     # an own (loopback) server: which records it needs is not known, the rest was read
     assert section["domain"] == "nodkim.example" and section["verdict"] == "unknown"
     assert [f["id"] for f in section["findings"]] == ["spf", "dkim", "dmarc", "rules"]
     assert section["findings"][2]["verdict"] == "ok"  # p=none is published
-    p = run_cli(["report", "--config", str(cfg)], env=env)
+    p = mailwizard(["report", "--config", str(cfg)], env=env)
     assert "== Will mail reach inboxes? (deliverability) ==" in p.stdout
     assert "nodkim.example" in p.stdout
 
@@ -262,13 +254,13 @@ def test_cli_reads_the_saved_settings_and_the_site_files_daily_figure(zone_serve
                                        provider_id="google-workspace"), None), cfg)
     site = tmp_path / "site.toml"
     site.write_text("recipients_per_day = 6000\n")
-    p = cli("--site-config", str(site), "deliverability", "--config", str(cfg),
+    p = mailwizard("--site-config", str(site), "deliverability", "--config", str(cfg),
             "--dns-server", zone_server.spec)
     assert p.returncode == ec.RECORD_NEEDED, p.stdout + p.stderr
     assert "about 6,000 people a day" in p.stdout
     assert "Add a TXT record at _dmarc.nodmarc.example:\n      v=DMARC1; p=none" in p.stdout
     # the daily figure on the command line wins: below 5,000 a DMARC record is only advised
-    p = cli("--site-config", str(site), "deliverability", "--config", str(cfg),
+    p = mailwizard("--site-config", str(site), "deliverability", "--config", str(cfg),
             "--recipients-per-day", "200", "--dns-server", zone_server.spec)
     assert p.returncode == ec.OK, p.stdout + p.stderr
 

@@ -45,15 +45,6 @@ def _leftover_english(text: str, *values: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in KEPT]
 
 
-@pytest.fixture
-def hindi():
-    assert i18n.set_language("hi") == "hi", "no compiled Hindi catalogue"
-    try:
-        yield
-    finally:
-        assert i18n.set_language("en") == "en"
-
-
 @pytest.fixture(scope="module")
 def zone_server():
     txt = [("_dmarc.strict.example", "v=DMARC1; p=reject"),

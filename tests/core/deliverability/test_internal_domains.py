@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import jsonschema
 import pytest
 from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
+from support.cli import mailwizard as run
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.deliverability.check import check_deliverability, not_checked_reason
@@ -24,11 +23,6 @@ SCHEMA = json.loads((__import__("pathlib").Path(__file__).parents[3] / "resource
 
 INTERNAL = ["office@company.local", "billing@lab.internal", "a@nas.lan", "a@router.home.arpa",
             "a@host.localhost", "a@x.invalid", "office@intranet", "a@corp.localdomain"]
-
-
-def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +73,7 @@ def test_check_adds_the_same_outcome_for_an_internal_from(smtp_server, ca_file, 
     base = ["--host", srv.host, "--port", str(srv.port), "--security", "starttls",
             "--username", USER, "--from", "office@company.local", "--cafile", ca_file, "--timeout", "5",
             "--config", str(cfg), "--profile-name", f"int{os.getpid()}"]
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "save", *base, "--password-stdin"],
-                       input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+    p = run("save", *base, "--password-stdin", stdin=PASSWORD + "\n")
     assert p.returncode == ec.OK, p.stdout + p.stderr
     p = run("check", "--config", str(cfg))
     assert p.returncode == ec.OK, p.stdout + p.stderr

@@ -27,13 +27,6 @@ PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 ENGLISH_RUN = re.compile(r"[A-Za-z][\w'’.-]*(?:[ ,/]+[A-Za-z][\w'’.-]*){3,}")
 
 
-@pytest.fixture
-def hindi():
-    assert i18n.set_language("hi") == "hi"
-    yield
-    i18n.set_language("en")
-
-
 def profile(**kw) -> Profile:
     base = dict(host="smtp.example.org", port=587, security="starttls",
                 username="office@example.org", from_address="office@example.org")

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from discovery_world import World, body, endless, redirect
+from discovery_world import body, endless, redirect
 
 from mailwizard.core.discovery.candidate import AUTOCONFIG, ISPDB, MX, PRESET, PROBE, SRV
 from mailwizard.core.discovery.run import Discovery, DiscoveryOptions
@@ -38,21 +38,6 @@ def config(host: str, port: int, socket_type: str, username: str = "%EMAILADDRES
 </clientConfig>""".encode()
 
 
-@pytest.fixture
-def world(ca):
-    worlds = []
-
-    def make() -> World:
-        w = World(ca)
-        worlds.append(w)
-        return w
-
-    yield make
-    for w in worlds:
-        assert w.auth_commands == 0, "a probe sent AUTH"
-        w.stop()
-
-
 def discover(email: str, dns: str, ca_file: str, **kw):
     events = []
     opts = dict(dns_server=dns, cafile=ca_file, ispdb_url=ISPDB_URL, timeout=4.0,
@@ -72,8 +57,8 @@ def test_a_preset_domain_answers_without_network(ca_file):
     assert r.steps == []  # nothing asked
 
 
-def test_the_domains_own_autoconfig(world, ca_file):
-    w = world()
+def test_the_domains_own_autoconfig(worlds, ca_file):
+    w = worlds()
     d = "society.example"
     web = w.web([f"autoconfig.{d}", d], {
         f"autoconfig.{d}/mail/config-v1.1.xml": body(config("mail.society.example", 465,
@@ -89,8 +74,8 @@ def test_the_domains_own_autoconfig(world, ca_file):
     assert any("emailaddress=billing%40society.example" in q for q in web.requests)
 
 
-def test_the_well_known_autoconfig_when_autoconfig_host_has_none(world, ca_file):
-    w = world()
+def test_the_well_known_autoconfig_when_autoconfig_host_has_none(worlds, ca_file):
+    w = worlds()
     d = "wellknown.example"
     w.web([f"autoconfig.{d}", d], {
         f"{d}/.well-known/autoconfig/mail/config-v1.1.xml": body(config(f"smtp.{d}", 587,
@@ -99,8 +84,8 @@ def test_the_well_known_autoconfig_when_autoconfig_host_has_none(world, ca_file)
     assert (r.best.source, r.best.host, r.best.port) == (AUTOCONFIG, f"smtp.{d}", 587)
 
 
-def test_the_ispdb_alone(world, ca_file):
-    w = world()
+def test_the_ispdb_alone(worlds, ca_file):
+    w = worlds()
     d = "ispdb-only.example"
     w.web([ISPDB_HOST], {f"{ISPDB_HOST}/v1.1/{d}": body(config("smtp.bighost.example", 587,
                                                               "STARTTLS", name="BigHost"))})
@@ -111,8 +96,8 @@ def test_the_ispdb_alone(world, ca_file):
     assert best.needs_confirmation
 
 
-def test_srv_alone(world, ca_file):
-    w = world()
+def test_srv_alone(worlds, ca_file):
+    w = worlds()
     d = "srv.example"
     w.zone.srv.append((f"_submissions._tcp.{d}", f"out.{d}", 465, 0, 1))
     w.mail(f"out.{d}", 465)
@@ -129,8 +114,8 @@ def test_srv_alone(world, ca_file):
     ("mx.zoho.in", "zoho", "smtp.zoho.in"),
     ("mx.zoho.eu", "zoho", "smtp.zoho.eu"),
 ])
-def test_mx_names_the_provider(world, ca_file, mx_host, provider, host):
-    w = world()
+def test_mx_names_the_provider(worlds, ca_file, mx_host, provider, host):
+    w = worlds()
     d = "crystalheights.example"
     w.zone.mx.append((d, mx_host, 10))
     r, _ = discover(f"billing@{d}", w.start(), ca_file, online=False, probe=False)
@@ -140,8 +125,8 @@ def test_mx_names_the_provider(world, ca_file, mx_host, provider, host):
     assert not best.needs_confirmation
 
 
-def test_nothing_published_probing_finds_mail_domain_465(world, ca_file):
-    w = world()
+def test_nothing_published_probing_finds_mail_domain_465(worlds, ca_file):
+    w = worlds()
     d = "riverside-society.example"
     good = w.mail(f"mail.{d}", 465)
     w.mail(f"mail.{d}", 25)  # answers too, but 465 is preferred
@@ -156,8 +141,8 @@ def test_nothing_published_probing_finds_mail_domain_465(world, ca_file):
 
 
 # -- ranking -------------------------------------------------------------------------------
-def test_conflicting_sources_are_ranked_as_documented(world, ca_file):
-    w = world()
+def test_conflicting_sources_are_ranked_as_documented(worlds, ca_file):
+    w = worlds()
     d = "conflict.example"
     w.web([f"autoconfig.{d}", d, ISPDB_HOST], {
         f"autoconfig.{d}/mail/config-v1.1.xml": body(config(f"mail.{d}", 465, "SSL")),
@@ -174,8 +159,8 @@ def test_conflicting_sources_are_ranked_as_documented(world, ca_file):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_a_bad_certificate_ranks_below_a_good_one(world, ca_file):
-    w = world()
+def test_a_bad_certificate_ranks_below_a_good_one(worlds, ca_file):
+    w = worlds()
     d = "certs.example"
     w.mail(f"smtp.{d}", 465, trusted=False)
     w.mail(f"mail.{d}", 587)
@@ -187,8 +172,8 @@ def test_a_bad_certificate_ranks_below_a_good_one(world, ca_file):
     assert "NOT trusted" in bad.reason and bad.confidence == "low"
 
 
-def test_a_probe_that_contradicts_the_top_candidate_is_shown(world, ca_file):
-    w = world()
+def test_a_probe_that_contradicts_the_top_candidate_is_shown(worlds, ca_file):
+    w = worlds()
     d = "contradict.example"
     w.web([f"autoconfig.{d}", d], {
         f"autoconfig.{d}/mail/config-v1.1.xml": body(config(f"mail.{d}", 465, "SSL"))})
@@ -202,11 +187,11 @@ def test_a_probe_that_contradicts_the_top_candidate_is_shown(world, ca_file):
 
 
 # -- time ----------------------------------------------------------------------------------
-def test_a_silent_port_does_not_delay_the_answer_past_the_bound(world, ca_file):
+def test_a_silent_port_does_not_delay_the_answer_past_the_bound(worlds, ca_file):
     """Conditions, not durations (benchmarks/bench_discovery.py times it): the run ends at its
     own bound (2 s) while the silent ports' probes (5 s each) are still unfinished, and the
     good answer is announced while they still are."""
-    w = world()
+    w = worlds()
     d = "silent.example"
     w.mail(f"mail.{d}", 465)
     muted = [(f"mail.{d}", 587), (f"smtp.{d}", 465), (f"smtp.{d}", 587)]
@@ -233,8 +218,8 @@ def test_a_silent_port_does_not_delay_the_answer_past_the_bound(world, ca_file):
         r.steps
 
 
-def test_cancel_returns_within_250_ms(world, ca_file):
-    w = world()
+def test_cancel_returns_within_250_ms(worlds, ca_file):
+    w = worlds()
     d = "cancel.example"
     for host in (f"smtp.{d}", f"mail.{d}", d):
         for port in (465, 587, 25):
@@ -262,8 +247,8 @@ def test_cancel_returns_within_250_ms(world, ca_file):
 
 # -- hostile answers -----------------------------------------------------------------------
 @pytest.mark.parametrize("route", ["huge", "bomb", "http", "loop", "garbage"])
-def test_hostile_autoconfig_ends_cleanly(world, ca_file, route):
-    w = world()
+def test_hostile_autoconfig_ends_cleanly(worlds, ca_file, route):
+    w = worlds()
     d = f"hostile-{route}.example"
     url = f"autoconfig.{d}/mail/config-v1.1.xml"
     bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -285,8 +270,8 @@ def test_hostile_autoconfig_ends_cleanly(world, ca_file, route):
 
 
 # -- privacy -------------------------------------------------------------------------------
-def test_online_lookups_off_means_no_https_request(world, ca_file):
-    w = world()
+def test_online_lookups_off_means_no_https_request(worlds, ca_file):
+    w = worlds()
     d = "private.example"
     web = w.web([f"autoconfig.{d}", d, ISPDB_HOST], {
         f"autoconfig.{d}/mail/config-v1.1.xml": body(config(f"mail.{d}", 465, "SSL")),
@@ -298,8 +283,8 @@ def test_online_lookups_off_means_no_https_request(world, ca_file):
     assert {s.name for s in r.steps} <= {"mx", "mx-provider", "srv", "probe"}
 
 
-def test_the_mx_base_domain_is_asked_at_the_ispdb(world, ca_file):
-    w = world()
+def test_the_mx_base_domain_is_asked_at_the_ispdb(worlds, ca_file):
+    w = worlds()
     d = "hosted.example"
     w.zone.mx.append((d, "mx1.webhost.example", 10))
     web = w.web([ISPDB_HOST], {f"{ISPDB_HOST}/v1.1/webhost.example": body(
@@ -310,8 +295,8 @@ def test_the_mx_base_domain_is_asked_at_the_ispdb(world, ca_file):
     assert "which handles your domain's mail" in r.best.reason
 
 
-def test_an_organisations_own_exchange_is_pointed_out(world, ca_file):
-    w = world()
+def test_an_organisations_own_exchange_is_pointed_out(worlds, ca_file):
+    w = worlds()
     d = "onprem.example"
     w.mail(f"mail.{d}", 587, ident="Microsoft ESMTP MAIL Service ready")
     r, _ = discover(f"a@{d}", w.start(), ca_file, online=False)

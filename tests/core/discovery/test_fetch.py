@@ -50,23 +50,6 @@ def config(host: str, port: int = 587, socket_type: str = "STARTTLS",
 
 
 @pytest.fixture
-def world(ca):
-    if os.geteuid() != 0:
-        pytest.fail("these tests bind port 443 on loopback addresses: run them as root "
-                    "(scripts/test.sh in CI does)")
-    made: list = []
-
-    def make() -> World:
-        w = World(ca)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.stop()
-
-
-@pytest.fixture
 def nginx(ca):
     started: list[NginxServer] = []
 
@@ -127,8 +110,8 @@ SERVERS = {
 
 @pytest.mark.parametrize("place", PLACES)
 @pytest.mark.parametrize("kind", SERVERS)
-def test_found_from_every_kind_of_server(world, ca_file, kind, place):
-    w = world()
+def test_found_from_every_kind_of_server(worlds, ca_file, kind, place):
+    w = worlds()
     d = f"{kind}-{place}.example"
     names, key, source = PLACES[place]
     route, kw = SERVERS[kind]
@@ -142,10 +125,10 @@ def test_found_from_every_kind_of_server(world, ca_file, kind, place):
 
 
 @pytest.mark.parametrize("place", PLACES)
-def test_found_from_python_http_server_as_it_comes(world, ca_file, place):
+def test_found_from_python_http_server_as_it_comes(worlds, ca_file, place):
     """`python -m http.server` (SimpleHTTPRequestHandler: HTTP/1.0, closes after each
     answer), the server the old fetch failed with."""
-    w = world()
+    w = worlds()
     d = f"simple-{place}.example"
     names, key, source = PLACES[place]
     w.static_web(names(d), {key(d).partition("/")[2]: config(f"smtp.{d}")})
@@ -156,8 +139,8 @@ def test_found_from_python_http_server_as_it_comes(world, ca_file, place):
 
 
 @pytest.mark.parametrize("place", PLACES)
-def test_found_from_a_real_nginx(world, nginx, ca_file, place):
-    w = world()
+def test_found_from_a_real_nginx(worlds, nginx, ca_file, place):
+    w = worlds()
     d = f"nginx-{place}.example"
     names, key, source = PLACES[place]
     srv = nginx(w, names(d), {key(d): config(f"smtp.{d}")})
@@ -169,8 +152,8 @@ def test_found_from_a_real_nginx(world, nginx, ca_file, place):
 
 
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
-def test_a_real_nginx_redirect_is_followed(world, nginx, ca_file, code):
-    w = world()
+def test_a_real_nginx_redirect_is_followed(worlds, nginx, ca_file, code):
+    w = worlds()
     d = f"nginx-moved-{code}.example"
     nginx(w, [ISPDB_HOST], {f"{ISPDB_HOST}/v1.1/new/{d}": config(f"smtp.{d}")},
           {f"{ISPDB_HOST}/v1.1/{d}": (code, f"/v1.1/new/{d}")})
@@ -190,9 +173,9 @@ LOCATIONS = {
 @pytest.mark.parametrize("where", LOCATIONS)
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])
-def test_every_redirect_code_with_absolute_and_relative_targets(world, ca_file, code, where,
+def test_every_redirect_code_with_absolute_and_relative_targets(worlds, ca_file, code, where,
                                                                 protocol):
-    w = world()
+    w = worlds()
     d = f"moved-{code}-{where}.example"
     web = w.web([ISPDB_HOST], {
         f"{ISPDB_HOST}/v1.1/{d}": redirect_with(code, LOCATIONS[where](d)),
@@ -204,9 +187,9 @@ def test_every_redirect_code_with_absolute_and_relative_targets(world, ca_file, 
 
 
 @pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])
-def test_a_redirect_to_another_server_is_followed_with_its_own_certificate(world, ca_file,
+def test_a_redirect_to_another_server_is_followed_with_its_own_certificate(worlds, ca_file,
                                                                           protocol):
-    w = world()
+    w = worlds()
     d = "elsewhere.example"
     first = w.web([ISPDB_HOST], {
         f"{ISPDB_HOST}/v1.1/{d}": redirect_with(307, f"https://files.ispdb-mirror.test/{d}")})
@@ -218,8 +201,8 @@ def test_a_redirect_to_another_server_is_followed_with_its_own_certificate(world
     assert first.connections == 1 and mirror.requests == [f"files.ispdb-mirror.test /{d}"]
 
 
-def test_redirects_are_bounded(world, ca_file):
-    w = world()
+def test_redirects_are_bounded(worlds, ca_file):
+    w = worlds()
     d = "far.example"
     routes = {f"{ISPDB_HOST}/v1.1/{d}": redirect_with(301, "/hop/1")}
     routes.update({f"{ISPDB_HOST}/hop/{i}": redirect_with(302, f"/hop/{i + 1}")
@@ -232,8 +215,8 @@ def test_redirects_are_bounded(world, ca_file):
     assert len(web.requests) == 4  # the address and three redirects, no more
 
 
-def test_a_kept_alive_connection_carries_the_redirected_request(world, ca_file):
-    w = world()
+def test_a_kept_alive_connection_carries_the_redirected_request(worlds, ca_file):
+    w = worlds()
     d = "kept.example"
     web = w.web([ISPDB_HOST], {
         f"{ISPDB_HOST}/v1.1/{d}": redirect_with(301, f"/v1.1/moved/{d}"),
@@ -244,11 +227,11 @@ def test_a_kept_alive_connection_carries_the_redirected_request(world, ca_file):
 
 
 @pytest.mark.parametrize("reuse", ["close", "drop"])
-def test_a_kept_alive_connection_closed_by_the_server_when_reused(world, ca_file, reuse):
+def test_a_kept_alive_connection_closed_by_the_server_when_reused(worlds, ca_file, reuse):
     """The first answer keeps the connection (HTTP/1.1, a length, no `Connection: close`);
     then the server closes it, before ("close") or after ("drop") the next request arrives.
     The fetch asks again on a new connection, as browsers do."""
-    w = world()
+    w = worlds()
     d = f"reuse-{reuse}.example"
     web = w.web([ISPDB_HOST], {
         f"{ISPDB_HOST}/v1.1/{d}": redirect_with(302, f"/v1.1/moved/{d}"),
@@ -330,9 +313,9 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("case", HOSTILE)
-def test_hostile_answers_end_cleanly_in_words(world, ca_file, case):
+def test_hostile_answers_end_cleanly_in_words(worlds, ca_file, case):
     route, kw, words = HOSTILE[case]
-    w = world()
+    w = worlds()
     d = "loop.example" if case == "redirect-loop" else f"hostile-{case}.example"
     w.web([ISPDB_HOST], {f"{ISPDB_HOST}/v1.1/{d}": route}, **kw)
     r = discover(f"a@{d}", w.start(), ca_file)
@@ -343,8 +326,8 @@ def test_hostile_answers_end_cleanly_in_words(world, ca_file, case):
 
 
 @pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])
-def test_an_untrusted_certificate_is_refused_in_words(world, ca_file, protocol):
-    w = world()
+def test_an_untrusted_certificate_is_refused_in_words(worlds, ca_file, protocol):
+    w = worlds()
     d = "untrusted.example"
     w.web([ISPDB_HOST], {f"{ISPDB_HOST}/v1.1/{d}": body(config(f"smtp.{d}"))},
           protocol=protocol)
@@ -364,10 +347,10 @@ def test_an_untrusted_certificate_is_refused_in_words(world, ca_file, protocol):
     assert s.status == "failed" and "certificate not trusted" in s.detail, s.detail
 
 
-def test_a_certificate_for_another_name_is_refused(world, ca, ca_file):
+def test_a_certificate_for_another_name_is_refused(worlds, ca, ca_file):
     """The connection goes to the address discovery's DNS gave; the certificate must still
     name the host asked for."""
-    w = world()
+    w = worlds()
     d = "wrongname.example"
     srv = w.web(["somewhere-else.example"], {
         f"autoconfig.{d}/mail/config-v1.1.xml": body(config(f"evil.{d}"))},
@@ -381,8 +364,8 @@ def test_a_certificate_for_another_name_is_refused(world, ca, ca_file):
     assert srv.requests == []  # nothing asked of a server that is not who it says
 
 
-def test_nothing_listening_is_said_in_words(world, ca_file):
-    w = world()
+def test_nothing_listening_is_said_in_words(worlds, ca_file):
+    w = worlds()
     d = "nobody.example"
     w.address_of(ISPDB_HOST)
     w.address_of(f"autoconfig.{d}")
@@ -392,10 +375,10 @@ def test_nothing_listening_is_said_in_words(world, ca_file):
     assert step(r, "ispdb").status == "failed" and "refused" in step(r, "ispdb").detail
 
 
-def test_a_cancel_ends_a_trickling_fetch_while_the_server_still_sends(world, ca_file):
+def test_a_cancel_ends_a_trickling_fetch_while_the_server_still_sends(worlds, ca_file):
     """A body arriving a few bytes at a time for ten seconds: a cancel ends the run at once,
     while the server is still sending (the condition, not a duration)."""
-    w = world()
+    w = worlds()
     d = "trickle-cancel.example"
     sent_all = threading.Event()
     route = trickle(config(f"smtp.{d}") * 20, piece=8, every=0.01, done=sent_all)
@@ -423,8 +406,8 @@ def test_a_cancel_ends_a_trickling_fetch_while_the_server_still_sends(world, ca_
     assert_words(r)
 
 
-def test_the_deadline_ends_a_trickling_fetch(world, ca_file):
-    w = world()
+def test_the_deadline_ends_a_trickling_fetch(worlds, ca_file):
+    w = worlds()
     d = "trickle-deadline.example"
     sent_all = threading.Event()
     route = trickle(config(f"smtp.{d}") * 20, piece=8, every=0.01, done=sent_all)
@@ -436,10 +419,10 @@ def test_the_deadline_ends_a_trickling_fetch(world, ca_file):
     assert_words(r)
 
 
-def test_every_step_says_in_words_what_went_wrong(world, ca_file):
+def test_every_step_says_in_words_what_went_wrong(worlds, ca_file):
     """One domain where every source and every probed port goes wrong in its own way: each
     step's detail is a sentence for IT, none reads like a Python exception."""
-    w = world()
+    w = worlds()
     d = "all-wrong.example"
     bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><clientConfig>&a;'
             b'</clientConfig>')
@@ -490,7 +473,7 @@ def discover_all(pairs, dns, ca_file) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("server", ["python -m http.server", "nginx"])
-def test_every_provider_of_the_ispdb_is_found_online(world, nginx, ca_file, server):
+def test_every_provider_of_the_ispdb_is_found_online(worlds, nginx, ca_file, server):
     """Thunderbird's ISPDB exactly as published, served as the online ISPDB by a server
     that closes after each answer and by one that keeps connections: one domain of every
     provider file gets the provider's first SMTP server. (All domains, and the other
@@ -498,7 +481,7 @@ def test_every_provider_of_the_ispdb_is_found_online(world, nginx, ca_file, serv
     pairs = one_domain_per_provider()
     assert len(pairs) > 100
     files = provider_files()
-    w = world()
+    w = worlds()
     if server == "nginx":
         nginx(w, [SNAPSHOT_ISPDB_URL.split("/")[2]], {
             f"{SNAPSHOT_ISPDB_URL.split('/')[2]}/v1.1/{d}": f.data

@@ -11,9 +11,11 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+from support.cli import mailwizard
 
 from mailwizard.core.discovery import mx, sources
 from mailwizard.core.discovery.candidate import ISPDB, PRESET, Candidate
@@ -219,11 +221,8 @@ def test_an_entry_without_encryption_is_named_and_never_gets_a_password():
     assert "never sends a password without encryption" in note and best.provider_name in note
 
 
-def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MAILWIZARD_DNS_SERVER"}
-    env["MAILWIZARD_LANG"] = "en"
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=60)
+#: the command with the machine's own resolver setting (no MAILWIZARD_DNS_SERVER), in English
+_cli = partial(mailwizard, env={"MAILWIZARD_LANG": "en"}, drop=("MAILWIZARD_DNS_SERVER",))
 
 
 def test_the_command_line_says_why_no_password_goes_there():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from discovery_world import World, body
+from discovery_world import body
 
 from mailwizard.core.discovery import mx
 from mailwizard.core.discovery.candidate import ISPDB, PROBE
@@ -35,21 +35,6 @@ def config(host: str, port: int, socket_type: str) -> bytes:
             "</authentication></outgoingServer></emailProvider></clientConfig>").encode()
 
 
-@pytest.fixture
-def world(ca):
-    worlds = []
-
-    def make() -> World:
-        w = World(ca)
-        worlds.append(w)
-        return w
-
-    yield make
-    for w in worlds:
-        assert w.auth_commands == 0, "a probe sent AUTH"
-        w.stop()
-
-
 def discover(email: str, dns: str, ca_file: str, **kw):
     opts = dict(dns_server=dns, cafile=ca_file, ispdb_url=ISPDB_URL, timeout=4.0,
                 probe_timeout=1.0, step_timeout=2.0)
@@ -57,8 +42,8 @@ def discover(email: str, dns: str, ca_file: str, **kw):
     return Discovery(email, DiscoveryOptions(**opts)).run()
 
 
-def test_an_mx_under_a_providers_sub_domain_is_found_offline(world, ca_file):
-    w = world()
+def test_an_mx_under_a_providers_sub_domain_is_found_offline(worlds, ca_file):
+    w = worlds()
     d = "own-school.example"
     w.zone.mx.append((d, "mx01.educa.madrid.org", 10))
     web = w.web([ISPDB_HOST], {})
@@ -71,8 +56,8 @@ def test_an_mx_under_a_providers_sub_domain_is_found_offline(world, ca_file):
     assert web.requests == []  # nothing sent out
 
 
-def test_an_mx_under_a_sub_domain_the_list_lacks_is_asked_online(world, ca_file):
-    w = world()
+def test_an_mx_under_a_sub_domain_the_list_lacks_is_asked_online(worlds, ca_file):
+    w = worlds()
     d = "own-shop.example"
     w.zone.mx.append((d, "mx01.mail.hoster.example", 10))
     web = w.web([ISPDB_HOST], {f"{ISPDB_HOST}/v1.1/mail.hoster.example": body(
@@ -88,10 +73,10 @@ def test_an_mx_under_a_sub_domain_the_list_lacks_is_asked_online(world, ca_file)
     assert web.requests == [] and r.candidates == []
 
 
-def test_every_domain_of_the_list_behind_an_mx_host(world, ca_file):
+def test_every_domain_of_the_list_behind_an_mx_host(worlds, ca_file):
     """An own domain for each domain D of the list, its MX host mx01.D: D's first SMTP
     server, offline; where a preset's MX pattern knows the provider, the preset answers."""
-    w = world()
+    w = worlds()
     snap = load()
     cases = []
     for provider in snap.providers:
@@ -123,8 +108,8 @@ def test_every_domain_of_the_list_behind_an_mx_host(world, ca_file):
     assert not wrong, wrong[:20]
 
 
-def test_an_entry_without_encryption_is_probed_for_encryption_first(world, ca_file):
-    w = world()
+def test_an_entry_without_encryption_is_probed_for_encryption_first(worlds, ca_file):
+    w = worlds()
     box = w.mail("bay.wind.ne.jp", 587)  # the list says: 587 without encryption
     r = discover("user@bay.wind.ne.jp", w.start(), ca_file, online=False)
     best = r.best
@@ -137,8 +122,8 @@ def test_an_entry_without_encryption_is_probed_for_encryption_first(world, ca_fi
     assert {s.name for s in r.steps} == {"probe"}  # only the listed server was tried
 
 
-def test_an_entry_without_encryption_stays_named_when_none_is_found(world, ca_file):
-    w = world()
+def test_an_entry_without_encryption_stays_named_when_none_is_found(worlds, ca_file):
+    w = worlds()
     w.address_of("bay.wind.ne.jp")  # the name resolves; nothing listens
     r = discover("user@bay.wind.ne.jp", w.start(), ca_file, online=False)
     assert r.best.security is Security.NONE

@@ -7,14 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
-import sys
 import uuid
 
 import keyring
 import pytest
 from conftest import USER
 from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_server  # noqa: F401
+from support.cli import mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks import make_check
@@ -43,9 +42,9 @@ def env_for(server) -> dict:
 
 
 def run(args, server, stdin="", input_bytes=None):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], env=env_for(server),
-                          input=input_bytes if input_bytes is not None else stdin.encode(),
-                          capture_output=True, timeout=60)
+    """`mailwizard ARGS` with the OAuth server's client (bytes in, bytes out)."""
+    return mailwizard(args, environ=env_for(server), text=False,
+                      stdin=input_bytes if input_bytes is not None else stdin)
 
 
 @pytest.fixture
@@ -113,8 +112,7 @@ def test_revoked_sign_in_says_sign_in_again(saved, auth_server):
 def test_without_a_client_id_the_token_command_says_what_to_configure(saved, auth_server):
     config, _, _ = saved
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWIZARD_GOOGLE")}
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "token", "--config", str(config),
-                        "--force-refresh"], env=env, capture_output=True, text=True, timeout=60)
+    p = mailwizard("token", "--config", str(config), "--force-refresh", environ=env)
     assert p.returncode == ec.INVALID_SETTINGS
     assert "MAILWIZARD_GOOGLE_CLIENT_ID" in p.stderr
 
@@ -227,8 +225,7 @@ def test_the_client_id_can_come_from_the_site_file(saved, auth_server, tmp_path)
     site.write_text(f'[oauth.google]\nclient_id = "{auth_server.client_id}"\n'
                     f'client_secret = "{auth_server.client_secret}"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWIZARD_GOOGLE")}
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "token", "--config", str(config),
-                        "--site-config", str(site), "--force-refresh"], env=env,
-                       capture_output=True, text=True, timeout=60)
+    p = mailwizard("token", "--config", str(config), "--site-config", str(site),
+                   "--force-refresh", environ=env)
     assert p.returncode == ec.OK, p.stderr
     assert auth_server.valid_access_token(p.stdout.strip())

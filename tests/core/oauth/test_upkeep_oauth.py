@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 
 import keyring
@@ -17,6 +15,7 @@ import pytest
 from conftest import USER
 from notification_service import NotificationService
 from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_server  # noqa: F401
+from support.cli import mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks import make_check
@@ -44,11 +43,6 @@ def env_for(server, **extra) -> dict:
     return env
 
 
-def cli(args, env):
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
 @pytest.fixture
 def saved(auth_server, browser, xoauth2_smtp_server, ca_file, tmp_path, secret_service):
     profile, tokens = sign_in(auth_server, browser, xoauth2_smtp_server, ca_file)
@@ -66,11 +60,12 @@ def stored(name):
 
 def test_check_stores_the_rotated_refresh_token_and_it_works(saved, auth_server):
     config, name, tokens = saved
-    p = cli(["check", "--config", str(config)], env_for(auth_server))
+    p = mailwizard(["check", "--config", str(config)], environ=env_for(auth_server))
     assert p.returncode == ec.OK, p.stdout + p.stderr
     first = stored(name)
     assert first != tokens.refresh_token
-    p = cli(["check", "--config", str(config)], env_for(auth_server))  # the new one works
+    # the new one works:
+    p = mailwizard(["check", "--config", str(config)], environ=env_for(auth_server))
     assert p.returncode == ec.OK and stored(name) not in (first, tokens.refresh_token)
 
 
@@ -91,15 +86,15 @@ def test_a_validation_that_refreshed_saves_the_rotated_token(auth_server, browse
 
 def test_token_serves_the_cached_access_token_without_a_client_id(saved, auth_server):
     config, _, _ = saved
-    p = cli(["token", "--config", str(config), "--json"], env_for(auth_server))
+    p = mailwizard(["token", "--config", str(config), "--json"], environ=env_for(auth_server))
     assert p.returncode == ec.OK, p.stderr
     cached = json.loads(p.stdout)["access_token"]
     before = len(auth_server.token_requests())
     no_client = {k: v for k, v in os.environ.items() if not k.startswith("MAILWIZARD_GOOGLE")}
-    p = cli(["token", "--config", str(config)], no_client)
+    p = mailwizard(["token", "--config", str(config)], environ=no_client)
     assert p.returncode == ec.OK, p.stderr
     assert p.stdout.strip() == cached and len(auth_server.token_requests()) == before
-    p = cli(["token", "--config", str(config), "--force-refresh"], no_client)
+    p = mailwizard(["token", "--config", str(config), "--force-refresh"], environ=no_client)
     assert p.returncode == ec.INVALID_SETTINGS and "MAILWIZARD_GOOGLE_CLIENT_ID" in p.stderr
 
 
@@ -109,8 +104,8 @@ def test_a_revoked_sign_in_says_sign_in_again_in_check_and_in_the_notification(
     auth_server.revoke_all()
     svc = NotificationService(os.environ["DBUS_SESSION_BUS_ADDRESS"]).start()
     try:
-        p = cli(["check", "--config", str(config), "--notify", "--notify-wait", "0"],
-                env_for(auth_server))
+        p = mailwizard(["check", "--config", str(config), "--notify", "--notify-wait", "0"],
+                       environ=env_for(auth_server))
     finally:
         svc.stop()
     assert p.returncode == ec.SIGN_IN_AGAIN, p.stdout + p.stderr

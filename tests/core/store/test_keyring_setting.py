@@ -3,12 +3,10 @@ in words with exit code 5, never a traceback."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pytest
 from conftest import USER
+from support.cli import mailwizard
 
 from mailwizard.core import exitcodes as ec
 
@@ -21,12 +19,10 @@ def test_a_wrong_keyring_backend_setting_is_exit_5_with_words(tmp_path, setting)
     from mailwizard.core.profile import Profile
     from mailwizard.core.store.secrets import SecretRef
 
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": setting, "HOME": str(tmp_path)}
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "save", "--host", "127.0.0.1",
-                        "--port", "587", "--security", "starttls", "--username", USER,
-                        "--from", USER, "--password-stdin", "--config",
-                        str(tmp_path / "m.json")], input="pw\n", capture_output=True,
-                       text=True, env=env, timeout=60)
+    env = {"PYTHON_KEYRING_BACKEND": setting, "HOME": str(tmp_path)}
+    p = mailwizard("save", "--host", "127.0.0.1", "--port", "587", "--security", "starttls",
+                   "--username", USER, "--from", USER, "--password-stdin", "--config",
+                   str(tmp_path / "m.json"), stdin="pw\n", env=env)
     assert p.returncode == ec.SECRET_STORE == 5, p.stderr
     assert "Traceback" not in p.stderr
     assert f"PYTHON_KEYRING_BACKEND=“{setting}” names a keyring that does not exist" in p.stderr
@@ -38,7 +34,6 @@ def test_a_wrong_keyring_backend_setting_is_exit_5_with_words(tmp_path, setting)
                       from_address=USER)
     write_config(SavedSettings(profile=profile, secret=SecretRef("default"),
                                profile_name="default"), config)
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "check", "--config", str(config)],
-                       capture_output=True, text=True, env=env, timeout=60)
+    p = mailwizard("check", "--config", str(config), env=env)
     assert p.returncode == 5 and "Traceback" not in p.stderr
     assert "PYTHON_KEYRING_BACKEND" in p.stderr

@@ -7,11 +7,10 @@ key holding text where a number is read. Real processes, a real loopback SMTP re
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 
 import pytest
+from support.cli import NULL_KEYRING, mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.checks.outgoing import MessageError, prepare
@@ -30,10 +29,7 @@ def settings(port: int, **profile) -> dict:
             "secret": None, "validation": {}}
 
 
-def run(*args, stdin=""):
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, timeout=60, env=env)
+run = partial(mailwizard, env=NULL_KEYRING)
 
 
 def written(tmp_path, doc) -> str:

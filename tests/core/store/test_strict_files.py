@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
+from functools import partial
 
 import pytest
 from conftest import PASSWORD, USER
 from fuzz_inputs import LAST_CHECK, SETTINGS
+from support.cli import NULL_KEYRING, mailwizard
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.profile import Profile, Security
 from mailwizard.core.checks.smtp import SmtpCheck
 
 
-def mw(*args, stdin: bytes = b"", env=None):
-    e = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
-    e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, timeout=60, env=e)
+mw = partial(mailwizard, env=NULL_KEYRING, text=False)
 
 
 def with_change(path: list, value):
@@ -133,8 +129,7 @@ def test_non_utf8_input_is_a_plain_message(args, stdin, words):
     if "--username" not in args:
         base += ["--username", USER]
     argv = [os.fsencode(a) for a in base + args]
-    p = subprocess.run([sys.executable, "-m", "mailwizard", *argv], input=stdin,
-                       capture_output=True, timeout=60)
+    p = mailwizard(argv, stdin=stdin, text=False)
     assert p.returncode == ec.INVALID_SETTINGS, p.stderr
     assert words in p.stderr and b"Traceback" not in p.stderr
 
@@ -142,12 +137,11 @@ def test_non_utf8_input_is_a_plain_message(args, stdin, words):
 def test_a_latin1_password_works_where_the_locale_is_latin1(smtp_server, ca_file):
     srv = smtp_server("starttls")
     srv.recorder.users[USER] = "pässword"
-    p = subprocess.run([sys.executable, "-m", "mailwizard", "validate", "--host", "127.0.0.1",
-                        "--port", str(srv.port), "--security", "starttls", "--username", USER,
-                        "--from", USER, "--cafile", ca_file, "--password-stdin"],
-                       input="pässword\n".encode("latin-1"), capture_output=True, timeout=60,
-                       env=dict(os.environ, PYTHONUTF8="0", LC_ALL="C", LANG="C",
-                                PYTHONIOENCODING="latin-1"))
+    p = mailwizard("validate", "--host", "127.0.0.1", "--port", str(srv.port), "--security",
+                   "starttls", "--username", USER, "--from", USER, "--cafile", ca_file,
+                   "--password-stdin", stdin="pässword\n".encode("latin-1"), text=False,
+                   env={"PYTHONUTF8": "0", "LC_ALL": "C", "LANG": "C",
+                        "PYTHONIOENCODING": "latin-1"})
     # Under a C locale the bytes are not UTF-8 and there is no other encoding to try: a plain
     # refusal. (With a Latin-1 locale installed, the same bytes are read as Latin-1.)
     assert p.returncode in (ec.OK, ec.INVALID_SETTINGS), p.stderr

@@ -1,0 +1,90 @@
+"""Driving the wizard the way a person does: filling the own-server pages, the keyboard, and
+the one wait for a check's result (on a condition, never a fixed sleep)."""
+
+from __future__ import annotations
+
+from conftest import PASSWORD, USER
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from mailwizard.core.flow import Step
+
+#: a Gmail address of the journeys that change the address after typing a password
+GMAIL = "pat.office@gmail.com"
+
+
+def fill_own_server(qtbot, w, srv, ca_file, *, security="starttls", password=PASSWORD):
+    """Service → provider "Other / my own server" → account with the loopback server."""
+    assert w.currentId() == Step.SERVICE
+    w.next()
+    provider = w.pages[Step.PROVIDER]
+    qtbot.keyClicks(provider.email, USER)
+    qtbot.keyClicks(provider.search, "other")
+    provider.list.setCurrentRow(0)
+    assert provider.list.currentItem().data(Qt.UserRole) == "custom"
+    w.next()
+    account = w.pages[Step.ACCOUNT]
+    assert w.currentId() == Step.ACCOUNT
+    assert account.advanced.isVisible()  # own server: server settings shown at once
+    qtbot.keyClicks(account.display_name, "Riverside Society")
+    qtbot.keyClicks(account.host, srv.host)
+    account.port.setValue(srv.port)
+    account.security.setCurrentIndex(account.security.findData(security))
+    qtbot.keyClicks(account.cafile, ca_file)
+    qtbot.keyClicks(account.secret, password)
+    from mailwizard.core.flow import missing
+    assert account.isComplete(), missing(Step.ACCOUNT, account.state)
+    return account
+
+
+def start_check(w):
+    """The test page starts nothing by itself: press Test now."""
+    validate = w.pages[Step.VALIDATE]
+    assert w.currentId() == Step.VALIDATE and not validate.busy()
+    assert validate.result is None and validate.test_button.isEnabled()
+    validate.test_button.click()
+    return validate
+
+
+def wait_result(qtbot, validate, timeout=15000):
+    """The test page has a result and is no longer busy (the check and what follows it)."""
+    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(),
+                    timeout=timeout)
+    return validate
+
+
+def wait_check(qtbot, w):
+    """On the test page: Test now (unless a check ran or runs), then its result."""
+    validate = w.pages[Step.VALIDATE]
+    if validate.result is None and not validate.busy():
+        start_check(w)
+    return wait_result(qtbot, validate)
+
+
+class Keyboard:
+    """Key events only, to the widget with the keyboard focus."""
+
+    def __init__(self, qtbot, w):
+        self.qtbot, self.w = qtbot, w
+
+    def focus(self):
+        return QApplication.focusWidget()
+
+    def press(self, key, mod=Qt.NoModifier):
+        self.qtbot.keyClick(self.focus(), key, mod)
+
+    def alt(self, letter: str):
+        self.press(getattr(Qt, "Key_" + letter.upper()), Qt.AltModifier)
+
+    def type(self, text: str):
+        self.qtbot.keyClicks(self.focus(), text)
+
+    def replace(self, text: str):
+        self.press(Qt.Key_A, Qt.ControlModifier)
+        self.type(text)
+
+    def wait_focus(self, widget, what=""):
+        self.qtbot.waitUntil(lambda: self.focus() is widget, timeout=3000)
+
+    def at(self, step):
+        self.qtbot.waitUntil(lambda: self.w.currentId() == step, timeout=10000)
