@@ -16,6 +16,8 @@ from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox,
                                QGroupBox, QLabel, QLineEdit, QMessageBox, QSpinBox, QWidget,
                                QWizard)
+from support.gui import fill_own_server, wait_result
+from support.language import in_language
 from walk import every_page, settle
 
 from mailwizard.core import i18n
@@ -51,17 +53,8 @@ def script_language(request, qtbot):
 
 def _language(code: str):
     """A language, installed the way gui/app.py's install_translations does it."""
-    from mailwizard.gui.app import install_translations, make_application
-    from mailwizard.gui.i18n import CatalogueTranslator
-
-    app = make_application([])
-    assert i18n.set_language(code) == code
-    install_translations(app)
-    yield
-    i18n.set_language("en")
-    for t in app.findChildren(CatalogueTranslator):
-        app.removeTranslator(t)
-        t.deleteLater()
+    with in_language(code, wizard=True):
+        yield
 
 
 def plain(text: str) -> str:
@@ -276,13 +269,13 @@ def test_provider_with_app_password_failure_and_success(qtbot, pseudo, wizard, s
     validate.test_to.clear()
     qtbot.keyClicks(validate.test_to, USER)
     validate.test_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert not validate.result.ok and validate.retype_box.isVisible()
     look.data += [validate.diagnosis.server_reply or ""]
     at(w, "validate-refused")
     qtbot.keyClicks(validate.retype, PASSWORD)
     validate.retype_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.result.ok, validate.diagnosis
     qtbot.waitUntil(lambda: validate.deliverability.report is not None
                     or not validate.deliverability.isVisible(), timeout=15000)
@@ -303,7 +296,6 @@ def test_provider_with_app_password_failure_and_success(qtbot, pseudo, wizard, s
 def test_untrusted_certificate_and_stopped_test(qtbot, pseudo, wizard, smtp_server,
                                                untrusted_ctx, ca_file):
     """The certificate failure (issuer, fingerprint, Trust) and a stopped test."""
-    from test_wizard import fill_own_server
 
     srv = smtp_server("starttls", ctx=untrusted_ctx)
     look = Inspector(qtbot)
@@ -313,7 +305,7 @@ def test_untrusted_certificate_and_stopped_test(qtbot, pseudo, wizard, smtp_serv
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.cert_box.isVisible(), validate.diagnosis
     look.data += [validate.diagnosis.server_reply or "", validate.fingerprint.text()]
     look.data += [str(v) for k, v in validate.diagnosis.certificate.items() if k != "names"]
@@ -322,7 +314,7 @@ def test_untrusted_certificate_and_stopped_test(qtbot, pseudo, wizard, smtp_serv
     validate.send_test.setChecked(False)
     validate.test_button.click()
     validate.stop_work()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     look(w, "validate-stopped")
     assert not look.problems, "\n".join(look.problems)
 
@@ -348,13 +340,13 @@ def test_exchange_failure_fix_and_success(qtbot, pseudo, wizard, ews_server, ca_
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     assert validate.fix_button.isVisible(), validate.diagnosis
     # the server's data: its reply, and the sign-in methods it offers (named in the cause)
     look.data += [validate.diagnosis.server_reply or "", "basic"]
     look(w, "exchange-validate-failed")
     validate.fix_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     passed_saved_and_done(qtbot, look, w, validate, "exchange")
 
 
@@ -400,7 +392,7 @@ def test_connect_signed_in_tested_and_saved(qtbot, pseudo, wizard, auth_server, 
     w.next()
     validate = w.pages[Step.VALIDATE]
     validate.test_button.click()
-    qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(), timeout=15000)
+    wait_result(qtbot, validate)
     passed_saved_and_done(qtbot, look, w, validate, "connect")
 
 

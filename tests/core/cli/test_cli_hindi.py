@@ -11,14 +11,12 @@ tests that read them run once the catalogue holds that Hindi (see _diagnosis_in_
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
+from support.cli import mailwizard
 from conftest import PASSWORD, SCRIPT_LANGUAGES, SCRIPT_LETTER, USER
 
 from mailwizard.core import exitcodes as ec
@@ -54,11 +52,10 @@ def label(lang: str, message: str) -> str:
 
 def run(args, *, stdin="", env=None, drop=(), timeout=60):
     """`mailwizard ARGS` with the tests' environment (MAILWIZARD_LANG=en, see conftest) changed
-    by `env` and without the variables in `drop`."""
-    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in drop}
-    full_env.setdefault("LC_ALL", "C.UTF-8")  # the system's language is never the one chosen
-    return subprocess.run([sys.executable, "-m", "mailwizard", *args], input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=timeout)
+    by `env` and without the variables in `drop`; the system's language is never the one
+    chosen (LC_ALL=C.UTF-8 unless `env` names one)."""
+    return mailwizard(args, stdin=stdin, env={"LC_ALL": "C.UTF-8", **(env or {})}, drop=drop,
+                      timeout=timeout)
 
 
 def server_args(srv, ca_file):
