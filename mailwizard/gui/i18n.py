@@ -59,7 +59,10 @@ def install(app: QApplication, code: str | None = None) -> CatalogueTranslator:
     lang = i18n.language()
     if lang not in (i18n.SOURCE, i18n.PSEUDO):
         locale = QLocale(lang)
-        QLocale.setDefault(locale)
+        # Numbers in the digits people type and every sentence shows (600, 587): Marathi's
+        # locale would write a number box as "६००" beside "600" in the words under it.
+        QLocale.setDefault(locale if locale.zeroDigit() == "0"
+                           else QLocale(QLocale.English, locale.territory()))
         app.setLayoutDirection(locale.textDirection())
     else:
         app.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
