@@ -73,10 +73,14 @@ class FlowPage(QWizardPage):
             self.needs.setObjectName("needs")
             self.needs.hide()
             outer.addWidget(self.needs)
+            from mailwizard.gui.fit import WidthFit
+
+            self.width_fit = WidthFit(self)
             self.build()
             # Controls added or shown later (a help link after a failed test) take their
             # place in the Tab order too: the wizard tidies the page after layout changes.
             self.body.installEventFilter(self)
+            self.width_fit.watch_body(self.body)
 
     def _new_body(self) -> None:
         self.body = QWidget()
@@ -90,8 +94,10 @@ class FlowPage(QWizardPage):
         old.removeEventFilter(self)
         old.deleteLater()
         self._new_body()
+        self.width_fit.rows.clear()
         self.build()
         self.body.installEventFilter(self)
+        self.width_fit.watch_body(self.body)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         if obj is self.body and event.type() == QEvent.LayoutRequest and self.wiz() is not None:
@@ -237,33 +243,6 @@ class PageKeys(QObject):
             if isinstance(page, FlowPage):
                 return page.scroll_page(event.key())
         return False
-
-
-class _HeightForWidth(QObject):
-    """Keeps a word-wrapped label at least as tall as its text needs at its width (for a
-    label inside a layout of Qt's own that does not ask heightForWidth)."""
-
-    def __init__(self, parent):
-        super().__init__(parent)
-        self._watched: set[int] = set()
-
-    def watch(self, label: QLabel) -> None:
-        if id(label) not in self._watched:
-            self._watched.add(id(label))
-            label.installEventFilter(self)
-        self._fit(label)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() in (QEvent.Resize, QEvent.FontChange) and isinstance(obj, QLabel):
-            self._fit(obj)
-        return False
-
-    @staticmethod
-    def _fit(label: QLabel) -> None:
-        need = label.heightForWidth(label.width()) if label.text() else 0
-        want = need if need > 0 else 0
-        if label.minimumHeight() != want:
-            label.setMinimumHeight(want)
 
 
 class _Pages(Mapping):
@@ -483,7 +462,9 @@ class MailWizard(QWizard):
             if label.wordWrap() and text and label.text() == text and \
                     not page.isAncestorOf(label):
                 if not hasattr(self, "_subtitle_fit"):
-                    self._subtitle_fit = _HeightForWidth(self)
+                    from mailwizard.gui.fit import HeightForWidth
+
+                    self._subtitle_fit = HeightForWidth(self)
                 self._subtitle_fit.watch(label)
 
     def _show_steps(self, current: int) -> None:

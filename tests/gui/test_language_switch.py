@@ -9,7 +9,7 @@ import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
-from test_pseudo_language import english_words, plain, shown_texts, unmarked
+from support.texts import english_words, plain, shown_texts, unmarked
 from walk import settle
 
 from mailwizard.core import i18n

@@ -88,6 +88,16 @@ class AccountFields:
         form.setRowVisible(err, False)
         self.errors[key] = err
         row_label = form.labelForField(widget)
+        if form.rowWrapPolicy() == W.QFormLayout.WrapAllRows:
+            # a label above its field may wrap (a long one in a long language: Tamil, large
+            # text), given the height its lines need (QFormLayout gives a wrapped label the
+            # height of one line)
+            from mailwizard.gui.fit import HeightForWidth
+
+            row_label.setWordWrap(True)
+            if not hasattr(self, "_label_fit"):
+                self._label_fit = HeightForWidth(self)
+            self._label_fit.watch(row_label)
         target = buddy or widget
         row_label.setBuddy(target)
         target.setAccessibleName(_spoken(label))

@@ -92,6 +92,7 @@ class ValidatePage(FlowPage):
         send_row.addWidget(self.send_test)
         send_row.addWidget(self.test_to, 1)
         layout.addLayout(send_row)
+        self.width_fit.rows.append(send_row)
         self.sent_note = wrapped()
         self.sent_note.hide()
         layout.addWidget(self.sent_note)
@@ -130,6 +131,7 @@ class ValidatePage(FlowPage):
         self.copy_button.setAccessibleDescription(self.copy_button.toolTip())
         for b in (self.test_button, self.stop_button, self.copy_button):
             buttons.addWidget(b)
+        self.width_fit.rows.append(buttons)
         self.copied = W.QLabel()
         buttons.addWidget(self.copied)
         buttons.addStretch(1)
