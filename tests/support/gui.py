@@ -88,3 +88,23 @@ class Keyboard:
 
     def at(self, step):
         self.qtbot.waitUntil(lambda: self.w.currentId() == step, timeout=10000)
+
+    def address_to_account(self, address: str) -> None:
+        """From the first page: Web mail (the service chosen), the address typed on the
+        provider page, Enter: on the account page."""
+        from mailwizard.core.flow import Step
+
+        self.wait_focus(self.w.pages[Step.SERVICE].group.checkedButton())
+        self.press(Qt.Key_Return)
+        self.at(Step.PROVIDER)
+        self.wait_focus(self.w.pages[Step.PROVIDER].email)
+        self.type(address)
+        self.press(Qt.Key_Return)
+        self.at(Step.ACCOUNT)
+
+    def server_settings(self, account) -> None:
+        """Alt+A opens Advanced on the account page, Alt+V goes to the server's name."""
+        self.alt("a")
+        self.qtbot.waitUntil(account.advanced.isVisible, timeout=2000)
+        self.alt("v")
+        self.wait_focus(account.host)
