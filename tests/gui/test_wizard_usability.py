@@ -68,9 +68,9 @@ def test_a_link_without_a_browser_shows_the_address_with_copy(qtbot, wizard, mon
 
 def test_a_slow_stage_shows_seconds_and_what_it_waits_for(qtbot, wizard, raw_server, ca_file,
                                                           monkeypatch):
-    from mailwizard.gui.pages import validate as validate_module
+    from mailwizard.gui.pages import validate_stages
 
-    monkeypatch.setattr(validate_module, "SLOW_SECONDS", 1)
+    monkeypatch.setattr(validate_stages, "SLOW_SECONDS", 1)
     srv = raw_server(silent)
     w = wizard()
     w.pages[Step.VALIDATE].greeting_wait = 60
