@@ -173,8 +173,8 @@ class ValidatePage(FlowPage):
         self._update_buttons()
 
     def _note_message_sent(self, recipient: str) -> None:
-        """One test message per run to an address: back on this page, the box is unticked
-        and a note says where the message went, until the user ticks it again."""
+        """Back on this page after a test message went to `recipient`: the box is unticked
+        and a note says so; for another recipient the box is ticked again."""
         already = bool(self.sent_to) and self.sent_to.lower() == recipient.strip().lower()
         if already and self.sent_to != self._noted:
             # One test message per run to an address unless the user ticks the box again
