@@ -8,14 +8,17 @@ from PySide6 import QtCore
 # when build() first uses it, not when the wizard starts.
 from PySide6 import QtWidgets as W
 
-from mailwizard.core.flow import (preset_profile, settle_secret, stored_secret_allowed,
-                                  type_secret)
-from mailwizard.gui import a11y
-from mailwizard.core.profile import AuthMethod, Profile, Security, check_email
+from mailwizard.core.flow import preset_profile, settle_secret, stored_secret_allowed
+from mailwizard.core.profile import AuthMethod, Profile, check_email
+from mailwizard.gui.pages.account_fields import AccountFields, side_by_side
+from mailwizard.gui.pages.guidance import ProviderGuidance
+from mailwizard.gui.pages.server_settings import ServerSettings
 from mailwizard.gui.style import style_text
-from mailwizard.gui.widgets import GuidancePanel, wrapped
+from mailwizard.gui.widgets import wrapped
 from mailwizard.gui.wizard import FlowPage
 
+#: what other pages take from here (connect.py: the fields beside the help)
+__all__ = ["AccountFields", "AccountPage", "side_by_side"]
 
 
 def _with_mnemonic(label: str) -> str:
@@ -29,202 +32,6 @@ def _with_mnemonic(label: str) -> str:
     return label + " (&P)"
 
 
-def _error_label() -> W.QLabel:
-    label = W.QLabel()
-    label.setWordWrap(True)
-    style_text(label, "error")
-    label.hide()
-    return label
-
-
-def _spoken(label: str) -> str:
-    """A field label as a screen reader should say it: no '&', no trailing colon."""
-    from mailwizard.gui.a11y import spoken
-
-    return spoken(label)  # also without a mnemonic in brackets: "ईमेल पता (&E):"
-
-
-def side_by_side(page, body: W.QWidget, outer: W.QBoxLayout) -> None:
-    """Fields and help side by side on a wide page, one above the other on a narrow one
-    (small screens, large text): side by side only when both fit, the help at least about
-    30 characters wide."""
-    def relayout() -> None:
-        left, right = outer.itemAt(0).widget(), outer.itemAt(1).widget()
-        need = left.minimumSizeHint().width() + outer.spacing() + max(
-            right.minimumSizeHint().width(), 30 * body.fontMetrics().averageCharWidth())
-        margins = outer.contentsMargins()
-        # The space the scroll area shows, not the body's own width (which grows to fit).
-        room = body.parentWidget().width() if body.parentWidget() else body.width()
-        wide = room - margins.left() - margins.right() >= need
-        outer.setDirection(W.QBoxLayout.LeftToRight if wide else W.QBoxLayout.TopToBottom)
-
-    class _Watcher(QtCore.QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
-            if event.type() == QtCore.QEvent.Resize:
-                relayout()
-            return False
-
-    page._side_watcher = _Watcher(page)
-    body.installEventFilter(page._side_watcher)
-    if body.parentWidget() is not None:  # the scroll area's viewport
-        body.parentWidget().installEventFilter(page._side_watcher)
-
-
-class AccountFields:
-    """What the SMTP and Exchange account pages share: a labelled row with its error line, the
-    password box with Show/Hide, "Keep the saved password", and the CA file picker."""
-
-    errors: dict
-    secret: W.QLineEdit
-
-    def _add_row(self, form, label: str, widget, key: str, buddy=None) -> None:
-        """A labelled field with its error line in the row underneath; the label is its buddy.
-        The field sits beside its label (so a screen reader finds the label through Qt's
-        "labelled by" relation, which only looks at siblings) and is also named after it; the
-        error line is its description."""
-        form.addRow(label, widget)
-        err = _error_label()
-        form.addRow(err)
-        form.setRowVisible(err, False)
-        self.errors[key] = err
-        row_label = form.labelForField(widget)
-        if form.rowWrapPolicy() == W.QFormLayout.WrapAllRows:
-            # a label above its field may wrap (a long one in a long language: Tamil, large
-            # text), given the height its lines need (QFormLayout gives a wrapped label the
-            # height of one line)
-            from mailwizard.gui.fit import HeightForWidth
-
-            row_label.setWordWrap(True)
-            if not hasattr(self, "_label_fit"):
-                self._label_fit = HeightForWidth(self)
-            self._label_fit.watch(row_label)
-        target = buddy or widget
-        row_label.setBuddy(target)
-        target.setAccessibleName(_spoken(label))
-        if not hasattr(self, "error_fields"):
-            self.error_fields = {}
-            self.error_forms = {}
-        self.error_fields[key] = target
-        self.error_forms[key] = form
-
-    def _show_errors(self, errors: dict, shown) -> None:
-        """Each field's error under it (and as its description) when `shown(key)`."""
-        for key, label in self.errors.items():
-            text = errors.get(key, "")
-            show = bool(text) and shown(key)
-            text = text[:1].upper() + text[1:] if show else ""
-            label.setText(text)
-            self.error_forms[key].setRowVisible(label, show)
-            field = getattr(self, "error_fields", {}).get(key)
-            if field is not None:
-                saved = self.state.secret_only and getattr(field, "isReadOnly", bool)()
-                field.setAccessibleDescription(text or (self.tr("saved") if saved else ""))
-
-    def _add_secret_note(self, form) -> None:
-        """The line under the password box that says why it was emptied (a secret belongs
-        to the server and user it was typed for); read out when it appears."""
-        self.secret_note = W.QLabel()
-        self.secret_note.setWordWrap(True)
-        a11y.set_role(self.secret_note, a11y.ALERT)
-        style_text(self.secret_note, "warning", bold=True)
-        form.addRow(self.secret_note)
-        form.setRowVisible(self.secret_note, False)
-        self.secret_note_form = form
-
-    def _say_secret_cleared(self) -> None:
-        """Show (or hide) the note, from the flow's `secret_cleared`."""
-        cleared = self.state.secret_cleared
-        text = self.tr("The password was cleared because the server changed.") \
-            if cleared else ""
-        was = self.secret_note.text()
-        self.secret_note.setText(text)
-        self.secret_note_form.setRowVisible(self.secret_note, cleared)
-        description = self.secret.accessibleDescription()
-        if cleared and text not in description:
-            self.secret.setAccessibleDescription((text + " " + description).strip())
-        if cleared and was != text:
-            a11y.alert(self.secret_note)
-
-    def _add_saved_note(self, form) -> None:
-        """"My password changed": the saved values are shown as values (read-only, not
-        greyed like empty fields' hints), under a line that says they are the saved ones."""
-        self.saved_note = W.QLabel(self.tr("Saved settings (they stay as they are; only the "
-                                           "password is new):"))
-        self.saved_note.setWordWrap(True)
-        form.addRow(self.saved_note)
-        form.setRowVisible(self.saved_note, False)
-        self.saved_note_form = form
-
-    def _show_saved(self, fields, others=()) -> None:
-        """Saved values read-only on the password-only path; `others` (buttons, lists) are
-        turned off there."""
-        only = self.state.secret_only
-        self.saved_note_form.setRowVisible(self.saved_note, only)
-        for w in fields:
-            if only:
-                w.setReadOnly(True)
-        for w in others:
-            w.setEnabled(not only)
-
-    def _take_secret(self, secret: str) -> None:
-        """The password box → the flow, under the rule that a secret belongs to the server
-        and user it was typed for: a changed server or user clears it (and says so)."""
-        st = self.state
-        type_secret(st, secret)
-        if settle_secret(st):
-            self.secret.clear()
-
-    def _secret_box(self) -> W.QWidget:
-        box = W.QWidget()
-        h = W.QHBoxLayout(box)
-        h.setContentsMargins(0, 0, 0, 0)
-        self.secret = W.QLineEdit()
-        self.secret.setEchoMode(W.QLineEdit.Password)
-        self.show_secret = W.QToolButton()
-        self.show_secret.setText(self.tr("Show"))
-        self.show_secret.setCheckable(True)
-        self.show_secret.setAccessibleName(self.tr("Show password"))
-        self.show_secret.setAutoRaise(False)
-        self.show_secret.setToolTip(self.tr("Show or hide what you typed"))
-        h.addWidget(self.secret, 1)
-        h.addWidget(self.show_secret)
-        self.show_secret.toggled.connect(self._toggle_show)
-        return box
-
-    def _ca_box(self) -> W.QWidget:
-        box = W.QWidget()
-        h = W.QHBoxLayout(box)
-        h.setContentsMargins(0, 0, 0, 0)
-        self.cafile = W.QLineEdit()
-        self.cafile.setPlaceholderText(self.tr("Only if IT gave you one"))
-        self.browse_ca = W.QPushButton(self.tr("Bro&wse…"))
-        h.addWidget(self.cafile, 1)
-        h.addWidget(self.browse_ca)
-        self.browse_ca.clicked.connect(self._browse_ca)
-        return box
-
-    def _keep_secret_toggled(self, keep: bool) -> None:
-        self.secret.setEnabled(not keep)
-        if keep:
-            self.secret.clear()
-        self._sync()
-
-    def _toggle_show(self, shown: bool) -> None:
-        self.secret.setEchoMode(W.QLineEdit.Normal if shown else W.QLineEdit.Password)
-        self.show_secret.setText(self.tr("Hide") if shown else self.tr("Show"))
-        self.show_secret.setAccessibleName(self.tr("Hide password") if shown
-                                           else self.tr("Show password"))
-
-    def _browse_ca(self) -> None:
-        path, _ = W.QFileDialog.getOpenFileName(self, self.tr("CA certificate file"), "",
-                                              self.tr("Certificates (*.pem *.crt *.cer);;"
-                                                      "All files (*)"))
-        if path:
-            self.cafile.setText(path)
-            self._touched.add("cafile")
-            self._sync()
-
-
 class AccountPage(AccountFields, FlowPage):
     def build(self) -> None:
         self.setTitle(self.tr("Your account"))
@@ -233,6 +40,7 @@ class AccountPage(AccountFields, FlowPage):
         self._follow_from = True  # From follows the email address until edited
         self._follow_user = True  # so does the user name
         self._seen_saved = False
+        self.errors: dict[str, W.QLabel] = {}
 
         outer = W.QBoxLayout(W.QBoxLayout.LeftToRight, self.body)
         left = W.QWidget()
@@ -241,6 +49,25 @@ class AccountPage(AccountFields, FlowPage):
         # width (QFormLayout) and lost its last line.
         column = W.QVBoxLayout(left)
         column.setSpacing(4)
+        self._build_account_form(column)
+        # The provider's daily limit, right where the user says how many they mail.
+        self.limit_note = wrapped()
+        style_text(self.limit_note, "warning", bold=True)
+        self.limit_note.hide()
+        column.addWidget(self.limit_note)
+        self._build_server_settings(column)
+        column.addStretch(1)
+
+        outer.addWidget(left, 3)
+        # The provider's steps and links: real controls, reached with Tab after the fields.
+        self.guidance = ProviderGuidance(self.tr("Help for your provider"))
+        outer.addWidget(self.guidance, 2)
+        side_by_side(self, self.body, outer)
+        self._connect_fields()
+
+    def _build_account_form(self, column: W.QVBoxLayout) -> None:
+        """Who the user is and how they sign in: address, name, From, user name, password
+        (with its notes and "Keep the saved password") and how many people they mail a day."""
         form = W.QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         column.addLayout(form)
@@ -249,7 +76,6 @@ class AccountPage(AccountFields, FlowPage):
         # address shows in full (beside their labels, fields were a third as wide).
         form.setRowWrapPolicy(W.QFormLayout.WrapAllRows)
         form.setVerticalSpacing(4)
-        self.errors: dict[str, W.QLabel] = {}
 
         def row(label: str, widget: W.QWidget, key: str) -> None:
             self._add_row(form, label, widget, key)
@@ -279,69 +105,29 @@ class AccountPage(AccountFields, FlowPage):
         self.recipients.setSuffix(self.tr(" people"))
         row(self.tr("About how many people do you email a &day?"), self.recipients,
             "recipients")
-        # The provider's daily limit, right where the user says how many they mail.
-        self.limit_note = wrapped()
-        style_text(self.limit_note, "warning", bold=True)
-        self.limit_note.hide()
-        column.addWidget(self.limit_note)
 
-        # Advanced: the server settings, pre-filled from the preset.
+    def _build_server_settings(self, column: W.QVBoxLayout) -> None:
+        """Advanced: the server settings, pre-filled from the preset, behind a toggle."""
         self.advanced_toggle = W.QToolButton()
         self.advanced_toggle.setText(self.tr("&Advanced: server settings"))
         self.advanced_toggle.setCheckable(True)
         self.advanced_toggle.setToolButtonStyle(QtCore.Qt.ToolButtonTextBesideIcon)
         self.advanced_toggle.setArrowType(QtCore.Qt.RightArrow)
         column.addWidget(self.advanced_toggle, 0, QtCore.Qt.AlignLeading)
-        self.advanced = W.QGroupBox()
-        self.advanced.setAccessibleName(self.tr("Server settings"))
-        adv = W.QFormLayout(self.advanced)
-        adv.setFieldGrowthPolicy(W.QFormLayout.AllNonFixedFieldsGrow)
-        adv.setRowWrapPolicy(W.QFormLayout.WrapAllRows)  # combo boxes at full width
-        adv.setVerticalSpacing(4)
-        self.adv_form = adv
-
-        def adv_row(label: str, widget: W.QWidget, key: str, buddy=None) -> None:
-            self._add_row(adv, label, widget, key, buddy)
-
-        self.host = W.QLineEdit()
-        adv_row(self.tr("Ser&ver:"), self.host, "host")
-        self.region = W.QComboBox()
-        adv_row(self.tr("&Region:"), self.region, "region")
-        self.port = W.QSpinBox()
-        self.port.setRange(1, 65535)
-        adv_row(self.tr("P&ort:"), self.port, "port")
-        self.security = W.QComboBox()
-        # The words ERP screens use for the same choices ("Enable SSL", "Always On").
-        # Plain words first, then the technical name and the ERP screens' words in brackets.
-        self.security.addItem(self.tr("Secured after connecting, usually port 587 (STARTTLS, "
-                                      "\u201cOpportunistic\u201d or \u201cEnable SSL\u201d)"),
-                              Security.STARTTLS.value)
-        self.security.addItem(self.tr("Secure from the start, usually port 465 (SSL/TLS, "
-                                      "\u201cAlways On\u201d)"), Security.TLS.value)
-        self.security.addItem(self.tr("None \u2014 no encryption (only without a password)"),
-                              Security.NONE.value)
-        self.security.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.security.setMinimumContentsLength(16)
-        adv_row(self.tr("&Security:"), self.security, "security")
-        self.auth = W.QComboBox()
-        self.auth.addItem(self.tr("With user name and password"), AuthMethod.PASSWORD.value)
-        self.auth.addItem(self.tr("No sign-in (the server knows this office's address)"),
-                          AuthMethod.NONE.value)
-        self.auth.setSizeAdjustPolicy(W.QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.auth.setMinimumContentsLength(16)
-        adv_row(self.tr("Si&gn in:"), self.auth, "auth")
+        self.advanced = ServerSettings(self._add_row)
+        self.adv_form = self.advanced.form
+        self.host, self.region, self.port = (self.advanced.host, self.advanced.region,
+                                             self.advanced.port)
+        self.security, self.auth = self.advanced.security, self.advanced.auth
         ca_box = self._ca_box()
-        adv_row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
+        self._add_row(self.adv_form, self.tr("CA &certificate file:"), ca_box, "cafile",
+                      buddy=self.cafile)
         self.advanced.hide()
         column.addWidget(self.advanced)
-        column.addStretch(1)
 
-        outer.addWidget(left, 3)
-        # The provider's steps and links: real controls, reached with Tab after the fields.
-        self.guidance = GuidancePanel(self.tr("Help for your provider"))
-        outer.addWidget(self.guidance, 2)
-        side_by_side(self, self.body, outer)
-
+    def _connect_fields(self) -> None:
+        """Each field's changes to the flow, and Tab through the account's fields in the
+        order they are read."""
         for w in (self.email, self.display_name, self.from_address, self.username, self.secret,
                   self.host, self.cafile):
             w.textEdited.connect(self._edited)
@@ -367,6 +153,33 @@ class AccountPage(AccountFields, FlowPage):
         wiz, st = self.wiz(), self.state
         provider = wiz.provider
         self._loading = True
+        self._settle_profile(provider)
+        # A password typed for another server or user is not offered for this one.
+        settle_secret(st)
+        p = st.profile
+        self._show_profile(provider)
+        keeps = wiz.keeps_saved_password
+        self.keep_secret.setVisible(keeps)
+        self.keep_secret.setChecked(keeps and not st.secret)
+        self._apply_locks()
+        self._apply_secret_only()
+        # No server name yet (my own server): the server settings must be visible.
+        # Once open (by the user, or for a fix applied on the test page) it stays open, so
+        # the current server settings are in view when coming Back.
+        fixed = bool(wiz.fixed_fields & {"host", "port", "security", "auth", "cafile"})
+        wiz.fixed_fields = set()
+        self.advanced_toggle.setChecked(not st.secret_only and (
+            not p.host or fixed or self.advanced_toggle.isChecked()))
+        self._loading = False
+        self._sync()
+        self.setSubTitle(self._subtitle())
+        self._fill_guidance()
+        self._focus_first()
+
+    def _settle_profile(self, provider) -> None:
+        """The settings to show: a new provider's preset, or the address typed on the
+        provider page followed into From and the user name (until the user edits them)."""
+        wiz, st = self.wiz(), self.state
         if wiz.saved is not None and not self._seen_saved:
             # Saved settings: the user name follows the address only if it was the address.
             self._seen_saved = True
@@ -392,8 +205,11 @@ class AccountPage(AccountFields, FlowPage):
             if self._follow_user and (provider is None or provider.username_rule == "email"):
                 changes["username"] = st.email
             st.profile = st.profile.with_changes(**changes)
-        # A password typed for another server or user is not offered for this one.
-        settle_secret(st)
+
+    def _show_profile(self, provider) -> None:
+        """The flow's settings into the fields, with the provider's regions and its word for
+        the password."""
+        st = self.state
         p = st.profile
         self.email.setText(st.email or p.from_address)
         self.display_name.setText(p.display_name)
@@ -418,25 +234,12 @@ class AccountPage(AccountFields, FlowPage):
         self.secret_row_label.setText(_with_mnemonic(label) + ":")
         self.secret.setAccessibleName(label)
         self.username.setReadOnly(bool(provider and provider.username_rule == "literal"))
-        keeps = wiz.keeps_saved_password
-        self.keep_secret.setVisible(keeps)
-        self.keep_secret.setChecked(keeps and not st.secret)
-        self._apply_locks()
-        self._apply_secret_only()
-        # No server name yet (my own server): the server settings must be visible.
-        # Once open (by the user, or for a fix applied on the test page) it stays open, so
-        # the current server settings are in view when coming Back.
-        fixed = bool(wiz.fixed_fields & {"host", "port", "security", "auth", "cafile"})
-        wiz.fixed_fields = set()
-        self.advanced_toggle.setChecked(not st.secret_only and (
-            not p.host or fixed or self.advanced_toggle.isChecked()))
-        self._loading = False
-        self._sync()
-        self.setSubTitle(self._subtitle())
-        self._fill_guidance()
-        # Where the user most likely continues: the password after a refused sign-in or for
-        # a changed password, else the first field that is wrong or empty.
-        first = self.secret if st.secret_only or wiz.return_focus == "secret" else None
+
+    def _focus_first(self) -> None:
+        """Where the user most likely continues: the password after a refused sign-in or for
+        a changed password, else the first field that is wrong or empty."""
+        wiz = self.wiz()
+        first = self.secret if self.state.secret_only or wiz.return_focus == "secret" else None
         wiz.return_focus = ""
         if first is None:
             first = next((w for w in (self.email, self.username, self.secret, self.host)
@@ -594,45 +397,9 @@ class AccountPage(AccountFields, FlowPage):
 
     # -- guidance -----------------------------------------------------------------------
     def _fill_guidance(self) -> None:
-        panel = self.guidance
-        panel.clear()
-        provider = self.wiz().provider
         self.limit_note.hide()
-        if provider is None:
-            return
-        from mailwizard.core.guidance import build_guidance
-
-        g = build_guidance(provider, self.state.recipients_per_day)
-        panel.heading(g.title)
-        panel.para(g.summary)
-        if g.needs_special_secret:
-            panel.para(self.tr("You need: {secret}").format(secret=g.secret_label), bold=True)
-            panel.para(g.why_special_secret)
-        if g.two_step_required:
-            panel.para(self.tr("2-Step Verification must be turned on first."))
-        if g.steps:
-            panel.para(self.tr("Steps"), bold=True)
-            for i, step in enumerate(g.steps, 1):
-                # Translators: a numbered step of the provider's instructions.
-                panel.para(self.tr("{number}. {step}").format(number=i, step=step.text))
-                if step.url:
-                    panel.link(self.tr("Open the page for step {number}").format(number=i),
-                               step.url)
-        if g.limit_text:
-            panel.para(self.tr("Sending limit: {limit}").format(limit=g.limit_text))
-        if g.limit_warning:
-            self.limit_note.setText(self.tr("Warning: {warning}").format(warning=g.limit_warning))
+        warning = self.guidance.show_provider(self.wiz().provider,
+                                              self.state.recipients_per_day)
+        if warning:
+            self.limit_note.setText(self.tr("Warning: {warning}").format(warning=warning))
             self.limit_note.show()
-        for w in g.warnings:
-            panel.para(self.tr("Please note: {note}").format(note=w), meaning="warning")
-        if g.links:
-            panel.para(self.tr("Help from the provider"), bold=True)
-            for link in g.links:
-                panel.link(link.text, link.url)
-        panel.para(self.tr("Good practice"), bold=True)
-        panel.items(list(g.best_practice))
-        if g.unverified_settings:
-            panel.para(self.tr("These server settings are our best knowledge but not "
-                               "confirmed by the provider; check them under Advanced if the "
-                               "test fails."))
-        panel.finish()

@@ -9,13 +9,10 @@ from PySide6 import QtWidgets as W
 from mailwizard.core.flow import settle_secret, stored_secret_allowed
 from mailwizard.core.profile import (EwsAuth, Profile, ServiceType, check_email,
                                      default_ews_url, exchange_login)
-from mailwizard.gui.pages.account import AccountFields, side_by_side
+from mailwizard.gui.pages.account_fields import AccountFields, side_by_side
+from mailwizard.gui.pages.guidance import ExchangeGuidance
 from mailwizard.gui.style import style_text
-from mailwizard.gui.widgets import GuidancePanel
 from mailwizard.gui.wizard import FlowPage
-
-EWS_HELP = ("https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/"
-            "authentication-and-ews-in-exchange")
 
 
 class ExchangePage(AccountFields, FlowPage):
@@ -51,6 +48,19 @@ class ExchangePage(AccountFields, FlowPage):
         self.display_name.setPlaceholderText(self.tr("e.g. Riverside Society accounts"))
         self._row(self.tr("Your na&me (shown to recipients):"), self.display_name,
                   "display_name")
+        self._build_server_rows()
+        self._build_sign_in_rows()
+
+        outer.addWidget(left, 3)
+        self.guidance = ExchangeGuidance(self.tr("Help for Exchange"))
+        outer.addWidget(self.guidance, 2)
+        side_by_side(self, self.body, outer)
+        self._connect_fields()
+
+    def _build_server_rows(self) -> None:
+        """The Exchange address with Find automatically and what the look-up says, and the
+        note (with its confirmation) shown for Microsoft 365's own servers."""
+        form = self.form
         url_box = W.QWidget()
         uh = W.QHBoxLayout(url_box)
         uh.setContentsMargins(0, 0, 0, 0)
@@ -65,7 +75,7 @@ class ExchangePage(AccountFields, FlowPage):
         self._row(self.tr("Exchange &address (EWS):"), url_box, "ews_url", buddy=self.ews_url)
         self.find_status = W.QLabel()
         self.find_status.setWordWrap(True)
-        self.form.addRow(self.find_status)
+        form.addRow(self.find_status)
         self.find_status.hide()
         self._finder = None
         self._finding = None
@@ -76,6 +86,11 @@ class ExchangePage(AccountFields, FlowPage):
                                              "(IT confirmed it)"))
         form.addRow(self.online_note)
         form.addRow(self.online_ok)
+
+    def _build_sign_in_rows(self) -> None:
+        """Domain, user name (with how the login will be sent), password, the sign-in method
+        and the CA file."""
+        form = self.form
         self.domain = W.QLineEdit()
         self.domain.setPlaceholderText(self.tr("company.com or COMPANY"))
         self._row(self.tr("&Domain:"), self.domain, "domain")
@@ -103,11 +118,7 @@ class ExchangePage(AccountFields, FlowPage):
         ca_box = self._ca_box()
         self._row(self.tr("CA &certificate file:"), ca_box, "cafile", buddy=self.cafile)
 
-        outer.addWidget(left, 3)
-        self.guidance = GuidancePanel(self.tr("Help for Exchange"))
-        outer.addWidget(self.guidance, 2)
-        side_by_side(self, self.body, outer)
-
+    def _connect_fields(self) -> None:
         for w in (self.email, self.display_name, self.ews_url, self.domain, self.username,
                   self.secret, self.cafile):
             w.textEdited.connect(self._edited)
@@ -347,24 +358,4 @@ class ExchangePage(AccountFields, FlowPage):
         self.changed()
 
     def _fill_guidance(self) -> None:
-        panel = self.guidance
-        panel.clear()
-        panel.heading(self.tr("What to ask IT"))
-        steps = [
-            self.tr("The Exchange address is usually https://mail.<your domain>/EWS/"
-                    "Exchange.asmx, on the same server as Outlook on the web."),
-            self.tr("The user name is your Windows login: COMPANY\\jsmith or "
-                    "jsmith@company.com. If you type only jsmith, fill in the domain."),
-            self.tr("Windows sign-in (NTLM) is what most Exchange servers in an office use. "
-                    "If the test says the server does not offer it, it tells you which one "
-                    "to pick."),
-            self.tr("If IT uses its own certificate authority, ask for its CA file."),
-        ]
-        panel.items(steps, numbered=True)
-        panel.para(self.tr("Please note: Microsoft 365 (Exchange Online) has switched EWS off "
-                           "(blocked since 1 October 2026 unless IT allowed this app, for good "
-                           "on 1 April 2027). For Microsoft 365, go back and choose Web mail / "
-                           "SMTP \u2192 Microsoft 365, or Connect."),
-                   meaning="warning")
-        panel.link(self.tr("Microsoft: sign-in methods for EWS"), EWS_HELP)
-        panel.finish()
+        self.guidance.show_steps()
