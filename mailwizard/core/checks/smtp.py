@@ -9,6 +9,10 @@ Rules it keeps, whatever the settings say:
 - one deadline for the whole check bounds every read, write and handshake, and `cancel()`
   from another thread closes the socket so the check stops at once;
 - the transcript never holds a secret.
+
+The deadline, the cancel and the resolve, connect and TLS stages are in checks/connection.py
+(the Exchange check shares them), the one AUTH in checks/smtp_auth.py; the result types,
+re-exported here, in checks/result.py.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (
 if TYPE_CHECKING:
     from typing import Callable
 
-from mailwizard.core.checks.connection import _POLL, ConnectionCheck  # noqa: F401 (_POLL too)
+from mailwizard.core.checks.connection import (  # noqa: F401 (_POLL: for checks/ews.py)
+    _POLL, ConnectionCheck)
 from mailwizard.core.checks.message import build_test_message, message_bytes, \
     test_message_body  # noqa: F401 (re-exported)
 from mailwizard.core.checks.result import (  # noqa: F401 (re-exported)
