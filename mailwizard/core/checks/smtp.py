@@ -9,34 +9,37 @@ Rules it keeps, whatever the settings say:
 - one deadline for the whole check bounds every read, write and handshake, and `cancel()`
   from another thread closes the socket so the check stops at once;
 - the transcript never holds a secret.
+
+The deadline, the cancel and the resolve, connect and TLS stages are in checks/connection.py
+(the Exchange check shares them), the one AUTH in checks/smtp_auth.py; the result types,
+re-exported here, in checks/result.py.
 """
 
 from __future__ import annotations
 
-import base64
-import errno
 import logging
-import os
 import select
 import smtplib
 import socket
 import ssl
-import threading
 import time
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from typing import Callable
 
+from mailwizard.core.checks.connection import (  # noqa: F401 (_POLL: for checks/ews.py)
+    _POLL, ConnectionCheck)
 from mailwizard.core.checks.message import build_test_message, message_bytes, \
     test_message_body  # noqa: F401 (re-exported)
 from mailwizard.core.checks.result import (  # noqa: F401 (re-exported)
     CertificateInfo, CheckFailure, CheckResult, StageResult)
 from mailwizard.core.checks.failure import describe_refused_certificate, failure_from
+from mailwizard.core.checks.smtp_auth import authenticate
 from mailwizard.core.checks.tls import _describe_only_context, make_tls_context
 from mailwizard.core.checks.transport import (  # noqa: F401 (MAX_* re-exported)
     MAX_REPLY_LINE, MAX_REPLY_LINES, CheckCancelled, _StageFailed, _TracingSMTP)
-from mailwizard.core.profile import AuthMethod, Profile, Security, normalise_fingerprint
-from mailwizard.core.redact import redact, register_secret
+from mailwizard.core.profile import AuthMethod, Profile, Security
+from mailwizard.core.redact import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +56,8 @@ DEFAULT_GREETING_WAIT = 2.0
 #: on a second connection, as a spammer. The TLS probe is only for 465 and unusual ports.
 WAIT_FOR_GREETING_PORTS = frozenset({25, 587})
 
-_POLL = 0.05  # how often blocking waits look at the cancel flag
 
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _sha256(der: bytes) -> str:
-    import hashlib  # only once a certificate is seen: start-up of the commands that never do
-
-    return hashlib.sha256(der).hexdigest()
-
-
-class SmtpCheck:
+class SmtpCheck(ConnectionCheck):
     """One validation run. Create, call run() (blocking; use a worker thread in a GUI), and
     call cancel() from any thread to stop it promptly."""
 
@@ -84,7 +75,7 @@ class SmtpCheck:
         resolve: Callable[[str], list[str]] | None = None,
         check_sender: bool = True,
     ):
-        self.profile = profile
+        super().__init__(profile, progress=progress, resolve=resolve)
         self._secret = secret
         self._xoauth2_token = xoauth2_token
         register_secret(secret)
@@ -94,38 +85,9 @@ class SmtpCheck:
         self.outgoing = outgoing
         #: without a message to send: ask the server to accept the sender, send nothing
         self.check_sender = check_sender
-        self._progress = progress
         self.greeting_wait = greeting_wait
         # A fixed, neutral EHLO name: socket.getfqdn() can take seconds on a badly set up PC.
         self.local_hostname = local_hostname or "mailwizard.localdomain"
-        self._cancel = threading.Event()
-        self._sock_lock = threading.Lock()
-        self._live_sock: socket.socket | None = None
-        self.result = CheckResult(ok=False, profile=profile)
-        self._stage = "resolve"
-        self._stage_start = 0.0
-        self._peer: tuple | None = None  # (family, type, proto, sockaddr) actually connected
-        self._deadline = float("inf")  # time.monotonic() by which the whole check ends
-        #: host -> IP addresses, instead of the system resolver (discovery's DNS server)
-        self._resolve_with = resolve
-
-    # -- public -------------------------------------------------------------------------
-    def cancel(self) -> None:
-        """Stop the check from another thread: the blocked call returns at once."""
-        self._cancel.set()
-        with self._sock_lock:
-            sock = self._live_sock
-        if sock is not None:
-            try:
-                # socket.socket.shutdown, not SSLSocket.shutdown: wake the reader, leave the
-                # TLS object alone for the worker thread to close.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def run(self) -> CheckResult:
         r = self.result
@@ -151,45 +113,44 @@ class SmtpCheck:
         return r
 
     # -- stages -------------------------------------------------------------------------
-    def _begin(self, stage: str) -> None:
-        self._check_cancel()
-        self._stage = stage
-        self._stage_start = time.perf_counter()
-        if self._progress:
-            self._progress(stage, "running", 0.0)
-
-    def _end_stage(self, status: str, detail: str = "") -> None:
-        if self._stage_start == 0.0:
-            return
-        ms = (time.perf_counter() - self._stage_start) * 1000
-        self.result.stages.append(StageResult(self._stage, status, ms, redact(detail)))
-        self._stage_start = 0.0
-        if self._progress:
-            self._progress(self._stage, status, ms)
-
-    def _ok(self, detail: str = "") -> None:
-        self._end_stage("ok", detail)
-
-    def _check_cancel(self) -> None:
-        if self._cancel.is_set():
-            raise CheckCancelled()
-
-    def _time_left(self) -> float:
-        """Seconds left of the check's time; TimeoutError once they are spent. Every wait of
-        the check takes at most this, so the check ends within its timeout."""
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"the server did not finish answering within the "
-                               f"{float(self.profile.timeout):g} s this check may take")
-        return left
-
     def _run_stages(self) -> _TracingSMTP:
         p, r = self.profile, self.result
         host = p.ascii_host
         timeout = float(p.timeout)
         self._deadline = time.monotonic() + timeout
         ctx = make_tls_context(p)
+        addrs, sock = self._open(ctx, host, timeout)
 
+        smtp = _TracingSMTP(r.transcript, self.local_hostname, self._time_left)
+        smtp._host = host  # used by smtplib.starttls() for the certificate's name
+        smtp.sock = sock
+        smtp.file = None
+
+        self._greeting(smtp, addrs, host, timeout)
+
+        self._begin("ehlo")
+        self._ehlo(smtp)
+        self._ok()
+
+        if p.security is Security.STARTTLS:
+            self._starttls(smtp, ctx, host)
+
+        r.server_features = sorted(smtp.esmtp_features)
+
+        if p.auth is AuthMethod.PASSWORD or self._xoauth2_token:
+            self._begin("auth")
+            self._authenticate(smtp)
+            self._ok(r.auth_mechanism)
+
+        self._message_stages(smtp)
+        self._quit(smtp)
+        return smtp
+
+    def _open(self, ctx: ssl.SSLContext, host: str,
+              timeout: float) -> tuple[list, socket.socket]:
+        """The resolve, connect and (for SSL/TLS from the first byte) tls stages: the
+        addresses found and the connected socket."""
+        p, r = self.profile, self.result
         self._begin("resolve")
         addrs = self._resolve(host, p.port, timeout)
         self._ok(", ".join(a[4][0] for a in addrs[:4]))
@@ -203,53 +164,47 @@ class SmtpCheck:
             self._begin("tls")
             sock = self._handshake(ctx, sock, host)
             self._ok(f"{r.tls_version}, {r.cipher}")
+        return addrs, sock
 
-        smtp = _TracingSMTP(r.transcript, self.local_hostname, self._time_left)
-        smtp._host = host  # used by smtplib.starttls() for the certificate's name
-        smtp.sock = sock
-        smtp.file = None
-
+    def _greeting(self, smtp: _TracingSMTP, addrs, host: str, timeout: float) -> None:
+        """The greeting stage: the server's 220 line (waited for on a plain connection)."""
         self._begin("greeting")
-        if p.security is not Security.TLS:
-            self._wait_for_greeting(sock, addrs, host, timeout)
+        if self.profile.security is not Security.TLS:
+            self._wait_for_greeting(smtp.sock, addrs, host, timeout)
         code, msg = smtp.getreply()
         if code != 220:
             raise _StageFailed("smtp_reply", f"server did not greet: {code}", code,
                                msg.decode("utf-8", "replace"))
         self._ok(f"{code} {msg.decode('utf-8', 'replace').splitlines()[0][:120]}")
 
-        self._begin("ehlo")
+    def _starttls(self, smtp: _TracingSMTP, ctx: ssl.SSLContext, host: str) -> None:
+        """The starttls stage (STARTTLS and the TLS handshake), then ehlo_tls: EHLO again,
+        since what the server offered before TLS no longer counts."""
+        r = self.result
+        self._begin("starttls")
+        if not smtp.has_extn("starttls"):
+            raise _StageFailed("starttls_not_offered",
+                               "the server does not offer STARTTLS (encryption)")
+        code, msg = smtp.docmd("STARTTLS")
+        if code != 220:
+            raise _StageFailed("smtp_reply", "STARTTLS refused", code,
+                               msg.decode("utf-8", "replace"))
+        smtp.drop_buffer()
+        smtp.sock = self._handshake(ctx, smtp.sock, host)
+        smtp.file = None
+        smtp.helo_resp = smtp.ehlo_resp = None
+        smtp.esmtp_features = {}
+        smtp.does_esmtp = False
+        self._ok(f"{r.tls_version}, {r.cipher}")
+
+        self._begin("ehlo_tls")
         self._ehlo(smtp)
         self._ok()
 
-        if p.security is Security.STARTTLS:
-            self._begin("starttls")
-            if not smtp.has_extn("starttls"):
-                raise _StageFailed("starttls_not_offered",
-                                   "the server does not offer STARTTLS (encryption)")
-            code, msg = smtp.docmd("STARTTLS")
-            if code != 220:
-                raise _StageFailed("smtp_reply", "STARTTLS refused", code,
-                                   msg.decode("utf-8", "replace"))
-            smtp.drop_buffer()
-            smtp.sock = self._handshake(ctx, smtp.sock, host)
-            smtp.file = None
-            smtp.helo_resp = smtp.ehlo_resp = None
-            smtp.esmtp_features = {}
-            smtp.does_esmtp = False
-            self._ok(f"{r.tls_version}, {r.cipher}")
-
-            self._begin("ehlo_tls")
-            self._ehlo(smtp)
-            self._ok()
-
-        r.server_features = sorted(smtp.esmtp_features)
-
-        if p.auth is AuthMethod.PASSWORD or self._xoauth2_token:
-            self._begin("auth")
-            self._authenticate(smtp)
-            self._ok(r.auth_mechanism)
-
+    def _message_stages(self, smtp: _TracingSMTP) -> None:
+        """The real message, else the test message, else (when asked) whether the server
+        takes mail from the sender, with nothing sent."""
+        p, r = self.profile, self.result
         if self.outgoing is not None:
             o = self.outgoing
             needs_utf8 = not (o.envelope_from.isascii() and all(a.isascii()
@@ -261,6 +216,7 @@ class SmtpCheck:
         elif self.check_sender and p.from_address:
             self._check_sender(smtp, p.from_address)
 
+    def _quit(self, smtp: _TracingSMTP) -> None:
         self._begin("quit")
         try:
             smtp.quit()
@@ -268,147 +224,6 @@ class SmtpCheck:
         except (smtplib.SMTPException, OSError) as exc:
             # The message is already accepted; a rude goodbye is not a failure.
             self._end_stage("ok", f"connection closed without goodbye ({exc})")
-        return smtp
-
-    def _resolve(self, host: str, port: int, timeout: float):
-        """getaddrinfo has no timeout of its own: run it on a helper thread and wait for it
-        in small steps, so a dead resolver or a cancel does not hold the check."""
-        try:  # an IP address needs no lookup, and no helper thread
-            return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                      flags=socket.AI_NUMERICHOST)
-        except socket.gaierror:
-            pass
-        if self._resolve_with is not None:
-            ips = self._resolve_with(host)
-            if not ips:
-                raise socket.gaierror(socket.EAI_NONAME, f"{host}: no such name")
-            return [(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6,
-                     "", (ip, port)) for ip in ips]
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work():
-            try:
-                box["addrs"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except BaseException as exc:  # handed to the waiting thread
-                box["error"] = exc
-            done.set()
-
-        threading.Thread(target=work, name="mailwizard-resolve", daemon=True).start()
-        deadline = min(time.monotonic() + timeout, self._deadline)
-        while not done.wait(_POLL):
-            self._check_cancel()
-            if time.monotonic() > deadline:
-                raise _StageFailed("resolve_timeout",
-                                   f"looking up {host} took longer than {timeout:g} s")
-        if "error" in box:
-            raise box["error"]
-        return box["addrs"]
-
-    def _connect(self, addrs, timeout: float) -> socket.socket:
-        """Try each address in turn; the connect itself polls the cancel flag. Each address
-        gets an equal share of the time left, so a dead address (one that drops connection
-        attempts instead of refusing them) cannot use up the time of the next one."""
-        last_exc: BaseException | None = None
-        for i, (family, type_, proto, _, addr) in enumerate(addrs):
-            share = max(0.0, self._deadline - time.monotonic()) / (len(addrs) - i)
-            deadline = time.monotonic() + share
-            sock = socket.socket(family, type_, proto)
-            with self._sock_lock:
-                self._live_sock = sock
-            try:
-                sock.setblocking(False)
-                err = sock.connect_ex(addr)
-                if err not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
-                    raise OSError(err, os.strerror(err))
-                while True:
-                    self._check_cancel()
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise TimeoutError(f"no answer from {addr[0]} port {addr[1]} "
-                                           f"within {share:.1f} s")
-                    _, writable, _ = select.select([], [sock], [], min(_POLL, remaining))
-                    if writable:
-                        break
-                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                if err == errno.ECONNREFUSED:
-                    raise ConnectionRefusedError(err, os.strerror(err))
-                if err:
-                    raise OSError(err, os.strerror(err))
-                sock.setblocking(True)
-                sock.settimeout(self._time_left())
-                self._peer = (family, type_, proto, addr)
-                return sock
-            except BaseException as exc:
-                sock.close()
-                if not isinstance(exc, OSError):
-                    raise
-                last_exc = exc
-                if i + 1 < len(addrs):
-                    self.result.transcript.append(
-                        f"* {addr[0]} port {addr[1]}: {exc}; trying the next address "
-                        f"{addrs[i + 1][4][0]}")
-        assert last_exc is not None
-        raise last_exc
-
-    def _handshake(self, ctx: ssl.SSLContext, sock: socket.socket, host: str) -> ssl.SSLSocket:
-        # wrap_socket() detaches the plain socket before the handshake: publish the TLS socket
-        # first, then shake hands, so that cancel() can interrupt the handshake too.
-        tls = ctx.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
-        with self._sock_lock:
-            self._live_sock = tls
-        self._shake_hands(tls)
-        der = tls.getpeercert(binary_form=True) or b""
-        r = self.result
-        r.tls_version = tls.version() or ""
-        r.cipher = (tls.cipher() or ("",))[0]
-        if self.profile.pinned_sha256:
-            want = normalise_fingerprint(self.profile.pinned_sha256)
-            info = CertificateInfo.from_der(der, verified=False)
-            r.certificate = info
-            if info.sha256 != want:
-                raise _StageFailed("pin_mismatch",
-                                   "the server's certificate is not the one you chose to trust")
-            info.verified = True
-        else:
-            r.certificate = self._describe_verified(tls, der)
-        self.result.transcript.append(f"* TLS established: {r.tls_version} {r.cipher}")
-        return tls
-
-    def _shake_hands(self, tls: ssl.SSLSocket, deadline: float | None = None) -> None:
-        """The TLS handshake, step by step without blocking, so that a silent or trickling
-        server is bounded by the check's time and a cancel is seen within _POLL."""
-        deadline = self._deadline if deadline is None else deadline
-        tls.settimeout(0.0)
-        while True:
-            self._check_cancel()
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                want = ([tls], [])
-            except ssl.SSLWantWriteError:
-                want = ([], [tls])
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("the secure connection (TLS handshake) did not complete "
-                                   "in time")
-            select.select(*want, [], min(_POLL, left))
-        tls.settimeout(max(0.01, deadline - time.monotonic()))
-
-    @staticmethod
-    def _describe_verified(tls: ssl.SSLSocket, der: bytes) -> CertificateInfo:
-        # The verified certificate's dict is free; no need to load cryptography on success.
-        cert = tls.getpeercert() or {}
-
-        def name(seq) -> str:
-            return ", ".join(f"{k}={v}" for rdn in seq for k, v in rdn)
-
-        return CertificateInfo(
-            subject=name(cert.get("subject", ())), issuer=name(cert.get("issuer", ())),
-            not_before=cert.get("notBefore", ""), not_after=cert.get("notAfter", ""),
-            names=[v for _, v in cert.get("subjectAltName", ())],
-            sha256=_sha256(der), verified=True)
 
     def _wait_for_greeting(self, sock: socket.socket, addrs, host: str, timeout: float) -> None:
         """Wait for the 220 line. If none comes within greeting_wait, check on a second
@@ -484,51 +299,10 @@ class SmtpCheck:
             raise _StageFailed("smtp_reply", "the server refused EHLO", code,
                                msg.decode("utf-8", "replace"))
 
-    def _tls_active(self, smtp: _TracingSMTP) -> bool:
-        return isinstance(smtp.sock, ssl.SSLSocket)
-
     def _authenticate(self, smtp: _TracingSMTP) -> None:
-        r = self.result
-        if not self._tls_active(smtp):
-            # profile checks forbid this already; this is the last line of defence
-            raise _StageFailed("no_tls_for_password", "refusing to send a password "
-                                                      "over an unencrypted connection")
-        if not smtp.has_extn("auth"):
-            raise _StageFailed("auth_not_offered", "the server does not offer login (AUTH)")
-        offered = smtp.esmtp_features["auth"].upper().split()
-        user = self.profile.username.encode("utf-8")
-        if self._xoauth2_token:
-            if "XOAUTH2" not in offered:
-                raise _StageFailed("no_common_mechanism",
-                                   "the server does not offer XOAUTH2 sign-in; offered: "
-                                   + " ".join(offered))
-            mech = "XOAUTH2"
-            first = b"user=" + user + b"\x01auth=Bearer " + self._xoauth2_token.encode() \
-                + b"\x01\x01"
-            # Google answers a bad token with 334 <JSON>; an empty line gets the final 535.
-            answers = [b""]
-        else:
-            mech = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
-            if mech is None:
-                raise _StageFailed("no_common_mechanism",
-                                   "the server offers no sign-in method mailwizard uses over "
-                                   "TLS (PLAIN or LOGIN); offered: " + " ".join(offered))
-            secret = (self._secret or "").encode("utf-8")
-            if mech == "PLAIN":
-                first, answers = b"\0" + user + b"\0" + secret, []
-            else:  # LOGIN: user name with the command, password on the server's 334
-                first, answers = user, [secret]
-        r.auth_mechanism = mech
-        r.auth_attempts += 1  # the one and only AUTH command of this check
-        smtp.in_auth = True
-        try:
-            code, resp = smtp.docmd("AUTH", f"{mech} {_b64(first)}")
-            while code == 334 and answers:
-                code, resp = smtp.docmd(_b64(answers.pop(0)))
-        finally:
-            smtp.in_auth = False
-        if code not in (235, 503):
-            raise smtplib.SMTPAuthenticationError(code, resp)
+        """The one AUTH command of the check (checks/smtp_auth.py)."""
+        authenticate(smtp, self.result, self.profile.username, self._secret,
+                     self._xoauth2_token)
 
     def _send_test_message(self, smtp: _TracingSMTP, to: str) -> None:
         p, r = self.profile, self.result
@@ -603,20 +377,6 @@ class SmtpCheck:
                             out_of_time=time.monotonic() >= self._deadline,
                             certificate=self.result.certificate)
 
-    def _close(self, smtp: _TracingSMTP | None) -> None:
-        with self._sock_lock:
-            sock = self._live_sock
-            self._live_sock = None
-        if smtp is not None:
-            try:
-                smtp.close()
-            except OSError:
-                pass
-        if sock is not None:
-            try:
-                sock.close()
-            except OSError:
-                pass
 
 
 def run_check(profile: Profile, secret: str | None = None, **kwargs) -> CheckResult:

@@ -14,7 +14,8 @@ from mailwizard.core.deliverability.knowledge import (Knowledge, SendingService,
                                                       shown)
 from mailwizard.core.deliverability.model import (DeliverabilityReport, Finding, Record,
                                                   Verdict)
-from mailwizard.core.i18n import _, ngettext
+from mailwizard.core.deliverability.spf_advice import judge_spf
+from mailwizard.core.i18n import _
 
 BULK_PER_DAY = 5000
 
@@ -151,7 +152,7 @@ def _judge(report: DeliverabilityReport, dns, k: Knowledge, service: SendingServ
     domain = report.domain
     spf = spf_mod.evaluate(dns, domain)
     mailbox = _mailbox_service(dns, k, domain)
-    spf_finding, spf_aligned = _spf(domain, spf, service, mailbox, host)
+    spf_finding, spf_aligned = judge_spf(domain, spf, service, mailbox, host)
     dkim_finding, dkim_aligned = _dkim(dns, domain, service)
     dm = dmarc_mod.lookup(dns, domain)
     aligned = True if (spf_aligned or dkim_aligned) else (
@@ -170,125 +171,6 @@ def _mailbox_service(dns, k: Knowledge, domain: str) -> SendingService | None:
         if s is not None:
             return s
     return None
-
-
-def _spf_error(spf) -> str:
-    """Why every receiver treats the SPF record as broken, in words."""
-    domain, detail = spf.domain, spf.error_detail
-    if spf.error == "multiple":
-        n = len(spf.records)
-        return ngettext("{domain} has {n} SPF record. A domain may have only one: with two, "
-                        "every receiver treats SPF as broken (a permanent error), for all mail "
-                        "from {domain}.",
-                        "{domain} has {n} SPF records. A domain may have only one: with two, "
-                        "every receiver treats SPF as broken (a permanent error), for all mail "
-                        "from {domain}.", n).format(domain=domain, n=n)
-    if spf.error == "too_many_lookups":
-        return _("The SPF record of {domain} needs more than {n} DNS look-ups; receivers stop "
-                 "at 10 and then treat SPF as broken (a permanent error).").format(
-            domain=domain, n=spf.lookups - 1)
-    if spf.error == "void_lookups":
-        return _("The SPF record of {domain} names things that do not exist ({terms}); after "
-                 "two of those receivers treat SPF as broken.").format(
-            domain=domain, terms=", ".join(spf.void_terms))
-    if spf.error == "syntax":
-        return _("The SPF record of {domain} has a mistake ({detail}); receivers treat it as "
-                 "broken.").format(domain=domain, detail=detail)
-    if spf.error == "include_none":
-        return _("The SPF record of {domain} points at something without an SPF record "
-                 "({detail}); receivers treat it as broken.").format(domain=domain,
-                                                                      detail=detail)
-    return _("The SPF record of {domain} refers back to itself ({detail}).").format(
-        domain=domain, detail=detail)
-
-
-def _spf(domain: str, spf, service, mailbox, host) -> tuple[Finding, bool | None]:
-    """(finding, does SPF align with the From domain for this service?)"""
-    title = _("SPF (who may send as {domain})").format(domain=domain)
-    details = [f"TXT {domain}: {r}" for r in spf.records] or [f"TXT {domain}: no SPF record"]
-    details.append(f"DNS look-ups: {spf.lookups} of 10; void look-ups: {spf.void_lookups} of 2")
-    details += [f"  {term}: {n} look-up(s)" for term, n in spf.costs if n]
-    needs_include = service is not None and service.spf_where == "from_domain"
-    include = service.include_for(host) if service else ""
-    has_include = spf.authorises(service.spf_accept) if service else ""
-    if service:
-        why = _("Receivers (Gmail, Yahoo, Outlook.com …) check this record to see whether "
-                "{service} may send mail as {domain}.").format(service=service.name,
-                                                               domain=domain)
-    else:
-        why = _("Receivers (Gmail, Yahoo, Outlook.com …) check this record to see whether "
-                "your sending service may send mail as {domain}.").format(domain=domain)
-    link = service.setup_url if service else ""
-    unverified = bool(service and service.fact.unverified)
-    if spf.error:
-        text = _spf_error(spf)
-        records = []
-        if spf.error == "multiple":
-            adds = [include] if needs_include and not has_include else []
-            records.append(Record("TXT", domain, spf_mod.merged(spf.records, adds), "replace",
-                                  list(spf.records)))
-            text += " " + _("Replace them with the single record below.")
-        elif spf.error == "too_many_lookups":
-            heavy = sorted((c for c in spf.costs if c[1]), key=lambda c: -c[1])
-            text += " " + _("Remove the includes of services you no longer use (the biggest: "
-                            "{biggest}), or ask your DNS host to replace some with the "
-                            "addresses they stand for (flattening).").format(
-                biggest=", ".join(f"{t} = {n}" for t, n in heavy[:4]))
-            if needs_include and not has_include:
-                text += " " + _("{service} also still needs include:{include} in it.").format(
-                    service=service.name, include=include)
-        return Finding("spf", title, Verdict.NEEDS_RECORD, text, why, records, details, link,
-                       unverified), False
-    if not spf.found:
-        if not needs_include:
-            note = shown(service.spf_note) if service else ""
-            return Finding("spf", title, Verdict.OK if service else Verdict.UNKNOWN,
-                           _("{domain} has no SPF record.").format(domain=domain) + " "
-                           + (note or _("We do not know which SPF include your sending "
-                                        "service needs: ask it.")),
-                           why, [], details, link, unverified), (False if service else None)
-        includes = [mailbox.spf_include] if mailbox and mailbox.id != service.id else []
-        value = spf_mod.merged([], includes + [include])
-        if includes:
-            add = _("Add one that names {service} (and {mailbox}, which receives your "
-                    "mail).").format(service=service.name, mailbox=mailbox.name)
-        else:
-            add = _("Add one that names {service}.").format(service=service.name)
-        return Finding("spf", title, Verdict.NEEDS_RECORD,
-                       _("{domain} has no SPF record.").format(domain=domain) + " " + add,
-                       why, [Record("TXT", domain, value, "add")], details, link,
-                       unverified), False
-    if service is None:
-        if host:
-            text = _("{domain} has a valid SPF record, but we do not know which include {host} "
-                     "needs: ask it whether this record names it: {record}").format(
-                domain=domain, host=host, record=spf.records[0])
-        else:
-            text = _("{domain} has a valid SPF record, but we do not know which include your "
-                     "sending service needs: ask it whether this record names it: "
-                     "{record}").format(domain=domain, record=spf.records[0])
-        return Finding("spf", title, Verdict.UNKNOWN, text, why, [], details, link), None
-    if not needs_include:
-        text = (_("{domain} has a valid SPF record.").format(domain=domain) + " "
-                + shown(service.spf_note))
-        return Finding("spf", title, Verdict.OK, text, why, [], details, link,
-                       unverified), False
-    if has_include:
-        return Finding("spf", title, Verdict.OK,
-                       _("The SPF record of {domain} names {service} "
-                         "(include:{include}).").format(domain=domain, service=service.name,
-                                                        include=has_include),
-                       why, [], details, link, unverified), True
-    value = spf_mod.merged(spf.records, [include])
-    text = _("The SPF record of {domain} does not name {service} yet. Add include:{include} to "
-             "it (one record only: change the existing one).").format(
-        domain=domain, service=service.name, include=include)
-    if spf.lookups + 1 > spf_mod.MAX_LOOKUPS:
-        text += " " + _("It would then need more than 10 DNS look-ups: remove an include you "
-                        "no longer use at the same time.")
-    return Finding("spf", title, Verdict.NEEDS_RECORD, text, why,
-                   [Record("TXT", domain, value, "change", list(spf.records))], details, link,
-                   unverified), False
 
 
 def _selector_state(dns, name: str) -> str:
