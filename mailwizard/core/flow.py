@@ -48,7 +48,7 @@ SERVICE_AVAILABILITY: dict[ServiceType, str | None] = {
 class SitePolicy(Protocol):
     """What the flow asks of the administrator's site file: start values, locked fields and
     hidden service types. The faces (gui/, cli/) read the file and hand it in
-    (core/admin/site.py's SiteConfig is one); `NoSite` is the flow without one."""
+    (core/admin/sitepolicy.py's SiteConfig is one); `NoSite` is the flow without one."""
 
     provider: str
     defaults: Mapping[str, Any]
