@@ -24,8 +24,9 @@ def last_check_path(config_path: Path) -> Path:
 
 
 def record_last_check(config_path: Path, record: Mapping[str, Any]) -> Path:
-    """Write the record (core/report.py's check_record) next to the settings file: atomic,
-    mode 0600, redacted once more on the way out. Raises OSError if it cannot be written."""
+    """Write the record (core/admin/report.py's check_record) next to the settings file:
+    atomic, mode 0600, redacted once more on the way out. Raises OSError if it cannot be
+    written."""
     path = last_check_path(config_path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = redact(json.dumps(record, indent=2, ensure_ascii=False)) + "\n"
