@@ -68,11 +68,13 @@ def cmd_save(args) -> int:
         if not args.json:
             print(_("Nothing was saved."))
         return code
+    from mailwizard.core.admin.report import saved_check_record
     from mailwizard.core.admin.site import resolve_config_path
 
     plan = _save_errors(lambda: save_settings(
         profile, secret, result, config_path=resolve_config_path(args.config, _site(args)),
-        profile_name=args.profile_name or "default", replace_damaged=args.replace_damaged))
+        profile_name=args.profile_name or "default", replace_damaged=args.replace_damaged,
+        last_check=saved_check_record(result, "save")))
     if args.json:
         emit_json({"config": str(plan.config_path),
                    "secret": plan.secret.to_dict() if plan.secret else None,
@@ -320,8 +322,11 @@ def cmd_apply(args) -> int:
             print(_("Checked only: nothing was saved.") if result.ok else
                   _("Nothing was saved."))
         return code
+    from mailwizard.core.admin.report import saved_check_record
+
     plan = _save_errors(lambda: save_settings(profile, secret, result, config_path=config_path,
-                                              profile_name=profile_name, command="apply"))
+                                              profile_name=profile_name,
+                                              last_check=saved_check_record(result, "apply")))
     extra["saved"] = {"config": str(plan.config_path), "profile_name": profile_name,
                       "secret": plan.secret.to_dict() if plan.secret else None}
     _print_result(result, None, args.json, ec.OK, site=site, extra=extra)
@@ -372,7 +377,8 @@ def cmd_check(args) -> int:
                 outcome = scheduled_run(args, path, saved, send_test_to)
                 result, diagnosis, code = outcome.result, outcome.diagnosis, outcome.code
             else:
-                result, diagnosis, code = check_saved(saved, send_test_to=send_test_to)
+                result, diagnosis, code = check_saved(saved, send_test_to=send_test_to,
+                                                      site=_site(args).raw)
     except SecretStoreUnavailable as exc:
         record(failure_record(str(exc), ec.SECRET_STORE, command="check"))
         warn(ec.SECRET_STORE, message=str(exc))

@@ -40,6 +40,7 @@ def save_over_saved(args, path, saved) -> int:
     standard input) and store them only if the test passes; a failed test changes nothing."""
     from mailwizard.core.admin.filekeys import PROFILE_KEYS
     from mailwizard.core.admin.health import password_changed_advice
+    from mailwizard.core.admin.report import saved_check_record
     from mailwizard.core.profile import AuthMethod, ProfileError
     from mailwizard.core.providers import load_catalogue
     from mailwizard.core.store.save import save_settings
@@ -102,7 +103,7 @@ def save_over_saved(args, path, saved) -> int:
     plan = _save_errors(lambda: save_settings(
         profile, secret if profile.auth is AuthMethod.PASSWORD else None, result,
         config_path=path, profile_name=saved.profile_name,
-        replace_damaged=args.replace_damaged))
+        replace_damaged=args.replace_damaged, last_check=saved_check_record(result, "save")))
     what = _kept_words(new_secret, profile.auth is AuthMethod.PASSWORD, changed)
     if args.json:
         emit_json({**extra, "secret": plan.secret.to_dict() if plan.secret else None,

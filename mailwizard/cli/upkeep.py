@@ -60,9 +60,11 @@ def scheduled_run(args, path: Path, saved, send_test_to):
     except ValueError as exc:
         raise _Fail(ec.INVALID_SETTINGS, f"{clocks.CLOCK_ENV}: {exc}") from None
     previous = read_last_check(path)
-    outcome = run_scheduled(lambda: check_saved(saved, send_test_to=send_test_to),
+    site = _site(args)
+    outcome = run_scheduled(lambda: check_saved(saved, send_test_to=send_test_to,
+                                                site=site.raw),
                             saved.profile.ascii_host if saved.profile.host else "",
-                            policy=DailyPolicy.from_site(_site(args)), clock=clock,
+                            policy=DailyPolicy.from_site(site), clock=clock,
                             previous=previous, say=_say if _at_terminal() else None)
     return outcome
 
@@ -119,14 +121,14 @@ def monitoring_line(state: int, text: str, result=None) -> str:
 def cmd_check_monitoring(args) -> int:
     """`check --monitoring`: one try (the monitoring system does its own retries), nothing
     recorded, no desktop warning; one line on stdout and the Monitoring Plugins exit code."""
-    from mailwizard.cli.common import _Fail, _saved
+    from mailwizard.cli.common import _Fail, _saved, _site
     from mailwizard.core.admin.daily import classify
     from mailwizard.core.admin.health import MissingSecret, check_saved
     from mailwizard.core.store.secrets import SecretStoreUnavailable
 
     try:
         path, saved = _saved(args)
-        result, diagnosis, code = check_saved(saved)
+        result, diagnosis, code = check_saved(saved, site=_site(args).raw)
     except (_Fail, SecretStoreUnavailable, MissingSecret) as exc:
         print(monitoring_line(MON_UNKNOWN, _("the check could not run: {problem}").format(
             problem=exc)))

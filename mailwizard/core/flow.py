@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import Any, Callable, Mapping, Protocol, Union
 
 from mailwizard.core.i18n import _
 from mailwizard.core.profile import AuthMethod, FieldError, Profile, ServiceType, check_email
-from mailwizard.core.admin.site import SiteConfig
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mailwizard.core.providers import ProviderPreset
 
 
 class Step(enum.IntEnum):
@@ -42,6 +45,66 @@ SERVICE_AVAILABILITY: dict[ServiceType, str | None] = {
 }
 
 
+class SitePolicy(Protocol):
+    """What the flow asks of the administrator's site file: start values, locked fields and
+    hidden service types. The faces (gui/, cli/) read the file and hand it in
+    (core/admin/sitepolicy.py's SiteConfig is one); `NoSite` is the flow without one."""
+
+    provider: str
+    defaults: Mapping[str, Any]
+    recipients_per_day: int
+
+    @property
+    def service(self) -> ServiceType | None: ...
+
+    def preset(self) -> ProviderPreset | None: ...
+
+    def is_locked(self, key: str) -> bool: ...
+
+    def locked_value(self, key: str) -> Any: ...
+
+    def is_hidden(self, service: ServiceType | str) -> bool: ...
+
+    def apply_defaults(self, profile: Profile) -> Profile: ...
+
+    def enforce_locks(self, profile: Profile) -> Profile: ...
+
+    def locked_violations(self, profile_or_changes: Profile | dict[str, Any]
+                          ) -> list[FieldError]: ...
+
+
+@dataclass(frozen=True)
+class NoSite:
+    """No site file: nothing pre-selected, locked or hidden; profiles pass unchanged."""
+
+    provider: str = ""
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    recipients_per_day: int = 0
+    service: ServiceType | None = None
+
+    def preset(self) -> None:
+        return None
+
+    def is_locked(self, key: str) -> bool:
+        return False
+
+    def locked_value(self, key: str) -> Any:
+        return None
+
+    def is_hidden(self, service: ServiceType | str) -> bool:
+        return False
+
+    def apply_defaults(self, profile: Profile) -> Profile:
+        return profile
+
+    def enforce_locks(self, profile: Profile) -> Profile:
+        return profile
+
+    def locked_violations(self, profile_or_changes: Profile | dict[str, Any]
+                          ) -> list[FieldError]:
+        return []
+
+
 @dataclass
 class FlowState:
     """What the user has chosen; pages write it, the flow reads it."""
@@ -67,7 +130,7 @@ class FlowState:
     save_untested: bool = False  # the user explicitly chose to save without a passed check
     saved: bool = False
     #: The administrator's site file: defaults, locked fields, hidden service types.
-    site: SiteConfig = field(default_factory=SiteConfig, repr=False)
+    site: SitePolicy = field(default_factory=NoSite, repr=False)
     #: The server and user the typed secret was typed for (None while it is being typed on
     #: its page: it is bound when that page is left). See `settle_secret`.
     secret_owner: "SecretOwner | None" = None
@@ -196,7 +259,7 @@ def message_recipient(state: FlowState) -> str:
     return state.test_to or state.profile.from_address or state.email
 
 
-def apply_site(state: FlowState, site: SiteConfig) -> None:
+def apply_site(state: FlowState, site: SitePolicy) -> None:
     """Fill the state with the site file's start values: the pre-selected service and
     provider, the [defaults] (locked keys at their values), the From address and the
     recipients per day. Used at start-up and by “Start over”."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -108,7 +108,9 @@ class CheckRunner(QObject):
 
     def start(self, profile: Profile, secret: str | None, *, send_test_to: str | None,
               provider: ProviderPreset | None, stored_secret: SecretRef | None = None,
-              greeting_wait: float | None = None, access_token: str | None = None) -> None:
+              greeting_wait: float | None = None, access_token: str | None = None,
+              site: Mapping[str, Any] | None = None) -> None:
+        """`site`: the site file's settings, where a connected account's client ID may be."""
         if self.running:
             raise RuntimeError("a check is already running")
         self.running = True
@@ -119,6 +121,7 @@ class CheckRunner(QObject):
         from mailwizard.core.store.secrets import get_secret
         from mailwizard.core.checks import make_check
         from mailwizard.core.checks.smtp import CheckFailure, CheckResult
+        from mailwizard.core.profile import ServiceType
 
         def work() -> None:
             try:
@@ -134,6 +137,10 @@ class CheckRunner(QObject):
                     kwargs["greeting_wait"] = greeting_wait
                 if access_token:
                     kwargs["access_token"] = access_token
+                if profile.service is ServiceType.OAUTH:  # for a refresh of its token
+                    from mailwizard.core.oauth.account import configured_client
+
+                    kwargs["client"] = configured_client(profile, site)
                 import os
 
                 if os.environ.get("MAILWIZARD_DNS_SERVER"):

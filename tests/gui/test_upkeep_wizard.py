@@ -156,6 +156,30 @@ def test_keeping_the_saved_sign_in_stores_the_rotated_refresh_token(qtbot, wizar
     assert keyring.get_password("mailwizard", f"{name}/refresh_token") == rotated
 
 
+def test_the_saved_sign_in_refreshes_with_the_client_id_of_the_wizards_site_file(
+        qtbot, wizard, connected, auth_server, tmp_path, monkeypatch):
+    """The wizard reads the site file it was started with and hands its client ID to
+    Connect and to the check's refresh; no other site file is looked for."""
+    config, name, tokens = connected
+    for var in ("MAILWIZARD_GOOGLE_CLIENT_ID", "MAILWIZARD_GOOGLE_CLIENT_SECRET",
+                "MAILWIZARD_SITE_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    site = tmp_path / "site.toml"
+    site.write_text(f'[oauth.google]\nclient_id = "{auth_server.client_id}"\n'
+                    f'client_secret = "{auth_server.client_secret}"\n')
+    w = wizard(config, site)
+    w.pages[Step.RESUME].buttons[Resume.CHANGE_SETTINGS].click()
+    w.next()
+    w.next()
+    assert w.currentId() == Step.CONNECT
+    assert not w.pages[Step.CONNECT].for_it.isVisible()  # sign-in is set up here
+    before = len(auth_server.token_requests())
+    w.next()
+    validate = wait_check(qtbot, w)
+    assert validate.result.ok, validate.diagnosis
+    assert len(auth_server.token_requests()) == before + 1  # the refresh, with that client
+
+
 def test_a_personal_microsoft_address_signs_in_through_consumers(
         qtbot, wizard, make_auth_server, browser, ca_file, monkeypatch):
     from mailwizard.core.profile import ServiceType

@@ -1,29 +1,25 @@
 """Re-checking saved settings with their stored secret (`mailwizard check`, e.g. from a
-scheduled task, so that an expired password is found before invoices fail), and remembering
-the last check next to the settings file for `mailwizard report`.
+scheduled task, so that an expired password is found before invoices fail).
 
-The last check is `<settings file name>.last-check.json` in the settings file's folder
-(`mail-settings.last-check.json`), mode 0600, written atomically, redacted: the check record
-of core/report.py (time, ok, exit code, stages, diagnosis, transcript).
+The last check, remembered next to the settings file, is the store's (core/store/lastcheck.py;
+its names are re-exported here for the command line and the daily check).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from mailwizard.core import exitcodes as ec
 from mailwizard.core.i18n import _
-from mailwizard.core.store.config import SavedSettings, _atomic_write
+from mailwizard.core.store.config import SavedSettings
+from mailwizard.core.store.lastcheck import (LAST_CHECK_SUFFIX, last_check_path,  # noqa: F401
+                                             read_last_check, record_last_check)
 from mailwizard.core.profile import AuthMethod
-from mailwizard.core.redact import redact
 
 if TYPE_CHECKING:
     from mailwizard.core.diagnosis.smtp import Diagnosis
     from mailwizard.core.checks.smtp import CheckResult
-
-LAST_CHECK_SUFFIX = ".last-check.json"
 
 
 class MissingSecret(LookupError):
@@ -52,10 +48,12 @@ def secret_for_saved(saved: SavedSettings) -> str | None:
 
 
 def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
-                progress: Callable[[str, str, float], None] | None = None
+                progress: Callable[[str, str, float], None] | None = None,
+                site: Mapping[str, Any] | None = None
                 ) -> tuple[CheckResult, Diagnosis | None, int]:
     """Run the real check for saved settings with their stored secret: (result, diagnosis,
-    exit code). The secret errors of secret_for_saved are raised before any connection."""
+    exit code). The secret errors of secret_for_saved are raised before any connection.
+    `site`: the site file's settings the face read (a connected account's client ID)."""
     from mailwizard.core.checks import make_check
 
     import os
@@ -70,6 +68,10 @@ def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
         from mailwizard.core.discovery.dns import resolver_for_checks
 
         options["resolve"] = resolver_for_checks()
+    if saved.profile.service is ServiceType.OAUTH:  # for a refresh of its token
+        from mailwizard.core.oauth.account import configured_client
+
+        options["client"] = configured_client(saved.profile, site)
     check = make_check(saved.profile, secret, send_test_to=send_test_to, progress=progress,
                        **options)
     result = check.run()
@@ -87,42 +89,6 @@ def check_saved(saved: SavedSettings, *, send_test_to: str | None = None,
     provider = load_catalogue().get(saved.profile.provider_id)
     diagnosis = diagnose(result.failure, saved.profile, provider)
     return result, diagnosis, ec.for_stage(result.failure.stage, result.failure.kind)
-
-
-def last_check_path(config_path: Path) -> Path:
-    """mail-settings.json -> mail-settings.last-check.json, in the same folder."""
-    config_path = Path(config_path)
-    return config_path.with_name(config_path.stem + LAST_CHECK_SUFFIX)
-
-
-def record_last_check(config_path: Path, record: dict[str, Any]) -> Path:
-    """Write the record (core/report.py's check_record) next to the settings file: atomic,
-    mode 0600, redacted once more on the way out. Raises OSError if it cannot be written."""
-    path = last_check_path(config_path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    text = redact(json.dumps(record, indent=2, ensure_ascii=False)) + "\n"
-    _atomic_write(path, text.encode("utf-8"))
-    return path
-
-
-def read_last_check(config_path: Path) -> dict[str, Any] | None:
-    """The last check's record, None when there is none, {"damaged": why} when it cannot be
-    read or does not match resources/last-check.schema.json."""
-    from mailwizard.core.store.safefile import FileProblem, document_problems, loads_json, \
-        read_capped
-
-    path = last_check_path(config_path)
-    try:
-        data = loads_json(read_capped(path).decode("utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, FileProblem) as exc:
-        return {"damaged": f"{path}: {exc}"}
-    problems = document_problems(data, "last-check.schema.json")
-    if problems:
-        return {"damaged": f"{path}: not a check record ({'; '.join(problems[:3])})"}
-    return data
-
 
 
 def password_changed_advice(profile, provider=None, config_path: Path | None = None, *,

@@ -53,6 +53,16 @@ def check_record(result: CheckResult, diagnosis: Diagnosis | None, *,
     }
 
 
+def saved_check_record(result: CheckResult | None, command: str) -> dict[str, Any] | None:
+    """The check that settings passed before they were saved, as the last-check record
+    save_settings keeps (`command`: who saved, "save", "apply" or "wizard"); None when they
+    are saved untested (nothing to record)."""
+    from mailwizard.core import exitcodes as ec
+
+    return None if result is None else check_record(result, None, exit_code=ec.OK,
+                                                    command=command)
+
+
 def failure_record(message: str, exit_code: int, *, command: str = "") -> dict[str, Any]:
     """A check that could not start (no keyring, no stored password …), in the same form."""
     from mailwizard.core.diagnosis.meaning import meaning_of_failure

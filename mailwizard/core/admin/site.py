@@ -1,5 +1,6 @@
 """The administrator's site file: defaults, locked fields and hidden service types for every
-user of a computer, read by the wizard and the command line alike.
+user of a computer, read by the wizard and the command line alike — found, read and checked
+here; what it sets is a SiteConfig (core/admin/sitepolicy.py, re-exported here).
 
 Where: `site.toml` (or `site.json`) in the platform's site config folder — /etc/xdg/mailwizard
 on Linux (the first of $XDG_CONFIG_DIRS), C:\\ProgramData\\mailwizard on Windows,
@@ -15,20 +16,19 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 
-from mailwizard.core.admin.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY,
-                                      SettingsFileError, check_value, closest, describe_value,
-                                      key_for_field, read_mapping, unknown_key)
+from mailwizard.core.admin.filekeys import (PROFILE_KEYS, SettingsFileError, check_value,
+                                            closest, describe_value, read_mapping, unknown_key)
+from mailwizard.core.admin.sitepolicy import (LOCKED_TOOLTIP, PRESET_GIVES,  # noqa: F401
+                                              SiteConfig)
 from mailwizard.core.i18n import _
 from mailwizard.core.store.paths import xdg_config_dir
-from mailwizard.core.profile import FieldError, Profile, ServiceType, normalise_fingerprint
+from mailwizard.core.profile import ServiceType
 
 if TYPE_CHECKING:
-    from typing import Any
-    from mailwizard.core.providers import ProviderPreset
+    from typing import Any, Callable
 
 SITE_ENV = "MAILWIZARD_SITE_CONFIG"
 #: The ERP vendor's file, baked into its bundle at packaging time (mailwizard/vendor/
@@ -37,21 +37,13 @@ SITE_ENV = "MAILWIZARD_SITE_CONFIG"
 VENDOR_ENV = "MAILWIZARD_VENDOR_FILE"
 VENDOR_FILENAME = "vendor.toml"
 SITE_FILENAMES = ("site.toml", "site.json")
-LOCKED_TOOLTIP = "Set by your administrator"
 
 #: Top-level keys of a site file.
 SITE_KEYS = ("provider", "defaults", "locked", "hidden_services", "oauth", "config_path",
              "recipients_per_day", "discovery", "language", "daily_check")
 #: Keys that may be locked: the profile keys (provider and region included).
 LOCKABLE = tuple(PROFILE_KEYS)
-#: Locked keys a provider preset gives a value to (others need one under [defaults]).
-PRESET_GIVES = ("service", "host", "port", "security", "auth")
 SERVICE_NAMES = tuple(s.value for s in ServiceType)
-
-#: Identity keys only fill empty fields; all other defaults replace a preset's value.
-_FILL_ONLY = ("username", "from_address", "display_name")
-#: Keys of [defaults] that are choices made before a profile exists, not profile fields.
-_CHOICES = ("service", "provider", "region")
 
 
 class SiteConfigError(SettingsFileError):
@@ -70,193 +62,6 @@ def default_site_dir() -> Path:
     from platformdirs import site_config_dir
 
     return Path(site_config_dir("mailwizard", appauthor=False))
-
-
-@dataclass
-class SiteConfig:
-    """What the site file sets. An empty SiteConfig (no file) changes nothing."""
-
-    #: The file that was read; None when there is none.
-    path: Path | None = None
-    #: Where the file was looked for (the folder, or the file named by env/option).
-    searched: Path | None = None
-    provider: str = ""
-    #: [defaults], in file-key names (trust_sha256, allow_exchange_online), values checked.
-    defaults: dict[str, Any] = field(default_factory=dict)
-    locked: tuple[str, ...] = ()
-    hidden_services: tuple[str, ...] = ()
-    #: [oauth.<provider>] tables as written (client_id, client_secret, tenant …).
-    oauth: dict[str, dict[str, str]] = field(default_factory=dict)
-    config_path: Path | None = None
-    #: Expected recipients per day (limit warnings); 0 when not set.
-    recipients_per_day: int = 0
-    #: The language of the wizard and the command line ("hi", "en"…; core/i18n.py), unless
-    #: --lang or MAILWIZARD_LANG says otherwise; "" follows the system.
-    language: str = ""
-    #: The whole parsed file, for code that reads its own sections (OAuth client settings);
-    #: with a vendor file, the vendor's settings with the site file's over them.
-    raw: dict[str, Any] = field(default_factory=dict)
-    #: The ERP vendor's file that was read under the site file (None: none).
-    vendor_path: Path | None = None
-
-    # -- questions ---------------------------------------------------------------------
-    @property
-    def exists(self) -> bool:
-        """Whether there are site settings (read from a file, or given as data)."""
-        return self.path is not None or bool(self.raw)
-
-    @property
-    def where(self) -> str:
-        """The file, in messages: its path, or 'the site file'."""
-        return str(self.path) if self.path else \
-            str(self.vendor_path) if self.vendor_path else _("the site file")
-
-    def is_locked(self, key: str) -> bool:
-        return key_for_field(key) in self.locked
-
-    def is_hidden(self, service: ServiceType | str) -> bool:
-        return ServiceType(service).value in self.hidden_services
-
-    @property
-    def service(self) -> ServiceType | None:
-        """The service type the site pre-selects: [defaults] service, else its provider's."""
-        if "service" in self.defaults:
-            return ServiceType(self.defaults["service"])
-        preset = self.preset()
-        return preset.service if preset else None
-
-    def preset(self) -> ProviderPreset | None:
-        if not self.provider:
-            return None
-        from mailwizard.core.providers import load_catalogue
-
-        return load_catalogue().get(self.provider)
-
-    # -- profiles ----------------------------------------------------------------------
-    def apply_defaults(self, profile: Profile) -> Profile:
-        """`profile` with the site's [defaults] applied: server settings replace what is
-        there (a preset's), the identity fields (from_address, username, display_name) only
-        fill empty ones. The service type and provider are choices, not changed here."""
-        changes: dict[str, Any] = {}
-        for key, value in self.defaults.items():
-            spec = PROFILE_KEYS[key]
-            if key in _CHOICES or spec.field is None:
-                continue
-            if key in _FILL_ONLY and getattr(profile, spec.field):
-                continue
-            changes[spec.field] = value
-        return profile.with_changes(**changes) if changes else profile
-
-    def locked_value(self, key: str) -> Any:
-        """The value a locked key is held at: [defaults], else the site provider's preset."""
-        key = key_for_field(key)
-        if key == "provider":
-            return self.provider
-        if key in self.defaults:
-            return self.defaults[key]
-        preset = self.preset()
-        if preset is not None and key in PRESET_GIVES:
-            if key == "host":
-                return preset.host_for(self.defaults.get("region"))
-            value = getattr(preset.profile_for(""), PROFILE_KEYS[key].field)
-            return getattr(value, "value", value)
-        return None
-
-    def locked_violations(self, profile_or_changes: Profile | dict[str, Any]
-                          ) -> list[FieldError]:
-        """Each locked key that `profile_or_changes` sets to another value than the site's,
-        as a FieldError (field = the file key) naming the site file. A dict may use file
-        keys or Profile field names; a Profile is checked on the keys its service uses."""
-        wanted: dict[str, Any] = {}
-        if isinstance(profile_or_changes, Profile):
-            # Compared in the form profiles are checked and saved in: an Exchange login
-            # "it" with domain COMPANY is the same as COMPANY\it.
-            p = profile_or_changes.normalised()
-            site_p = self.enforce_locks(p).normalised()
-            skip = EXCHANGE_ONLY if p.service is not ServiceType.EXCHANGE else SMTP_ONLY
-            values = {}
-            for key in self.locked:
-                spec = PROFILE_KEYS[key]
-                if key in skip or spec.field is None:
-                    continue
-                values[key] = getattr(p, spec.field)
-                if key not in ("service", "provider"):
-                    wanted[key] = getattr(site_p, spec.field)
-        else:
-            values = {key_for_field(k): v for k, v in profile_or_changes.items()}
-        errors = []
-        for key, value in values.items():
-            if key not in self.locked:
-                continue
-            want = wanted.get(key, self.locked_value(key))
-            if not _same(key, value, want):
-                errors.append(FieldError(key, _(
-                    "locked to “{value}” by your administrator in {file}; leave it out, or "
-                    "ask IT to change it").format(value=_text(want), file=self.where)))
-        return errors
-
-    def enforce_locks(self, profile: Profile) -> Profile:
-        """`profile` with every locked key it uses set to the site's value."""
-        changes = {}
-        for key in self.locked:
-            spec = PROFILE_KEYS[key]
-            if spec.field is None or key in ("service", "provider"):
-                continue
-            want = self.locked_value(key)
-            if want is not None and not _same(key, getattr(profile, spec.field), want):
-                changes[spec.field] = want
-        return profile.with_changes(**changes) if changes else profile
-
-    # -- for people --------------------------------------------------------------------
-    def describe(self) -> list[str]:
-        """What the site file sets, one line each (OAuth client secrets masked)."""
-        if not self.exists:
-            return [_("no site file (looked in {folder})").format(folder=self.searched)
-                    if self.searched else _("no site file")]
-        lines = [_("file: {path}").format(path=self.path) if self.path else
-                 _("no site file; the vendor's settings only") if self.vendor_path else
-                 _("given as data, not from a file")]
-        if self.vendor_path:
-            lines.append(_("vendor file (under the site file): {path}").format(
-                path=self.vendor_path))
-        if self.provider:
-            lines.append(_("provider: {id}").format(id=self.provider))
-        for key, value in self.defaults.items():
-            lines.append(_("default {key}: {value}").format(key=key, value=_text(value)))
-        if self.locked:
-            lines.append(_("locked: {keys}").format(keys=", ".join(self.locked)))
-        if self.hidden_services:
-            lines.append(_("hidden services: {services}").format(
-                services=", ".join(self.hidden_services)))
-        if self.config_path:
-            lines.append(_("config path: {path}").format(path=self.config_path))
-        if self.recipients_per_day:
-            lines.append(_("recipients per day: {n}").format(n=self.recipients_per_day))
-        if self.language:
-            lines.append(_("language: {code}").format(code=self.language))
-        for provider, table in self.oauth.items():
-            shown = ", ".join(f"{k} = {'********' if 'secret' in k else v}"
-                              for k, v in table.items())
-            lines.append(f"oauth.{provider}: {shown}")
-        return lines
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value)).lower() if isinstance(value, bool) else \
-        str(getattr(value, "value", value))
-
-
-def _same(key: str, value: Any, want: Any) -> bool:
-    value, want = getattr(value, "value", value), getattr(want, "value", want)
-    if key == "host":
-        return str(value).strip().rstrip(".").lower() == str(want).strip().rstrip(".").lower()
-    if key == "trust_sha256":
-        return normalise_fingerprint(str(value)) == normalise_fingerprint(str(want))
-    if key == "timeout":
-        return float(value) == float(want)
-    if isinstance(want, str) and isinstance(value, str):
-        return value.strip() == want.strip()
-    return value == want
 
 
 def site_file_path(path: Path | str | None = None) -> tuple[Path | None, Path]:
@@ -329,8 +134,14 @@ def merge_vendor(vendor: dict[str, Any], site: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+if TYPE_CHECKING:
+    #: A mistake at a key, as the error to raise (parse_site_config's `fail`).
+    Fail = Callable[[str, str], SiteConfigError]
+
+
 def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteConfig:
-    """A SiteConfig from the parsed file, every key checked."""
+    """A SiteConfig from the parsed file, every key checked, section by section in this
+    order (the first mistake found is the one reported)."""
     def fail(key: str, message: str) -> SiteConfigError:
         return SiteConfigError(path, key, message)
 
@@ -343,8 +154,30 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
     if "provider" in data:
         site.provider = _checked(PROFILE_KEYS["provider"], data["provider"], path, "")
         _check_provider(site.provider, path, "provider")
+    _read_defaults(site, data.get("defaults", {}), path, fail)
+    site.locked = _locked_keys(site, data, path, fail)
+    site.hidden_services = _hidden_services(site, data, path, fail)
+    site.oauth = _oauth_tables(data.get("oauth", {}), fail)
+    if "config_path" in data:
+        site.config_path = _config_path(data["config_path"], fail)
+    if "discovery" in data:  # checked by its own module (core/admin/discovery_site.py)
+        from mailwizard.core.admin.discovery_site import check_site_table
 
-    defaults = data.get("defaults", {})
+        check_site_table(data["discovery"], fail)
+    if "daily_check" in data:  # checked by its own module (core/admin/daily.py)
+        from mailwizard.core.admin.daily import check_site_table as check_daily
+
+        check_daily(data["daily_check"], fail)
+    if "recipients_per_day" in data:
+        site.recipients_per_day = _recipients_per_day(data["recipients_per_day"], fail)
+    if "language" in data:
+        site.language = _language(data["language"], fail)
+    return site
+
+
+def _read_defaults(site: SiteConfig, defaults: Any, path: Path | None, fail: Fail) -> None:
+    """[defaults] into `site.defaults`, each value checked, and the service they pre-select
+    matching the file's provider."""
     if not isinstance(defaults, dict):
         raise fail("defaults", _("expected a table ([defaults] with keys such as host = "
                                  "\"smtp.example.com\"); found {found}").format(
@@ -365,8 +198,12 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
                 "provider “{id}” is a {service} preset; expected service = \"{service}\" or "
                 "no service").format(id=site.provider, service=preset.service.value))
 
-    site.locked = tuple(_string_list(data, "locked", LOCKABLE, path))
-    for key in site.locked:
+
+def _locked_keys(site: SiteConfig, data: dict[str, Any], path: Path | None,
+                 fail: Fail) -> tuple[str, ...]:
+    """`locked`: each key must have a value to be held at ([defaults], or the provider's)."""
+    locked = tuple(_string_list(data, "locked", LOCKABLE, path))
+    for key in locked:
         if key == "provider" and not site.provider:
             raise fail("locked", _("“provider” is locked but the file sets no provider; add "
                                    "provider = \"…\" at the top"))
@@ -379,21 +216,30 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
                 message = _("“{key}” is locked but the file gives it no value; add {key} = … "
                             "under [defaults]")
             raise fail("locked", message.format(key=key))
+    return locked
 
-    site.hidden_services = tuple(_string_list(data, "hidden_services", SERVICE_NAMES, path))
-    visible = [s for s in SERVICE_NAMES if s not in site.hidden_services]
+
+def _hidden_services(site: SiteConfig, data: dict[str, Any], path: Path | None,
+                     fail: Fail) -> tuple[str, ...]:
+    """`hidden_services`: at least one kind stays, and never the pre-selected one."""
+    hidden = tuple(_string_list(data, "hidden_services", SERVICE_NAMES, path))
+    visible = [s for s in SERVICE_NAMES if s not in hidden]
     if not visible:
         raise fail("hidden_services", _("every kind of service is hidden; leave at least one "
                                         "of {services}").format(
                                             services=", ".join(f"“{s}”" for s in SERVICE_NAMES)))
-    if site.service is not None and site.service.value in site.hidden_services:
+    if site.service is not None and site.service.value in hidden:
         raise fail("hidden_services", _("the pre-selected service “{service}” is hidden"
                                         ).format(service=site.service.value))
+    return hidden
 
-    oauth = data.get("oauth", {})
+
+def _oauth_tables(oauth: Any, fail: Fail) -> dict[str, dict[str, str]]:
+    """[oauth.<provider>] tables of text (client_id, client_secret, tenant …), as written."""
     if not isinstance(oauth, dict):
         raise fail("oauth", _("expected tables such as [oauth.google] with client_id = "
                               "\"…\"; found {found}").format(found=describe_value(oauth)))
+    tables = {}
     for provider, table in oauth.items():
         if not isinstance(table, dict):
             raise fail(f"oauth.{provider}", _(
@@ -403,46 +249,39 @@ def parse_site_config(data: dict[str, Any], path: Path | None = None) -> SiteCon
             if not isinstance(v, str):
                 raise fail(f"oauth.{provider}.{k}", _("expected text; found {found}").format(
                     found=describe_value(v)))
-        site.oauth[provider] = dict(table)
+        tables[provider] = dict(table)
+    return tables
 
-    if "config_path" in data:
-        raw = data["config_path"]
-        if not isinstance(raw, str) or not raw.strip():
-            raise fail("config_path", _(
-                "expected the full path of the settings file as text, e.g. "
-                "\"C:\\\\ERP\\\\mail-settings.json\"; found {found}").format(
-                    found=describe_value(raw)))
-        expanded = Path(os.path.expandvars(os.path.expanduser(raw.strip())))
-        if not expanded.is_absolute():
-            raise fail("config_path", _("expected a full path (from the root of a drive); "
-                                        "found “{value}”").format(value=raw))
-        site.config_path = expanded
 
-    if "discovery" in data:  # checked by its own module (core/admin/discovery_site.py)
-        from mailwizard.core.admin.discovery_site import check_site_table
+def _config_path(raw: Any, fail: Fail) -> Path:
+    """`config_path`: a full path, ~ and environment variables expanded."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise fail("config_path", _(
+            "expected the full path of the settings file as text, e.g. "
+            "\"C:\\\\ERP\\\\mail-settings.json\"; found {found}").format(
+                found=describe_value(raw)))
+    expanded = Path(os.path.expandvars(os.path.expanduser(raw.strip())))
+    if not expanded.is_absolute():
+        raise fail("config_path", _("expected a full path (from the root of a drive); "
+                                    "found “{value}”").format(value=raw))
+    return expanded
 
-        check_site_table(data["discovery"], fail)
-    if "daily_check" in data:  # checked by its own module (core/admin/daily.py)
-        from mailwizard.core.admin.daily import check_site_table as check_daily
 
-        check_daily(data["daily_check"], fail)
-    if "recipients_per_day" in data:
-        v = data["recipients_per_day"]
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise fail("recipients_per_day", _("expected a whole number of people (0 or "
-                                               "more), without quotes; found {found}").format(
-                                                   found=describe_value(v)))
-        site.recipients_per_day = v
-    if "language" in data:
-        from mailwizard.core.i18n import normalise
+def _recipients_per_day(v: Any, fail: Fail) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise fail("recipients_per_day", _("expected a whole number of people (0 or "
+                                           "more), without quotes; found {found}").format(
+                                               found=describe_value(v)))
+    return v
 
-        v = data["language"]
-        if not isinstance(v, str) or not normalise(v):
-            raise fail("language", _("expected a language code such as \"hi\" or \"en\", "
-                                     "in quotes; found {found}").format(
-                                         found=describe_value(v)))
-        site.language = normalise(v)
-    return site
+
+def _language(v: Any, fail: Fail) -> str:
+    from mailwizard.core.i18n import normalise
+
+    if not isinstance(v, str) or not normalise(v):
+        raise fail("language", _("expected a language code such as \"hi\" or \"en\", "
+                                 "in quotes; found {found}").format(found=describe_value(v)))
+    return normalise(v)
 
 
 def _checked(spec, value, path, prefix):

@@ -59,10 +59,9 @@ def provider_for(profile: Profile) -> OAuthProvider:
 def client_for(provider_id: str, *, site: Mapping[str, Any] | None = None,
                answers: Mapping[str, Any] | None = None,
                environ: Mapping[str, str] = os.environ) -> ClientSettings:
-    """The configured client (environment, site file, answers); OAuthError("not_configured")
-    with what to register and where to put it when there is none."""
-    if site is None:
-        site = site_settings()
+    """The configured client (answers, environment, the site file's settings handed in by
+    the face that read it); OAuthError("not_configured") with what to register and where to
+    put it when there is none."""
     client = client_settings(provider_id, answers=answers, site=site, environ=environ)
     if client is None:
         from mailwizard.core.oauth.flow import _error
@@ -71,14 +70,15 @@ def client_for(provider_id: str, *, site: Mapping[str, Any] | None = None,
     return client
 
 
-def site_settings() -> Mapping[str, Any] | None:
-    """The administrator's site file as a mapping (None when there is none or it is unread)."""
-    from mailwizard.core.admin.site import load_site_config
-
-    try:
-        return load_site_config().raw
-    except Exception:  # a broken site file is reported where it is read for its own sake
+def configured_client(profile: Profile, site: Mapping[str, Any] | None
+                      ) -> ClientSettings | None:
+    """The client a connected profile refreshes its token with (environment, else the site
+    file's settings handed in by the face); None for a profile that does not sign in with
+    OAuth, or when none is configured (a refresh then says what to set up)."""
+    if profile.auth is not AuthMethod.OAUTH2 \
+            or profile.oauth_provider not in load_oauth_providers():
         return None
+    return client_settings(profile.oauth_provider, site=site)
 
 
 def connected_profile(provider: OAuthProvider, email: str, *, display_name: str = "",
@@ -95,7 +95,8 @@ def connected_profile(provider: OAuthProvider, email: str, *, display_name: str 
 
 def fresh_tokens(profile: Profile, refresh_token: str, *,
                  client: ClientSettings | None = None, timeout: float = 20) -> Tokens:
-    """A new access token (and maybe a new refresh token) for a connected profile."""
+    """A new access token (and maybe a new refresh token) for a connected profile; `client`
+    as the face found it (`configured_client`), else the environment's."""
     provider = provider_for(profile)
     client = client or client_for(profile.oauth_provider)
     # The tenant the sign-in used (saved in the profile) is the one its refresh token

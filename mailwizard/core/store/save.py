@@ -2,7 +2,8 @@
 
 Order matters: the settings must have passed a real check first; then the secret is replaced
 (the old one is kept until the config is written, and restored if that write fails); the
-config file is written last, atomically.
+config file is written last, atomically; then the check's record, as the caller built it,
+is kept as the last check (core/store/lastcheck.py).
 """
 
 from __future__ import annotations
@@ -10,15 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Mapping, Protocol
 
 from mailwizard.core.i18n import _
 from mailwizard.core.store.config import SavedSettings, default_config_path, write_config
 from mailwizard.core.profile import AuthMethod, Profile
 from mailwizard.core.store.secrets import SecretRef, SecretReplacement, check_available
 
-if TYPE_CHECKING:  # the GUI's save page loads this module at start-up: keep smtplib out
-    from mailwizard.core.checks.smtp import CheckResult
+
+class _Certificate(Protocol):
+    sha256: str
+
+
+class CheckOutcome(Protocol):
+    """What saving reads of a check's result (core/checks/result.py's CheckResult): whether
+    these settings passed, and what the settings file notes of how."""
+
+    ok: bool
+    profile: Profile
+    test_message_to: str
+    tls_version: str
+    auth_mechanism: str
+    #: a refresh token the provider rotated during the check (kept instead of the old one)
+    rotated_secret: str
+
+    @property
+    def certificate(self) -> _Certificate | None: ...
 
 
 class NotValidated(Exception):
@@ -62,7 +80,7 @@ def plan_save(profile: Profile, config_path: Path | None = None,
                     profile_name)
 
 
-def validation_summary(result: CheckResult | None) -> dict:
+def validation_summary(result: CheckOutcome | None) -> dict:
     if result is None:
         return {"validated_at": None, "untested": True}
     return {
@@ -74,14 +92,15 @@ def validation_summary(result: CheckResult | None) -> dict:
     }
 
 
-def save_settings(profile: Profile, secret: str | None, result: CheckResult | None, *,
+def save_settings(profile: Profile, secret: str | None, result: CheckOutcome | None, *,
                   config_path: Path | None = None, profile_name: str = "default",
                   allow_untested: bool = False, replace_damaged: bool = False,
-                  command: str = "save") -> SavePlan:
+                  last_check: Mapping[str, Any] | None = None) -> SavePlan:
     """Store a profile that passed `result`. Raises NotValidated, SecretStoreUnavailable or
-    ConfigError; on any of them nothing is left half-written. Then the check is recorded as
-    the last check beside the settings file (core/health.py), `command` naming who saved
-    ("save", "apply", "wizard"), so the ERP can show when the settings last worked."""
+    ConfigError; on any of them nothing is left half-written. Then `last_check`, the check's
+    record as the face built it (core/admin/report.py's saved_check_record, naming who saved:
+    "save", "apply", "wizard"), is kept as the last check beside the settings file, so the
+    ERP can show when the settings last worked."""
     if result is None and not allow_untested:
         raise NotValidated(_("The settings have not been tested; nothing was saved."))
     if result is not None and (not result.ok or result.profile != profile):
@@ -101,20 +120,17 @@ def save_settings(profile: Profile, secret: str | None, result: CheckResult | No
         check_available()
         with SecretReplacement(plan.secret, secret):
             write_config(settings, plan.config_path, replace_damaged=replace_damaged)
-    if result is not None:
-        _record(plan.config_path, result, command)
+    if last_check is not None:
+        _record(plan.config_path, last_check)
     return plan
 
 
-def _record(config_path: Path, result: CheckResult, command: str) -> None:
+def _record(config_path: Path, last_check: Mapping[str, Any]) -> None:
     import logging
 
-    from mailwizard.core import exitcodes as ec
-    from mailwizard.core.admin.health import record_last_check
-    from mailwizard.core.admin.report import check_record
+    from mailwizard.core.store.lastcheck import record_last_check
 
     try:
-        record_last_check(config_path, check_record(result, None, exit_code=ec.OK,
-                                                    command=command))
+        record_last_check(config_path, last_check)
     except OSError as exc:  # the settings are saved; only the record is missing
         logging.getLogger(__name__).warning("the check was not recorded: %s", exc)

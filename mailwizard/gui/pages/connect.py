@@ -163,7 +163,7 @@ class ConnectPage(FlowPage):
         from mailwizard.core.oauth.account import client_for
 
         try:
-            return client_for(self.provider_id())
+            return client_for(self.provider_id(), site=self.wiz().site.raw)
         except OAuthError:
             return None
 

@@ -128,10 +128,13 @@ class SavePage(FlowPage):
         name, path, replace_damaged = self._profile_name(), wiz.config_path, wiz.replace_damaged
 
         def work():
+            from mailwizard.core.admin.report import saved_check_record
+
             use_secret = get_secret(stored) if stored is not None else secret
             return save_settings(profile, use_secret, validation, config_path=path,
                                  profile_name=name, allow_untested=validation is None,
-                                 replace_damaged=replace_damaged, command="wizard")
+                                 replace_damaged=replace_damaged,
+                                 last_check=saved_check_record(validation, "wizard"))
 
         self.call = BackgroundCall(wiz.pool, self)
         self.call.done.connect(self._saved)

@@ -244,7 +244,7 @@ class ValidatePage(FlowPage):
         self.runner.start(st.profile.with_changes(), st.secret or None, send_test_to=to,
                           provider=self.wiz().provider, stored_secret=stored,
                           greeting_wait=self.greeting_wait,
-                          access_token=st.access_token or None)
+                          access_token=st.access_token or None, site=self.wiz().site.raw)
         self._update_buttons()
         self.changed()
 

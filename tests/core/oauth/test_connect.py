@@ -229,3 +229,20 @@ def test_the_client_id_can_come_from_the_site_file(saved, auth_server, tmp_path)
                    "--force-refresh", environ=env)
     assert p.returncode == ec.OK, p.stderr
     assert auth_server.valid_access_token(p.stdout.strip())
+
+
+@pytest.mark.parametrize("how", ["check", "check --notify", "check --monitoring"])
+def test_check_refreshes_with_the_client_id_of_the_site_file_it_was_given(saved, auth_server,
+                                                                          tmp_path, how):
+    """The face reads the site file (--site-config) and hands its client ID down to the
+    check's refresh: nothing below admin/ looks for a site file of its own."""
+    config, _, _ = saved
+    site = tmp_path / "site.toml"
+    site.write_text(f'[oauth.google]\nclient_id = "{auth_server.client_id}"\n'
+                    f'client_secret = "{auth_server.client_secret}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWIZARD_GOOGLE")}
+    before = len(auth_server.token_requests())
+    p = mailwizard(*how.split(), "--config", str(config), "--site-config", str(site),
+                   *(["--notify-wait", "0"] if "--notify" in how else []), environ=env)
+    assert p.returncode == ec.OK, p.stdout + p.stderr
+    assert len(auth_server.token_requests()) == before + 1
