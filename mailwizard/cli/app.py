@@ -20,8 +20,8 @@ from mailwizard.cli.common import (  # noqa: F401
     _read_secret, _saved, _site)
 from mailwizard.cli.parser import COMMANDS, _command_named, _named_command, _parser  # noqa: F401
 from mailwizard.cli.commands import (  # noqa: F401
-    cmd_apply, cmd_check, cmd_providers, cmd_report, cmd_save, cmd_send, cmd_show, cmd_token,
-    cmd_validate)
+    cmd_apply, cmd_providers, cmd_report, cmd_save, cmd_send, cmd_show, cmd_token, cmd_validate)
+from mailwizard.cli.check import cmd_check  # noqa: F401
 
 
 def _cmd_discover(args) -> int:
