@@ -5,7 +5,6 @@ but a bare --version to `main` here."""
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from mailwizard import __version__
@@ -20,8 +19,8 @@ from mailwizard.cli.common import (  # noqa: F401
     _read_secret, _saved, _site)
 from mailwizard.cli.parser import COMMANDS, _command_named, _named_command, _parser  # noqa: F401
 from mailwizard.cli.commands import (  # noqa: F401
-    cmd_apply, cmd_check, cmd_providers, cmd_report, cmd_save, cmd_send, cmd_show, cmd_token,
-    cmd_validate)
+    cmd_apply, cmd_providers, cmd_report, cmd_save, cmd_send, cmd_show, cmd_token, cmd_validate)
+from mailwizard.cli.check import cmd_check  # noqa: F401
 
 
 def _cmd_discover(args) -> int:
@@ -142,7 +141,72 @@ def _run(argv: list[str] | None) -> int:
         code = _main(argv, as_json)
     finally:
         cli_support.DEBUG.dump(RUN.command, code)
+        for hook in [f for f in sys.meta_path if isinstance(f, _AfterImport)]:
+            hook.remove()  # nothing imported logging in this run: nothing was logged
     return code
+
+
+def _set_up_logging(debug: bool) -> None:
+    """Log records as this run shows them (_configure_logging). A run that never imports
+    logging (discover, providers, a command's help: ≈ 5 ms of theirs, with traceback and
+    textwrap) has no record to show: it is set up the moment something imports logging,
+    before any record can exist."""
+    if debug or "logging" in sys.modules:
+        _configure_logging(debug)
+    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport("logging", lambda: _configure_logging(debug)))
+
+
+def _configure_logging(debug: bool) -> None:
+    import logging
+
+    from mailwizard.core.redact import install_log_redaction
+
+    # --debug is mailwizard's own account: other packages' loggers (keyring's "Loading
+    # KWallet" …) stay at warnings, so their chatter never fills the transcript.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mailwizard").setLevel(logging.DEBUG if debug else logging.NOTSET)
+    install_log_redaction()
+
+
+class _AfterImport:
+    """An import hook (on sys.meta_path) that runs `then` once, right after the module `name`
+    is first imported, found and loaded by the finders after it as it would have been."""
+
+    def __init__(self, name: str, then):
+        self.name, self.then = name, then
+
+    def find_spec(self, name, path=None, target=None):
+        if name != self.name:
+            return None
+        self.remove()
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                spec.loader = _ThenLoader(spec.loader, self.then)
+                return spec
+        return None
+
+    def remove(self) -> None:
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+
+class _ThenLoader:
+    """`loader`, then `then()` once the module has run (the module keeps its own loader)."""
+
+    def __init__(self, loader, then):
+        self._loader, self._then = loader, then
+
+    def create_module(self, spec):
+        create = getattr(self._loader, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module) -> None:
+        module.__loader__ = module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        self._then()
 
 
 def _main(argv: list[str], as_json: bool) -> int:
@@ -161,15 +225,8 @@ def _main(argv: list[str], as_json: bool) -> int:
         return ec.USAGE
     RUN.command = args.command
     as_json = as_json or bool(getattr(args, "json", False))
-    from mailwizard.core.redact import install_log_redaction
-
     cli_support.DEBUG.enabled = bool(getattr(args, "debug", False))
-    # --debug is mailwizard's own account: other packages' loggers (keyring's "Loading
-    # KWallet" …) stay at warnings, so their chatter never fills the transcript.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("mailwizard").setLevel(
-        logging.DEBUG if cli_support.DEBUG.enabled else logging.NOTSET)
-    install_log_redaction()
+    _set_up_logging(cli_support.DEBUG.enabled)
     handlers = {"providers": cmd_providers, "validate": cmd_validate, "save": cmd_save,
                 "apply": cmd_apply, "check": cmd_check, "report": cmd_report,
                 "show": cmd_show, "gui": cmd_gui, "token": cmd_token, "send": cmd_send,

@@ -10,9 +10,12 @@ record. `safe_text()` (which redact() applies too) shows control characters as `
 from __future__ import annotations
 
 import base64
-import logging
 import re
 import threading
+
+TYPE_CHECKING = False  # logging only when a log is set up: printing safe text needs none of it
+if TYPE_CHECKING:
+    import logging
 
 MASK = "********"
 
@@ -98,8 +101,9 @@ def safe_text(text: str) -> str:
     return _CONTROL.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in the final message (args included)."""
+class RedactingFilter:
+    """A logging filter that masks registered secrets in the final message (args included).
+    (A handler takes any object with this `filter` method as a filter.)"""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -111,6 +115,8 @@ class RedactingFilter(logging.Filter):
             record.msg = cleaned
             record.args = None
         if record.exc_info and not record.exc_text:
+            import logging
+
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = redact(record.exc_text)
@@ -119,6 +125,8 @@ class RedactingFilter(logging.Filter):
 
 def install_log_redaction(logger: logging.Logger | None = None) -> None:
     """Put the redaction filter on every handler of the root logger (or of `logger`)."""
+    import logging
+
     target = logger or logging.getLogger()
     for handler in target.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):

@@ -3,6 +3,7 @@ pull in Qt, exchangelib, OAuth or DNS libraries."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -126,3 +127,56 @@ def test_plain_addresses_are_checked_without_email_validator():
             "assert check_email('bücher@example.org', 'f')[1] is None\n"
             "assert 'email_validator' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_run_that_logs_nothing_does_not_import_logging():
+    """The log (logging with traceback and textwrap, and the redaction filter: ≈ 5 ms) is set
+    up when something imports logging: finding a kept list's domain offline, listing the
+    presets and a command's help never do."""
+    for argv in (["discover", "user@yahoo.co.jp", "--no-online", "--json"], ["providers"],
+                 ["check", "--help"]):
+        code = VALIDATE.format(argv=argv, watched=("logging", "traceback"))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=60, env={k: v for k, v in os.environ.items()
+                                              if k != "MAILWIZARD_DNS_SERVER"}).stdout
+        assert out.rsplit("LOADED:", 1)[1].strip() == ":EXIT:0", (argv, out[-300:])
+
+
+LOGS_MIDWAY = """
+import sys
+from mailwizard.cli import app
+assert 'logging' not in sys.modules
+
+def providers(args):  # a command whose work imports logging (keyring, exchangelib, ours)
+    import logging
+    from mailwizard.core.redact import register_secret
+
+    register_secret('hunter2')
+    logging.getLogger('keyring.backend').warning('tried %s', 'hunter2')
+    logging.getLogger('keyring.backend').info('chatter')
+    logging.getLogger('mailwizard.core.x').info('ours, %s', 'hunter2')
+    return 0
+
+app.cmd_providers = providers
+code = app.main(sys.argv[1:])
+assert not [f for f in sys.meta_path if type(f).__name__ == '_AfterImport'], sys.meta_path
+sys.exit(code)
+"""
+
+
+def test_a_log_set_up_when_logging_is_first_imported_is_the_same_log():
+    """Imported midway through a command, logging shows records as it always did: other
+    packages' from warnings, mailwizard's at --debug's level, each with its level and logger,
+    secrets masked; and the import hook is gone after the run."""
+    def run(*argv):
+        return subprocess.run([sys.executable, "-c", LOGS_MIDWAY, *argv], capture_output=True,
+                              text=True, timeout=60)
+
+    plain = run("providers")
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stderr == "WARNING keyring.backend: tried ********\n"
+    debug = run("--debug", "providers")
+    assert debug.returncode == 0, debug.stderr
+    assert "WARNING keyring.backend: tried ********\nINFO mailwizard.core.x: ours, ********\n" \
+        in debug.stderr
+    assert "chatter" not in debug.stderr and "hunter2" not in debug.stderr

@@ -140,6 +140,23 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
     if "damaged" in record:
         return [_("(the record of the last check cannot be read: {problem})").format(
             problem=record["damaged"])]
+    lines = _outcome_lines(record)
+    r = record.get("result")
+    if not r:
+        return lines
+    lines += _connection_lines(r)
+    lines += _diagnosis_lines(record.get("diagnosis"))
+    lines += _certificate_lines(r)
+    if r.get("tls_version"):
+        lines.append(f"TLS: {r['tls_version']} {r.get('cipher', '')}")
+    lines += ["", _("Transcript (passwords removed):")]
+    lines += [f"  {line}" for line in r.get("transcript", [])]
+    return lines
+
+
+def _outcome_lines(record: dict[str, Any]) -> list[str]:
+    """When the check ran and by what, its outcome and state, what it means, its tries and
+    error."""
     from mailwizard.core import exitcodes as ec
 
     code = record.get("exit_code")
@@ -174,9 +191,11 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
         lines.append(_("Tries:    {n} in this run").format(n=record["tries"]))
     if record.get("error"):
         lines.append(_("Error:    {problem}").format(problem=record["error"]))
-    r = record.get("result")
-    if not r:
-        return lines
+    return lines
+
+
+def _connection_lines(r: dict[str, Any]) -> list[str]:
+    """The checked result's start and time, server, sign-in, From address and stages."""
     from mailwizard.core.profile import Profile
 
     try:
@@ -188,7 +207,7 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
             server=p.server_text(), peer=r["peer"])
     else:
         server = _("Server:   {server}").format(server=p.server_text())
-    lines += [
+    lines = [
         _("Started:  {when}   Total: {ms} ms").format(
             when=r.get("started_at", ""), ms=f"{r.get('elapsed_ms', 0):.0f}"),
         server,
@@ -200,38 +219,45 @@ def check_lines(record: dict[str, Any] | None) -> list[str]:
     ]
     for s in r.get("stages", []):
         lines.append(f"  {s['status']:9} {s['stage']:11} {s['ms']:8.1f} ms  {s.get('detail', '')}")
-    d = record.get("diagnosis")
-    if d:
-        lines += ["", _("Diagnosis: {code} (stage {stage})").format(code=d["code"],
-                                                                     stage=d["stage"]),
-                  _("  Cause: {cause}").format(cause=d["cause"]),
-                  _("  Fix:   {fix}").format(fix=d["fix"])]
-        if d.get("help_url"):
-            lines.append(_("  Help:  {url}").format(url=d["help_url"]))
-        if d.get("suggestion"):
-            lines.append(_("  Suggested change: {change}").format(change=d["suggestion"]))
-        if d.get("server_reply"):
-            lines.append(_("  Server said: {reply}").format(reply=d["server_reply"]))
+    return lines
+
+
+def _diagnosis_lines(d: dict[str, Any] | None) -> list[str]:
+    """The diagnosis of a failed check: its code and stage, cause, fix, help, suggested
+    change and the server's reply (none when the check passed)."""
+    if not d:
+        return []
+    lines = ["", _("Diagnosis: {code} (stage {stage})").format(code=d["code"],
+                                                               stage=d["stage"]),
+             _("  Cause: {cause}").format(cause=d["cause"]),
+             _("  Fix:   {fix}").format(fix=d["fix"])]
+    if d.get("help_url"):
+        lines.append(_("  Help:  {url}").format(url=d["help_url"]))
+    if d.get("suggestion"):
+        lines.append(_("  Suggested change: {change}").format(change=d["suggestion"]))
+    if d.get("server_reply"):
+        lines.append(_("  Server said: {reply}").format(reply=d["server_reply"]))
+    return lines
+
+
+def _certificate_lines(r: dict[str, Any]) -> list[str]:
+    """The server's certificate (from the result, or from its failure), if it showed one."""
     failure = r.get("failure") or {}
     cert = r.get("certificate") or failure.get("certificate")
-    if cert:
-        fp = ":".join(cert["sha256"][i:i + 2] for i in range(0, len(cert["sha256"]), 2))
-        trusted = _("yes") if cert["verified"] else _("no")
-        if cert.get("error"):
-            trusted += f" ({cert['error']})"
-        lines += ["", _("Certificate:"),
-                  _("  Subject:  {subject}").format(subject=cert["subject"]),
-                  _("  Issuer:   {issuer}").format(issuer=cert["issuer"]),
-                  _("  Valid:    {start} to {end}").format(start=cert["not_before"],
-                                                          end=cert["not_after"]),
-                  _("  Names:    {names}").format(names=", ".join(cert["names"])),
-                  f"  SHA-256:  {fp.upper()}",
-                  _("  Trusted:  {answer}").format(answer=trusted)]
-    if r.get("tls_version"):
-        lines.append(f"TLS: {r['tls_version']} {r.get('cipher', '')}")
-    lines += ["", _("Transcript (passwords removed):")]
-    lines += [f"  {line}" for line in r.get("transcript", [])]
-    return lines
+    if not cert:
+        return []
+    fp = ":".join(cert["sha256"][i:i + 2] for i in range(0, len(cert["sha256"]), 2))
+    trusted = _("yes") if cert["verified"] else _("no")
+    if cert.get("error"):
+        trusted += f" ({cert['error']})"
+    return ["", _("Certificate:"),
+            _("  Subject:  {subject}").format(subject=cert["subject"]),
+            _("  Issuer:   {issuer}").format(issuer=cert["issuer"]),
+            _("  Valid:    {start} to {end}").format(start=cert["not_before"],
+                                                    end=cert["not_after"]),
+            _("  Names:    {names}").format(names=", ".join(cert["names"])),
+            f"  SHA-256:  {fp.upper()}",
+            _("  Trusted:  {answer}").format(answer=trusted)]
 
 
 def schedule_lines() -> list[str]:
