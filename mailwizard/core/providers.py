@@ -1,6 +1,10 @@
 """The provider catalogue (resources/providers.toml) as plain objects, and matching an email
 address to a preset.
 
+The facts are authored in resources/providers.toml; the program reads them as compiled by
+scripts/compile_providers.py into resources/providers.json (the same tables: JSON is read in
+≈ 0.2 ms, the TOML with tomllib in ≈ 10 ms; a test fails when the JSON is stale).
+
 The texts a person reads (a provider's name, summary, notes, hints, secret label, steps,
 policy warnings and limit) are kept in English as resources/providers.toml has them (the
 ``*_en`` fields) and are translated each time they are read (``summary``, ``notes``, ``text``
@@ -12,18 +16,12 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from mailwizard.core.i18n import N_, _
 from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security, ServiceType
 from mailwizard.core.resources import read_resource_bytes
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 
 def _text(english: str) -> str:
@@ -305,9 +303,18 @@ class Catalogue:
 
 
 @functools.lru_cache(maxsize=1)
+def provider_data() -> dict[str, Any]:
+    """The tables of resources/providers.toml (presets, MX patterns), read once from their
+    compiled form, resources/providers.json."""
+    import json
+
+    return json.loads(read_resource_bytes("providers.json"))["data"]
+
+
+@functools.lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
     """The presets, read once: they keep the English texts and translate them when read, so
     the cache is the same in every language."""
-    data = tomllib.loads(read_resource_bytes("providers.toml").decode("utf-8"))
+    data = provider_data()
     presets = sorted((_preset(d) for d in data["provider"]), key=lambda p: (p.order, p.name_en))
     return Catalogue(tuple(presets))

@@ -66,3 +66,35 @@ def test_search_finds_by_name_and_domain():
     assert [p.id for p in cat.search("outlook")][:1] == ["outlook-com"]
     assert "gmail" in [p.id for p in cat.search("googlemail")]
     assert len(cat.search("")) == len(cat)
+
+
+def test_the_compiled_presets_are_a_fresh_compile_of_the_toml(tmp_path):
+    """The program reads resources/providers.json, compiled from the TOML the facts are
+    authored in: it must be what scripts/compile_providers.py makes of the TOML today (edit
+    the TOML, then run the script), and hold the same tables."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mailwizard.core.providers import provider_data
+
+    root = Path(__file__).resolve().parents[2]
+    script = root / "scripts" / "compile_providers.py"
+    out = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    authored = tomllib.loads((root / "resources" / "providers.toml").read_text("utf-8"))
+    assert provider_data() == authored
+    # and --check notices a change to the TOML that was not compiled
+    changed = tmp_path / "providers.toml"
+    changed.write_text((root / "resources" / "providers.toml").read_text("utf-8").replace(
+        'host = "smtp.gmail.com"', 'host = "smtp.gmail.example"', 1), encoding="utf-8")
+    stale = subprocess.run([sys.executable, str(script), "--check", "--source", str(changed)],
+                           capture_output=True, text=True)
+    assert stale.returncode == 1 and "differs" in stale.stdout
+    assert json.loads((root / "resources" / "providers.json").read_text("utf-8"))["format"] == 1

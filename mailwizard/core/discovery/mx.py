@@ -1,19 +1,12 @@
 """Telling the provider from a domain's mail servers (MX): the patterns are data, in the
-`[[mx]]` tables of resources/providers.toml, each with its source and the date it was read."""
+`[[mx]]` tables of resources/providers.toml, each with its source and the date it was read
+(read from their compiled form, as the presets are: core/providers.py)."""
 
 from __future__ import annotations
 
 import fnmatch
 import functools
-import sys
 from dataclasses import dataclass
-
-from mailwizard.core.resources import read_resource_bytes
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -33,7 +26,9 @@ class MxPattern:
 
 @functools.lru_cache(maxsize=1)
 def load_patterns() -> tuple[MxPattern, ...]:
-    data = tomllib.loads(read_resource_bytes("providers.toml").decode("utf-8"))
+    from mailwizard.core.providers import provider_data
+
+    data = provider_data()
     return tuple(MxPattern(d["provider"], d["name"], tuple(p.lower() for p in d["patterns"]),
                            d.get("host", ""), d["source"], d["verified"],
                            bool(d.get("unverified", False))) for d in data.get("mx", ()))
