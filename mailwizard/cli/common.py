@@ -70,7 +70,7 @@ class _SafeStream:
 def _check_text_options(args) -> None:
     """Options whose bytes were not text (Python keeps them as lone surrogates) or hold
     control characters are refused by name, before anything uses them."""
-    from mailwizard.core.profile import check_profile_name, has_control_chars
+    from mailwizard.core.setting_text import check_profile_name, has_control_chars
 
     for name, value in vars(args).items():
         values = value if isinstance(value, list) else [value]

@@ -6,7 +6,7 @@ The table is part of the documented contract with the host ERP (README, docs/INT
 from __future__ import annotations
 
 from mailwizard.core.i18n import N_
-from mailwizard.core.profile import TranslatedWords
+from mailwizard.core.translated_words import TranslatedWords
 
 OK = 0
 INTERNAL_ERROR = 1

@@ -3,7 +3,8 @@
 A `Profile` is what gets validated and saved; it never holds the secret itself (that travels
 separately, and is stored in the OS keyring). Its parts have modules of their own, whose
 names are re-exported here: the fixed sets and field errors (profile_types), server names
-and Exchange logins (server_names), email addresses (email_address).
+and Exchange logins (server_names), email addresses (email_address), a setting's text on
+its own (setting_text).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from mailwizard.core.i18n import _
 from mailwizard.core.profile_types import (  # noqa: F401 (re-exported)
     EWS_PATH, EXCHANGE_ONLINE_HOSTS, SECURITY_WORDS, AuthMethod, EwsAuth, FieldError,
     ProfileError, Security, ServiceType)
+from mailwizard.core.setting_text import (  # noqa: F401 (re-exported)
+    _PROFILE_NAME, check_profile_name, has_control_chars)
 from mailwizard.core.server_names import (  # noqa: F401 (re-exported)
     _LABEL, check_domain, default_ews_url, exchange_login, normalise_ews_url, to_ascii_host)
 from mailwizard.core.translated_words import TranslatedWords  # noqa: F401 (re-exported)
@@ -172,23 +175,6 @@ _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 
 def normalise_fingerprint(value: str) -> str:
     return value.replace(":", "").replace(" ", "").strip().lower()
-
-
-#: resources/config.schema.json's profile_name: it names the keyring entry "<name>/password".
-_PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
-
-
-def check_profile_name(name: object) -> str | None:
-    """What is wrong with a profile name, or None."""
-    if not isinstance(name, str) or not _PROFILE_NAME.match(name):
-        return _('use 1 to 64 letters, digits, ".", "_" or "-", e.g. "default" (it names the '
-                 'keyring entry "<name>/password")')
-    return None
-
-
-def has_control_chars(text: str) -> bool:
-    """C0/C1 control characters and DEL (line breaks included): never valid in a setting."""
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
 
 
 def check_profile(p: Profile) -> list[FieldError]:

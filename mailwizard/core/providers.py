@@ -20,8 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailwizard.core.i18n import N_, _
-from mailwizard.core.profile import SECURITY_WORDS, AuthMethod, Profile, Security, ServiceType
+from mailwizard.core.profile_types import SECURITY_WORDS, AuthMethod, Security, ServiceType
 from mailwizard.core.resources import read_resource_bytes
+
+TYPE_CHECKING = False  # the profile model only when a preset fills a profile
+if TYPE_CHECKING:
+    from mailwizard.core.profile import Profile
 
 
 def _text(english: str) -> str:
@@ -182,6 +186,8 @@ class ProviderPreset:
     def profile_for(self, email: str = "", *, region: str | None = None,
                     display_name: str = "") -> Profile:
         """A profile pre-filled from this preset (the user can still change everything)."""
+        from mailwizard.core.profile import Profile
+
         ep = self.default_endpoint
         return Profile(
             host=self.host_for_email(email, region), port=ep.port, security=ep.security, auth=self.auth,

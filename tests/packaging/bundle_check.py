@@ -135,7 +135,8 @@ def main() -> int:
     def _():
         qt = internal / "PySide6" / "Qt"
         wanted = [internal / "mailwizard" / "resources" / n for n in
-                  ("providers.toml", "providers.json", "config.schema.json", "org.mailwizard.MailWizard.svg")]
+                  ("providers.toml", "providers.json", "config.schema.json",
+                   "org.mailwizard.MailWizard.svg")]
         wanted += [qt / "plugins" / p for p in
                    ("platforms/libqxcb.so", "platforms/libqwayland.so",
                     "platforms/libqoffscreen.so", "imageformats/libqsvg.so",

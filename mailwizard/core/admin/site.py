@@ -25,7 +25,7 @@ from mailwizard.core.admin.sitepolicy import (LOCKED_TOOLTIP, PRESET_GIVES,  # n
                                               SiteConfig)
 from mailwizard.core.i18n import _
 from mailwizard.core.store.paths import xdg_config_dir
-from mailwizard.core.profile import ServiceType
+from mailwizard.core.profile_types import ServiceType
 
 if TYPE_CHECKING:
     from typing import Any, Callable

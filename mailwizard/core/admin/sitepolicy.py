@@ -14,10 +14,11 @@ TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (
 from mailwizard.core.admin.filekeys import (EXCHANGE_ONLY, PROFILE_KEYS, SMTP_ONLY,
                                             key_for_field)
 from mailwizard.core.i18n import _
-from mailwizard.core.profile import FieldError, Profile, ServiceType, normalise_fingerprint
+from mailwizard.core.profile_types import FieldError, ServiceType
 
 if TYPE_CHECKING:
     from typing import Any
+    from mailwizard.core.profile import Profile  # read only when a profile is checked
     from mailwizard.core.providers import ProviderPreset
 
 LOCKED_TOOLTIP = "Set by your administrator"
@@ -125,6 +126,8 @@ class SiteConfig:
         """Each locked key that `profile_or_changes` sets to another value than the site's,
         as a FieldError (field = the file key) naming the site file. A dict may use file
         keys or Profile field names; a Profile is checked on the keys its service uses."""
+        from mailwizard.core.profile import Profile
+
         wanted: dict[str, Any] = {}
         if isinstance(profile_or_changes, Profile):
             # Compared in the form profiles are checked and saved in: an Exchange login
@@ -209,6 +212,8 @@ def _same(key: str, value: Any, want: Any) -> bool:
     if key == "host":
         return str(value).strip().rstrip(".").lower() == str(want).strip().rstrip(".").lower()
     if key == "trust_sha256":
+        from mailwizard.core.profile import normalise_fingerprint
+
         return normalise_fingerprint(str(value)) == normalise_fingerprint(str(want))
     if key == "timeout":
         return float(value) == float(want)

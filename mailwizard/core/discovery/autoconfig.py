@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from mailwizard.core.discovery.errors import StepFailed
-from mailwizard.core.profile import Security
+from mailwizard.core.profile_types import Security
 
 DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
 ENV_ISPDB_URL = "MAILWIZARD_ISPDB_URL"

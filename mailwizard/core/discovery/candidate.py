@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailwizard.core.i18n import _
-from mailwizard.core.profile import Profile, Security, ServiceType
+from mailwizard.core.profile_types import Security, ServiceType
+
+TYPE_CHECKING = False  # the profile model only when a candidate becomes a profile
+if TYPE_CHECKING:
+    from mailwizard.core.profile import Profile
 
 #: Sources, strongest first (see rank.py for how they are ordered and why).
 PRESET, AUTOCONFIG, ISPDB, MX, SRV, PROBE = "preset", "autoconfig", "ispdb", "mx", "srv", "probe"
@@ -104,6 +108,8 @@ class Candidate:
 
     def profile(self, email: str, display_name: str = "") -> Profile:
         """A profile for these settings (the user can still change everything)."""
+        from mailwizard.core.profile import Profile
+
         return Profile(host=self.host, port=self.port, security=self.security,
                        username=self.username or email, from_address=email,
                        display_name=display_name, provider_id=self.provider_id or "custom",

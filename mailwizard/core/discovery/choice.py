@@ -39,7 +39,7 @@ def sign_in_note(candidate: Candidate, catalogue) -> str:
     takes only OAuth2 sign-in (Connect, or plainly that mailwizard cannot do it for this
     provider yet), or one listed without encryption (a password never goes in clear)."""
     from mailwizard.core.i18n import _
-    from mailwizard.core.profile import Security
+    from mailwizard.core.profile_types import Security
 
     preset = catalogue.get(candidate.provider_id) if candidate.provider_id else None
     name = candidate.provider_name or (preset.name if preset else candidate.host)

@@ -14,7 +14,7 @@ from mailwizard.core.discovery.candidate import ProbeResult
 from mailwizard.core.discovery.dns import Dns
 from mailwizard.core.discovery.net import (StepFailed, Stopped, Switch, connect, said,
                                            wrap_tls)
-from mailwizard.core.profile import Security
+from mailwizard.core.profile_types import Security
 
 EHLO_NAME = "mailwizard.localdomain"
 #: Ports probed on a host no source named, with the security each usually speaks.

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from mailwizard.core.discovery.candidate import (AUTOCONFIG, ISPDB, MX, PRESET, PROBE, SRV,
                                                  Candidate, ProbeResult)
-from mailwizard.core.profile import Security
+from mailwizard.core.profile_types import Security
 
 SOURCE_SCORE = {PRESET: 600, AUTOCONFIG: 500, ISPDB: 400, MX: 300, SRV: 200, PROBE: 100}
 CONFIRMED, CONTRADICTED, AGREEING = 30, -350, 10

@@ -20,8 +20,10 @@ from typing import Any, Callable
 from mailwizard.core.discovery import rank, sources
 from mailwizard.core.discovery.candidate import PRESET, PROBE, Candidate, ProbeResult
 from mailwizard.core.discovery.errors import StepFailed, Stopped
+from mailwizard.core.email_address import check_email
 from mailwizard.core.i18n import _
-from mailwizard.core.profile import _LABEL, Security, check_email, to_ascii_host
+from mailwizard.core.profile_types import Security
+from mailwizard.core.server_names import _LABEL, to_ascii_host
 
 DEFAULT_TIMEOUT = 8.0
 #: names from the MX hosts asked at the online ISPDB at most (Thunderbird asks one or two)

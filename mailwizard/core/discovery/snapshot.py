@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from mailwizard.core.profile import Security
+from mailwizard.core.profile_types import Security
 from mailwizard.core.resources import read_resource_bytes
 
 RESOURCE = "ispdb.json"

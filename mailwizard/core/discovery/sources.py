@@ -11,7 +11,7 @@ from mailwizard.core.discovery.candidate import (AUTOCONFIG, ISPDB, MX, PRESET, 
                                                  Candidate, ProbeResult, in_domain)
 from mailwizard.core.discovery.errors import StepFailed
 from mailwizard.core.i18n import _
-from mailwizard.core.profile import SECURITY_WORDS, Security, ServiceType
+from mailwizard.core.profile_types import SECURITY_WORDS, Security, ServiceType
 
 
 @functools.lru_cache(maxsize=1)
