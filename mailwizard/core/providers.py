@@ -17,14 +17,14 @@ from __future__ import annotations
 import fnmatch
 import functools
 from dataclasses import dataclass, field
-from typing import Any
 
 from mailwizard.core.i18n import N_, _
 from mailwizard.core.profile_types import SECURITY_WORDS, AuthMethod, Security, ServiceType
 from mailwizard.core.resources import read_resource_bytes
 
-TYPE_CHECKING = False  # the profile model only when a preset fills a profile
+TYPE_CHECKING = False  # typing, and the profile model only when a preset fills a profile
 if TYPE_CHECKING:
+    from typing import Any
     from mailwizard.core.profile import Profile
 
 

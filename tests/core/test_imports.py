@@ -63,6 +63,53 @@ def test_commands_that_do_not_discover_never_load_the_kept_list():
     assert loaded_after(code) == ""
 
 
+#: What `mailwizard discover ADDRESS --no-online` needs no part of when the address's domain
+#: is a preset or on the kept list (issue 25): the TOML parser (the presets are read from
+#: their compiled JSON), the profile model (and with it nothing builds a Profile), typing,
+#: the online and MX sources' own modules; for a preset, the kept list too.
+NOT_FOR_A_KNOWN_DOMAIN = ("tomllib", "typing", "mailwizard.core.profile",
+                          "mailwizard.core.discovery.autoconfig", "mailwizard.core.discovery.mx",
+                          "mailwizard.core.discovery.https", "mailwizard.core.discovery.dns",
+                          "publicsuffixlist")
+
+DISCOVER = """
+import runpy, sys
+sys.argv = ['mailwizard', 'discover', {address!r}, '--no-online', '--json']
+try:
+    runpy.run_module('mailwizard', run_name='__main__')
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+watched = {watched!r}
+print('LOADED:' + ','.join(m for m in watched if m in sys.modules))
+"""
+
+
+def discover_loads(address: str, watched: tuple[str, ...]) -> set[str]:
+    code = DISCOVER.format(address=address, watched=watched)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    return set(filter(None, out.rsplit("LOADED:", 1)[1].strip().split(",")))
+
+
+def test_discovering_a_preset_domain_loads_no_toml_profile_list_or_other_source():
+    snapshot = "mailwizard.core.discovery.snapshot"
+    assert discover_loads("billing@gmail.com", NOT_FOR_A_KNOWN_DOMAIN + (snapshot,)) == set()
+
+
+def test_discovering_a_domain_of_the_kept_list_loads_the_list_but_no_toml_or_profile():
+    snapshot = "mailwizard.core.discovery.snapshot"
+    # Yahoo! JAPAN: no preset, on Thunderbird's list
+    assert discover_loads("billing@yahoo.co.jp", NOT_FOR_A_KNOWN_DOMAIN + (snapshot,)) == \
+        {snapshot}
+
+
+def test_the_exit_codes_do_not_import_the_profile_model():
+    code = ("import sys\nimport mailwizard.core.exitcodes\n"
+            "assert 'mailwizard.core.profile' not in sys.modules\n"
+            "assert 'dataclasses' not in sys.modules\n")
+    assert loaded_after(code) == ""
+
+
 def test_version_command_imports_nothing_heavy():
     code = ("import sys, runpy\nsys.argv=['mailwizard','--version']\n"
             "try:\n    runpy.run_module('mailwizard', run_name='__main__')\n"

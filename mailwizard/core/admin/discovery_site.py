@@ -8,7 +8,9 @@ address and the ISPDB, which learn the domain) are allowed, and which ISPDB to a
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing only for type checkers (start-up of `discover`)
+if TYPE_CHECKING:
+    from typing import Any
 
 from mailwizard.core.i18n import _
 

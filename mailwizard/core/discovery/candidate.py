@@ -4,13 +4,13 @@ so (in words for the user, and in detail for IT)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from mailwizard.core.i18n import _
 from mailwizard.core.profile_types import Security, ServiceType
 
-TYPE_CHECKING = False  # the profile model only when a candidate becomes a profile
+TYPE_CHECKING = False  # typing, and the profile model only when a candidate becomes one
 if TYPE_CHECKING:
+    from typing import Any
     from mailwizard.core.profile import Profile
 
 #: Sources, strongest first (see rank.py for how they are ordered and why).

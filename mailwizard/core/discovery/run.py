@@ -15,7 +15,9 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing only for type checkers (start-up of `discover`)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from mailwizard.core.discovery import rank, sources
 from mailwizard.core.discovery.candidate import PRESET, PROBE, Candidate, ProbeResult

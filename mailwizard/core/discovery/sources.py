@@ -1,12 +1,13 @@
 """Each source of discovery as one function: it asks (DNS, HTTPS) and returns candidates with
-the reason in words and the evidence. The run (run.py) calls them in parallel."""
+the reason in words and the evidence. The run (run.py) calls them in parallel. A source's
+own parts (the autoconfig reader, the MX table, HTTPS) are imported when it is asked: a
+preset's domain needs none of them."""
 
 from __future__ import annotations
 
 import fnmatch
 import functools
 
-from mailwizard.core.discovery import autoconfig, mx as mxdata
 from mailwizard.core.discovery.candidate import (AUTOCONFIG, ISPDB, MX, PRESET, PROBE, SRV,
                                                  Candidate, ProbeResult, in_domain)
 from mailwizard.core.discovery.errors import StepFailed
@@ -25,7 +26,9 @@ def known_provider_hosts() -> tuple[str, ...]:
         if p.host:
             hosts.add(p.host.replace("{region}", "*").lower())
         hosts.update(a.lower() for a in (*p.alternatives, *p.domain_hosts.values()))
-    hosts.update(m.host for m in mxdata.load_patterns() if m.host)
+    from mailwizard.core.discovery.mx import load_patterns
+
+    hosts.update(m.host for m in load_patterns() if m.host)
     return tuple(sorted(hosts))
 
 
@@ -134,8 +137,10 @@ def mx_lookup_names(mx_hosts: list[str], domain: str) -> list[str]:
 
 def from_config(body: bytes, email: str, domain: str, source: str, url: str,
                 reason: str) -> list[Candidate]:
+    from mailwizard.core.discovery.autoconfig import parse
+
     out = []
-    for i, s in enumerate(autoconfig.parse(body, email)):
+    for i, s in enumerate(parse(body, email)):
         preset = _preset_for_host(s.host, domain)
         out.append(_candidate(source, s.host, s.port, s.security, reason,
                               [f"{url}: outgoingServer {s.host}:{s.port} "
@@ -151,10 +156,11 @@ def from_config(body: bytes, email: str, domain: str, source: str, url: str,
 
 def own_autoconfig(email: str, domain: str, **net) -> list[Candidate]:
     """The domain's own file: autoconfig.DOMAIN first, then DOMAIN/.well-known."""
+    from mailwizard.core.discovery.autoconfig import domain_urls
     from mailwizard.core.discovery.https import https_get
 
     reasons = []
-    for url in autoconfig.domain_urls(email, domain):
+    for url in domain_urls(email, domain):
         try:
             body = https_get(url, **net)
             return from_config(body, email, domain, AUTOCONFIG, url,
@@ -167,9 +173,10 @@ def own_autoconfig(email: str, domain: str, **net) -> list[Candidate]:
 
 def ispdb(email: str, domain: str, lookup: str, base_url: str | None, via_mx: str = "",
           **net) -> list[Candidate]:
+    from mailwizard.core.discovery.autoconfig import ispdb_url
     from mailwizard.core.discovery.https import https_get
 
-    url = autoconfig.ispdb_url(lookup, base_url)
+    url = ispdb_url(lookup, base_url)
     body = https_get(url, **net)
     reason = (_("Settings for {provider_domain}, which handles your domain's mail, from "
                 "Thunderbird's public list of providers").format(provider_domain=lookup)
@@ -178,9 +185,10 @@ def ispdb(email: str, domain: str, lookup: str, base_url: str | None, via_mx: st
 
 
 def from_mx(email: str, domain: str, mx_hosts: list[str]) -> list[Candidate]:
+    from mailwizard.core.discovery.mx import match
     from mailwizard.core.providers import load_catalogue
 
-    found = mxdata.match(mx_hosts)
+    found = match(mx_hosts)
     if found is None:
         return []
     pattern, mx_host = found
