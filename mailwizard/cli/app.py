@@ -267,7 +267,12 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 def _site_language(path: str | None) -> str | None:
-    # read only when neither --lang nor MAILWIZARD_LANG names a language
+    # read only when neither --lang nor MAILWIZARD_LANG names a language; without a site or
+    # vendor file there is none, and the site file's reader is not imported for it
+    from mailwizard.core.admin.sitefiles import site_files_exist
+
+    if not site_files_exist(path):
+        return None
     from mailwizard.core.admin.site import site_language
 
     return site_language(path)

@@ -103,6 +103,25 @@ def test_discovering_a_domain_of_the_kept_list_loads_the_list_but_no_toml_or_pro
         {snapshot}
 
 
+def test_help_without_a_site_file_imports_no_site_reader_or_dataclasses(tmp_path):
+    """No site or vendor file: no site language to read, so the site file's reader (and the
+    dataclasses it is made of) is not imported to learn that."""
+    code = ("import io, runpy, sys\nsys.argv = ['mailwizard', 'validate', '--help']\n"
+            "sys.stdout = io.StringIO()\n"
+            "try:\n    runpy.run_module('mailwizard', run_name='__main__')\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "sys.stdout = sys.__stdout__\n"
+            "assert 'mailwizard.core.admin.site' not in sys.modules\n"
+            "assert 'dataclasses' not in sys.modules\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAILWIZARD_SITE_CONFIG", "MAILWIZARD_VENDOR_FILE", "MAILWIZARD_LANG")}
+    env["XDG_CONFIG_DIRS"] = str(tmp_path)  # an empty site folder
+    out = subprocess.run([sys.executable, "-c", code + PROBE.format(imports="", heavy=HEAVY)],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.rsplit("LOADED:", 1)[1].strip() == ""
+
+
 def test_the_exit_codes_do_not_import_the_profile_model():
     code = ("import sys\nimport mailwizard.core.exitcodes\n"
             "assert 'mailwizard.core.profile' not in sys.modules\n"

@@ -15,28 +15,21 @@ Order of precedence for a profile: provider preset < site [defaults] < what the 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 TYPE_CHECKING = False  # typing is for type checkers: not imported at run time (start-up)
 
 from mailwizard.core.admin.filekeys import (PROFILE_KEYS, SettingsFileError, check_value,
                                             closest, describe_value, read_mapping, unknown_key)
+from mailwizard.core.admin.sitefiles import (  # noqa: F401 (re-exported)
+    SITE_ENV, SITE_FILENAMES, VENDOR_ENV, VENDOR_FILENAME, default_site_dir, site_file_path,
+    site_files_exist, vendor_file_path)
 from mailwizard.core.admin.sitepolicy import (LOCKED_TOOLTIP, PRESET_GIVES,  # noqa: F401
                                               SiteConfig)
 from mailwizard.core.i18n import _
-from mailwizard.core.store.paths import xdg_config_dir
 from mailwizard.core.profile_types import ServiceType
 
 if TYPE_CHECKING:
     from typing import Any, Callable
-
-SITE_ENV = "MAILWIZARD_SITE_CONFIG"
-#: The ERP vendor's file, baked into its bundle at packaging time (mailwizard/vendor/
-#: vendor.toml beside the package; MAILWIZARD_VENDOR_FILE names another): the same format as
-#: a site file, read first, so that the administrator's site file overrides it.
-VENDOR_ENV = "MAILWIZARD_VENDOR_FILE"
-VENDOR_FILENAME = "vendor.toml"
-SITE_FILENAMES = ("site.toml", "site.json")
 
 #: Top-level keys of a site file.
 SITE_KEYS = ("provider", "defaults", "locked", "hidden_services", "oauth", "config_path",
@@ -49,34 +42,6 @@ SERVICE_NAMES = tuple(s.value for s in ServiceType)
 class SiteConfigError(SettingsFileError):
     """The site file cannot be used; the message names the file, the key and what is
     expected."""
-
-
-def default_site_dir() -> Path:
-    """The platform's folder for the site file (see the module docstring)."""
-    if sys.platform == "darwin":
-        # Fixed, not platformdirs' guess: a Homebrew Python would otherwise look in
-        # $(brew --prefix)/share, which no administrator would think of.
-        return Path("/Library/Application Support/mailwizard")
-    if sys.platform.startswith("linux"):
-        return Path(xdg_config_dir(site=True)) / "mailwizard"
-    from platformdirs import site_config_dir
-
-    return Path(site_config_dir("mailwizard", appauthor=False))
-
-
-def site_file_path(path: Path | str | None = None) -> tuple[Path | None, Path]:
-    """(the site file to read or None, where it was looked for): `path`, else
-    $MAILWIZARD_SITE_CONFIG, else site.toml / site.json in the platform's folder."""
-    explicit = path or os.environ.get(SITE_ENV)
-    if explicit:
-        p = Path(explicit).expanduser()
-        return p, p
-    folder = default_site_dir()
-    for name in SITE_FILENAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate, folder
-    return None, folder
 
 
 def load_site_config(path: Path | str | None = None) -> SiteConfig:
@@ -106,18 +71,6 @@ def _read(file: Path, what: str) -> dict[str, Any]:
         return read_mapping(file, what)
     except SettingsFileError as exc:
         raise SiteConfigError(exc.path, exc.key, exc.message) from None
-
-
-def vendor_file_path() -> Path | None:
-    """The vendor file: $MAILWIZARD_VENDOR_FILE, else mailwizard/vendor/vendor.toml beside the
-    installed package (where the bundle's spec puts it); None when there is none."""
-    env = os.environ.get(VENDOR_ENV)
-    if env:
-        return Path(env).expanduser()
-    import mailwizard
-
-    candidate = Path(mailwizard.__file__).resolve().parent / "vendor" / VENDOR_FILENAME
-    return candidate if candidate.is_file() else None
 
 
 def merge_vendor(vendor: dict[str, Any], site: dict[str, Any]) -> dict[str, Any]:
@@ -341,8 +294,7 @@ def resolve_config_path(explicit: Path | str | None = None,
 def site_language(path: str | None) -> str | None:
     """The site file's language, when there is a site file (for `i18n.setup`); a damaged one
     is reported by the command itself, in whatever language is in use then."""
-    file, _searched = site_file_path(path)
-    if file is None and vendor_file_path() is None:
+    if not site_files_exist(path):
         return None
     try:
         return load_site_config(path).language or None
