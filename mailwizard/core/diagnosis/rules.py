@@ -201,13 +201,21 @@ class Rule:
             more = self.more_values(facts)
             if more is not None:
                 d.fix += " " + say(self.fix_more, {**values, **more})
-        d.help_url = (self.help(facts) if callable(self.help) else
-                      next((link for link in (h if h.startswith("https://") else facts.help(h)
-                                              for h in self.help) if link), ""))
+        d.help_url = self.help_link(facts)
         changes = self.suggest(facts) if callable(self.suggest) else self.suggest
         if changes:
             _suggest(d, facts.profile, **changes)
         return True
+
+    def help_link(self, facts: Facts) -> str:
+        """The first link `help` gives: a link as it is, a key from the provider's help."""
+        if callable(self.help):
+            return self.help(facts)
+        for key in self.help:
+            link = key if key.startswith("https://") else facts.help(key)
+            if link:
+                return link
+        return ""
 
 
 def say(sentences: Sentences, values: dict[str, Any]) -> str:
