@@ -54,6 +54,7 @@ class SmtpFacts(Facts):
 # -- handlers: where another table or the check's own words decide ---------------------------
 
 def by_exchange(d: Diagnosis, facts: Facts) -> bool:
+    """An Exchange (EWS) check: its own half of the diagnosis fills `d`."""
     from mailwizard.core.diagnosis.ews import diagnose_ews
 
     diagnose_ews(d, facts.failure, facts.profile)
@@ -91,10 +92,12 @@ def by_oauth_failure(d: Diagnosis, facts: Facts) -> bool:
 
 
 def by_known_reply(d: Diagnosis, facts: Facts) -> bool:
+    """A server's reply that resources/replies.toml knows by its words."""
     return known_reply(d, facts, f"{facts.failure.code} {facts.failure.reply}")
 
 
 def by_certificate(d: Diagnosis, facts: Facts) -> bool:
+    """A refused or changed certificate (diagnosis/common.py), a name from it offered."""
     p = facts.profile
     return diagnose_certificate(d, facts.failure, p.host, "mail server", "under Advanced",
                                 lambda name: _suggest(d, p, host=name))
@@ -111,6 +114,8 @@ def provider_host_change(facts: Facts) -> dict[str, Any]:
 
 
 def refused_port_change(facts: Facts) -> dict[str, Any] | None:
+    """The provider's usual port when this is none of its ports; else 587 with STARTTLS when
+    the port is neither 587 nor 465."""
     provider, port = facts.provider, facts.profile.port
     if provider and not provider.endpoint_for(port):
         ep = provider.default_endpoint
@@ -155,6 +160,7 @@ def secret_words(facts: Facts) -> dict[str, Any]:
 
 
 def app_password_page(facts: Facts) -> str:
+    """The provider's app-password page (Google's when it is Google), else its SMTP help."""
     return (facts.help("app_password") or (GOOGLE_APP_PASSWORDS if facts.google else "")
             or facts.help("smtp_settings"))
 
