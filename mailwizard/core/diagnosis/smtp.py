@@ -15,7 +15,8 @@ from mailwizard.core.profile import AuthMethod, Profile, Security, ServiceType
 from mailwizard.core.providers import ProviderPreset
 from mailwizard.core.diagnosis.common import (  # noqa: F401 (some re-exported)
     Diagnosis, GOOGLE_APP_PASSWORDS, GOOGLE_APP_PASSWORD_HELP, M365_SMTP_AUTH_HELP, STAGE_WORDS,
-    _ENHANCED, _enhanced_code, _same_site, _sec_label, _suggest, _words, diagnose_certificate)
+    _ENHANCED, _enhanced_code, _same_site, _sec_label, _suggest, _words)
+from mailwizard.core.diagnosis.certificates import diagnose_certificate
 
 
 def _other_endpoint(profile: Profile, provider: ProviderPreset | None,

@@ -5,6 +5,7 @@ errno, and docs/INTEGRATION.md shows the same table as the code."""
 from __future__ import annotations
 
 import errno
+import importlib
 import re
 import tomllib
 from pathlib import Path
@@ -18,10 +19,17 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def codes_the_diagnosis_can_give() -> set[str]:
+    from mailwizard.core.diagnosis.rules import Rule
+
     codes: set[str] = set()
     for path in (ROOT / "mailwizard/core/diagnosis").glob("*.py"):
         if path.name == "meaning.py":
             continue
+        # the rule tables (diagnosis/rules.py): every tuple of rules a module holds
+        module = importlib.import_module(f"mailwizard.core.diagnosis.{path.stem}")
+        for value in vars(module).values():
+            if isinstance(value, tuple) and value and all(isinstance(r, Rule) for r in value):
+                codes |= {rule.code for rule in value if rule.code}
         text = path.read_text()
         codes |= set(re.findall(r'd\.code\s*=\s*"([a-z0-9_]+)"', text))
         codes |= set(re.findall(r'd\.code\s*=\s*\(?"[a-z0-9_]+" if .*? else "([a-z0-9_]+)"',
