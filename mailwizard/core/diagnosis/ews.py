@@ -109,6 +109,7 @@ def _certificate(d: Diagnosis, facts: EwsFacts) -> bool:
 
 
 def _kind(*kinds: str, **kw: Any) -> When:
+    """A failure of one of these kinds (and whatever else `kw` asks of `When`)."""
     return When(kinds=kinds, **kw)
 
 
@@ -124,6 +125,7 @@ _AUTH_TYPE_BASIC = N_("The server does not accept Basic sign-in (it offers: {off
 _AUTH_TYPE_OTHER = N_("This server wants a sign-in method mailwizard does not use "
                       "({offered}). Ask IT to allow NTLM or Basic for Exchange web services, "
                       "or use the server's SMTP settings instead.")
+#: The sign-in method rules: {offered} is what the server offers; Microsoft's page on it.
 _OFFERED = {"values": lambda facts: {"offered": facts.offered}, "help": (EWS_AUTH_HELP,)}
 _REDIRECT_FIX = N_("Use the final address of the Exchange web services (ask IT if unsure).")
 _ACCESS_DENIED_REPLY = N_("Exchange refused access ({reply}): the account may be disabled, or "
