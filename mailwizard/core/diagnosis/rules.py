@@ -116,26 +116,35 @@ class When:
     not_facts: tuple[str, ...] = ()
 
     def holds(self, facts: Facts) -> bool:
-        f, p = facts.failure, facts.profile
+        return (self._failure_holds(facts) and self._reply_holds(facts)
+                and self._settings_hold(facts)
+                and all(getattr(facts, name) for name in self.facts)
+                and not any(getattr(facts, name) for name in self.not_facts))
+
+    def _failure_holds(self, facts: Facts) -> bool:
+        f = facts.failure
         return (_among(f.kind, self.kinds) and f.kind.startswith(self.kind_prefix)
                 and _among(f.stage, self.stages)
-                and (self.has_code is None or (f.code is not None) is self.has_code)
-                and _among(f.code, self.codes) and _among(facts.enhanced, self.enhanced)
+                and _words_hold((f.ssl_reason or "").upper(), (), self.reason_any, ())
+                and _words_hold(f.message.lower(), (), self.message_any, ()))
+
+    def _reply_holds(self, facts: Facts) -> bool:
+        code = facts.failure.code
+        return ((self.has_code is None or (code is not None) is self.has_code)
+                and _among(code, self.codes) and _among(facts.enhanced, self.enhanced)
                 and (not self.enhanced_prefix
                      or facts.enhanced.startswith(self.enhanced_prefix))
                 and _words_hold(facts.reply, self.reply_all, self.reply_any, self.reply_none)
-                and _words_hold(facts.reply.replace(" ", ""), (), self.squeezed_any, ())
-                and _words_hold((f.ssl_reason or "").upper(), (), self.reason_any, ())
-                and _words_hold(f.message.lower(), (), self.message_any, ())
-                and _among(p.service, self.services) and _among(p.auth, self.auth)
+                and _words_hold(facts.reply.replace(" ", ""), (), self.squeezed_any, ()))
+
+    def _settings_hold(self, facts: Facts) -> bool:
+        p, provider = facts.profile, facts.provider
+        return (_among(p.service, self.services) and _among(p.auth, self.auth)
                 and _among(p.security, self.security) and _among(p.port, self.ports)
                 and (not self.provider
                      or any(getattr(facts, family) for family in self.provider))
                 and (not self.provider_ids
-                     or bool(facts.provider and facts.provider.id in self.provider_ids))
-                and all(getattr(facts, name) for name in self.facts)
-                and not any(getattr(facts, name) for name in self.not_facts))
-
+                     or bool(provider and provider.id in self.provider_ids)))
 
 def _among(value: Any, allowed: tuple) -> bool:
     return not allowed or value in allowed
@@ -201,13 +210,21 @@ class Rule:
             more = self.more_values(facts)
             if more is not None:
                 d.fix += " " + say(self.fix_more, {**values, **more})
-        d.help_url = (self.help(facts) if callable(self.help) else
-                      next((link for link in (h if h.startswith("https://") else facts.help(h)
-                                              for h in self.help) if link), ""))
+        d.help_url = self.help_link(facts)
         changes = self.suggest(facts) if callable(self.suggest) else self.suggest
         if changes:
             _suggest(d, facts.profile, **changes)
         return True
+
+    def help_link(self, facts: Facts) -> str:
+        """The first link `help` gives: a link as it is, a key from the provider's help."""
+        if callable(self.help):
+            return self.help(facts)
+        for key in self.help:
+            link = key if key.startswith("https://") else facts.help(key)
+            if link:
+                return link
+        return ""
 
 
 def say(sentences: Sentences, values: dict[str, Any]) -> str:

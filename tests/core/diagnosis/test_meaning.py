@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import pkgutil
 import re
 import tomllib
 from pathlib import Path
@@ -18,23 +19,30 @@ from mailwizard.core.diagnosis import meaning as m
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def codes_the_diagnosis_can_give() -> set[str]:
+def rule_tables() -> list[tuple]:
+    """The diagnosis's rule tables (diagnosis/rules.py): each module's tuples of rules."""
+    from mailwizard.core import diagnosis
     from mailwizard.core.diagnosis.rules import Rule
 
+    tables = []
+    for info in pkgutil.iter_modules(diagnosis.__path__):
+        module = importlib.import_module(f"mailwizard.core.diagnosis.{info.name}")
+        tables += [value for value in vars(module).values() if isinstance(value, tuple)
+                   and value and all(isinstance(rule, Rule) for rule in value)]
+    return tables
+
+
+def codes_the_diagnosis_can_give() -> set[str]:
     codes: set[str] = set()
     for path in (ROOT / "mailwizard/core/diagnosis").glob("*.py"):
         if path.name == "meaning.py":
             continue
-        # the rule tables (diagnosis/rules.py): every tuple of rules a module holds
-        module = importlib.import_module(f"mailwizard.core.diagnosis.{path.stem}")
-        for value in vars(module).values():
-            if isinstance(value, tuple) and value and all(isinstance(r, Rule) for r in value):
-                codes |= {rule.code for rule in value if rule.code}
         text = path.read_text()
         codes |= set(re.findall(r'd\.code\s*=\s*"([a-z0-9_]+)"', text))
         codes |= set(re.findall(r'd\.code\s*=\s*\(?"[a-z0-9_]+" if .*? else "([a-z0-9_]+)"',
                                 text))
         codes |= set(re.findall(r'd\.code, d\.cause, d\.fix = \(\s*"([a-z0-9_]+)"', text))
+    codes |= {rule.code for table in rule_tables() for rule in table if rule.code}
     replies = tomllib.loads((ROOT / "resources/replies.toml").read_text())
     codes |= {r["code"] for r in replies["reply"]}
     for path in (ROOT / "mailwizard/core/oauth").glob("*.py"):  # d.code = f.kind ("oauth_…")
