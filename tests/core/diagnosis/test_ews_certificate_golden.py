@@ -18,14 +18,10 @@ import pytest
 from support.language import in_language
 
 from mailwizard.core.checks.result import CertificateInfo, CheckFailure
+from mailwizard.core.diagnosis.certificates import diagnose_certificate
 from mailwizard.core.diagnosis.common import Diagnosis, _suggest
 from mailwizard.core.diagnosis.ews import _endpoint, _with_host, diagnose_ews
 from mailwizard.core.profile import Profile
-
-try:
-    from mailwizard.core.diagnosis.certificates import diagnose_certificate
-except ImportError:  # before the rule tables (the data was recorded there)
-    from mailwizard.core.diagnosis.common import diagnose_certificate
 
 GOLDEN = Path(__file__).with_name("golden_ews_certificate.json")
 CASES = json.loads(GOLDEN.read_text(encoding="utf-8"))["cases"]
