@@ -17,7 +17,7 @@ from mailwizard.core.profile import Profile
 from mailwizard.core.providers import ProviderPreset
 from mailwizard.core.diagnosis.common import (  # noqa: F401 (some re-exported)
     Diagnosis, GOOGLE_APP_PASSWORDS, GOOGLE_APP_PASSWORD_HELP, M365_SMTP_AUTH_HELP, STAGE_WORDS,
-    _ENHANCED, _enhanced_code, _same_site, _sec_label, _suggest, _words, diagnose_certificate)
+    _ENHANCED, _enhanced_code, _same_site, _sec_label, _suggest, _words)
 from mailwizard.core.diagnosis.rules import diagnose_by
 from mailwizard.core.diagnosis.smtp_facts import SmtpFacts
 from mailwizard.core.diagnosis.smtp_rules import SMTP_RULES

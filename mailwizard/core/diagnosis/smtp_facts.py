@@ -8,9 +8,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from mailwizard.core.diagnosis.certificates import diagnose_certificate
 from mailwizard.core.diagnosis.common import (
-    GOOGLE_APP_PASSWORDS, M365_SMTP_AUTH_HELP, Diagnosis, _suggest,
-    diagnose_certificate)
+    GOOGLE_APP_PASSWORDS, M365_SMTP_AUTH_HELP, Diagnosis, _suggest)
 from mailwizard.core.diagnosis.rules import Facts
 from mailwizard.core.profile import Security
 
