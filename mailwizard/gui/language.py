@@ -121,10 +121,10 @@ class LanguageChooser(W.QWidget):
         for code in codes:
             self.combo.addItem(i18n.native_name(code), code)
         # Each name is written in its own script: the fonts for the others' names are looked
-        # for once the page is shown (the closed list shows only the language in use, whose
-        # font gui/app.py made sure of; the font look-up costs ≈ 9 ms of the start otherwise).
-        # The screen reader's name too (gui/a11y.py is imported after the first page anyway).
-        QTimer.singleShot(0, self, lambda: (self._fonts_for(codes), self._name()))
+        # for once the page has been painted (the closed list shows only the language in use,
+        # whose font gui/app.py made sure of; the font look-up costs ≈ 9 ms of the start
+        # otherwise). The screen reader's name too (gui/a11y.py is imported then anyway).
+        wizard.after_first_paint(lambda: (self._fonts_for(codes), self._name()), self)
         self.combo.setCurrentIndex(codes.index(i18n.language()))
         # The administrator's site file names the language: it wins at every start, so a
         # choice here could not be kept. Shown, not changeable, with the reason beside it.

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QStyle, QWizard
+from PySide6.QtWidgets import QApplication, QLabel, QStyle, QWizard
 
 from mailwizard import APP_ID
-from mailwizard.core.store.config import SavedSettings, default_config_path
 from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_step, moved,
                                   next_step, secret_owner, stored_secret_allowed)
 from mailwizard.core.admin.site import SiteConfig
@@ -20,7 +19,10 @@ from mailwizard.gui.flowpage import FlowPage, PageKeys  # the pages import FlowP
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from mailwizard.core.providers import Catalogue, ProviderPreset
+    from mailwizard.core.store.config import SavedSettings
 
 
 #: Which module and class make each step's page (imported when the page is first needed).
@@ -60,7 +62,11 @@ class MailWizard(QWizard):
 
         guard()  # also when the host program made the QApplication itself
         self._catalogue = catalogue
-        self.config_path = Path(config_path) if config_path else default_config_path()
+        if not config_path:
+            from mailwizard.core.store.config import default_config_path
+
+            config_path = default_config_path()
+        self.config_path = Path(config_path)
         self.saved = saved
         self.load_error = load_error
         self.replace_damaged = replace_damaged
@@ -106,6 +112,8 @@ class MailWizard(QWizard):
         self._names_timer.setSingleShot(True)
         self._names_timer.setInterval(0)
         self._names_timer.timeout.connect(self._name_controls)
+        #: what waits until the window is first painted (after_first_paint); None since then
+        self._after_paint: list | None = []
         from mailwizard.gui.style import make_readable
 
         make_readable(self)
@@ -192,11 +200,29 @@ class MailWizard(QWizard):
         if (x, y) != (frame.x(), frame.y()):
             self.move(x, y)
 
+    def after_first_paint(self, job, context: QObject | None = None) -> None:
+        """Run `job` once the window has been painted for the first time (at the next turn
+        of the event loop; at once that turn when it has been): what the first page does not
+        need in order to be seen waits until it is on screen. `context`: the object the job
+        belongs to (the job is dropped if it is deleted first); the wizard by default."""
+        if self._after_paint is None:
+            QTimer.singleShot(0, context or self, job)
+        else:
+            self._after_paint.append((context or self, job))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self._after_paint is not None:
+            jobs, self._after_paint = self._after_paint, None
+            for context, job in jobs:
+                QTimer.singleShot(0, context, job)
+
     # -- what a screen reader says -----------------------------------------------------------
     def refresh_names(self) -> None:
         """Soon (once for many changes in one go): the current page's Tab order follows its
-        layout, and its controls are named after their text without the mnemonic."""
-        self._names_timer.start()
+        layout, and its controls are named after their text without the mnemonic. The first
+        time once the window is on screen: naming costs the start a few milliseconds."""
+        self.after_first_paint(self._names_timer.start)  # starting it again is harmless
 
     def _name_controls(self) -> None:
         from mailwizard.gui import a11y
@@ -323,6 +349,8 @@ class MailWizard(QWizard):
             return
         if self._confirm is not None and self._confirm.isVisible():
             return
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Question, self.tr("Close without saving?"),
                           self.tr("The settings you typed have not been saved. If you close "
                                   "now, your ERP keeps its old email settings."), parent=self)
@@ -331,9 +359,6 @@ class MailWizard(QWizard):
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
         box.setWindowModality(Qt.WindowModal)
-
-        from PySide6.QtWidgets import QApplication
-
         before = QApplication.focusWidget()
 
         def answered(_result=None) -> None:
