@@ -12,7 +12,7 @@ a page keeps a value outside the flow state."""
 from __future__ import annotations
 
 from PySide6 import QtWidgets as W
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator, Qt
+from PySide6.QtCore import QLocale, QTimer, QTranslator
 
 from mailwizard.core import i18n
 
@@ -44,6 +44,8 @@ def install_translations(app: QApplication, locale: QLocale | None = None) -> li
     if locale is None and lang != i18n.PSEUDO:
         locale = QLocale(lang)
     if locale is not None:
+        from PySide6.QtCore import QLibraryInfo
+
         qt = QTranslator(app)
         if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(qt)
@@ -176,6 +178,8 @@ def switch(wizard, code: str) -> str:
         old.deleteLater()
     install_translations(app)
     if lang in (i18n.SOURCE, i18n.PSEUDO):  # as at a start in English
+        from PySide6.QtCore import Qt
+
         QLocale.setDefault(QLocale.system())
         app.setLayoutDirection(Qt.LeftToRight)
     retranslate(wizard)

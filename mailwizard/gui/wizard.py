@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QWizard
 
@@ -15,7 +15,7 @@ from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_ste
                                   next_step, secret_owner, stored_secret_allowed)
 from mailwizard.core.admin.site import SiteConfig
 from mailwizard.core.resources import resource_path
-from mailwizard.gui.flowpage import FlowPage, PageKeys  # the pages import FlowPage from here
+from mailwizard.gui.flowpage import FlowPage, PageKeys, set_by_name  # pages: FlowPage here
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ class MailWizard(QWizard):
         self._fit_screen()
         self.steps_panel = QLabel()
         self.steps_panel.setObjectName("steps")
-        self.steps_panel.setTextFormat(Qt.RichText)
-        self.steps_panel.setAlignment(Qt.AlignTop | Qt.AlignLeading)
+        set_by_name(self.steps_panel, textFormat="RichText", alignment="AlignTop|AlignLeading")
         self.steps_panel.setMargin(8)
         self.setSideWidget(self.steps_panel)
         self.show_own_texts()
@@ -358,6 +357,8 @@ class MailWizard(QWizard):
         keep = box.addButton(self.tr("&Keep working"), QMessageBox.RejectRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
+        from PySide6.QtCore import Qt
+
         box.setWindowModality(Qt.WindowModal)
         before = QApplication.focusWidget()
 
