@@ -121,8 +121,11 @@ class MailWizard(QWizard):
         if resume and saved is not None:  # e.g. from the warning of a failed scheduled check
             self.state.resume = Resume(resume)
         start = first_step(self.state)
-        self.pages[start]  # only the first page is made now; the others when first needed
+        # Only the first page is made now, the others when first needed. Its widgets too, before
+        # the window shows: a title set on the page on screen lays the wizard out again.
+        self.pages[start]
         self.setStartId(int(start))
+        self.pages[start].ensure_built()
         self.currentIdChanged.connect(self._entered)
 
     def show_own_texts(self) -> None:
