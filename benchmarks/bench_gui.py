@@ -3,7 +3,9 @@
 1. Start-up: whole processes (subprocess, alternating, N runs each) from process start to the
    first event-loop turn after the wizard is shown: mailwizard versus a bare PySide6 QWizard
    with 7 plain pages. Wall time around the process, plus the in-child time from the top of
-   the script (that one excludes interpreter start-up). Target: ratio <= 1.2x. The mailwizard
+   the script (that one excludes interpreter start-up). Target (issue 25): ratio <= 1.25x, of
+   the medians; the ratios of the pairs run back to back are summed up beside it (median and
+   range: on a busy machine the two medians drift from one run to the next). The mailwizard
    child also reports which heavy modules are loaded (expected: none).
 2. Event-loop stall during a validation: the wizard is walked to the validation page with a
    loopback server that drips its SMTP greeting and EHLO reply (one byte every 40 ms), and a
@@ -101,7 +103,8 @@ def bench_startup(runs: int, tmp: Path) -> dict:
             if name == "mw":
                 loaded.add(out.split("LOADED ")[1].split()[0])
     med = {k: (statistics.median(w), statistics.median(s)) for k, (w, s) in res.items()}
-    return {"med": med, "loaded": ", ".join(sorted(loaded))}
+    pairs = sorted(m / b for b, m in zip(res["bare"][0], res["mw"][0]))  # wall, per pair
+    return {"med": med, "loaded": ", ".join(sorted(loaded)), "pairs": pairs}
 
 
 def slow_smtp(conn, stop: threading.Event) -> None:
@@ -235,8 +238,11 @@ def main() -> None:
     print(f"   {'':28} {'process wall':>12} {'in-child':>10}")
     print(f"   {'bare QWizard, 7 pages':28} {bw:9.1f} ms {bs:7.1f} ms")
     print(f"   {'mailwizard':28} {mw:9.1f} ms {ms:7.1f} ms")
+    pairs = st["pairs"]
     print(f"   {'ratio mailwizard/bare':28} {mw / bw:10.2f}x {ms / bs:8.2f}x"
-          f"   (target <= 1.20x: {'ok' if mw / bw <= 1.2 else 'MISSED'})")
+          f"   (target <= 1.25x: {'ok' if mw / bw <= 1.25 else 'MISSED'})")
+    print(f"   wall ratio of each pair: median {statistics.median(pairs):.2f}x, "
+          f"range {pairs[0]:.2f}-{pairs[-1]:.2f}x")
     print("   (in-child = top of the -c script to first loop turn; excludes interpreter start)")
     print(f"   heavy modules loaded in the mailwizard child: {st['loaded']}")
     print()

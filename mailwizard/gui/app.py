@@ -9,10 +9,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from mailwizard import APP_ID, __version__
-from mailwizard.core.store.config import ConfigError, read_config
 from mailwizard.core.redact import install_log_redaction
 from mailwizard.core.resources import resource_path
 from mailwizard.gui.language import install_translations  # noqa: F401 (its place till now)
@@ -51,6 +50,8 @@ def create_wizard(config_path: Path | None = None, site_config: Path | None = No
     path = resolve_config_path(config_path, site)
     saved, error, damaged = None, "", False
     if path.exists():
+        from mailwizard.core.store.config import ConfigError, read_config
+
         try:
             saved = read_config(path)
         except ConfigError as exc:
@@ -105,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     resume = option("--resume")
     wizard = create_wizard(option("--config"), option("--site-config"),
                            resume=str(resume) if resume else None)
+    from PySide6.QtWidgets import QMessageBox
+
     if wizard.site_error:
         QMessageBox.warning(wizard, wizard.tr("Administrator settings not used"),
                             wizard.site_error + "\n\n" + wizard.tr(

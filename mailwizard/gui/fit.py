@@ -21,7 +21,7 @@ class WidthFit(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.fit)
-        page.scroll.viewport().installEventFilter(self)
+        page.scroll.viewport_changed.connect(self.soon)
 
     def watch_body(self, body: QWidget) -> None:
         body.installEventFilter(self)
@@ -38,11 +38,11 @@ class WidthFit(QObject):
     def room(self) -> int:
         body = self.page.body
         m = body.layout().contentsMargins() if body.layout() is not None else None
-        return self.page.scroll.viewport().width() - (m.left() + m.right() if m else 0)
+        return self.page.scroll.viewport_width - (m.left() + m.right() if m else 0)
 
     def fit(self) -> None:
         body = getattr(self.page, "body", None)
-        if body is None or not self.page.scroll.viewport().width():
+        if body is None or not self.page.scroll.viewport_width:
             return
         room = self.room()
         for b in body.findChildren(QAbstractButton):

@@ -12,7 +12,7 @@ a page keeps a value outside the flow state."""
 from __future__ import annotations
 
 from PySide6 import QtWidgets as W
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator, Qt
+from PySide6.QtCore import QLocale, QTimer, QTranslator
 
 from mailwizard.core import i18n
 
@@ -44,6 +44,8 @@ def install_translations(app: QApplication, locale: QLocale | None = None) -> li
     if locale is None and lang != i18n.PSEUDO:
         locale = QLocale(lang)
     if locale is not None:
+        from PySide6.QtCore import QLibraryInfo
+
         qt = QTranslator(app)
         if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
             app.installTranslator(qt)
@@ -121,10 +123,10 @@ class LanguageChooser(W.QWidget):
         for code in codes:
             self.combo.addItem(i18n.native_name(code), code)
         # Each name is written in its own script: the fonts for the others' names are looked
-        # for once the page is shown (the closed list shows only the language in use, whose
-        # font gui/app.py made sure of; the font look-up costs ≈ 9 ms of the start otherwise).
-        # The screen reader's name too (gui/a11y.py is imported after the first page anyway).
-        QTimer.singleShot(0, self, lambda: (self._fonts_for(codes), self._name()))
+        # for once the page has been painted (the closed list shows only the language in use,
+        # whose font gui/app.py made sure of; the font look-up costs ≈ 9 ms of the start
+        # otherwise). The screen reader's name too (gui/a11y.py is imported then anyway).
+        wizard.after_first_paint(lambda: (self._fonts_for(codes), self._name()), self)
         self.combo.setCurrentIndex(codes.index(i18n.language()))
         # The administrator's site file names the language: it wins at every start, so a
         # choice here could not be kept. Shown, not changeable, with the reason beside it.
@@ -176,6 +178,8 @@ def switch(wizard, code: str) -> str:
         old.deleteLater()
     install_translations(app)
     if lang in (i18n.SOURCE, i18n.PSEUDO):  # as at a start in English
+        from PySide6.QtCore import Qt
+
         QLocale.setDefault(QLocale.system())
         app.setLayoutDirection(Qt.LeftToRight)
     retranslate(wizard)

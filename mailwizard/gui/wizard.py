@@ -6,21 +6,23 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMessageBox, QScrollArea, QStyle,
-                               QVBoxLayout, QWidget, QWizard, QWizardPage)
+from PySide6.QtWidgets import QApplication, QLabel, QStyle, QWizard
 
 from mailwizard import APP_ID
-from mailwizard.core.store.config import SavedSettings, default_config_path
-from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_step, missing,
-                                  moved, next_step, secret_owner, stored_secret_allowed)
+from mailwizard.core.flow import (FlowState, Resume, Step, apply_site, first_step, moved,
+                                  next_step, secret_owner, stored_secret_allowed)
 from mailwizard.core.admin.site import SiteConfig
+from mailwizard.core.resources import resource_path
+from mailwizard.gui.flowpage import FlowPage, PageKeys, set_by_name  # pages: FlowPage here
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from mailwizard.core.providers import Catalogue, ProviderPreset
-from mailwizard.core.resources import resource_path
+    from mailwizard.core.store.config import SavedSettings
 
 
 #: Which module and class make each step's page (imported when the page is first needed).
@@ -31,218 +33,6 @@ PAGE_CLASSES = {
     Step.DONE: ("save", "DonePage"), Step.EXCHANGE: ("exchange", "ExchangePage"),
     Step.CONNECT: ("connect", "ConnectPage"),
 }
-
-
-class FlowPage(QWizardPage):
-    """A page bound to one flow step: completeness and the next page come from the flow.
-
-    Its widgets go into `self.body`, inside a scroll area (small screens, large text); under
-    it, a line says why Next is not available yet (from the flow's missing())."""
-
-    step: Step
-
-    def __init__(self):
-        super().__init__()
-        self._built = False
-        self._initialized_now = False
-        #: the language list (gui/language.py), on the wizard's first page only
-        self.language_chooser = None
-
-    def ensure_built(self) -> None:
-        """Widgets are made when the page is first entered, not at start-up: the first page
-        appears sooner, and pages never visited cost nothing."""
-        if not self._built:
-            self._built = True
-            outer = QVBoxLayout(self)
-            outer.setContentsMargins(0, 0, 0, 0)
-            if self.wiz() is not None and self.wiz().startId() == int(self.step):
-                from mailwizard.gui.language import LanguageChooser
-
-                self.language_chooser = LanguageChooser(self.wiz())
-                outer.addWidget(self.language_chooser)
-            self.scroll = QScrollArea()
-            self.scroll.setWidgetResizable(True)
-            self.scroll.setFrameShape(QFrame.NoFrame)
-            self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
-            self.scroll.setFocusPolicy(Qt.NoFocus)
-            self._new_body()
-            outer.addWidget(self.scroll, 1)
-            self.needs = QLabel()
-            self.needs.setWordWrap(True)
-            self.needs.setTextFormat(Qt.PlainText)
-            self.needs.setObjectName("needs")
-            self.needs.hide()
-            outer.addWidget(self.needs)
-            from mailwizard.gui.fit import WidthFit
-
-            self.width_fit = WidthFit(self)
-            self.build()
-            # Controls added or shown later (a help link after a failed test) take their
-            # place in the Tab order too: the wizard tidies the page after layout changes.
-            self.body.installEventFilter(self)
-            self.width_fit.watch_body(self.body)
-
-    def _new_body(self) -> None:
-        self.body = QWidget()
-        self.body.setObjectName("body")
-        self.scroll.setWidget(self.body)
-
-    def rebuild(self) -> None:
-        """Make the page's widgets again (another language: gui/language.py keeps the values
-        typed); the old ones go."""
-        old = self.scroll.takeWidget()
-        old.removeEventFilter(self)
-        old.deleteLater()
-        self._new_body()
-        self.width_fit.rows.clear()
-        self.build()
-        self.body.installEventFilter(self)
-        self.width_fit.watch_body(self.body)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if obj is self.body and event.type() == QEvent.LayoutRequest and self.wiz() is not None:
-            self.wiz().refresh_names()
-        return super().eventFilter(obj, event)
-
-    def order_tabs(self) -> None:
-        """Tab goes through the page's controls in reading order: down the layouts as they
-        are drawn (a column of fields, then the help beside it), whenever they were made."""
-        chain = focus_chain(self.body)
-        for a, b in zip(chain, chain[1:]):
-            QWidget.setTabOrder(a, b)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """Page Up / Page Down scroll the page from wherever the focus is, so text below the
-        fold, such as the help beside the fields, can be read without a mouse. (Lists, combo
-        boxes and number boxes would use those keys to change their value: the wizard's
-        PageKeys filter sends the keys here first.)"""
-        if self.scroll_page(event.key()):
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def scroll_page(self, key) -> bool:
-        if not self._built or key not in (Qt.Key_PageUp, Qt.Key_PageDown):
-            return False
-        bar = self.scroll.verticalScrollBar()
-        step = bar.pageStep() if key == Qt.Key_PageDown else -bar.pageStep()
-        bar.setValue(bar.value() + step)
-        return True
-
-    def build(self) -> None:
-        """Create the page's widgets (once), in self.body."""
-
-    def enter(self) -> None:
-        """Fill the page from the flow state, each time it is entered (Next or Back)."""
-
-    def initializePage(self) -> None:  # noqa: N802 - Qt's name
-        self.ensure_built()
-        self._initialized_now = True
-        self.enter()
-        self.changed()
-
-    def wiz(self) -> "MailWizard":
-        return self.wizard()  # type: ignore[return-value]
-
-    @property
-    def state(self) -> FlowState:
-        return self.wiz().state
-
-    def busy(self) -> bool:
-        return False
-
-    def isComplete(self) -> bool:  # noqa: N802 - Qt's name
-        return not self.busy() and not missing(self.step, self.state)
-
-    def nextId(self) -> int:  # noqa: N802 - Qt's name; must have no side effects
-        nxt = next_step(self.step, self.state)
-        return -1 if nxt is None else int(nxt)
-
-    #: a flow field this page shows under another field's name (the Exchange page's email
-    #: address is its From address): the "To go on" line names only fields on the page
-    field_aliases: dict[str, str] = {}
-
-    def reasons(self) -> list[str]:
-        """What the user still has to do before Next, in words (shown under the page), each
-        naming a field on this page, each said once."""
-        out: list[str] = []
-        for reason in missing(self.step, self.state):
-            key, sep, rest = reason.partition(": ")
-            if sep and key in self.field_aliases:
-                reason = self.field_aliases[key] + sep + rest
-            text = self.wiz().plain_reason(reason)
-            if text not in out:
-                out.append(text)
-        return out
-
-    def changed(self) -> None:
-        from mailwizard.gui.workers import emit
-
-        emit(self.completeChanged)
-        if not self._built or self.wiz() is None:
-            return
-        self.wiz().refresh_names()
-        reasons = [] if self.busy() or self.isComplete() else self.reasons()
-        # Translators: {reasons} is one or more things still to do, joined by "; ".
-        text = (self.tr("To go on: {reasons}.").format(reasons="; ".join(reasons))
-                if reasons else "")
-        if text != self.needs.text():
-            self.needs.setText(text)
-        self.needs.setVisible(bool(text))
-        next_button = self.wiz().button(QWizard.NextButton)
-        next_button.setAccessibleDescription(text)
-        next_button.setToolTip(text)
-        if self.wiz().currentPage() is self:
-            # a choice on this page may change the path (Web mail instead of Exchange)
-            self.wiz()._show_steps(self.wiz().currentId())
-
-
-def focus_chain(widget: QWidget) -> list[QWidget]:
-    """The controls Tab can reach under `widget`, in the order of its layouts."""
-    out: list[QWidget] = []
-
-    def visit_widget(w: QWidget) -> None:
-        if w.focusPolicy() & Qt.TabFocus and w.focusProxy() is None:
-            out.append(w)
-        if w.layout() is not None:
-            visit_layout(w.layout())
-
-    def visit_layout(layout) -> None:
-        for i in range(layout.count()):
-            item = layout.itemAt(i)
-            if item.widget() is not None:
-                visit_widget(item.widget())
-            elif item.layout() is not None:
-                visit_layout(item.layout())
-
-    visit_widget(widget)
-    return out
-
-
-class PageKeys(QObject):
-    """Page Up / Page Down scroll the page, whatever control has the focus: a combo box, a
-    number box or a list would otherwise take them to change its value (Page Down in
-    *Security* silently chose another security). Installed on each control of the wizard
-    when it first gets the focus (an open drop-down list is its own window and keeps them)."""
-
-    def __init__(self, wizard: "MailWizard"):
-        super().__init__(wizard)
-        self._wizard = wizard
-
-    def watch(self, _old, new) -> None:
-        w = self._wizard
-        if new is not None and not new.property("mailwizardPageKeys") and w.isAncestorOf(new):
-            new.setProperty("mailwizardPageKeys", True)
-            new.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if (event.type() == QEvent.KeyPress
-                and event.key() in (Qt.Key_PageUp, Qt.Key_PageDown)
-                and not event.modifiers() & ~Qt.KeypadModifier):
-            page = self._wizard.currentPage()  # also from Next or Back: the page scrolls
-            if isinstance(page, FlowPage):
-                return page.scroll_page(event.key())
-        return False
 
 
 class _Pages(Mapping):
@@ -272,7 +62,11 @@ class MailWizard(QWizard):
 
         guard()  # also when the host program made the QApplication itself
         self._catalogue = catalogue
-        self.config_path = Path(config_path) if config_path else default_config_path()
+        if not config_path:
+            from mailwizard.core.store.config import default_config_path
+
+            config_path = default_config_path()
+        self.config_path = Path(config_path)
         self.saved = saved
         self.load_error = load_error
         self.replace_damaged = replace_damaged
@@ -297,8 +91,7 @@ class MailWizard(QWizard):
         self._fit_screen()
         self.steps_panel = QLabel()
         self.steps_panel.setObjectName("steps")
-        self.steps_panel.setTextFormat(Qt.RichText)
-        self.steps_panel.setAlignment(Qt.AlignTop | Qt.AlignLeading)
+        set_by_name(self.steps_panel, textFormat="RichText", alignment="AlignTop|AlignLeading")
         self.steps_panel.setMargin(8)
         self.setSideWidget(self.steps_panel)
         self.show_own_texts()
@@ -318,6 +111,8 @@ class MailWizard(QWizard):
         self._names_timer.setSingleShot(True)
         self._names_timer.setInterval(0)
         self._names_timer.timeout.connect(self._name_controls)
+        #: what waits until the window is first painted (after_first_paint); None since then
+        self._after_paint: list | None = []
         from mailwizard.gui.style import make_readable
 
         make_readable(self)
@@ -326,8 +121,11 @@ class MailWizard(QWizard):
         if resume and saved is not None:  # e.g. from the warning of a failed scheduled check
             self.state.resume = Resume(resume)
         start = first_step(self.state)
-        self.pages[start]  # only the first page is made now; the others when first needed
+        # Only the first page is made now, the others when first needed. Its widgets too, before
+        # the window shows: a title set on the page on screen lays the wizard out again.
+        self.pages[start]
         self.setStartId(int(start))
+        self.pages[start].ensure_built()
         self.currentIdChanged.connect(self._entered)
 
     def show_own_texts(self) -> None:
@@ -404,11 +202,29 @@ class MailWizard(QWizard):
         if (x, y) != (frame.x(), frame.y()):
             self.move(x, y)
 
+    def after_first_paint(self, job, context: QObject | None = None) -> None:
+        """Run `job` once the window has been painted for the first time (at the next turn
+        of the event loop; at once that turn when it has been): what the first page does not
+        need in order to be seen waits until it is on screen. `context`: the object the job
+        belongs to (the job is dropped if it is deleted first); the wizard by default."""
+        if self._after_paint is None:
+            QTimer.singleShot(0, context or self, job)
+        else:
+            self._after_paint.append((context or self, job))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self._after_paint is not None:
+            jobs, self._after_paint = self._after_paint, None
+            for context, job in jobs:
+                QTimer.singleShot(0, context, job)
+
     # -- what a screen reader says -----------------------------------------------------------
     def refresh_names(self) -> None:
         """Soon (once for many changes in one go): the current page's Tab order follows its
-        layout, and its controls are named after their text without the mnemonic."""
-        self._names_timer.start()
+        layout, and its controls are named after their text without the mnemonic. The first
+        time once the window is on screen: naming costs the start a few milliseconds."""
+        self.after_first_paint(self._names_timer.start)  # starting it again is harmless
 
     def _name_controls(self) -> None:
         from mailwizard.gui import a11y
@@ -535,6 +351,8 @@ class MailWizard(QWizard):
             return
         if self._confirm is not None and self._confirm.isVisible():
             return
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Question, self.tr("Close without saving?"),
                           self.tr("The settings you typed have not been saved. If you close "
                                   "now, your ERP keeps its old email settings."), parent=self)
@@ -542,10 +360,9 @@ class MailWizard(QWizard):
         keep = box.addButton(self.tr("&Keep working"), QMessageBox.RejectRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
+        from PySide6.QtCore import Qt
+
         box.setWindowModality(Qt.WindowModal)
-
-        from PySide6.QtWidgets import QApplication
-
         before = QApplication.focusWidget()
 
         def answered(_result=None) -> None:

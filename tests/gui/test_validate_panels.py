@@ -13,7 +13,7 @@ from mailwizard.core.diagnosis.common import Diagnosis
 from mailwizard.gui.pages import validate_stages
 from mailwizard.gui.pages.validate_outcome import OutcomePanel
 from mailwizard.gui.pages.validate_stages import MARKS, StageList
-from mailwizard.gui.wizard import focus_chain
+from mailwizard.gui.flowpage import focus_chain
 
 
 def _holder(qtbot) -> QWidget:

@@ -1,11 +1,11 @@
 """What the SMTP and Exchange halves of the diagnosis share: the `Diagnosis` itself, the
-stages in words, suggestions and the certificate paragraph."""
+stages in words and suggestions (the certificate rules are in `certificates`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from mailwizard.core.checks.smtp import CheckFailure
 from mailwizard.core.i18n import N_, _
@@ -123,88 +123,3 @@ def _suggest(d: Diagnosis, profile: Profile, **changes: Any) -> None:
                                                               changes["ews_auth"])) == "basic"
                      else _("Use Windows (NTLM) sign-in"))
     d.suggestion_text = "; ".join(parts)
-
-
-def diagnose_certificate(d: Diagnosis, f: CheckFailure, host: str, who: str, ca_where: str,
-                         suggest_name: Callable[[str], None]) -> bool:
-    """Fill `d` for a refused or changed certificate (True), for SMTP and Exchange alike. A
-    name from the certificate is offered (`suggest_name`) only within the typed domain.
-    `who` is "mail server" or "Exchange server" (`ca_where` is implied by it): each sentence
-    is written out whole for each, so that it can be translated."""
-    ews = who == "Exchange server"
-    if f.kind == "tls_verify":
-        reason = (f.ssl_reason or f.message).lower()
-        cert = f.certificate
-        if cert:
-            d.certificate = asdict(cert)
-        if "mismatch" in reason or "doesn't match" in reason:
-            d.code = "certificate_name_mismatch"
-            if cert and cert.names:
-                names = ", ".join(cert.names)
-                d.cause = (_("The Exchange server's certificate is for {names}, not for "
-                             "“{host}”.") if ews else
-                           _("The mail server's certificate is for {names}, not for “{host}”.")
-                           ).format(names=names, host=host)
-            else:
-                d.cause = (_("The Exchange server's certificate is for other names, not for "
-                             "“{host}”.") if ews else
-                           _("The mail server's certificate is for other names, not for "
-                             "“{host}”.")).format(host=host)
-            d.fix = _("Use the server name written on the certificate.")
-            exact = [n for n in (cert.names if cert else []) if "*" not in n
-                     and not n[0].isdigit() and _same_site(n, host)]
-            if exact:
-                suggest_name(exact[0])
-            else:
-                d.fix = _("Use the server name written on the certificate, but only if your "
-                          "provider or IT confirms it: the certificate could also belong "
-                          "to someone else.")
-        elif "expired" in reason:
-            d.code = "certificate_expired"
-            if ews:
-                d.cause = _("The Exchange server's security certificate has expired.")
-                d.fix = _("The Exchange server's administrator must renew its certificate. "
-                          "Until then, do not send through it.")
-            else:
-                d.cause = _("The mail server's security certificate has expired.")
-                d.fix = _("The mail server's administrator must renew its certificate. Until "
-                          "then, do not send through it.")
-        else:
-            d.code = "certificate_untrusted"
-            if ews:
-                d.cause = _("The Exchange server's security certificate is not from an "
-                            "authority this computer trusts (it may be self-signed, or issued "
-                            "by your organisation's own authority).")
-                d.fix = _("If your organisation runs its own Exchange server, ask IT for its CA "
-                          "certificate file and add it as the CA certificate file. Or, only "
-                          "after IT has confirmed the SHA-256 fingerprint shown, choose to "
-                          "trust this one certificate.")
-            else:
-                d.cause = _("The mail server's security certificate is not from an authority "
-                            "this computer trusts (it may be self-signed, or issued by your "
-                            "organisation's own authority).")
-                d.fix = _("If your organisation runs its own mail server, ask IT for its CA "
-                          "certificate file and add it under Advanced. Or, only after IT has "
-                          "confirmed the SHA-256 fingerprint shown, choose to trust this one "
-                          "certificate.")
-            if "unable to get local issuer" in reason:
-                # The certificate names an issuer this computer does not have: a private
-                # authority, or (as often) a server that leaves out its intermediate
-                # certificate, which the client cannot then link to a trusted root.
-                d.fix += " " + _("If the certificate is from a public authority, the server is "
-                                 "not sending its full certificate chain (the intermediate "
-                                 "certificate is missing): only its administrator can fix "
-                                 "that. Do not trust the certificate to work around it.")
-        return True
-    if f.kind == "pin_mismatch":
-        d.code = "certificate_changed"
-        d.cause = (_("The Exchange server's certificate is not the one you chose to trust. It "
-                     "may have been renewed, or someone may be intercepting the connection.")
-                   if ews else
-                   _("The mail server's certificate is not the one you chose to trust. It may "
-                     "have been renewed, or someone may be intercepting the connection."))
-        d.fix = _("Ask IT to confirm the new certificate's fingerprint before trusting it.")
-        if f.certificate:
-            d.certificate = asdict(f.certificate)
-        return True
-    return False

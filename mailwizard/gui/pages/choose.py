@@ -9,7 +9,7 @@ from PySide6 import QtWidgets as W
 
 from mailwizard.core.flow import SERVICE_AVAILABILITY, Resume, visible_services
 from mailwizard.core.profile import ServiceType
-from mailwizard.gui.wizard import FlowPage
+from mailwizard.gui.wizard import FlowPage, set_by_name
 
 
 def _hint(text: str) -> W.QLabel:
@@ -62,7 +62,7 @@ class ResumePage(FlowPage):
         layout = W.QVBoxLayout(self.body)
         self.current = W.QLabel()
         self.current.setWordWrap(True)
-        self.current.setTextFormat(QtCore.Qt.PlainText)
+        set_by_name(self.current, textFormat="PlainText")  # no Qt namespace yet: flowpage.py
         layout.addWidget(self.current)
         self.group = W.QButtonGroup(self)
         self.choices = {

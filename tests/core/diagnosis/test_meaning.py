@@ -5,6 +5,8 @@ errno, and docs/INTEGRATION.md shows the same table as the code."""
 from __future__ import annotations
 
 import errno
+import importlib
+import pkgutil
 import re
 import tomllib
 from pathlib import Path
@@ -17,6 +19,19 @@ from mailwizard.core.diagnosis import meaning as m
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def rule_tables() -> list[tuple]:
+    """The diagnosis's rule tables (diagnosis/rules.py): each module's tuples of rules."""
+    from mailwizard.core import diagnosis
+    from mailwizard.core.diagnosis.rules import Rule
+
+    tables = []
+    for info in pkgutil.iter_modules(diagnosis.__path__):
+        module = importlib.import_module(f"mailwizard.core.diagnosis.{info.name}")
+        tables += [value for value in vars(module).values() if isinstance(value, tuple)
+                   and value and all(isinstance(rule, Rule) for rule in value)]
+    return tables
+
+
 def codes_the_diagnosis_can_give() -> set[str]:
     codes: set[str] = set()
     for path in (ROOT / "mailwizard/core/diagnosis").glob("*.py"):
@@ -27,6 +42,7 @@ def codes_the_diagnosis_can_give() -> set[str]:
         codes |= set(re.findall(r'd\.code\s*=\s*\(?"[a-z0-9_]+" if .*? else "([a-z0-9_]+)"',
                                 text))
         codes |= set(re.findall(r'd\.code, d\.cause, d\.fix = \(\s*"([a-z0-9_]+)"', text))
+    codes |= {rule.code for table in rule_tables() for rule in table if rule.code}
     replies = tomllib.loads((ROOT / "resources/replies.toml").read_text())
     codes |= {r["code"] for r in replies["reply"]}
     for path in (ROOT / "mailwizard/core/oauth").glob("*.py"):  # d.code = f.kind ("oauth_…")
