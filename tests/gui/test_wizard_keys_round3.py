@@ -17,6 +17,7 @@ import pytest
 from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
 from support.gui import Keyboard, fill_own_server, wait_result
+from support.xserver import window_manager, x_server
 from walk import every_page
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAccessible, QColor, QGuiApplication, QPalette
@@ -117,24 +118,18 @@ def test_page_keys_change_no_list_combo_or_number_on_any_page(qtbot, wizard, smt
     ids=["800x600", "800x600-text-1.5x", "1280x800-scale-1.5x"])
 def test_the_window_opens_inside_a_small_screen_with_a_window_manager(tmp_path, screen, env,
                                                                        font):
-    for tool in ("xvfb-run", "openbox", "xprop"):
-        if not shutil.which(tool):
-            pytest.fail(f"{tool} is missing: scripts/test.sh installs it (xvfb, openbox, "
-                        f"x11-utils)")
     out = tmp_path / "fit.json"
     clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("QT_", "DISPLAY", "WAYLAND"))}
+             if not k.startswith(("QT_", "DISPLAY", "WAYLAND", "XAUTHORITY"))}
     clean.update(env, QT_QPA_PLATFORM="xcb", HOME=str(tmp_path),
                  PYTHONPATH=os.pathsep.join([str(HERE.parent), clean.get("PYTHONPATH", "")]))
-    # openbox first, and the probe only once it has said on the root window that it runs.
-    script = ('openbox --sm-disable >/dev/null 2>&1 & wm=$!; '
-              'for i in $(seq 600); do xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null '
-              '| grep -q "window id" && break; sleep 0.05; done; '
-              '"$0" "$1" "$2" "$3"; rc=$?; kill $wm; exit $rc')
-    run = subprocess.run(
-        ["xvfb-run", "-a", "-s", f"-screen 0 {screen}x24", "sh", "-c", script,
-         sys.executable, str(HERE / "window_fit_probe.py"), str(out), str(font)],
-        env=clean, capture_output=True, text=True, timeout=180)
+    # openbox first, and the probe only once openbox manages windows (tests/support/xserver.py)
+    with x_server(tmp_path, screen) as display:
+        clean.update(display)
+        with window_manager(clean, tmp_path):
+            run = subprocess.run(
+                [sys.executable, str(HERE / "window_fit_probe.py"), str(out), str(font)],
+                env=clean, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0 and out.exists(), run.stderr[-3000:]
     seen = json.loads(out.read_text())
     assert seen["framed"], "openbox did not frame the window"
