@@ -40,7 +40,7 @@ def start_a11y_bus() -> subprocess.Popen:
     session = open_dbus_connection("SESSION")
     dbus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
                        interface="org.freedesktop.DBus")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a deadline for a loaded machine, not a wait
     while time.monotonic() < deadline:
         reply = session.send_and_get_reply(new_method_call(dbus, "NameHasOwner", "s",
                                                            ("org.a11y.Bus",)))
@@ -68,7 +68,7 @@ class Reader:
     def call(self, name, path, method, sig=None, body=(), interface=ACCESSIBLE):
         addr = DBusAddress(path, bus_name=name, interface=interface)
         msg = new_method_call(addr, method, sig, body) if sig else new_method_call(addr, method)
-        return self.conn.send_and_get_reply(msg, timeout=5).body
+        return self.conn.send_and_get_reply(msg, timeout=30).body
 
     def prop(self, name, path, prop):
         return self.call(name, path, "Get", "ss", (ACCESSIBLE, prop),
@@ -105,7 +105,7 @@ class Reader:
 
 
 def find_app(reader, title):
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a deadline for a loaded machine, not a wait
     while time.monotonic() < deadline:
         for name, path in reader.apps():
             try:

@@ -486,7 +486,7 @@ def test_the_panel_does_not_scroll_inside_the_page_and_done_names_dkim(
 def heard(tmp_path_factory):
     """{lang: {page: {"named": [[role, name]], "alerts": [...]}}} read through the real
     AT-SPI bus (tests/gui/atspi_names_probe.py)."""
-    for tool in ("xvfb-run", "dbus-run-session", "/usr/libexec/at-spi-bus-launcher"):
+    for tool in ("dbus-run-session", "/usr/libexec/at-spi-bus-launcher"):
         if not shutil.which(tool) and not os.path.exists(tool):
             pytest.fail(f"{tool} is missing: scripts/test.sh installs it")
     seen = {}
@@ -494,14 +494,16 @@ def heard(tmp_path_factory):
         tmp = tmp_path_factory.mktemp(f"heard-{lang}")
         out = tmp / "heard.json"
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("DBUS_", "QT_", "AT_SPI", "DISPLAY", "WAYLAND"))}
+               if not k.startswith(("DBUS_", "QT_", "AT_SPI", "DISPLAY", "WAYLAND",
+                                    "XAUTHORITY"))}
         env.update(QT_QPA_PLATFORM="xcb", PROBE_TMP=str(tmp), HOME=str(tmp),
                    MAILWIZARD_LANG=lang,
                    PYTHONPATH=os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")]))
-        run = subprocess.run(
-            ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--",
-             sys.executable, str(HERE / "atspi_names_probe.py"), str(out), lang],
-            env=env, capture_output=True, text=True, timeout=180)
+        with x_server(tmp) as display:
+            run = subprocess.run(
+                ["dbus-run-session", "--", sys.executable, str(HERE / "atspi_names_probe.py"),
+                 str(out), lang],
+                env={**env, **display}, capture_output=True, text=True, timeout=180)
         assert run.returncode == 0 and out.exists(), run.stderr[-3000:]
         seen[lang] = json.loads(out.read_text())
     return seen
