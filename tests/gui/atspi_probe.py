@@ -51,6 +51,36 @@ def start_a11y_bus() -> subprocess.Popen:
     raise SystemExit("the accessibility bus did not start")
 
 
+def settle(wizard) -> None:
+    """Until the wizard has done what it does just after a page is shown (zero-timers: the
+    controls' names and Tab order, the first page's look at whether Connect is set up) and its
+    layout stands still from one pass of the event loop to the next: a condition, so a busy
+    machine only takes more passes (a fixed 150 ms could end before the second of two chained
+    timers had fired). Up to a deadline a loaded machine meets."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    from mailwizard.core.profile import ServiceType
+
+    def busy() -> bool:
+        page = wizard.currentPage()
+        looking = (getattr(page, "connect_ready", True) is None
+                   and ServiceType.OAUTH in getattr(page, "buttons", {}))
+        return wizard._names_timer.isActive() or looking
+
+    last, deadline = None, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)  # one pass of the event loop, and the poll's interval
+        loop.exec()
+        now = [(id(x), x.isVisible(), x.geometry().getRect())
+               for x in wizard.findChildren(QWidget)]
+        if not busy() and now == last:
+            return
+        last = now
+    raise RuntimeError("the wizard did not settle within 60 s")
+
+
 def a11y_connection():
     session = open_dbus_connection("SESSION")
     bus = DBusAddress("/org/a11y/bus", bus_name="org.a11y.Bus", interface="org.a11y.Bus")
@@ -162,13 +192,8 @@ def main(out_file: str) -> None:
             raise RuntimeError(box["error"])
         return box["value"]
 
-    def settle(ms=150):
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
     def look(page_name, wizard):
-        settle()
+        settle(wizard)
         app_ref = run_off_gui(lambda: find_app(reader, "mailwizard"))
 
         def read():
