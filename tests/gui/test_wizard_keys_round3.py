@@ -18,7 +18,7 @@ from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
 from support.gui import Keyboard, fill_own_server, wait_result
 from support.xserver import window_manager, x_server
-from walk import every_page
+from walk import every_page, settle
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAccessible, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox,
@@ -82,7 +82,7 @@ def test_page_keys_change_no_list_combo_or_number_on_any_page(qtbot, wizard, smt
 
     def check(w, name):
         w.resize(800, 480)  # every page scrolls at this height
-        qtbot.wait(30)
+        settle(qtbot, w)
         page = w.currentPage()
         kinds = (QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit)
         for widget in page.findChildren(QWidget):
@@ -177,7 +177,8 @@ def test_alt_a_in_server_keeps_the_focus_on_advanced(qtbot, wizard, smtp_server,
     k.wait_focus(account.host)
     k.alt("a")  # closes the server settings, where the caret was
     qtbot.waitUntil(lambda: not account.advanced.isVisible(), timeout=2000)
-    qtbot.wait(50)
+    k.wait_focus(account.advanced_toggle)  # it gets there ...
+    settle(qtbot, w)  # ... and stays once the page has done what it does after a change
     assert k.focus() is account.advanced_toggle, k.focus()
     assert k.focus() is not w.button(QWizard.BackButton)
     k.alt("a")  # and opens them again
@@ -238,7 +239,7 @@ def test_tab_follows_the_screen_on_every_page(qtbot, wizard, smtp_server, ca_fil
     problems: list[str] = []
 
     def check(w, name):
-        qtbot.wait(30)
+        settle(qtbot, w)
         problems.extend(tab_problems(qtbot, w, name))
 
     every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check)
