@@ -21,6 +21,7 @@ in git.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -171,7 +172,9 @@ def compile_all(root: Path = ROOT, dest: Path | None = None) -> list[Path]:
             raise SystemExit(f"{lang}.po: {errors[0][0]!r}: {errors[0][1]}")
         out = dest / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp")
+        # a name of this process's own: two runs at once (two test sessions in one checkout)
+        # must not move each other's half-written file
+        tmp = out.with_name(f".{DOMAIN}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fp:
             write_mo(fp, catalog, use_fuzzy=False)
         tmp.replace(out)

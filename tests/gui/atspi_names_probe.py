@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from atspi_probe import (ROLE_ALERT, SHOWING, Reader, a11y_connection, find_app,  # noqa: E402
-                         has, start_a11y_bus)
+                         has, settle, start_a11y_bus)
 
 
 def main(out_file: str, lang: str) -> None:
@@ -68,13 +68,8 @@ def main(out_file: str, lang: str) -> None:
             raise RuntimeError(box["error"])
         return box["value"]
 
-    def settle(ms=200):
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
     def look(page_name, title):
-        settle()
+        settle(w)
         app_ref = run_off_gui(lambda: find_app(reader, title))
 
         def read():

@@ -40,7 +40,7 @@ def start_a11y_bus() -> subprocess.Popen:
     session = open_dbus_connection("SESSION")
     dbus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
                        interface="org.freedesktop.DBus")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a deadline for a loaded machine, not a wait
     while time.monotonic() < deadline:
         reply = session.send_and_get_reply(new_method_call(dbus, "NameHasOwner", "s",
                                                            ("org.a11y.Bus",)))
@@ -49,6 +49,36 @@ def start_a11y_bus() -> subprocess.Popen:
             return launcher
         time.sleep(0.05)
     raise SystemExit("the accessibility bus did not start")
+
+
+def settle(wizard) -> None:
+    """Until the wizard has done what it does just after a page is shown (zero-timers: the
+    controls' names and Tab order, the first page's look at whether Connect is set up) and its
+    layout stands still from one pass of the event loop to the next: a condition, so a busy
+    machine only takes more passes (a fixed 150 ms could end before the second of two chained
+    timers had fired). Up to a deadline a loaded machine meets."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    from mailwizard.core.profile import ServiceType
+
+    def busy() -> bool:
+        page = wizard.currentPage()
+        looking = (getattr(page, "connect_ready", True) is None
+                   and ServiceType.OAUTH in getattr(page, "buttons", {}))
+        return wizard._names_timer.isActive() or looking
+
+    last, deadline = None, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)  # one pass of the event loop, and the poll's interval
+        loop.exec()
+        now = [(id(x), x.isVisible(), x.geometry().getRect())
+               for x in wizard.findChildren(QWidget)]
+        if not busy() and now == last:
+            return
+        last = now
+    raise RuntimeError("the wizard did not settle within 60 s")
 
 
 def a11y_connection():
@@ -68,7 +98,7 @@ class Reader:
     def call(self, name, path, method, sig=None, body=(), interface=ACCESSIBLE):
         addr = DBusAddress(path, bus_name=name, interface=interface)
         msg = new_method_call(addr, method, sig, body) if sig else new_method_call(addr, method)
-        return self.conn.send_and_get_reply(msg, timeout=5).body
+        return self.conn.send_and_get_reply(msg, timeout=30).body
 
     def prop(self, name, path, prop):
         return self.call(name, path, "Get", "ss", (ACCESSIBLE, prop),
@@ -105,7 +135,7 @@ class Reader:
 
 
 def find_app(reader, title):
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a deadline for a loaded machine, not a wait
     while time.monotonic() < deadline:
         for name, path in reader.apps():
             try:
@@ -162,13 +192,8 @@ def main(out_file: str) -> None:
             raise RuntimeError(box["error"])
         return box["value"]
 
-    def settle(ms=150):
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
     def look(page_name, wizard):
-        settle()
+        settle(wizard)
         app_ref = run_off_gui(lambda: find_app(reader, "mailwizard"))
 
         def read():

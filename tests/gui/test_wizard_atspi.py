@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.xserver import x_server
 
 HERE = Path(__file__).resolve().parent
 PAGES = ["service", "provider", "account-gmail", "account-own-server", "validate-ready",
@@ -21,19 +22,19 @@ PAGES = ["service", "provider", "account-gmail", "account-own-server", "validate
 
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory):
-    for tool in ("xvfb-run", "dbus-run-session", "/usr/libexec/at-spi-bus-launcher"):
+    for tool in ("dbus-run-session", "/usr/libexec/at-spi-bus-launcher"):
         if not shutil.which(tool) and not os.path.exists(tool):
             pytest.fail(f"{tool} is missing: scripts/test.sh installs it")
     tmp = tmp_path_factory.mktemp("atspi")
     out = tmp / "seen.json"
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DBUS_", "QT_", "AT_SPI", "DISPLAY", "WAYLAND"))}
+           if not k.startswith(("DBUS_", "QT_", "AT_SPI", "DISPLAY", "WAYLAND", "XAUTHORITY"))}
     env.update(QT_QPA_PLATFORM="xcb", PROBE_TMP=str(tmp), HOME=str(tmp),
                PYTHONPATH=os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")]))
-    run = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--",
-         sys.executable, str(HERE / "atspi_probe.py"), str(out)],
-        env=env, capture_output=True, text=True, timeout=180)
+    with x_server(tmp) as display:  # tests/support/xserver.py: why not xvfb-run -a
+        run = subprocess.run(
+            ["dbus-run-session", "--", sys.executable, str(HERE / "atspi_probe.py"), str(out)],
+            env={**env, **display}, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0 and out.exists(), run.stderr[-3000:]
     return json.loads(out.read_text())
 

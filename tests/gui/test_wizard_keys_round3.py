@@ -17,7 +17,8 @@ import pytest
 from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
 from support.gui import Keyboard, fill_own_server, wait_result
-from walk import every_page
+from support.xserver import window_manager, x_server
+from walk import every_page, settle
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAccessible, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox,
@@ -81,7 +82,7 @@ def test_page_keys_change_no_list_combo_or_number_on_any_page(qtbot, wizard, smt
 
     def check(w, name):
         w.resize(800, 480)  # every page scrolls at this height
-        qtbot.wait(30)
+        settle(qtbot, w)
         page = w.currentPage()
         kinds = (QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit)
         for widget in page.findChildren(QWidget):
@@ -117,24 +118,18 @@ def test_page_keys_change_no_list_combo_or_number_on_any_page(qtbot, wizard, smt
     ids=["800x600", "800x600-text-1.5x", "1280x800-scale-1.5x"])
 def test_the_window_opens_inside_a_small_screen_with_a_window_manager(tmp_path, screen, env,
                                                                        font):
-    for tool in ("xvfb-run", "openbox", "xprop"):
-        if not shutil.which(tool):
-            pytest.fail(f"{tool} is missing: scripts/test.sh installs it (xvfb, openbox, "
-                        f"x11-utils)")
     out = tmp_path / "fit.json"
     clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("QT_", "DISPLAY", "WAYLAND"))}
+             if not k.startswith(("QT_", "DISPLAY", "WAYLAND", "XAUTHORITY"))}
     clean.update(env, QT_QPA_PLATFORM="xcb", HOME=str(tmp_path),
                  PYTHONPATH=os.pathsep.join([str(HERE.parent), clean.get("PYTHONPATH", "")]))
-    # openbox first, and the probe only once it has said on the root window that it runs.
-    script = ('openbox --sm-disable >/dev/null 2>&1 & wm=$!; '
-              'for i in $(seq 600); do xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null '
-              '| grep -q "window id" && break; sleep 0.05; done; '
-              '"$0" "$1" "$2" "$3"; rc=$?; kill $wm; exit $rc')
-    run = subprocess.run(
-        ["xvfb-run", "-a", "-s", f"-screen 0 {screen}x24", "sh", "-c", script,
-         sys.executable, str(HERE / "window_fit_probe.py"), str(out), str(font)],
-        env=clean, capture_output=True, text=True, timeout=180)
+    # openbox first, and the probe only once openbox manages windows (tests/support/xserver.py)
+    with x_server(tmp_path, screen) as display:
+        clean.update(display)
+        with window_manager(clean, tmp_path):
+            run = subprocess.run(
+                [sys.executable, str(HERE / "window_fit_probe.py"), str(out), str(font)],
+                env=clean, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0 and out.exists(), run.stderr[-3000:]
     seen = json.loads(out.read_text())
     assert seen["framed"], "openbox did not frame the window"
@@ -182,7 +177,8 @@ def test_alt_a_in_server_keeps_the_focus_on_advanced(qtbot, wizard, smtp_server,
     k.wait_focus(account.host)
     k.alt("a")  # closes the server settings, where the caret was
     qtbot.waitUntil(lambda: not account.advanced.isVisible(), timeout=2000)
-    qtbot.wait(50)
+    k.wait_focus(account.advanced_toggle)  # it gets there ...
+    settle(qtbot, w)  # ... and stays once the page has done what it does after a change
     assert k.focus() is account.advanced_toggle, k.focus()
     assert k.focus() is not w.button(QWizard.BackButton)
     k.alt("a")  # and opens them again
@@ -243,7 +239,7 @@ def test_tab_follows_the_screen_on_every_page(qtbot, wizard, smtp_server, ca_fil
     problems: list[str] = []
 
     def check(w, name):
-        qtbot.wait(30)
+        settle(qtbot, w)
         problems.extend(tab_problems(qtbot, w, name))
 
     every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check)
@@ -491,7 +487,7 @@ def test_the_panel_does_not_scroll_inside_the_page_and_done_names_dkim(
 def heard(tmp_path_factory):
     """{lang: {page: {"named": [[role, name]], "alerts": [...]}}} read through the real
     AT-SPI bus (tests/gui/atspi_names_probe.py)."""
-    for tool in ("xvfb-run", "dbus-run-session", "/usr/libexec/at-spi-bus-launcher"):
+    for tool in ("dbus-run-session", "/usr/libexec/at-spi-bus-launcher"):
         if not shutil.which(tool) and not os.path.exists(tool):
             pytest.fail(f"{tool} is missing: scripts/test.sh installs it")
     seen = {}
@@ -499,14 +495,16 @@ def heard(tmp_path_factory):
         tmp = tmp_path_factory.mktemp(f"heard-{lang}")
         out = tmp / "heard.json"
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("DBUS_", "QT_", "AT_SPI", "DISPLAY", "WAYLAND"))}
+               if not k.startswith(("DBUS_", "QT_", "AT_SPI", "DISPLAY", "WAYLAND",
+                                    "XAUTHORITY"))}
         env.update(QT_QPA_PLATFORM="xcb", PROBE_TMP=str(tmp), HOME=str(tmp),
                    MAILWIZARD_LANG=lang,
                    PYTHONPATH=os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")]))
-        run = subprocess.run(
-            ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--",
-             sys.executable, str(HERE / "atspi_names_probe.py"), str(out), lang],
-            env=env, capture_output=True, text=True, timeout=180)
+        with x_server(tmp) as display:
+            run = subprocess.run(
+                ["dbus-run-session", "--", sys.executable, str(HERE / "atspi_names_probe.py"),
+                 str(out), lang],
+                env={**env, **display}, capture_output=True, text=True, timeout=180)
         assert run.returncode == 0 and out.exists(), run.stderr[-3000:]
         seen[lang] = json.loads(out.read_text())
     return seen

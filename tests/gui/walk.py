@@ -111,7 +111,7 @@ def every_page(qtbot, wizard, smtp_server, ca_file, tmp_path, monkeypatch, check
         qtbot.waitUntil(box.isVisible)
         [details] = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ActionRole]
         details.click()
-        qtbot.wait(20)
+        settle(qtbot, box)  # the steps shown and the box grown to them
         check_dialog(box, "connect-for-it")
         seen.append("connect-for-it")
         box.close()

@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE.parent))
 
 def main(out: str, font_scale: float) -> None:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QPoint, QTimer
-    from PySide6.QtGui import QFont
+    from PySide6.QtGui import QFont, QGuiApplication
     from PySide6.QtWidgets import QWizard
 
     from mailwizard.gui.app import create_wizard, make_application
@@ -38,6 +38,9 @@ def main(out: str, font_scale: float) -> None:
     settled = {"since": None, "frame": None}
 
     def poll() -> None:
+        # what the X server has said so far handled first (a starved probe may have its
+        # window manager's last move still queued when it looks)
+        QGuiApplication.sync()
         frame = w.frameGeometry().getRect()
         if framed() and frame == settled["frame"]:
             if clock.elapsed() - settled["since"] >= 2500:  # unchanged: the WM is done
