@@ -31,6 +31,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+#: The registered secrets, longest first, as redact() tries them; rebuilt (under the lock)
+#: whenever a secret is registered, so the dozens of lines a check records each read it
+#: without sorting or locking.
+_longest_first: tuple[str, ...] = ()
+#: The secrets registered as such, whose variants are already in _secrets (a check registers
+#: its password again on every run).
+_registered: set[str] = set()
 
 
 def _variants(secret: str) -> set[str]:
@@ -68,23 +75,29 @@ def register_secret(secret: str | None) -> None:
     a four-character password is still a password."""
     if not secret:
         return
+    global _longest_first
     with _lock:
+        if secret in _registered:
+            return
+        _registered.add(secret)
         _secrets.update(_variants(secret))
+        _longest_first = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def forget_all_secrets() -> None:
     """For tests: start again with no registered secrets."""
+    global _longest_first
     with _lock:
         _secrets.clear()
+        _registered.clear()
+        _longest_first = ()
 
 
 def redact(text: str) -> str:
     """Return text with every registered secret (and its base64 forms) masked."""
     if not text:
         return text
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for s in secrets:
+    for s in _longest_first:
         if s in text:
             text = text.replace(s, MASK)
     if "uthorization" in text:

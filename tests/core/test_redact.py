@@ -32,3 +32,22 @@ def test_control_characters_from_a_server_are_shown_not_obeyed():
     import json
 
     assert json.loads('"' + shown.replace("\t", "\\t").replace("\n", "\\n") + '"') == hostile
+
+
+def test_a_secret_that_is_another_secrets_encoding_gets_its_own_forms():
+    """Registering a secret again costs nothing (a check registers its password on every run),
+    but a new secret that happens to be an encoded form of an earlier one is still registered
+    with every form of its own."""
+    import base64
+
+    from mailwizard.core.redact import register_secret
+
+    first = "Hunter-2-redact-twice"
+    second = base64.b64encode(first.encode()).decode()  # already masked as first's form
+    register_secret(first)
+    register_secret(first)
+    register_secret(second)
+    assert redact(f"said {first} and {second}") == "said ******** and ********"
+    inside_auth = base64.b64encode(b"\0user\0" + second.encode()).decode()
+    assert second not in redact(inside_auth) and redact(inside_auth).count("********") == 1
+    assert redact(base64.b64encode(second.encode()).decode()) == "********"
