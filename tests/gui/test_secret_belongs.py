@@ -41,13 +41,7 @@ def gmail_leg(qtbot, w, k, srv, ca_file):
     k.wait_focus(account.secret)
     k.type(APP_PASSWORD)
     k.server_settings(account)
-    k.replace(srv.host)
-    k.alt("o")
-    k.wait_focus(account.port)
-    k.replace(str(srv.port))
-    k.alt("c")
-    k.wait_focus(account.cafile)
-    k.type(ca_file)
+    k.server_port_cafile(account, srv.host, srv.port, ca_file)
     k.press(Qt.Key_Return)
     k.at(Step.VALIDATE)
     validate = w.pages[Step.VALIDATE]
@@ -91,13 +85,7 @@ def test_change_address_after_typing_a_password(qtbot, wizard_language, wizard, 
     # The server settings of my own server; the password box is left as it is.
     k.alt("v")
     k.wait_focus(account.host)
-    k.replace(own.host)
-    k.alt("o")
-    k.wait_focus(account.port)
-    k.replace(str(own.port))
-    k.alt("c")
-    k.wait_focus(account.cafile)
-    k.replace(ca_file)
+    k.server_port_cafile(account, own.host, own.port, ca_file)
     # Next and Test now with the password box as it is: the Gmail app password must not
     # go along (today's code sent it to this server).
     k.press(Qt.Key_Return)
@@ -227,11 +215,7 @@ def test_a_new_password_typed_on_my_password_changed_does_not_follow_start_over(
     srv = smtp_server("starttls")
     w = wizard(saved_config(tmp_path, srv, ca_file))
     k = Keyboard(qtbot, w)
-    k.wait_focus(w.pages[Step.RESUME].group.checkedButton())
-    k.press(Qt.Key_Return)  # My password changed
-    k.at(Step.ACCOUNT)
-    account = w.pages[Step.ACCOUNT]
-    k.wait_focus(account.secret)
+    account = k.my_password_changed()
     k.type(PASSWORD)
     k.alt("b")
     k.at(Step.RESUME)
@@ -264,11 +248,7 @@ def test_a_fix_that_names_another_server_asks_for_its_password(qtbot, wizard):
     k.server_settings(account)
     k.replace("smtp.gmail.invalid")  # .invalid never resolves: no packet leaves the machine
     k.press(Qt.Key_Return)
-    k.at(Step.VALIDATE)
-    validate = w.pages[Step.VALIDATE]
-    k.wait_focus(validate.test_button)
-    k.press(Qt.Key_Return)
-    wait_result(qtbot, validate)
+    validate = k.test_now()
     assert validate.diagnosis.code == "unknown_host"
     assert validate.diagnosis.suggestion == {"host": "smtp.gmail.com"}
     k.wait_focus(validate.fix_button)

@@ -9,7 +9,7 @@ import pytest
 from conftest import PASSWORD, USER
 from PySide6.QtCore import Qt
 from servers import silent
-from support.gui import GMAIL, Keyboard, fill_own_server, start_check, wait_result
+from support.gui import GMAIL, Keyboard, fill_own_server, start_silent_check
 
 from mailwizard.core.checks.smtp import run_check
 from mailwizard.core.flow import Step
@@ -74,11 +74,7 @@ def test_my_password_changed_shows_the_saved_values_as_values(
     srv = smtp_server("starttls")
     w = wizard(saved(tmp_path, srv, ca_file))
     k = Keyboard(qtbot, w)
-    k.wait_focus(w.pages[Step.RESUME].group.checkedButton())
-    k.press(Qt.Key_Return)  # My password changed
-    k.at(Step.ACCOUNT)
-    account = w.pages[Step.ACCOUNT]
-    k.wait_focus(account.secret)
+    account = k.my_password_changed()
     assert account.saved_note.isVisible() and "Saved" in account.saved_note.text()
     for field in (account.email, account.from_address, account.username,
                   account.display_name):
@@ -92,10 +88,7 @@ def test_after_stop_the_last_row_does_not_say_a_message_is_still_to_be_sent(
         qtbot, wizard, raw_server, ca_file):
     srv = raw_server(silent)
     w = wizard()
-    w.pages[Step.VALIDATE].greeting_wait = 60
-    fill_own_server(qtbot, w, srv, ca_file)
-    w.next()
-    validate = start_check(w)
+    validate = start_silent_check(qtbot, w, srv, ca_file)
     k = Keyboard(qtbot, w)
     qtbot.waitUntil(validate.busy, timeout=5000)
     k.wait_focus(validate.stop_button)
@@ -129,11 +122,7 @@ def test_gmail_534_asks_to_paste_a_new_app_password(qtbot, wizard, smtp_server, 
     account.cafile.setText(ca_file)
     account._sync()
     k.press(Qt.Key_Return)
-    k.at(Step.VALIDATE)
-    validate = w.pages[Step.VALIDATE]
-    k.wait_focus(validate.test_button)
-    k.press(Qt.Key_Return)
-    wait_result(qtbot, validate)
+    validate = k.test_now()
     assert validate.diagnosis.code == "app_password_required"
     k.wait_focus(validate.retype)
     assert validate.retype_label.text() == "Paste a new a&pp password:"

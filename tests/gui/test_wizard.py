@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 from oauth_server import auth_server, browser, make_auth_server, xoauth2_smtp_server  # noqa: F401
 from servers import silent
-from support.gui import fill_own_server, start_check, wait_check, wait_result
+from support.gui import fill_own_server, start_check, start_silent_check, wait_check, wait_result
 
 from mailwizard.core.flow import Resume, Step
 from mailwizard.core.profile import Profile
@@ -160,10 +160,7 @@ def test_stop_during_a_silent_server_returns_promptly_and_writes_nothing(
         qtbot, wizard, raw_server, ca_file, tmp_path):
     srv = raw_server(silent)
     w = wizard()
-    w.pages[Step.VALIDATE].greeting_wait = 60  # no TLS probe: just a silent server
-    fill_own_server(qtbot, w, srv, ca_file)
-    w.next()
-    validate = start_check(w)
+    validate = start_silent_check(qtbot, w, srv, ca_file)
     qtbot.waitUntil(validate.busy, timeout=5000)
     assert validate.stop_button.isEnabled()
     validate.stop_button.click()
@@ -344,10 +341,7 @@ def test_every_control_without_a_visible_label_has_an_accessible_name(qtbot, wiz
 def test_back_and_next_during_a_check_starts_a_fresh_one(qtbot, wizard, raw_server, ca_file):
     srv = raw_server(silent)
     w = wizard()
-    w.pages[Step.VALIDATE].greeting_wait = 60
-    fill_own_server(qtbot, w, srv, ca_file)
-    w.next()
-    validate = start_check(w)
+    validate = start_silent_check(qtbot, w, srv, ca_file)
     qtbot.waitUntil(lambda: srv.connections == 1, timeout=5000)  # first check connected
     w.back()
     w.next()

@@ -52,13 +52,7 @@ def test_gmail_with_an_app_password(qtbot, wizard, smtp_server, ca_file, secret_
     qtbot.waitUntil(account.advanced.isVisible, timeout=2000)
     k.alt("v")
     k.wait_focus(account.host)
-    k.replace(srv.host)
-    k.alt("o")
-    k.wait_focus(account.port)
-    k.replace(str(srv.port))
-    k.alt("c")
-    k.wait_focus(account.cafile)
-    k.type(ca_file)
+    k.server_port_cafile(account, srv.host, srv.port, ca_file)
     k.press(Qt.Key_Return)
     k.at(Step.VALIDATE)
     validate = w.pages[Step.VALIDATE]
@@ -128,11 +122,7 @@ def test_own_server_wrong_security_fix_save_and_back_shows_the_fix(
     k.alt("c")
     k.type(ca_file)
     k.press(Qt.Key_Return)
-    k.at(Step.VALIDATE)
-    validate = w.pages[Step.VALIDATE]
-    k.wait_focus(validate.test_button)
-    k.press(Qt.Key_Space)
-    wait_result(qtbot, validate)
+    validate = k.test_now(Qt.Key_Space)
     assert validate.diagnosis.code == "starttls_expected"
     # Technical words only under Details; the headline is read out as an alert.
     assert "ssl" not in validate.explanation.text().lower().replace("ssl/tls", "")
@@ -201,11 +191,7 @@ def test_my_password_changed_after_a_failed_sign_in(qtbot, wizard, smtp_server, 
     k.wait_focus(account.secret)
     k.type("my old password")  # a mistake: the old one
     k.press(Qt.Key_Return)
-    k.at(Step.VALIDATE)
-    validate = w.pages[Step.VALIDATE]
-    k.wait_focus(validate.test_button)
-    k.press(Qt.Key_Return)
-    wait_result(qtbot, validate)
+    validate = k.test_now()
     assert validate.diagnosis.code == "auth_failed"
     assert validate.headline.text() == "The test failed."
     assert "Other / my own server" not in validate.explanation.text()

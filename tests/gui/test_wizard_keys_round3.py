@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import PASSWORD, USER
 from dns_server import DnsServer, Zone
-from support.gui import Keyboard, fill_own_server, wait_result
+from support.gui import Keyboard, fill_own_server
 from support.xserver import window_manager, x_server
 from walk import every_page, settle
 from PySide6.QtCore import QPoint, Qt
@@ -257,17 +257,9 @@ def test_help_from_your_provider_comes_before_save_without_a_test(qtbot, wizard,
     k.wait_focus(account.secret)
     k.type("my normal google password")  # not an app password: refused
     k.server_settings(account)
-    k.replace(srv.host)
-    k.alt("o")
-    k.replace(str(srv.port))
-    k.alt("c")
-    k.type(ca_file)
+    k.server_port_cafile(account, srv.host, srv.port, ca_file)
     k.press(Qt.Key_Return)
-    k.at(Step.VALIDATE)
-    validate = w.pages[Step.VALIDATE]
-    k.wait_focus(validate.test_button)
-    k.press(Qt.Key_Return)
-    wait_result(qtbot, validate)
+    validate = k.test_now()
     assert validate.help_link is not None, validate.diagnosis
     qtbot.waitUntil(validate.help_link.isVisible, timeout=2000)
     k.wait_focus(validate.retype)
@@ -453,17 +445,9 @@ def test_the_panel_does_not_scroll_inside_the_page_and_done_names_dkim(
     k.wait_focus(account.secret)
     k.type(PASSWORD)
     k.server_settings(account)
-    k.replace(srv.host)
-    k.alt("o")
-    k.replace(str(srv.port))
-    k.alt("c")
-    k.type(ca_file)
+    k.server_port_cafile(account, srv.host, srv.port, ca_file)
     k.press(Qt.Key_Return)
-    k.at(Step.VALIDATE)
-    validate = w.pages[Step.VALIDATE]
-    k.wait_focus(validate.test_button)
-    k.press(Qt.Key_Return)
-    wait_result(qtbot, validate)
+    validate = k.test_now()
     assert validate.result.ok, validate.diagnosis
     panel = validate.deliverability
     qtbot.waitUntil(lambda: panel.report is not None, timeout=15000)

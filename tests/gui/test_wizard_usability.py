@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWizard
 from servers import silent
-from support.gui import fill_own_server, start_check, wait_check
+from support.gui import fill_own_server, start_check, start_silent_check, wait_check
 
 from mailwizard.core.flow import Step
 from mailwizard.gui import style
@@ -73,10 +73,7 @@ def test_a_slow_stage_shows_seconds_and_what_it_waits_for(qtbot, wizard, raw_ser
     monkeypatch.setattr(validate_stages, "SLOW_SECONDS", 1)
     srv = raw_server(silent)
     w = wizard()
-    w.pages[Step.VALIDATE].greeting_wait = 60
-    fill_own_server(qtbot, w, srv, ca_file)
-    w.next()
-    validate = start_check(w)
+    validate = start_silent_check(qtbot, w, srv, ca_file)
     mark, label, seconds = validate.rows["connect"]
     qtbot.waitUntil(lambda: re.fullmatch(r"[1-9]\d* s", seconds.text()) is not None,
                     timeout=5000)

@@ -46,6 +46,15 @@ def start_check(w):
     return validate
 
 
+def start_silent_check(qtbot, w, srv, ca_file):
+    """My own server's settings for a server that never greets (it may wait a minute),
+    Next, Test now: the check runs, still at its first stage."""
+    w.pages[Step.VALIDATE].greeting_wait = 60  # no TLS probe: just a silent server
+    fill_own_server(qtbot, w, srv, ca_file)
+    w.next()
+    return start_check(w)
+
+
 def wait_result(qtbot, validate, timeout=15000):
     """The test page has a result and is no longer busy (the check and what follows it)."""
     qtbot.waitUntil(lambda: validate.result is not None and not validate.busy(),
@@ -108,3 +117,33 @@ class Keyboard:
         self.qtbot.waitUntil(account.advanced.isVisible, timeout=2000)
         self.alt("v")
         self.wait_focus(account.host)
+
+    def server_port_cafile(self, account, host: str, port: int, cafile: str) -> None:
+        """On the server's name under Advanced: the server, Alt+O the port, Alt+C the CA
+        file, each typed over what the field held."""
+        self.replace(host)
+        self.alt("o")
+        self.wait_focus(account.port)
+        self.replace(str(port))
+        self.alt("c")
+        self.wait_focus(account.cafile)
+        self.replace(cafile)
+
+    def test_now(self, key=Qt.Key_Return):
+        """On (or on the way to) the test page: Test now has the focus, `key` presses it,
+        then the result."""
+        self.at(Step.VALIDATE)
+        validate = self.w.pages[Step.VALIDATE]
+        self.wait_focus(validate.test_button)
+        self.press(key)
+        return wait_result(self.qtbot, validate)
+
+    def my_password_changed(self):
+        """On the page for saved settings: Enter on "My password changed" (chosen first), on
+        to the account page with the focus in the password box."""
+        self.wait_focus(self.w.pages[Step.RESUME].group.checkedButton())
+        self.press(Qt.Key_Return)
+        self.at(Step.ACCOUNT)
+        account = self.w.pages[Step.ACCOUNT]
+        self.wait_focus(account.secret)
+        return account
